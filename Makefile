@@ -1,0 +1,46 @@
+# Two commands matter: `make run` and `make test`. Everything else is for developers and CI.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test test-sqlite lint format messages install migrate bench load nightly clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+messages: install
+	$(PY) manage.py compilemessages --ignore=.venv -v0
+
+migrate: install
+	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py setup_schedule
+
+## make run: install, migrate, compile messages, load the demo once, serve on :8000 with a worker and beat.
+run: messages migrate
+	$(PY) manage.py seed_demo --if-empty
+	$(PY) bin/run_embedded.py
+
+## make test: the whole suite on DATABASE_URL / CELERY_BROKER_URL when set, SQLite otherwise.
+test: messages
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+makemessages: install
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=static/vendor --no-obsolete
+
+clean:
+	rm -rf var/broker var/staticfiles .pytest_cache

@@ -1,0 +1,63 @@
+"""The default schedule of the scheduled jobs, created in the database from code.
+
+django-celery-beat keeps the schedule in the database so that the admin can change the
+times; this module only creates what is missing and never overwrites an edited time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    name: str
+    task: str
+    minute: str
+    hour: str
+    day_of_week: str = "*"
+
+
+DEFAULT_SCHEDULE: tuple[ScheduledJob, ...] = (
+    # Before the morning meeting (08:30): yesterday's shortfalls must be on the dashboard.
+    ScheduledJob("Daily visit-quota check", "visits.tasks.check_visit_quotas_task", minute="0", hour="6"),
+    # Before the Monday meeting: the week's key accounts, then last week's assessment.
+    ScheduledJob(
+        "Monday key-account shortlist",
+        "accounts.tasks.build_key_account_shortlists_task",
+        minute="30",
+        hour="5",
+        day_of_week="1",
+    ),
+    ScheduledJob("Weekly assessment", "visits.tasks.assess_visit_counts_task", minute="45", hour="5", day_of_week="1"),
+    ScheduledJob("Daily renewal reminders", "accounts.tasks.send_renewal_reminders_task", minute="15", hour="6"),
+    ScheduledJob("Daily return to the public pool", "accounts.tasks.return_idle_customers_to_pool_task", minute="30", hour="2"),
+)
+
+
+@transaction.atomic
+def ensure_default_schedule() -> list[str]:
+    """Create each default job that does not exist yet; return the names created. Idempotent."""
+    created_names = []
+    for job in DEFAULT_SCHEDULE:
+        if PeriodicTask.objects.filter(name=job.name).exists():
+            continue
+        crontab, _ = CrontabSchedule.objects.get_or_create(
+            minute=job.minute,
+            hour=job.hour,
+            day_of_week=job.day_of_week,
+            day_of_month="*",
+            month_of_year="*",
+            timezone=settings.TIME_ZONE,
+        )
+        PeriodicTask.objects.create(name=job.name, task=job.task, crontab=crontab)
+        created_names.append(job.name)
+        logger.info("Scheduled %s (%s)", job.name, job.task)
+    return created_names

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from performance import views
+
+app_name = "performance"
+
+urlpatterns = [
+    path("", views.morning_meeting, name="morning_meeting"),
+]

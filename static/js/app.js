@@ -1,0 +1,13 @@
+// Site-wide behaviour. No inline scripts: the Content-Security-Policy forbids them.
+(function () {
+  "use strict";
+  // htmx sends the CSRF token on every unsafe request.
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) { event.detail.headers["X-CSRFToken"] = meta.content; }
+  });
+  // Selects marked js-autosubmit submit their form when changed (the language switcher).
+  document.addEventListener("change", function (event) {
+    if (event.target.classList.contains("js-autosubmit")) { event.target.form.submit(); }
+  });
+})();
