@@ -1,0 +1,46 @@
+"""Fixtures shared by every app's tests: one small organisation with each role."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.core.cache import cache
+
+from tests.crm.factories import AdminFactory, InfoStaffFactory, ManagerFactory, SalespersonFactory, TeamFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    # axes and throttling keep state in the cache; each test starts clean.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def people(db):
+    """Two teams: manager1 leads sales1 and sales2; manager2 leads sales3. Plus info1 and admin."""
+    team_one = TeamFactory(name="一组")
+    team_two = TeamFactory(name="二组")
+    manager1 = ManagerFactory(username="manager1", team=team_one)
+    manager2 = ManagerFactory(username="manager2", team=team_two)
+    team_one.manager = manager1
+    team_one.save()
+    team_two.manager = manager2
+    team_two.save()
+    return SimpleNamespace(
+        team_one=team_one,
+        team_two=team_two,
+        manager1=manager1,
+        manager2=manager2,
+        sales1=SalespersonFactory(username="sales1", team=team_one),
+        sales2=SalespersonFactory(username="sales2", team=team_one),
+        sales3=SalespersonFactory(username="sales3", team=team_two),
+        info1=InfoStaffFactory(username="info1"),
+        admin=AdminFactory(username="admin"),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The real hashers are slow by design; tests only need passwords to round-trip.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,48 @@
+import factory
+from django.conf import settings
+
+from crm.models import Team, User
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"团队{n}")
+    daily_visit_quota = 6
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    role = User.Role.SALESPERSON
+    last_name = "张"
+    first_name = factory.Sequence(lambda n: f"三{n}")
+    password = factory.PostGenerationMethodCall("set_password", settings.CRM["DEMO_PASSWORD"])
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy passes the instance first
+        if create:
+            obj.save()
+
+
+class SalespersonFactory(UserFactory):
+    role = User.Role.SALESPERSON
+
+
+class ManagerFactory(UserFactory):
+    role = User.Role.MANAGER
+
+
+class InfoStaffFactory(UserFactory):
+    role = User.Role.INFO_STAFF
+
+
+class AdminFactory(UserFactory):
+    role = User.Role.ADMIN
+    is_staff = True
