@@ -30,12 +30,13 @@ def main() -> int:
     (ROOT / "var" / "broker" / "queue").mkdir(parents=True, exist_ok=True)
     (ROOT / "var" / "broker" / "processed").mkdir(parents=True, exist_ok=True)
     worker = subprocess.Popen(
-        [PYTHON, "-m", "celery", "-A", "crm", "worker", "--beat", "--loglevel", "INFO",
-         "--concurrency", "1"],
+        [PYTHON, "-m", "celery", "-A", "crm", "worker", "--beat", "--loglevel", "INFO", "--concurrency", "1"],
         cwd=ROOT,
     )
     web = subprocess.Popen([PYTHON, "manage.py", "runserver", "--noreload", f"{HOST}:{PORT}"], cwd=ROOT)
-    print(f"\n  Field Sales CRM is running at http://{HOST}:{PORT}\n{DEMO_LOGINS}\n  Press Ctrl-C to stop.\n", flush=True)
+    print(
+        f"\n  Field Sales CRM is running at http://{HOST}:{PORT}\n{DEMO_LOGINS}\n  Press Ctrl-C to stop.\n", flush=True
+    )
 
     def stop(*_args) -> None:
         for process in (web, worker):

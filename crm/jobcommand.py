@@ -20,7 +20,7 @@ class ScheduledJobCommand(BaseCommand):
         if self.period == "week":
             parser.add_argument("--week", type=iso_date, help="any day of the week, YYYY-MM-DD (default: this week)")
         else:
-            parser.add_argument("--date", type=iso_date, help="YYYY-MM-DD (default: %s)" % self.default_help)
+            parser.add_argument("--date", type=iso_date, help=f"YYYY-MM-DD (default: {self.default_help})")
 
     default_help = "yesterday"
 

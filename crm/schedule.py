@@ -38,7 +38,9 @@ DEFAULT_SCHEDULE: tuple[ScheduledJob, ...] = (
     ),
     ScheduledJob("Weekly assessment", "visits.tasks.assess_visit_counts_task", minute="45", hour="5", day_of_week="1"),
     ScheduledJob("Daily renewal reminders", "accounts.tasks.send_renewal_reminders_task", minute="15", hour="6"),
-    ScheduledJob("Daily return to the public pool", "accounts.tasks.return_idle_customers_to_pool_task", minute="30", hour="2"),
+    ScheduledJob(
+        "Daily return to the public pool", "accounts.tasks.return_idle_customers_to_pool_task", minute="30", hour="2"
+    ),
 )
 
 

@@ -22,7 +22,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 # The insecure default exists only so that `make run` works out of the box; production
 # refuses to start without a real key (see the check below).
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-embedded-mode-only-never-in-production")
-if not DEBUG and SECRET_KEY.startswith("django-insecure"):
+if not DEBUG and (not SECRET_KEY or SECRET_KEY.startswith("django-insecure")):
     raise environ.ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false.")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -193,6 +193,7 @@ CONTENT_SECURITY_POLICY = {
 }
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes talk plain HTTP inside the network
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -26,7 +26,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", settings.CRM["DEMO_PASSWORD"])
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy passes the instance first
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 

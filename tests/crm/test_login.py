@@ -22,7 +22,9 @@ def test_each_role_lands_on_its_start_page(client, people, username, start_page)
 
 
 def test_wrong_password_shows_a_chinese_message_and_logs_nobody_in(client, people):
-    response = client.post(reverse("login"), {"username": "sales1", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = client.post(
+        reverse("login"), {"username": "sales1", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
 
     assert response.status_code == 200
     assert "请输入一个正确的" in response.content.decode()

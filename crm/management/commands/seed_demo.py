@@ -27,4 +27,6 @@ class Command(BaseCommand):
                 counts = import_string(path)(fake)
                 summary = ", ".join(f"{value} {name}" for name, value in counts.items())
                 self.stdout.write(f"{path.rsplit('.', 1)[-1]}: {summary}")
-        self.stdout.write(self.style.SUCCESS(f"Demo loaded. Every demo user's password is {settings.CRM['DEMO_PASSWORD']}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo loaded. Every demo user's password is {settings.CRM['DEMO_PASSWORD']}.")
+        )

@@ -1,0 +1,23 @@
+# One image for web, worker and beat; the command differs per service (docker-compose.yml).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gettext curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --create-home --uid 1000 crm
+WORKDIR /app
+
+COPY pyproject.toml requirements.lock README.md ./
+RUN pip install --no-cache-dir -c requirements.lock .
+
+COPY --chown=crm:crm . .
+RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only-not-a-secret-------------------------------- \
+    python manage.py compilemessages --ignore=.venv -v0 \
+ && DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only-not-a-secret-------------------------------- \
+    python manage.py collectstatic --no-input -v0 \
+ && chown -R crm:crm /app/var
+
+USER crm
+EXPOSE 8000
+CMD ["gunicorn", "crm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
