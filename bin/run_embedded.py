@@ -27,8 +27,6 @@ Demo logins (password crm-demo-2026):
 
 
 def main() -> int:
-    (ROOT / "var" / "broker" / "queue").mkdir(parents=True, exist_ok=True)
-    (ROOT / "var" / "broker" / "processed").mkdir(parents=True, exist_ok=True)
     worker = subprocess.Popen(
         [PYTHON, "-m", "celery", "-A", "crm", "worker", "--beat", "--loglevel", "INFO", "--concurrency", "1"],
         cwd=ROOT,

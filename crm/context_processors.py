@@ -2,9 +2,15 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from crm.navigation import nav_items_for
+from crm.selectors import unread_notification_count
 
 
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
-    items = nav_items_for(user) if user is not None and user.is_authenticated else []
-    return {"nav_items": items, "product_name": settings.CRM["PRODUCT_NAME"]}
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "product_name": settings.CRM["PRODUCT_NAME"]}
+    return {
+        "nav_items": nav_items_for(user),
+        "product_name": settings.CRM["PRODUCT_NAME"],
+        "unread_notifications": unread_notification_count(user=user),
+    }

@@ -19,6 +19,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("notifications/", views.notification_list, name="notifications"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("api/", include((api_patterns, "api"))),
     path("territories/", include("territories.urls")),
