@@ -9,6 +9,7 @@ from crm.models import Notification, Team, User
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "last_name", "first_name", "role", "team", "is_active")
     list_filter = ("role", "team", "is_active")
+    search_fields = ("username", "last_name", "first_name")
     list_select_related = ("team",)
     fieldsets = (*BaseUserAdmin.fieldsets, (_("Field sales"), {"fields": ("role", "team", "phone", "language")}))
 
