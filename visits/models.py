@@ -53,7 +53,10 @@ class QuotaOverride(models.Model):
     """A personal daily minimum that replaces the team's, from a day on (until another starts)."""
 
     salesperson = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), on_delete=models.CASCADE, related_name="quota_overrides"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("salesperson"),
+        on_delete=models.CASCADE,
+        related_name="quota_overrides",
     )
     daily_minimum = models.PositiveSmallIntegerField(_("daily minimum"))
     valid_from = models.DateField(_("valid from"))
