@@ -10,4 +10,16 @@
   document.addEventListener("change", function (event) {
     if (event.target.classList.contains("js-autosubmit")) { event.target.form.submit(); }
   });
+  // The installable app: register the service worker; logging out clears the offline copy.
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () { /* not fatal */ });
+  }
+  document.addEventListener("submit", function (event) {
+    if (!event.target.classList.contains("js-logout-form")) { return; }
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({ type: "logout" });
+    }
+    if (window.caches) { caches.delete("crm-pages-v1"); }
+    document.dispatchEvent(new CustomEvent("crm:logout"));
+  });
 })();

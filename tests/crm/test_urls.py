@@ -6,7 +6,16 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Open on purpose: the login page itself, the health probe, the language switch.
-PUBLIC = {"/login/", "/healthz", "/i18n/setlang/", "/api/auth/token/", "/admin/login/"}
+PUBLIC = {
+    "/login/",
+    "/healthz",
+    "/i18n/setlang/",
+    "/api/auth/token/",
+    "/admin/login/",
+    "/manifest.webmanifest",
+    "/sw.js",
+    "/offline/",
+}
 
 
 def _walk(patterns, prefix=""):

