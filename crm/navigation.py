@@ -33,6 +33,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("visits:today", _("My day"), frozenset({Role.SALESPERSON})),
     NavItem("performance:morning_meeting", _("Morning meeting"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("campaigns:inquiry_desk", _("Phone inquiries"), frozenset({Role.INFO_STAFF, Role.MANAGER, Role.ADMIN})),
+    NavItem("performance:target_breakdown", _("Targets"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("territories:console", _("Territories"), frozenset({Role.ADMIN})),
 )
 

@@ -6,4 +6,5 @@ app_name = "performance"
 
 urlpatterns = [
     path("", views.morning_meeting, name="morning_meeting"),
+    path("targets/", views.target_breakdown_page, name="target_breakdown"),
 ]

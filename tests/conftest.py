@@ -44,3 +44,12 @@ def people(db):
 def _fast_password_hashing(settings):
     # The real hashers are slow by design; tests only need passwords to round-trip.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def english():
+    """Service messages in English, for tests that match on their text."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

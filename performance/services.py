@@ -1,0 +1,66 @@
+"""Writes of the performance app: targets and their breakdown."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from crm.errors import ApplicationError
+from crm.models import User
+from performance.models import SalesTarget
+
+
+def _check_month(month: date) -> None:
+    if month.day != 1:
+        raise ApplicationError(_("A target month is given by its first day."))
+
+
+def _check_amount(amount: Decimal) -> None:
+    if amount < 0:
+        raise ApplicationError(_("A target cannot be negative."))
+
+
+@transaction.atomic
+def set_targets(
+    *, month: date, company_amount: Decimal, salesperson_amounts: Mapping[int, Decimal]
+) -> list[SalesTarget]:
+    """Set the company's total and each listed salesperson's part for ``month``, all or nothing.
+
+    The parts may not add up to the total: the page shows the gap rather than refusing it, since
+    a manager often enters the total before the breakdown is agreed. A salesperson left out keeps
+    the target they had. Amounts must be non-negative Decimals.
+    """
+    _check_month(month)
+    _check_amount(company_amount)
+    for amount in salesperson_amounts.values():
+        _check_amount(amount)
+    known = set(
+        User.objects.filter(id__in=salesperson_amounts.keys(), role=User.Role.SALESPERSON).values_list("id", flat=True)
+    )
+    unknown = set(salesperson_amounts) - known
+    if unknown:
+        raise ApplicationError(_("Targets can only be given to salespeople."))
+
+    saved = [_upsert(month=month, scope=SalesTarget.Scope.COMPANY, amount=company_amount)]
+    for salesperson_id, amount in sorted(salesperson_amounts.items()):
+        saved.append(
+            _upsert(month=month, scope=SalesTarget.Scope.SALESPERSON, amount=amount, salesperson_id=salesperson_id)
+        )
+    return saved
+
+
+def _upsert(*, month: date, scope: str, amount: Decimal, salesperson_id: int | None = None) -> SalesTarget:
+    # select_for_update + save (not update_or_create's bare UPDATE) so that the history records who changed it.
+    target = (
+        SalesTarget.objects.select_for_update().filter(month=month, scope=scope, salesperson_id=salesperson_id).first()
+    )
+    if target is None:
+        target = SalesTarget(month=month, scope=scope, salesperson_id=salesperson_id)
+    if target.pk is None or target.amount != amount:
+        target.amount = amount
+        target.save()
+    return target
