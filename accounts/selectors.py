@@ -159,3 +159,14 @@ def public_pool_for(*, user: User) -> QuerySet[Customer]:
     for path in paths:
         condition |= Q(territory__path__startswith=path)
     return pooled.filter(condition)
+
+
+def owner_choices_for(*, user: User) -> QuerySet[User]:
+    """Whom ``user`` may filter the list by, or give a customer to: admin all salespeople, a manager
+    their teams' salespeople, a salesperson themselves."""
+    salespeople = User.objects.filter(role=User.Role.SALESPERSON, is_active=True).order_by("username")
+    if user.sees_everything:
+        return salespeople
+    if user.is_manager:
+        return salespeople.filter(team__manager=user)
+    return salespeople.filter(pk=user.pk)
