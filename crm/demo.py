@@ -14,6 +14,8 @@ from crm.models import Team, User
 
 DEMO_SEEDERS: list[str] = [
     "crm.demo.seed_organisation",
+    "territories.demo.seed_territories",
+    "accounts.demo.seed_customers",
 ]
 
 TEAMS = (

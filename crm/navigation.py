@@ -32,7 +32,11 @@ START_PAGES: dict[str, str] = {
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("visits:today", _("My day"), frozenset({Role.SALESPERSON})),
     NavItem("performance:morning_meeting", _("Morning meeting"), frozenset({Role.MANAGER, Role.ADMIN})),
+    NavItem("accounts:customer_list", _("Customers"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
+    NavItem("accounts:customer_pool", _("Public pool"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
+    NavItem("accounts:customer_unassigned", _("To be assigned"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("campaigns:inquiry_desk", _("Phone inquiries"), frozenset({Role.INFO_STAFF, Role.MANAGER, Role.ADMIN})),
+    NavItem("accounts:customer_duplicates", _("Duplicate lookup"), frozenset({Role.INFO_STAFF})),
     NavItem("performance:target_breakdown", _("Targets"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("territories:console", _("Territories"), frozenset({Role.ADMIN})),
 )

@@ -4,12 +4,16 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from accounts.api import router as accounts_router
 from crm import pwa, views
+from territories.api import router as territories_router
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="api_token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(territories_router.urls)),
+    path("", include(accounts_router.urls)),
 ]
 
 urlpatterns = [
@@ -26,6 +30,7 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("api/", include((api_patterns, "api"))),
     path("territories/", include("territories.urls")),
+    path("customers/", include("accounts.urls")),
     path("visits/", include("visits.urls")),
     path("inquiries/", include("campaigns.urls")),
     path("dashboard/", include("performance.urls")),

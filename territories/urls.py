@@ -6,4 +6,6 @@ app_name = "territories"
 
 urlpatterns = [
     path("", views.console, name="console"),
+    path("<int:pk>/assign/", views.territory_assign, name="territory_assign"),
+    path("<int:pk>/release/", views.territory_release, name="territory_release"),
 ]

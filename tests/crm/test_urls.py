@@ -28,10 +28,10 @@ def _walk(patterns, prefix=""):
 
 def _concrete(route: str) -> str:
     """Fill path converters and regex groups with plausible values: /customers/<int:pk>/ -> /customers/1/."""
+    route = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route)  # regex groups first: they contain <name> too
     route = re.sub(r"<(?:int:)?\w+>", "1", route)
     route = re.sub(r"<(?:str|slug|path):\w+>", "x", route)
     route = re.sub(r"<uuid:\w+>", "00000000-0000-0000-0000-000000000000", route)
-    route = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route)
     route = route.replace("^", "").replace("$", "").replace("\\Z", "").replace("\\", "")
     return "/" + route.lstrip("/")
 
