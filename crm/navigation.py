@@ -31,6 +31,7 @@ START_PAGES: dict[str, str] = {
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("visits:today", _("My day"), frozenset({Role.SALESPERSON})),
+    NavItem("visits:shortfall_list", _("Shortfalls"), frozenset({Role.SALESPERSON, Role.MANAGER})),
     NavItem("performance:morning_meeting", _("Morning meeting"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("accounts:customer_list", _("Customers"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
     NavItem("accounts:customer_pool", _("Public pool"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),

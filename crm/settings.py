@@ -273,6 +273,18 @@ CRM = {
     "ASSESSMENT_CONSECUTIVE_WEEKS": env.int("CRM_ASSESSMENT_CONSECUTIVE_WEEKS", default=3),
     "RENEWAL_REMINDER_DAYS": env.int("CRM_RENEWAL_REMINDER_DAYS", default=30),
     "KEY_ACCOUNT_LOOKBACK_DAYS": env.int("CRM_KEY_ACCOUNT_LOOKBACK_DAYS", default=14),
+    # Visit quota: the default when a salesperson has no team; new starters are not counted at first.
+    "DEFAULT_DAILY_VISIT_QUOTA": env.int("CRM_DEFAULT_DAILY_VISIT_QUOTA", default=8),
+    "NEW_STARTER_GRACE_DAYS": env.int("CRM_NEW_STARTER_GRACE_DAYS", default=5),
+    # A check-in farther than this from the customer's known location is flagged for the manager.
+    "CHECK_IN_RADIUS_M": env.int("CRM_CHECK_IN_RADIUS_M", default=500),
+    # Intent labels (A-D) are configurable; the codes are not.
+    "INTENT_LABELS": {
+        "A": env("CRM_INTENT_LABEL_A", default=""),
+        "B": env("CRM_INTENT_LABEL_B", default=""),
+        "C": env("CRM_INTENT_LABEL_C", default=""),
+        "D": env("CRM_INTENT_LABEL_D", default=""),
+    },
     "DEMO_PASSWORD": "crm-demo-2026",
 }
 

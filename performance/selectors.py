@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
+from accounts.models import Customer
 from crm.models import User
 from performance.models import RewardRule, SalesTarget
+from visits.calendar import working_days_between
+from visits.models import FormSubmission, QuotaShortfall, Visit
+from visits.selectors import quota_results_for
 
 
 @dataclass(frozen=True)
@@ -84,3 +89,136 @@ def reward_for(*, attainment_percent: Decimal, attained_amount: Decimal, rules: 
     rule = max(reached, key=lambda r: r.min_attainment_percent)
     bonus = attained_amount * rule.bonus_rate_percent / Decimal("100") + rule.bonus_amount
     return Reward(rule=rule, bonus=bonus.quantize(Decimal("0.01")))
+
+
+# The morning meeting 早会: yesterday per salesperson, in a fixed handful of aggregate queries.
+
+
+@dataclass(frozen=True)
+class SalespersonDay:
+    salesperson: User
+    visits: int
+    required: int | None  # None: not counted that day (leave, new starter)
+    intent_mix: dict[str, int]
+    unrated: int
+    new_customers: int
+    submitted: bool
+    submitted_late: bool
+    shortfall: QuotaShortfall | None
+
+    @property
+    def below_quota(self) -> bool:
+        return self.required is not None and self.visits < self.required
+
+
+@dataclass(frozen=True)
+class DayVisits:
+    day: date
+    visits: int
+    is_working_day: bool
+
+
+@dataclass(frozen=True)
+class MorningMeeting:
+    day: date
+    rows: list[SalespersonDay]
+    trend: list[DayVisits]
+
+    @property
+    def totals(self) -> dict[str, int]:
+        mix = {code: sum(row.intent_mix[code] for row in self.rows) for code in INTENT_CODES}
+        return {
+            "visits": sum(row.visits for row in self.rows),
+            "required": sum(row.required or 0 for row in self.rows),
+            "new_customers": sum(row.new_customers for row in self.rows),
+            "not_submitted": sum(1 for row in self.rows if not row.submitted),
+            "below_quota": sum(1 for row in self.rows if row.below_quota),
+            **{f"intent_{code}": count for code, count in mix.items()},
+        }
+
+    @property
+    def trend_max(self) -> int:
+        return max((point.visits for point in self.trend), default=0)
+
+
+INTENT_CODES = ("A", "B", "C", "D")
+TREND_DAYS = 28
+
+
+def morning_meeting(*, viewer: User, day: date) -> MorningMeeting:
+    """Figures for the morning meeting about ``day`` (usually the previous working day).
+
+    The query count is fixed whatever the number of people or visits: people, quotas, visits
+    with their intent mix, new customers, submissions, shortfalls, the four-week trend and the
+    calendar, one query each.
+    """
+    people = list(salespeople_for_targets(viewer=viewer))
+    ids = [person.id for person in people]
+    quotas = dict(quota_results_for(day=day).filter(id__in=ids).values_list("id", "required"))
+    intent_counts = {f"intent_{code}": Count("id", filter=Q(intent=code)) for code in INTENT_CODES}
+    visits = {
+        row["salesperson_id"]: row
+        for row in Visit.objects.filter(visited_on=day, salesperson_id__in=ids)
+        .values("salesperson_id")
+        .annotate(total=Count("id"), unrated=Count("id", filter=Q(intent="")), **intent_counts)
+        .order_by()
+    }
+    start, end = _day_bounds(day)
+    new_customers = dict(
+        Customer.objects.filter(created_by_id__in=ids, created_at__gte=start, created_at__lt=end)
+        .values("created_by_id")
+        .annotate(total=Count("id"))
+        .values_list("created_by_id", "total")
+        .order_by()
+    )
+    submissions = dict(
+        FormSubmission.objects.filter(salesperson_id__in=ids, period_start__lte=day, period_end__gte=day).values_list(
+            "salesperson_id", "late"
+        )
+    )
+    shortfalls = {
+        shortfall.salesperson_id: shortfall
+        for shortfall in QuotaShortfall.objects.filter(day=day, salesperson_id__in=ids)
+    }
+    rows = []
+    for person in people:
+        counted = visits.get(person.id, {})
+        rows.append(
+            SalespersonDay(
+                salesperson=person,
+                visits=counted.get("total", 0),
+                required=quotas.get(person.id),
+                intent_mix={code: counted.get(f"intent_{code}", 0) for code in INTENT_CODES},
+                unrated=counted.get("unrated", 0),
+                new_customers=new_customers.get(person.id, 0),
+                submitted=person.id in submissions,
+                submitted_late=submissions.get(person.id, False),
+                shortfall=shortfalls.get(person.id),
+            )
+        )
+    return MorningMeeting(day=day, rows=rows, trend=_visit_trend(ids=ids, last_day=day))
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, start + timedelta(days=1)
+
+
+def _visit_trend(*, ids: list[int], last_day: date) -> list[DayVisits]:
+    first_day = last_day - timedelta(days=TREND_DAYS - 1)
+    per_day = dict(
+        Visit.objects.filter(visited_on__range=(first_day, last_day), salesperson_id__in=ids)
+        .values("visited_on")
+        .annotate(total=Count("id"))
+        .values_list("visited_on", "total")
+        .order_by()
+    )
+    working = set(working_days_between(first_day, last_day))
+    return [
+        DayVisits(
+            day=first_day + timedelta(days=n),
+            visits=per_day.get(first_day + timedelta(days=n), 0),
+            is_working_day=first_day + timedelta(days=n) in working,
+        )
+        for n in range(TREND_DAYS)
+    ]

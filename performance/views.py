@@ -10,13 +10,54 @@ from crm.errors import ApplicationError
 from crm.models import User
 from crm.permissions import role_required
 from performance.forms import TargetBreakdownForm
+from performance.selectors import morning_meeting as morning_meeting_figures
 from performance.selectors import target_breakdown
 from performance.services import set_targets
+from visits.calendar import previous_working_day
+
+CHART_HEIGHT = 100
+BAR_PITCH = 12
+
+
+def _day_from(value: str | None) -> date:
+    """``YYYY-MM-DD`` from the query string; else the previous working day."""
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return previous_working_day(local_today()) or local_today()
+
+
+def _trend_bars(meeting) -> list[dict]:
+    """Bars of the four-week chart, scaled to the busiest day; drawn as SVG by the template."""
+    peak = meeting.trend_max or 1
+    return [
+        {
+            "x": index * BAR_PITCH,
+            "height": round(point.visits * CHART_HEIGHT / peak),
+            "y": CHART_HEIGHT - round(point.visits * CHART_HEIGHT / peak),
+            "point": point,
+        }
+        for index, point in enumerate(meeting.trend)
+    ]
 
 
 @role_required(User.Role.MANAGER, User.Role.ADMIN)
 def morning_meeting(request: HttpRequest) -> HttpResponse:
-    return render(request, "performance/morning_meeting.html")
+    """The morning meeting 早会: yesterday per salesperson, what needs talking about first."""
+    day = _day_from(request.GET.get("day"))
+    meeting = morning_meeting_figures(viewer=request.user, day=day)
+    return render(
+        request,
+        "performance/morning_meeting.html",
+        {
+            "meeting": meeting,
+            "totals": meeting.totals,
+            "bars": _trend_bars(meeting),
+            "chart_width": BAR_PITCH * len(meeting.trend),
+            "chart_height": CHART_HEIGHT,
+            "previous_day": previous_working_day(day),
+        },
+    )
 
 
 def _month_from(value: str | None) -> date:

@@ -1,8 +1,11 @@
-"""Fixtures shared by every app's tests: one small organisation with each role."""
+"""Fixtures shared by every app's tests: one small organisation with each role, a real worker."""
 
+import uuid
 from types import SimpleNamespace
 
 import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.core.cache import cache
 
 from tests.crm.factories import AdminFactory, InfoStaffFactory, ManagerFactory, SalespersonFactory, TeamFactory
@@ -53,3 +56,20 @@ def english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker thread on the configured broker (Redis in CI, the filesystem one locally)."""
+    from crm.celery import app
+
+    # A real worker thread consuming from the real broker. Results come back through Redis
+    # when CELERY_RESULT_BACKEND is set (CI), else through an in-process cache.
+    if not settings.CELERY_RESULT_BACKEND:
+        app.conf.result_backend = "cache+memory://"
+    # A private queue, so that a `make run` worker on this machine cannot take the test's tasks.
+    app.conf.task_default_queue = f"test-{uuid.uuid4().hex}"
+    app.amqp.queues = app.amqp.Queues(())
+    app.amqp.queues.select_add(app.conf.task_default_queue)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker

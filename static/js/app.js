@@ -10,6 +10,10 @@
   document.addEventListener("change", function (event) {
     if (event.target.classList.contains("js-autosubmit")) { event.target.form.submit(); }
   });
+  // Buttons marked js-print print the page (print CSS hides navigation).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest(".js-print")) { window.print(); }
+  });
   // The installable app: register the service worker; logging out clears the offline copy.
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () { /* not fatal */ });

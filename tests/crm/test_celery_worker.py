@@ -1,21 +1,8 @@
 """Tasks run through a real worker on the configured broker (Redis in CI, the filesystem one locally)."""
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 
-from crm.celery import app
 from crm.tasks import ping
-
-
-@pytest.fixture
-def celery_worker(transactional_db):
-    # A real worker thread consuming from the real broker. Results come back through Redis
-    # when CELERY_RESULT_BACKEND is set (CI), else through an in-process cache.
-    if not settings.CELERY_RESULT_BACKEND:
-        app.conf.result_backend = "cache+memory://"
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
-        yield worker
 
 
 @pytest.mark.worker

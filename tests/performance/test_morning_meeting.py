@@ -1,0 +1,121 @@
+"""The morning meeting: yesterday's figures per salesperson, exactly as logged."""
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Customer
+from crm.models import User
+from performance.selectors import morning_meeting
+from visits.models import FormSubmission, QuotaShortfall, Visit
+
+DAY = date(2026, 11, 25)  # a Wednesday
+
+
+def at(day, hour=10):
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+@pytest.fixture
+def logged_day(people):
+    User.objects.update(date_joined=at(date(2026, 1, 5)))
+    people.team_one.daily_visit_quota = 3
+    people.team_one.save()
+    customer = Customer.objects.create(unit_name="顺达汽修厂")
+    for creator in (people.sales1, people.sales1, people.sales3):
+        Customer.objects.filter(pk=Customer.objects.create(unit_name="新客户", created_by=creator).pk).update(
+            created_at=at(DAY, 11)
+        )
+    for salesperson, intent in [(people.sales1, "A"), (people.sales1, "B"), (people.sales1, ""), (people.sales2, "D")]:
+        Visit.objects.create(
+            salesperson=salesperson, customer=customer, visited_at=at(DAY), visited_on=DAY, intent=intent
+        )
+    Visit.objects.create(
+        salesperson=people.sales1,
+        customer=customer,
+        visited_at=at(DAY - timedelta(days=1)),
+        visited_on=DAY - timedelta(days=1),
+    )
+    FormSubmission.objects.create(
+        salesperson=people.sales1,
+        period_start=DAY,
+        period_end=DAY,
+        visit_count=3,
+        submitted_at=at(DAY, 19),
+        due_at=at(DAY + timedelta(days=1), 8),
+    )
+    QuotaShortfall.objects.create(salesperson=people.sales2, day=DAY, required=3, actual=1, explanation="车坏了")
+    return people
+
+
+@pytest.mark.django_db
+def test_figures_match_what_the_salespeople_logged(logged_day):
+    meeting = morning_meeting(viewer=logged_day.manager1, day=DAY)
+
+    rows = {row.salesperson.username: row for row in meeting.rows}
+    assert list(rows) == ["sales1", "sales2"]
+    assert (rows["sales1"].visits, rows["sales1"].required, rows["sales1"].below_quota) == (3, 3, False)
+    assert rows["sales1"].intent_mix == {"A": 1, "B": 1, "C": 0, "D": 0}
+    assert rows["sales1"].unrated == 1
+    assert rows["sales1"].new_customers == 2
+    assert (rows["sales1"].submitted, rows["sales1"].submitted_late) == (True, False)
+    assert (rows["sales2"].visits, rows["sales2"].below_quota, rows["sales2"].submitted) == (1, True, False)
+    assert rows["sales2"].shortfall.explanation == "车坏了"
+    assert meeting.totals == {
+        "visits": 4,
+        "required": 6,
+        "new_customers": 2,
+        "not_submitted": 1,
+        "below_quota": 1,
+        "intent_A": 1,
+        "intent_B": 1,
+        "intent_C": 0,
+        "intent_D": 1,
+    }
+    trend = {point.day: point.visits for point in meeting.trend}
+    assert len(meeting.trend) == 28
+    assert (trend[DAY], trend[DAY - timedelta(days=1)], trend[DAY - timedelta(days=27)]) == (4, 1, 0)
+
+
+@pytest.mark.django_db
+def test_admin_sees_every_team(logged_day):
+    meeting = morning_meeting(viewer=logged_day.admin, day=DAY)
+
+    assert [row.salesperson.username for row in meeting.rows] == ["sales1", "sales2", "sales3"]
+    assert meeting.totals["new_customers"] == 3
+
+
+@pytest.mark.django_db
+def test_the_page_shows_the_day_in_chinese(client, logged_day):
+    client.force_login(logged_day.manager1)
+
+    body = client.get("/dashboard/?day=2026-11-25", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "早会 · 2026-11-25" in body
+    assert "车坏了" in body
+    assert body.count('class="table-danger"') == 1
+
+
+@pytest.mark.django_db
+def test_the_dashboard_is_a_fixed_number_of_queries(client, logged_day, django_assert_max_num_queries):
+    customer = Customer.objects.first()
+    for n in range(4, 30):
+        user = User.objects.create(
+            username=f"extra{n}", role=User.Role.SALESPERSON, team=logged_day.team_one, date_joined=at(date(2026, 1, 5))
+        )
+        Visit.objects.bulk_create(
+            [Visit(salesperson=user, customer=customer, visited_at=at(DAY), visited_on=DAY, intent="C")] * 3
+        )
+    client.force_login(logged_day.manager1)
+
+    with django_assert_max_num_queries(16):
+        response = client.get("/dashboard/?day=2026-11-25")
+    assert len(response.context["meeting"].rows) == 28
+
+
+@pytest.mark.django_db
+def test_salespeople_cannot_open_the_dashboard(client, logged_day):
+    client.force_login(logged_day.sales1)
+
+    assert client.get("/dashboard/").status_code == 403

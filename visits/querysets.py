@@ -1,0 +1,44 @@
+"""Who sees which visits and shortfalls, decided once (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+if TYPE_CHECKING:
+    from crm.models import User
+
+
+class VisitQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> VisitQuerySet:
+        """Admin: all. Salesperson: their own visits and the history of customers they see now.
+        Manager: visits by their teams' salespeople and joint visits they joined. Others: none."""
+        from accounts.models import Customer
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        if user.is_salesperson:
+            customers = Customer.objects.visible_to(user).filter(pk=OuterRef("customer_id"))
+            return self.filter(Q(salesperson=user) | Exists(customers))
+        if user.is_manager:
+            return self.filter(Q(salesperson__team__manager=user) | Q(joint_manager=user))
+        return self.none()
+
+
+class PersonalRecordQuerySet(models.QuerySet):
+    """For records about one salesperson (shortfalls, submissions, assessments)."""
+
+    def visible_to(self, user: User) -> PersonalRecordQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        if user.is_salesperson:
+            return self.filter(salesperson=user)
+        if user.is_manager:
+            return self.filter(salesperson__team__manager=user)
+        return self.none()
