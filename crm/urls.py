@@ -6,6 +6,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from accounts.api import router as accounts_router
 from crm import pwa, views
+from performance.api import DashboardView, TargetsView
 from territories.api import router as territories_router
 
 api_patterns = [
@@ -14,6 +15,8 @@ api_patterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(territories_router.urls)),
     path("", include(accounts_router.urls)),
+    path("dashboard/", DashboardView.as_view(), name="dashboard"),
+    path("targets/", TargetsView.as_view(), name="targets"),
 ]
 
 urlpatterns = [

@@ -6,5 +6,6 @@ app_name = "performance"
 
 urlpatterns = [
     path("", views.morning_meeting, name="morning_meeting"),
+    path("export/", views.morning_meeting_export, name="morning_meeting_export"),
     path("targets/", views.target_breakdown_page, name="target_breakdown"),
 ]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from crm.dates import local_today
 from crm.errors import ApplicationError
+from crm.exports import xlsx_response
 from crm.models import User
 from crm.permissions import role_required
 from performance.forms import TargetBreakdownForm
@@ -19,12 +20,17 @@ CHART_HEIGHT = 100
 BAR_PITCH = 12
 
 
+def default_meeting_day() -> date:
+    """The morning meeting looks at the previous working day."""
+    return previous_working_day(local_today()) or local_today()
+
+
 def _day_from(value: str | None) -> date:
     """``YYYY-MM-DD`` from the query string; else the previous working day."""
     try:
         return date.fromisoformat(value or "")
     except ValueError:
-        return previous_working_day(local_today()) or local_today()
+        return default_meeting_day()
 
 
 def _trend_bars(meeting) -> list[dict]:
@@ -67,6 +73,49 @@ def _month_from(value: str | None) -> date:
         return date(year, month, 1)
     except ValueError:
         return local_today().replace(day=1)
+
+
+@role_required(User.Role.MANAGER, User.Role.ADMIN)
+def morning_meeting_export(request: HttpRequest) -> HttpResponse:
+    """The morning meeting's table as a spreadsheet, for the meeting's minutes."""
+    meeting = morning_meeting_figures(viewer=request.user, day=_day_from(request.GET.get("day")))
+    headers = [
+        _("Salesperson"),
+        _("Visits"),
+        _("Quota"),
+        "A",
+        "B",
+        "C",
+        "D",
+        _("Unrated"),
+        _("New customers"),
+        _("Forms"),
+        _("Shortfall"),
+        _("Explanation"),
+    ]
+    rows = (
+        [
+            str(row.salesperson),
+            row.visits,
+            row.required,
+            row.intent_mix["A"],
+            row.intent_mix["B"],
+            row.intent_mix["C"],
+            row.intent_mix["D"],
+            row.unrated,
+            row.new_customers,
+            (_("late") if row.submitted_late else _("submitted")) if row.submitted else _("not submitted"),
+            row.shortfall.get_status_display() if row.shortfall else "",
+            row.shortfall.explanation if row.shortfall else "",
+        ]
+        for row in meeting.rows
+    )
+    return xlsx_response(
+        filename=f"morning-meeting-{meeting.day.isoformat()}.xlsx",
+        title=_("Morning meeting"),
+        headers=headers,
+        rows=rows,
+    )
 
 
 @role_required(User.Role.MANAGER, User.Role.ADMIN)

@@ -119,3 +119,43 @@ def test_salespeople_cannot_open_the_dashboard(client, logged_day):
     client.force_login(logged_day.sales1)
 
     assert client.get("/dashboard/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_api_gives_the_same_figures_as_the_page(client, logged_day):
+    client.force_login(logged_day.manager1)
+
+    data = client.get("/api/dashboard/?day=2026-11-25").json()
+
+    assert data["day"] == "2026-11-25"
+    assert data["totals"]["visits"] == 4
+    assert [(row["username"], row["visits"], row["below_quota"]) for row in data["salespeople"]] == [
+        ("sales1", 3, False),
+        ("sales2", 1, True),
+    ]
+    assert data["salespeople"][1]["shortfall_explanation"] == "车坏了"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("who", "status"), [("sales1", 403), ("info1", 403), ("manager1", 200), ("admin", 200)])
+def test_the_dashboard_api_is_for_managers(client, logged_day, who, status):
+    client.force_login(getattr(logged_day, who))
+
+    assert client.get("/api/dashboard/").status_code == status
+
+
+@pytest.mark.django_db
+def test_the_export_has_one_row_per_salesperson(client, logged_day):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(logged_day.manager1)
+
+    response = client.get("/dashboard/export/?day=2026-11-25")
+
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert response["Content-Disposition"].endswith('morning-meeting-2026-11-25.xlsx"')
+    assert [row[:3] for row in rows[1:]] == [(str(logged_day.sales1), 3, 3), (str(logged_day.sales2), 1, 3)]
+    assert rows[2][-1] == "车坏了"

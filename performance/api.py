@@ -1,0 +1,101 @@
+"""REST API of performance: the morning meeting's figures and the target breakdown, as on the pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from crm.models import User
+from crm.permissions import has_role
+from performance.selectors import morning_meeting, target_breakdown
+
+
+def _money(value) -> str | None:
+    """Money leaves the API as a string, never a float."""
+    return None if value is None else f"{value:.2f}"
+
+
+def _require_manager(request: Request) -> None:
+    if not has_role(request.user, User.Role.MANAGER, User.Role.ADMIN):
+        raise PermissionDenied
+
+
+def _date_param(request: Request, name: str, default: date) -> date:
+    value = request.query_params.get(name)
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise serializers.ValidationError({name: ["YYYY-MM-DD"]}) from exc
+
+
+class DashboardView(APIView):
+    """The morning meeting's figures for one day: the same numbers as /dashboard/."""
+
+    @extend_schema(parameters=[OpenApiParameter("day", OpenApiTypes.DATE)], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        from performance.views import default_meeting_day
+
+        _require_manager(request)
+        meeting = morning_meeting(viewer=request.user, day=_date_param(request, "day", default_meeting_day()))
+        return Response(
+            {
+                "day": meeting.day,
+                "totals": meeting.totals,
+                "salespeople": [
+                    {
+                        "id": row.salesperson.id,
+                        "username": row.salesperson.username,
+                        "name": str(row.salesperson),
+                        "visits": row.visits,
+                        "required": row.required,
+                        "below_quota": row.below_quota,
+                        "intent_mix": row.intent_mix,
+                        "unrated": row.unrated,
+                        "new_customers": row.new_customers,
+                        "forms_submitted": row.submitted,
+                        "forms_late": row.submitted_late,
+                        "shortfall_status": row.shortfall.status if row.shortfall else None,
+                        "shortfall_explanation": row.shortfall.explanation if row.shortfall else None,
+                    }
+                    for row in meeting.rows
+                ],
+                "trend": [
+                    {"day": point.day, "visits": point.visits, "working_day": point.is_working_day}
+                    for point in meeting.trend
+                ],
+            }
+        )
+
+
+class TargetsView(APIView):
+    """The month's company target and its breakdown per visible salesperson."""
+
+    @extend_schema(parameters=[OpenApiParameter("month", OpenApiTypes.DATE)], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        from crm.dates import local_today
+
+        _require_manager(request)
+        month = _date_param(request, "month", local_today()).replace(day=1)
+        breakdown = target_breakdown(month=month, viewer=request.user)
+        return Response(
+            {
+                "month": month,
+                "company_amount": _money(breakdown.company_amount),
+                "allocated": _money(breakdown.allocated),
+                "gap": _money(breakdown.gap),
+                "adds_up": breakdown.adds_up,
+                "salespeople": [
+                    {"id": line.salesperson.id, "username": line.salesperson.username, "amount": _money(line.amount)}
+                    for line in breakdown.lines
+                ],
+            }
+        )
