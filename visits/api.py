@@ -8,10 +8,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from visits.filters import VisitFilter
-from visits.models import QuotaShortfall
+from visits.models import QuotaShortfall, Visit
 from visits.selectors import visits_for_list
 from visits.serializers import QuotaShortfallSerializer, RatingSerializer, VisitCreateSerializer, VisitSerializer
 from visits.services import explain_shortfall, rate_visit, record_visit, review_shortfall
@@ -21,6 +21,8 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Visits within the caller's visibility. Create goes through record_visit; sending the same
     ``client_id`` again returns the visit stored the first time (200 instead of 201)."""
 
+    queryset = Visit.objects.none()  # for the schema; requests use get_queryset
+    lookup_value_converter = "int"
     serializer_class = VisitSerializer
     filterset_class = VisitFilter
     ordering_fields = ["visited_at", "visited_on"]
@@ -59,12 +61,17 @@ class QuotaShortfallFilter(django_filters.FilterSet):
 class QuotaShortfallViewSet(viewsets.ReadOnlyModelViewSet):
     """Shortfalls within the caller's visibility; the salesperson explains, the manager reviews."""
 
+    queryset = QuotaShortfall.objects.none()  # for the schema; requests use get_queryset
+    lookup_value_converter = "int"
     serializer_class = QuotaShortfallSerializer
     filterset_class = QuotaShortfallFilter
     ordering = ["-day", "salesperson__username"]
 
     def get_queryset(self):
-        if not (self.request.user.is_salesperson or self.request.user.is_manager or self.request.user.sees_everything):
+        user = self.request.user
+        if getattr(self, "swagger_fake_view", False):
+            return QuotaShortfall.objects.none()
+        if not (user.is_salesperson or user.is_manager or user.sees_everything):
             raise PermissionDenied
         return QuotaShortfall.objects.visible_to(self.request.user).select_related("salesperson", "reviewed_by")
 
@@ -86,7 +93,6 @@ class QuotaShortfallViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(QuotaShortfallSerializer(shortfall).data)
 
 
-router = DefaultRouter(trailing_slash=True)
-router.include_root_view = False
+router = SimpleRouter(trailing_slash=True, use_regex_path=False)
 router.register("visits", VisitViewSet, basename="visit")
 router.register("quota-shortfalls", QuotaShortfallViewSet, basename="quota-shortfall")
