@@ -14,6 +14,8 @@ from crm.models import Team, User
 
 DEMO_SEEDERS: list[str] = [
     "crm.demo.seed_organisation",
+    # after the territories and customers seeders (they add themselves before this line when merged)
+    "visits.demo.seed_visits",
 ]
 
 TEAMS = (
