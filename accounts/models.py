@@ -57,6 +57,9 @@ class Customer(TimeStampedModel):
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     district = models.CharField(_("district"), max_length=50, blank=True)
+    # The customer's known position (WGS-84), used to flag visits checked in far from it.
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     territory = models.ForeignKey(
         Territory,
         verbose_name=_("territory"),
@@ -124,6 +127,14 @@ class Customer(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(renewal_month__isnull=True) | Q(renewal_month__gte=1, renewal_month__lte=12),
                 name="customer_renewal_month_1_12",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="customer_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="customer_longitude_range",
             ),
         ]
 

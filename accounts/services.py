@@ -290,6 +290,27 @@ def move_customers_of_territory(
     return len(rows)
 
 
+# --- what visits tell the customer record ----------------------------------------------------------
+
+
+def record_customer_activity(*, customer_id: int, at: datetime) -> None:
+    """A visit or call happened at ``at``: the customer is being worked (keeps it out of the public pool).
+
+    Never moves ``last_activity_at`` backwards. Runs inside the caller's transaction; no new version
+    (an activity is not an edit of the registration form, so open edit forms stay valid).
+    """
+    Customer.objects.filter(pk=customer_id).filter(
+        Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=at)
+    ).update(last_activity_at=at)
+
+
+def set_customer_intent(*, customer_id: int, intent: str) -> None:
+    """The customer's current intent is its latest rating; the ratings themselves stay on the visits."""
+    if intent not in Customer.Intent.values:
+        raise ApplicationError(_("The intent must be one of A, B, C or D."))
+    Customer.objects.filter(pk=customer_id).update(intent=intent)
+
+
 # --- scheduled jobs ------------------------------------------------------------------------------
 
 

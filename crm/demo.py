@@ -16,6 +16,7 @@ DEMO_SEEDERS: list[str] = [
     "crm.demo.seed_organisation",
     "territories.demo.seed_territories",
     "accounts.demo.seed_customers",
+    "visits.demo.seed_visits",
 ]
 
 TEAMS = (

@@ -31,6 +31,9 @@ START_PAGES: dict[str, str] = {
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("visits:today", _("My day"), frozenset({Role.SALESPERSON})),
+    NavItem("visits:my_visits", _("My visits"), frozenset({Role.SALESPERSON})),
+    NavItem("visits:visit_list", _("Team visits"), frozenset({Role.MANAGER, Role.ADMIN})),
+    NavItem("visits:submission_list", _("Daily forms"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("visits:shortfall_list", _("Shortfalls"), frozenset({Role.SALESPERSON, Role.MANAGER})),
     NavItem("performance:morning_meeting", _("Morning meeting"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("accounts:customer_list", _("Customers"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),

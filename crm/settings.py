@@ -225,6 +225,14 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Field Sales CRM API",
     "VERSION": "0.1.0",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"],
+    # Several models have a "kind" or "status"; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "TerritoryKindEnum": "territories.models.Territory.Kind",
+        "CustomerStatusEnum": "accounts.models.Customer.Status",
+        "OwnerChangeKindEnum": "accounts.models.OwnerChange.Kind",
+        "VisitKindEnum": "visits.models.Visit.Kind",
+        "ShortfallReviewEnum": "visits.models.QuotaShortfall.Review",
+    },
 }
 
 # Celery: JSON only, bounded time, fail fast when the broker is gone.

@@ -8,6 +8,7 @@ from accounts.api import router as accounts_router
 from crm import pwa, views
 from performance.api import DashboardView, TargetsView
 from territories.api import router as territories_router
+from visits.api import router as visits_router
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="api_token"),
@@ -17,6 +18,7 @@ api_patterns = [
     path("", include(accounts_router.urls)),
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
     path("targets/", TargetsView.as_view(), name="targets"),
+    path("", include(visits_router.urls)),
 ]
 
 urlpatterns = [

@@ -32,3 +32,9 @@ def previous_working_day(before: date, *, horizon_days: int = 31) -> date | None
     """The last working day strictly before ``before`` (None if none in the horizon)."""
     days = working_days_between(before - timedelta(days=horizon_days), before - timedelta(days=1))
     return days[-1] if days else None
+
+
+def next_working_day(after: date, *, horizon_days: int = 31) -> date:
+    """The first working day strictly after ``after`` (the next calendar day if none in the horizon)."""
+    days = working_days_between(after + timedelta(days=1), after + timedelta(days=horizon_days))
+    return days[0] if days else after + timedelta(days=1)

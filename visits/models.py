@@ -161,6 +161,10 @@ class Visit(models.Model):
             models.Index(fields=["salesperson", "visited_on"], name="visit_salesperson_day_idx"),
             models.Index(fields=["visited_on"], name="visit_day_idx"),
             models.Index(fields=["customer", "-visited_at"], name="visit_customer_timeline_idx"),
+            # the lists: newest first, filtered by intent or kind over a date range
+            models.Index(fields=["-visited_at", "-id"], name="visit_recent_idx"),
+            models.Index(fields=["intent", "visited_on"], name="visit_intent_day_idx"),
+            models.Index(fields=["kind", "visited_on"], name="visit_kind_day_idx"),
         ]
 
     def __str__(self) -> str:

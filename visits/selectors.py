@@ -70,3 +70,71 @@ def weekly_visit_counts(*, first_week: date, last_week: date) -> dict[int, dict[
         monday = day - timedelta(days=day.weekday())
         counts[row["salesperson_id"]][monday] = counts[row["salesperson_id"]].get(monday, 0) + row["count"]
     return counts
+
+
+def visits_for_list(*, user: User) -> QuerySet[Visit]:
+    """The visits ``user`` may see, with what every list, export and API row shows joined."""
+    return Visit.objects.visible_to(user).select_related("salesperson", "customer", "customer__territory")
+
+
+def visits_of_day(*, salesperson: User, day: date) -> QuerySet[Visit]:
+    """One salesperson's own visits on ``day``, oldest first (the end-of-day review)."""
+    return (
+        Visit.objects.filter(salesperson=salesperson, visited_on=day)
+        .select_related("customer")
+        .order_by("visited_at", "pk")
+    )
+
+
+def customer_timeline(*, user: User, customer_id: int) -> QuerySet[Visit]:
+    """Every visit to one customer that ``user`` may see, newest first."""
+    return (
+        Visit.objects.visible_to(user)
+        .filter(customer_id=customer_id)
+        .select_related("salesperson")
+        .order_by("-visited_at", "-pk")
+    )
+
+
+def submission_for(*, salesperson: User, day: date):
+    """The form submission whose period contains ``day``, or None."""
+    from visits.models import FormSubmission
+
+    return FormSubmission.objects.filter(salesperson=salesperson, period_start__lte=day, period_end__gte=day).first()
+
+
+def submission_status_for(*, user: User, day: date) -> QuerySet[User]:
+    """Salespeople ``user`` oversees, each with the submission covering ``day`` (or None) and that day's
+    visit count, in one query: ``submitted_at``, ``late``, ``visits_that_day``."""
+    from visits.models import FormSubmission
+
+    people = User.objects.filter(role=User.Role.SALESPERSON, is_active=True)
+    if not user.sees_everything:
+        people = people.filter(team__manager=user)
+    covering = FormSubmission.objects.filter(
+        salesperson=OuterRef("pk"), period_start__lte=day, period_end__gte=day
+    ).order_by("-period_start")
+    visits = (
+        Visit.objects.filter(salesperson=OuterRef("pk"), visited_on=day)
+        .order_by()
+        .values("salesperson")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
+    return (
+        people.select_related("team")
+        .annotate(
+            submitted_at=Subquery(covering.values("submitted_at")[:1]),
+            late=Subquery(covering.values("late")[:1]),
+            visits_that_day=Coalesce(Subquery(visits, output_field=IntegerField()), Value(0)),
+        )
+        .order_by("team__name", "username")
+    )
+
+
+def intent_choices() -> list[tuple[str, str]]:
+    """A–D with the labels configured in settings.CRM["INTENT_LABELS"], else the built-in ones."""
+    from accounts.models import Customer
+
+    configured = settings.CRM.get("INTENT_LABELS", {})
+    return [(code, configured.get(code) or str(label)) for code, label in Customer.Intent.choices]

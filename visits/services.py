@@ -1,28 +1,277 @@
-"""Writes of the visits app: the scheduled quota check and the weekly assessment."""
+"""Writes of the visits app: visits and their ratings, form submissions, the quota check, the assessment."""
 
 from __future__ import annotations
 
 import logging
+import math
+import uuid
 from collections import defaultdict
-from datetime import date, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.models import Customer
+from accounts.services import record_customer_activity, set_customer_intent
 from crm.errors import ApplicationError, NotPermitted
+from crm.images import clean_image
 from crm.locks import lock_job
 from crm.models import Notification, Team, User
 from crm.services import notify, notify_many
-from visits.calendar import is_working_day
-from visits.models import Assessment, QuotaShortfall
+from visits.calendar import is_working_day, next_working_day
+from visits.geo import haversine_m
+from visits.models import (
+    Assessment,
+    FormSubmission,
+    Material,
+    Obstacle,
+    QuotaShortfall,
+    TalkingPoint,
+    Visit,
+    VisitPhoto,
+)
 from visits.permissions import can_review_shortfall
 from visits.selectors import quota_results_for, salespeople_counted_on, weekly_visit_counts
 
 logger = logging.getLogger(__name__)
+
+MAX_PHOTOS_PER_VISIT = 5
+# A phone's clock may run a little ahead of the server's; beyond this a visit time is "in the future".
+CLOCK_SKEW = timedelta(minutes=5)
+# A browser fix worse than this is not a position (the phone knows only the country or the city).
+MAX_ACCURACY_M = 20_000
+# Daily forms are due before the morning meeting; weekly ones on Friday evening.
+DAILY_FORMS_DUE = time(8, 30)
+WEEKLY_FORMS_DUE = time(18, 0)
+
+
+# --- visits -------------------------------------------------------------------------------------
+
+
+def _clean_choices(values: Sequence[str], allowed: list[str], field: str) -> list[str]:
+    values = list(dict.fromkeys(values))  # order kept, duplicates dropped
+    unknown = [value for value in values if value not in allowed]
+    if unknown:
+        raise ValidationError({field: _("Unknown choice: %(value)s.") % {"value": ", ".join(unknown)}})
+    return values
+
+
+def _clean_position(
+    latitude: Decimal | float | str | None, longitude: Decimal | float | str | None, accuracy_m: float | None
+) -> tuple[Decimal | None, Decimal | None, int | None]:
+    """Both coordinates or neither, on the globe, with a believable accuracy; else a clear refusal."""
+    if latitude in (None, "") and longitude in (None, ""):
+        return None, None, None
+    message = _("The position from the phone is not valid (latitude, longitude or accuracy out of range).")
+    try:
+        lat, lon = Decimal(str(latitude)), Decimal(str(longitude))
+        accuracy = None if accuracy_m in (None, "") else float(accuracy_m)
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise ValidationError({"latitude": message}) from exc
+    if not (lat.is_finite() and lon.is_finite() and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValidationError({"latitude": message})
+    if accuracy is not None and (not math.isfinite(accuracy) or accuracy < 0 or accuracy > MAX_ACCURACY_M):
+        raise ValidationError({"accuracy_m": message})
+    quantum = Decimal("0.000001")
+    return lat.quantize(quantum), lon.quantize(quantum), None if accuracy is None else round(accuracy)
+
+
+@transaction.atomic
+def record_visit(
+    *,
+    salesperson: User,
+    customer_id: int,
+    kind: str = Visit.Kind.FIRST,
+    visited_at: datetime | None = None,
+    materials: Sequence[str] = (),
+    talking_points: Sequence[str] = (),
+    notes: str = "",
+    next_step: str = "",
+    next_step_on: date | None = None,
+    latitude: Decimal | float | str | None = None,
+    longitude: Decimal | float | str | None = None,
+    accuracy_m: float | None = None,
+    client_id: uuid.UUID | str | None = None,
+    photos: Sequence[UploadedFile] = (),
+) -> Visit:
+    """Log one visit, in one transaction: all of it is stored, or nothing.
+
+    The customer must be visible to the salesperson (else Http404, as for a customer that does not
+    exist). ``visited_at`` defaults to now and may not be in the future; ``visited_on`` is its local
+    date. A position needs both coordinates and a believable accuracy; with the customer's known
+    location it gives ``distance_m``, and ``far_from_customer`` is set when even the most favourable
+    reading (distance minus accuracy) is beyond settings.CRM["CHECK_IN_RADIUS_M"] — flagged, not refused.
+    Idempotent per (salesperson, client_id): a retried or double-tapped submit returns the visit
+    stored the first time (with ``replayed = True``) and changes nothing.
+    """
+    if not salesperson.is_salesperson:
+        raise NotPermitted(_("Only salespeople log visits."))
+    if client_id not in (None, ""):
+        try:
+            client_id = uuid.UUID(str(client_id))
+        except ValueError as exc:
+            raise ValidationError({"client_id": _("The client id is not a valid UUID.")}) from exc
+        existing = Visit.objects.filter(salesperson=salesperson, client_id=client_id).first()
+        if existing is not None:
+            existing.replayed = True
+            return existing
+    else:
+        client_id = None
+    customer = Customer.objects.visible_to(salesperson).filter(pk=customer_id).first()
+    if customer is None:
+        raise Http404("No customer matches the given query.")
+
+    now = timezone.now()
+    visited_at = visited_at or now
+    if timezone.is_naive(visited_at):
+        visited_at = timezone.make_aware(visited_at)
+    if visited_at > now + CLOCK_SKEW:
+        raise ValidationError({"visited_at": _("A visit cannot be logged in the future.")})
+    visited_on = timezone.localdate(visited_at)
+    if next_step_on is not None and next_step_on < visited_on:
+        raise ValidationError({"next_step_on": _("The next step cannot be before the visit.")})
+    if kind not in Visit.Kind.values:
+        raise ValidationError({"kind": _("Unknown choice: %(value)s.") % {"value": kind}})
+    latitude, longitude, accuracy_m = _clean_position(latitude, longitude, accuracy_m)
+    if len(photos) > MAX_PHOTOS_PER_VISIT:
+        raise ValidationError({"photos": _("At most %(count)d photos per visit.") % {"count": MAX_PHOTOS_PER_VISIT}})
+    cleaned_photos = [clean_image(photo) for photo in photos]  # refuses a bad file before anything is stored
+
+    visit = Visit(
+        salesperson=salesperson,
+        customer=customer,
+        kind=kind,
+        visited_at=visited_at,
+        visited_on=visited_on,
+        materials=_clean_choices(materials, Material.values, "materials"),
+        talking_points=_clean_choices(talking_points, TalkingPoint.values, "talking_points"),
+        notes=notes.strip(),
+        next_step=next_step.strip(),
+        next_step_on=next_step_on,
+        latitude=latitude,
+        longitude=longitude,
+        accuracy_m=accuracy_m,
+        client_id=client_id,
+    )
+    if kind == Visit.Kind.JOINT and salesperson.team_id:
+        visit.joint_manager_id = Team.objects.filter(pk=salesperson.team_id).values_list("manager_id", flat=True)[0]
+    if latitude is not None and customer.latitude is not None and customer.longitude is not None:
+        visit.distance_m = haversine_m(latitude, longitude, customer.latitude, customer.longitude)
+        visit.far_from_customer = visit.distance_m - (accuracy_m or 0) > settings.CRM["CHECK_IN_RADIUS_M"]
+    visit.full_clean(exclude=["visited_on"])
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError:
+        # The same submit arrived twice at once: the other request stored it first.
+        if client_id is None:
+            raise
+        existing = Visit.objects.get(salesperson=salesperson, client_id=client_id)
+        existing.replayed = True
+        return existing
+    for photo in cleaned_photos:
+        visit_photo = VisitPhoto(visit=visit)
+        visit_photo.image.save(photo.name, photo, save=True)
+    record_customer_activity(customer_id=customer.pk, at=visited_at)
+    visit.replayed = False
+    return visit
+
+
+@transaction.atomic
+def rate_visit(
+    *, visit_id: int, salesperson: User, intent: str, obstacles: Sequence[str] = (), obstacle_detail: str = ""
+) -> Visit:
+    """The end-of-day intent rating of one's own visit, with the obstacles met (multi-choice).
+
+    Rating again replaces the rating of that visit. The customer's current intent becomes its
+    latest rated visit's (by visit time); earlier ratings stay on their visits as the history.
+    """
+    visit = Visit.objects.select_for_update().filter(pk=visit_id).first()
+    if visit is None or visit.salesperson_id != salesperson.id:
+        raise NotPermitted(_("You can only rate your own visits."))
+    if intent not in Customer.Intent.values:
+        raise ValidationError({"intent": _("The rating must be A, B, C or D.")})
+    obstacle_detail = obstacle_detail.strip()
+    if len(obstacle_detail) > 300:
+        raise ValidationError({"obstacle_detail": _("Keep the obstacle detail under 300 characters.")})
+    visit.intent = intent
+    visit.obstacles = _clean_choices(obstacles, Obstacle.values, "obstacles")
+    visit.obstacle_detail = obstacle_detail
+    visit.rated_at = timezone.now()
+    visit.save(update_fields=["intent", "obstacles", "obstacle_detail", "rated_at"])
+    latest = (
+        Visit.objects.filter(customer_id=visit.customer_id)
+        .exclude(intent="")
+        .order_by("-visited_at", "-id")
+        .values_list("intent", flat=True)
+        .first()
+    )
+    set_customer_intent(customer_id=visit.customer_id, intent=latest)
+    return visit
+
+
+# --- daily forms --------------------------------------------------------------------------------
+
+
+def form_period(*, salesperson: User, day: date) -> tuple[date, date, datetime]:
+    """The submission period containing ``day`` under the salesperson's team mode, and when it is due.
+
+    Daily: the day itself, due at 08:30 on the next working day (before the morning meeting).
+    Weekly: Monday to Sunday, due on that Friday at 18:00.
+    """
+    mode = Team.objects.filter(pk=salesperson.team_id).values_list("form_submission", flat=True).first()
+    if mode == Team.FormSubmission.WEEKLY:
+        start = day - timedelta(days=day.weekday())
+        due = timezone.make_aware(datetime.combine(start + timedelta(days=4), WEEKLY_FORMS_DUE))
+        return start, start + timedelta(days=6), due
+    due = timezone.make_aware(datetime.combine(next_working_day(day), DAILY_FORMS_DUE))
+    return day, day, due
+
+
+@transaction.atomic
+def submit_forms(*, salesperson: User, day: date | None = None, at: datetime | None = None) -> FormSubmission:
+    """Hand in the registration forms of the period containing ``day`` (default: today).
+
+    Late when ``at`` (default now) is after the due time. Idempotent: the period's submission is
+    stored once (unique per salesperson and period); submitting again returns it unchanged.
+    """
+    if not salesperson.is_salesperson:
+        raise NotPermitted(_("Only salespeople submit forms."))
+    at = at or timezone.now()
+    day = day or timezone.localdate(at)
+    if day > timezone.localdate(at):
+        raise ApplicationError(_("Forms cannot be submitted for a day that has not come yet."))
+    start, end, due = form_period(salesperson=salesperson, day=day)
+    existing = FormSubmission.objects.filter(salesperson=salesperson, period_start=start).first()
+    if existing is not None:
+        return existing
+    submission = FormSubmission(
+        salesperson=salesperson,
+        period_start=start,
+        period_end=end,
+        visit_count=Visit.objects.filter(salesperson=salesperson, visited_on__range=(start, end)).count(),
+        submitted_at=at,
+        due_at=due,
+        late=at > due,
+    )
+    try:
+        with transaction.atomic():
+            submission.save()
+    except IntegrityError:
+        return FormSubmission.objects.get(salesperson=salesperson, period_start=start)
+    return submission
+
+
+# --- the visit quota ----------------------------------------------------------------------------
 
 
 @transaction.atomic

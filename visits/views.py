@@ -1,20 +1,345 @@
+"""Pages of the visits app: thin views over the selectors and services."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import Customer
+from accounts.selectors import duplicates_for
+from accounts.services import register_customer
 from crm.errors import ApplicationError
 from crm.htmx import render_error
 from crm.models import User
 from crm.permissions import role_required
-from visits.models import QuotaShortfall
-from visits.services import explain_shortfall, review_shortfall
+from crm.phones import normalise_phone
+from crm.spreadsheets import xlsx_response
+from visits.filters import VisitFilter
+from visits.forms import QuickCustomerForm, RatingForm, VisitForm
+from visits.models import Material, Obstacle, QuotaShortfall, TalkingPoint, Visit
+from visits.selectors import (
+    customer_timeline,
+    intent_choices,
+    submission_for,
+    submission_status_for,
+    visits_for_list,
+    visits_of_day,
+)
+from visits.services import explain_shortfall, rate_visit, record_visit, review_shortfall, submit_forms
+
+PAGE_SIZE = 25
+SEARCH_LIMIT = 8
+
+
+def _validation_message(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _review_context(request: HttpRequest, day: date) -> dict:
+    return {
+        "intent_choices": intent_choices(),
+        "obstacle_choices": Obstacle.choices,
+        "day": day,
+        "submission": submission_for(salesperson=request.user, day=day),
+    }
+
+
+# --- my day: log, review, submit -------------------------------------------------------------------
 
 
 @role_required(User.Role.SALESPERSON)
 def today(request: HttpRequest) -> HttpResponse:
-    return render(request, "visits/today.html")
+    """The salesperson's start page: today's visits, the end-of-day rating, the forms to submit."""
+    day = timezone.localdate()
+    visits = list(visits_of_day(salesperson=request.user, day=day))
+    to_explain = QuotaShortfall.objects.visible_to(request.user).filter(
+        status=QuotaShortfall.Review.AWAITING_EXPLANATION
+    )
+    context = _review_context(request, day) | {
+        "visits": visits,
+        "unrated": sum(1 for visit in visits if not visit.intent),
+        "shortfalls_to_explain": to_explain.count(),
+    }
+    return render(request, "visits/visit_today.html", context)
+
+
+@role_required(User.Role.SALESPERSON)
+def visit_create(request: HttpRequest) -> HttpResponse:
+    """Log a visit: one form, one round trip. The page carries a fresh client_id, so a double-tapped
+    or re-sent submit stores one visit."""
+    customer = None
+    if request.method == "POST":
+        form = VisitForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                visit = record_visit(
+                    salesperson=request.user,
+                    customer_id=data["customer"],
+                    kind=data["kind"],
+                    materials=data["materials"],
+                    talking_points=data["talking_points"],
+                    notes=data["notes"],
+                    next_step=data["next_step"],
+                    next_step_on=data["next_step_on"],
+                    latitude=data["latitude"] or None,
+                    longitude=data["longitude"] or None,
+                    accuracy_m=data["accuracy_m"] or None,
+                    client_id=data["client_id"],
+                    photos=data["photos"],
+                )
+            except ValidationError as error:
+                form.add_error(None, _validation_message(error))
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                if not visit.replayed:
+                    messages.success(request, _("Visit to %(customer)s logged.") % {"customer": visit.customer})
+                return redirect("visits:today")
+        if form.cleaned_data.get("customer"):
+            customer = Customer.objects.visible_to(request.user).filter(pk=form.cleaned_data["customer"]).first()
+    else:
+        form = VisitForm(initial={"client_id": uuid.uuid4()})
+        if request.GET.get("customer", "").isdigit():
+            customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=request.GET["customer"])
+    return render(
+        request,
+        "visits/visit_form.html",
+        {"form": form, "customer": customer, "customer_form": QuickCustomerForm()},
+    )
+
+
+@role_required(User.Role.SALESPERSON)
+def customer_search(request: HttpRequest) -> HttpResponse:
+    """Search-as-you-type over the customers the salesperson may see (name or phone), a few at a time."""
+    query = request.GET.get("q", "").strip()
+    customers: list[Customer] = []
+    if len(query) >= 1:
+        condition = Q(unit_name__icontains=query)
+        phone = normalise_phone(query)
+        if phone:
+            condition |= Q(phone=phone)
+        customers = list(
+            Customer.objects.visible_to(request.user)
+            .filter(condition)
+            .only("pk", "unit_name", "district", "intent")
+            .order_by("unit_name", "pk")[:SEARCH_LIMIT]
+        )
+    return render(request, "visits/visit_form.html#customer-results", {"customers": customers, "query": query})
+
+
+@require_POST
+@role_required(User.Role.SALESPERSON)
+def customer_register(request: HttpRequest) -> HttpResponse:
+    """Register a new customer from the visit form; it comes back selected. A likely duplicate is
+    offered instead (or, outside the salesperson's scope, reported without its details)."""
+    form = QuickCustomerForm(request.POST)
+    if not form.is_valid():
+        return render_error(request, ApplicationError(_("Give at least the unit name.")))
+    data = form.cleaned_data
+    matches = duplicates_for(
+        user=request.user, phone=data["mobile"], unit_name=data["unit_name"], district=data["district"]
+    )
+    if matches:
+        visible = [match.customer for match in matches if match.customer is not None]
+        if visible:
+            return render(
+                request,
+                "visits/visit_form.html#customer-results",
+                {"customers": visible, "duplicate": True, "selected": visible[0].pk},
+            )
+        return render_error(
+            request, ApplicationError(_("This customer is already registered by a colleague. Ask your manager."))
+        )
+    try:
+        customer = register_customer(created_by=request.user, data=form.customer_data(), contacts=form.contacts())
+    except ValidationError as error:
+        return render_error(request, ApplicationError(_validation_message(error)))
+    except ApplicationError as error:
+        return render_error(request, error)
+    return render(
+        request,
+        "visits/visit_form.html#customer-results",
+        {"customers": [customer], "selected": customer.pk, "registered": True},
+    )
+
+
+@require_POST
+@role_required(User.Role.SALESPERSON)
+def visit_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    """One tap: the intent of a visit (and the obstacles, when given). Returns the visit's card."""
+    visit = get_object_or_404(Visit.objects.visible_to(request.user).select_related("customer"), pk=pk)
+    form = RatingForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    try:
+        visit = rate_visit(
+            visit_id=visit.pk,
+            salesperson=request.user,
+            intent=request.POST.get("intent", ""),
+            obstacles=data.get("obstacles", request.POST.getlist("obstacles")),
+            obstacle_detail=request.POST.get("obstacle_detail", ""),
+        )
+    except ValidationError as error:
+        return render_error(request, ApplicationError(_validation_message(error)))
+    except ApplicationError as error:
+        return render_error(request, error, status=403)
+    if not request.htmx:
+        return redirect("visits:today")
+    visit = Visit.objects.select_related("customer").get(pk=visit.pk)
+    return render(
+        request,
+        "visits/visit_today.html#visit-card",
+        {"visit": visit, "intent_choices": intent_choices(), "obstacle_choices": Obstacle.choices},
+    )
+
+
+@require_POST
+@role_required(User.Role.SALESPERSON)
+def forms_submit(request: HttpRequest) -> HttpResponse:
+    day = timezone.localdate()
+    try:
+        submit_forms(salesperson=request.user, day=day)
+    except ApplicationError as error:
+        return render_error(request, error)
+    if not request.htmx:
+        return redirect("visits:today")
+    return render(request, "visits/visit_today.html#submission", _review_context(request, day))
+
+
+# --- lists ------------------------------------------------------------------------------------------
+
+
+def _filtered_visits(request: HttpRequest) -> VisitFilter:
+    return VisitFilter(request.GET or None, queryset=visits_for_list(user=request.user), request=request)
+
+
+def _query_string(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@role_required(User.Role.SALESPERSON)
+def my_visits(request: HttpRequest) -> HttpResponse:
+    """The salesperson's own visits, newest first."""
+    visits = VisitFilter(
+        request.GET or None,
+        queryset=visits_for_list(user=request.user).filter(salesperson=request.user),
+        request=request,
+    )
+    page = Paginator(visits.qs.order_by("-visited_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "visits/visit_list.html",
+        {"filter": visits, "page_obj": page, "query_string": _query_string(request), "mine": True},
+    )
+
+
+@role_required(User.Role.MANAGER, User.Role.ADMIN)
+def visit_list(request: HttpRequest) -> HttpResponse:
+    """The team's visits (admin: everyone's), filtered by person, dates, intent, kind and territory."""
+    visits = _filtered_visits(request)
+    page = Paginator(visits.qs.order_by("-visited_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "visits/visit_list.html",
+        {"filter": visits, "page_obj": page, "query_string": _query_string(request), "mine": False},
+    )
+
+
+@role_required(User.Role.SALESPERSON, User.Role.MANAGER, User.Role.ADMIN)
+def visit_export(request: HttpRequest) -> HttpResponse:
+    """The filtered visit list as an Excel file, streamed; text that looks like a formula stays text."""
+    visits = _filtered_visits(request).qs.order_by("-visited_at", "-id")
+    if request.user.is_salesperson:
+        visits = visits.filter(salesperson=request.user)
+    kinds = dict(Visit.Kind.choices)
+    materials = dict(Material.choices)
+    points = dict(TalkingPoint.choices)
+    obstacles = dict(Obstacle.choices)
+    header = [
+        _("Day"),
+        _("Time"),
+        _("Salesperson"),
+        _("Customer"),
+        _("Territory"),
+        _("Kind of visit"),
+        _("Handed over"),
+        _("Points covered"),
+        _("Notes"),
+        _("Next step"),
+        _("Next step on"),
+        _("Intent"),
+        _("Obstacles"),
+        _("Obstacle detail"),
+        _("Distance (m)"),
+        _("Far from the customer"),
+    ]
+    rows = (
+        [
+            visit.visited_on,
+            timezone.localtime(visit.visited_at).strftime("%H:%M"),
+            str(visit.salesperson),
+            visit.customer.unit_name,
+            visit.customer.territory.name if visit.customer.territory else "",
+            str(kinds.get(visit.kind, visit.kind)),
+            "、".join(str(materials.get(value, value)) for value in visit.materials),
+            "、".join(str(points.get(value, value)) for value in visit.talking_points),
+            visit.notes,
+            visit.next_step,
+            visit.next_step_on,
+            visit.intent,
+            "、".join(str(obstacles.get(value, value)) for value in visit.obstacles),
+            visit.obstacle_detail,
+            visit.distance_m,
+            _("yes") if visit.far_from_customer else "",
+        ]
+        for visit in visits.iterator(chunk_size=2000)
+    )
+    filename = f"visits-{timezone.localdate().isoformat()}.xlsx"
+    return xlsx_response(filename=filename, header=header, rows=rows, title=_("Visits"))
+
+
+@role_required(User.Role.SALESPERSON, User.Role.MANAGER, User.Role.ADMIN)
+def customer_visits(request: HttpRequest, customer_pk: int) -> HttpResponse:
+    """A customer's visit timeline (also included on the customer's page)."""
+    customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=customer_pk)
+    page = Paginator(customer_timeline(user=request.user, customer_id=customer.pk), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "visits/visit_timeline.html", {"customer": customer, "page_obj": page})
+
+
+@role_required(User.Role.MANAGER, User.Role.ADMIN)
+def submission_list(request: HttpRequest) -> HttpResponse:
+    """Who has and has not submitted the forms covering a day (default: the last working day)."""
+    from visits.tasks import default_quota_day
+
+    try:
+        day = date.fromisoformat(request.GET["day"]) if request.GET.get("day") else default_quota_day()
+    except ValueError:
+        day = default_quota_day()
+    people = list(submission_status_for(user=request.user, day=day))
+    missing = [person for person in people if person.submitted_at is None]
+    return render(
+        request,
+        "visits/formsubmission_list.html",
+        {"day": day, "people": people, "missing": len(missing), "late": sum(1 for p in people if p.late)},
+    )
+
+
+# --- shortfalls -----------------------------------------------------------------------------------
 
 
 def _shortfalls_for(user: User):
@@ -31,7 +356,7 @@ def _shortfalls_for(user: User):
 @role_required(User.Role.SALESPERSON, User.Role.MANAGER, User.Role.ADMIN)
 def shortfall_list(request: HttpRequest) -> HttpResponse:
     """Shortfalls to explain (salesperson) or to review (manager), most urgent first."""
-    page = Paginator(_shortfalls_for(request.user), 25).get_page(request.GET.get("page"))
+    page = Paginator(_shortfalls_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "visits/quotashortfall_list.html", {"page_obj": page})
 
 

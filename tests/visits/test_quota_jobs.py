@@ -159,3 +159,56 @@ def test_a_tie_for_fewest_flags_both(staff, customer, settings):
 
     assert assess_visit_counts(week=MONDAYS[-1]) == 2
     assert set(Assessment.objects.values_list("salesperson__username", flat=True)) == {"sales1", "sales2"}
+
+
+def test_a_territory_reassigned_mid_week_counts_each_visit_for_whoever_made_it(staff, owned_tree, settings):
+    """sales1 works 南山车友会 on Monday and Tuesday; it moves to sales2 on Wednesday. Each day's
+    quota and the week's figures go to the person who made the visits, not to the territory's owner now."""
+    from territories.services import assign_territory
+
+    settings.CRM = {**settings.CRM, "ASSESSMENT_CONSECUTIVE_WEEKS": 1}
+    monday = date(2026, 11, 23)
+    customer = Customer.objects.create(unit_name="顺达汽修厂", territory=owned_tree["nanshan_clubs"])
+    log_visits(staff.sales1, customer, monday, 3)
+    log_visits(staff.sales1, customer, monday + timedelta(days=1), 3)
+    assign_territory(territory=owned_tree["nanshan_clubs"], salesperson=staff.sales2, assigned_by=staff.admin)
+    log_visits(staff.sales2, customer, WEDNESDAY, 3)
+    log_visits(staff.sales2, customer, WEDNESDAY + timedelta(days=1), 1)
+
+    for day in (monday, monday + timedelta(days=1), WEDNESDAY, WEDNESDAY + timedelta(days=1)):
+        check_visit_quotas(day=day)
+
+    by_person_and_day = sorted(
+        QuotaShortfall.objects.filter(salesperson__team=staff.team_one).values_list(
+            "salesperson__username", "day", "actual"
+        )
+    )
+    assert by_person_and_day == [
+        ("sales1", WEDNESDAY, 0),
+        ("sales1", WEDNESDAY + timedelta(days=1), 0),
+        ("sales2", monday, 0),
+        ("sales2", monday + timedelta(days=1), 0),
+        ("sales2", WEDNESDAY + timedelta(days=1), 1),
+    ]
+    # Week: sales1 made 6 visits, sales2 made 4; sales2 is the fewest, sales1 keeps their Monday and Tuesday.
+    assert assess_visit_counts(week=monday) == 1
+    assessment = Assessment.objects.get(salesperson__team=staff.team_one)
+    assert assessment.salesperson == staff.sales2
+    assert assessment.evidence == [{"week": "2026-11-23", "visits": 4, "team_lowest": 4, "team_highest": 6}]
+    # sales1 still sees the history of their own work on the customer they no longer hold.
+    assert Visit.objects.visible_to(staff.sales1).count() == 6
+    assert Visit.objects.visible_to(staff.sales2).count() == 10
+
+
+def test_the_scheduled_check_defaults_to_the_previous_working_day(staff, monkeypatch):
+    """On Monday the check looks at Friday, not at Sunday; after a holiday, at the day before it."""
+    from visits import tasks
+
+    monkeypatch.setattr(tasks, "local_today", lambda: date(2026, 11, 30))  # a Monday
+    assert tasks.default_quota_day() == date(2026, 11, 27)
+
+    WorkingDay.objects.create(day=date(2026, 11, 27), is_working=False, note="假日")
+    WorkingDay.objects.create(day=date(2026, 11, 28), is_working=True, note="调休")
+    assert tasks.default_quota_day() == date(2026, 11, 28)
+    assert tasks.check_visit_quotas_task() == 3
+    assert QuotaShortfall.objects.filter(day=date(2026, 11, 28)).count() == 3

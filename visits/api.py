@@ -1,0 +1,98 @@
+"""REST API of visits: the same visibility and services as the pages."""
+
+from __future__ import annotations
+
+import django_filters
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from visits.filters import VisitFilter
+from visits.models import QuotaShortfall, Visit
+from visits.selectors import visits_for_list
+from visits.serializers import QuotaShortfallSerializer, RatingSerializer, VisitCreateSerializer, VisitSerializer
+from visits.services import explain_shortfall, rate_visit, record_visit, review_shortfall
+
+
+class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Visits within the caller's visibility. Create goes through record_visit; sending the same
+    ``client_id`` again returns the visit stored the first time (200 instead of 201)."""
+
+    queryset = Visit.objects.none()  # for the schema; requests use get_queryset
+    lookup_value_converter = "int"
+    serializer_class = VisitSerializer
+    filterset_class = VisitFilter
+    ordering_fields = ["visited_at", "visited_on"]
+    ordering = ["-visited_at", "-id"]
+
+    def get_queryset(self):
+        return visits_for_list(user=self.request.user).order_by("-visited_at", "-id")
+
+    def get_serializer_class(self):
+        return VisitCreateSerializer if self.action == "create" else VisitSerializer
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        incoming = VisitCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        visit = record_visit(salesperson=request.user, customer_id=data.pop("customer"), **data)
+        body = VisitSerializer(visits_for_list(user=request.user).get(pk=visit.pk)).data
+        return Response(body, status=status.HTTP_200_OK if visit.replayed else status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"], serializer_class=RatingSerializer)
+    def rating(self, request: Request, pk: str | None = None) -> Response:
+        """Rate one's own visit A–D with the obstacles met."""
+        visit = self.get_object()
+        incoming = RatingSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        rate_visit(visit_id=visit.pk, salesperson=request.user, **incoming.validated_data)
+        return Response(VisitSerializer(self.get_queryset().get(pk=visit.pk)).data)
+
+
+class QuotaShortfallFilter(django_filters.FilterSet):
+    class Meta:
+        model = QuotaShortfall
+        fields = {"day": ["exact", "gte", "lte"], "status": ["exact"]}
+
+
+class QuotaShortfallViewSet(viewsets.ReadOnlyModelViewSet):
+    """Shortfalls within the caller's visibility; the salesperson explains, the manager reviews."""
+
+    queryset = QuotaShortfall.objects.none()  # for the schema; requests use get_queryset
+    lookup_value_converter = "int"
+    serializer_class = QuotaShortfallSerializer
+    filterset_class = QuotaShortfallFilter
+    ordering = ["-day", "salesperson__username"]
+
+    def get_queryset(self):
+        user = self.request.user
+        if getattr(self, "swagger_fake_view", False):
+            return QuotaShortfall.objects.none()
+        if not (user.is_salesperson or user.is_manager or user.sees_everything):
+            raise PermissionDenied
+        return QuotaShortfall.objects.visible_to(self.request.user).select_related("salesperson", "reviewed_by")
+
+    @action(detail=True, methods=["post"])
+    def explanation(self, request: Request, pk: str | None = None) -> Response:
+        shortfall = explain_shortfall(
+            shortfall=self.get_object(), salesperson=request.user, explanation=str(request.data.get("explanation", ""))
+        )
+        return Response(QuotaShortfallSerializer(shortfall).data)
+
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, pk: str | None = None) -> Response:
+        shortfall = review_shortfall(
+            shortfall=self.get_object(),
+            manager=request.user,
+            accept=request.data.get("decision") == "accept",
+            note=str(request.data.get("note", "")),
+        )
+        return Response(QuotaShortfallSerializer(shortfall).data)
+
+
+router = SimpleRouter(trailing_slash=True, use_regex_path=False)
+router.register("visits", VisitViewSet, basename="visit")
+router.register("quota-shortfalls", QuotaShortfallViewSet, basename="quota-shortfall")
