@@ -29,5 +29,6 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("inquiries/", include("campaigns.urls")),
     path("dashboard/", include("performance.urls")),
+    path("", include("accounts.urls_deals")),
     path("admin/", admin.site.urls),
 ]
