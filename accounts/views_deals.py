@@ -187,7 +187,7 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entries = (
         LedgerEntry.objects.filter(deal=deal)
         .select_related("created_by", "reverses")
-        .prefetch_related("reversed_by")
+        .select_related("reversed_by")
         .order_by("entry_on", "id")
     )
     history = []
