@@ -14,6 +14,7 @@ from crm.models import Team, User
 
 DEMO_SEEDERS: list[str] = [
     "crm.demo.seed_organisation",
+    "accounts.demo_deals.seed_deals",
 ]
 
 TEAMS = (
