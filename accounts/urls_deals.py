@@ -20,6 +20,7 @@ urlpatterns = [
     path("customers/<int:pk>/prices/", views.customer_prices, name="customer_prices"),
     path("customers/<int:pk>/showcase/", views.customer_showcase, name="customer_showcase"),
     path("customers/<int:pk>/flyer/", views.customer_flyer, name="customer_flyer"),
+    path("showcase-photos/<int:pk>/image/", views.showcase_photo_image, name="showcase_photo_image"),
     path("receivables/", views.receivables, name="receivables"),
     path("receivables.xlsx", views.receivables_export, name="receivables_export"),
     path("renewals/", views.renewal_list, name="renewal_list"),

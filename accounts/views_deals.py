@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from accounts.forms_deals import (
     ReverseForm,
     ShowcasePhotoForm,
 )
-from accounts.models import Customer, Deal, LedgerEntry
+from accounts.models import Customer, Deal, LedgerEntry, ShowcasePhoto
 from accounts.selectors_deals import (
     agreed_prices_of,
     deal_for_detail,
@@ -500,3 +500,10 @@ def customer_flyer(request: HttpRequest, pk: int) -> HttpResponse:
         "back_url": reverse("deals:customer_showcase", kwargs={"pk": customer.pk}),
     }
     return render(request, "accounts/customer_flyer.html", context)
+
+
+@role_required(*DEAL_ROLES)
+def showcase_photo_image(request: HttpRequest, pk: int) -> FileResponse:
+    """The photo's file, only for those who see its customer (media is never public)."""
+    photo = get_object_or_404(ShowcasePhoto.objects.visible_to(request.user), pk=pk)
+    return FileResponse(photo.image.open("rb"), content_type="image/jpeg")

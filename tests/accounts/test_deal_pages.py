@@ -177,3 +177,22 @@ def test_list_pages_query_count_does_not_grow(client, people, customer, product,
     ):
         with django_assert_max_num_queries(14):
             assert client.get(url).status_code == 200
+
+
+def test_showcase_photo_needs_consent_and_is_served_only_within_visibility(client, people, deal):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.demo_deals import _photo
+
+    client.force_login(people.sales1)
+    url = reverse("deals:customer_showcase", args=[deal.customer_id])
+    upload = {"image": SimpleUploadedFile("a.jpg", _photo("x").read(), "image/jpeg"), "consent_by": "王经理"}
+    upload["consent_on"] = TODAY.isoformat()
+    assert client.post(url, upload).status_code == 200  # no consent ticked: refused, nothing stored
+    assert deal.customer.showcase_photos.count() == 0
+    upload["image"] = SimpleUploadedFile("a.jpg", _photo("x").read(), "image/jpeg")
+    assert client.post(url, {**upload, "consent": "on"}).status_code == 302
+    photo = deal.customer.showcase_photos.get()
+    assert client.get(reverse("deals:showcase_photo_image", args=[photo.pk])).status_code == 200
+    client.force_login(people.sales3)
+    assert client.get(reverse("deals:showcase_photo_image", args=[photo.pk])).status_code == 404
