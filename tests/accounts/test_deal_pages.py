@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Deal, LedgerEntry
-from accounts.services_deals import create_deal, record_payment, set_price_agreement
+from accounts.services_deals import create_deal, record_call, record_payment, set_price_agreement
 from tests.accounts.factories import CustomerFactory, ProductFactory
 
 TODAY = date.today()
@@ -88,12 +88,14 @@ def test_sales1_records_a_deal_delivery_and_two_payments_on_the_pages(client, pe
     assert too_much.status_code == 200
     assert "¥900.00" in too_much.content.decode() and LedgerEntry.objects.filter(kind="payment").count() == 1
     client.post(pay, {"amount": "500", "entry_on": TODAY.isoformat(), "idempotency_key": "c"})
+    record_call(customer_id=customer.pk, called_on=TODAY, recorded_by=people.sales1, note="回访")  # no deal
 
     deal.refresh_from_db()
     assert (deal.status, deal.delivered_on) == (Deal.Status.PAID, TODAY - timedelta(days=2))
     ledger = client.get(reverse("deals:customer_ledger", args=[customer.pk]))
     assert ledger.context["summary"].balance == Decimal("0.00")
-    assert [e.balance for e in ledger.context["page_obj"]] == [Decimal(v) for v in ("1200", "1200", "500", "0")]
+    assert [e.balance for e in ledger.context["page_obj"]] == [Decimal(v) for v in ("1200", "1200", "500", "0", "0")]
+    assert "回访" in ledger.content.decode()
 
 
 def test_the_deal_form_warns_about_the_agreed_price(client, people, customer, product):
