@@ -38,3 +38,57 @@ class CustomerQuerySet(models.QuerySet):
 
     def prospects_held_by(self, user: User) -> CustomerQuerySet:
         return self.filter(owner=user, status=self.model.Status.PROSPECT)
+
+
+def _visible_customer(user: User):
+    from accounts.models import Customer
+
+    return Exists(Customer.objects.visible_to(user).filter(pk=OuterRef("customer_id")))
+
+
+class DealQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> DealQuerySet:
+        """Deals of the customers ``user`` sees, plus the deals credited to them (salesperson) or to their
+        team (manager), so a person's own history stays visible after a territory moves. Info staff: none."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        if user.is_salesperson:
+            return self.filter(Q(salesperson=user) | _visible_customer(user))
+        if user.is_manager:
+            return self.filter(Q(salesperson__team__manager=user) | _visible_customer(user))
+        return self.none()
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> LedgerEntryQuerySet:
+        """The ledger follows the customer: entries of the customers ``user`` sees. Info staff: none."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        if user.is_salesperson or user.is_manager:
+            return self.filter(_visible_customer(user))
+        return self.none()
+
+    def update(self, **kwargs):
+        from accounts.models import AppendOnly
+
+        raise AppendOnly
+
+    def delete(self):
+        from accounts.models import AppendOnly
+
+        raise AppendOnly
+
+
+class ShowcasePhotoQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> ShowcasePhotoQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        if user.is_salesperson or user.is_manager:
+            return self.filter(_visible_customer(user))
+        return self.none()

@@ -324,9 +324,10 @@ def build_key_account_shortlists(*, week: date) -> int:
 
 
 def send_renewal_reminders(*, day: date) -> int:
-    """Remind owners of renewals due N days after ``day``; once per deal. Returns reminders sent."""
-    logger.info("Renewal reminders for %s: 0 sent", day.isoformat())
-    return 0
+    """Remind owners of renewals (and instalments) due soon after ``day``; once each. See ``services_deals``."""
+    from accounts.services_deals import send_renewal_reminders as send
+
+    return send(day=day)
 
 
 def _start_of(day: date) -> datetime:

@@ -16,9 +16,9 @@ from accounts.filters import CustomerFilter
 from accounts.forms import AssignToTerritoryForm, ContactForm, CustomerCreateForm, CustomerEditForm, DuplicateLookupForm
 from accounts.permissions import can_edit_customer, can_see_change_history
 from crm.errors import ApplicationError
-from crm.exports import xlsx_response
 from crm.models import User
 from crm.permissions import role_required
+from crm.spreadsheets import xlsx_response
 
 Role = User.Role
 PAGE_SIZE = 25
@@ -82,7 +82,7 @@ def customer_export(request: HttpRequest) -> HttpResponse:
         for c in customers.iterator(chunk_size=2000)
     )
     filename = f"customers-{timezone.localdate().isoformat()}.xlsx"
-    return xlsx_response(filename=filename, title=_("Customers"), headers=headers, rows=rows)
+    return xlsx_response(filename=filename, sheet_title=_("Customers"), header=headers, rows=rows)
 
 
 @role_required(*LIST_ROLES)

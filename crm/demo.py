@@ -17,6 +17,7 @@ DEMO_SEEDERS: list[str] = [
     "territories.demo.seed_territories",
     "accounts.demo.seed_customers",
     "visits.demo.seed_visits",
+    "accounts.demo_deals.seed_deals",
 ]
 
 TEAMS = (

@@ -42,6 +42,9 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("campaigns:inquiry_desk", _("Phone inquiries"), frozenset({Role.INFO_STAFF, Role.MANAGER, Role.ADMIN})),
     NavItem("accounts:customer_duplicates", _("Duplicate lookup"), frozenset({Role.INFO_STAFF})),
     NavItem("performance:target_breakdown", _("Targets"), frozenset({Role.MANAGER, Role.ADMIN})),
+    NavItem("deals:deal_list", _("Deals"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
+    NavItem("deals:receivables", _("Receivables"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
+    NavItem("deals:renewal_list", _("Renewals due"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
     NavItem("territories:console", _("Territories"), frozenset({Role.ADMIN})),
 )
 

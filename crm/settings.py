@@ -232,6 +232,10 @@ SPECTACULAR_SETTINGS = {
         "OwnerChangeKindEnum": "accounts.models.OwnerChange.Kind",
         "VisitKindEnum": "visits.models.Visit.Kind",
         "ShortfallReviewEnum": "visits.models.QuotaShortfall.Review",
+        "CustomerSourceEnum": "accounts.models.Customer.Source",
+        "DealStatusEnum": "accounts.models.Deal.Status",
+        "DealSourceEnum": "accounts.models.Deal.Source",
+        "LedgerEntryKindEnum": "accounts.models.LedgerEntry.Kind",
     },
 }
 
@@ -293,6 +297,8 @@ CRM = {
         "C": env("CRM_INTENT_LABEL_C", default=""),
         "D": env("CRM_INTENT_LABEL_D", default=""),
     },
+    "PAYMENT_TERM_DAYS": env.int("CRM_PAYMENT_TERM_DAYS", default=30),
+    "INSTALMENT_REMINDER_DAYS": env.int("CRM_INSTALMENT_REMINDER_DAYS", default=3),
     "DEMO_PASSWORD": "crm-demo-2026",
 }
 

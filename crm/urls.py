@@ -19,6 +19,7 @@ api_patterns = [
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
     path("targets/", TargetsView.as_view(), name="targets"),
     path("", include(visits_router.urls)),
+    path("", include("accounts.api_urls_deals")),
 ]
 
 urlpatterns = [
@@ -39,5 +40,6 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("inquiries/", include("campaigns.urls")),
     path("dashboard/", include("performance.urls")),
+    path("", include("accounts.urls_deals")),
     path("admin/", admin.site.urls),
 ]

@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 
 from crm.dates import local_today
 from crm.errors import ApplicationError
-from crm.exports import xlsx_response
 from crm.models import User
 from crm.permissions import role_required
+from crm.spreadsheets import xlsx_response
 from performance.forms import TargetBreakdownForm
 from performance.selectors import morning_meeting as morning_meeting_figures
 from performance.selectors import target_breakdown
@@ -112,8 +112,8 @@ def morning_meeting_export(request: HttpRequest) -> HttpResponse:
     )
     return xlsx_response(
         filename=f"morning-meeting-{meeting.day.isoformat()}.xlsx",
-        title=_("Morning meeting"),
-        headers=headers,
+        sheet_title=_("Morning meeting"),
+        header=headers,
         rows=rows,
     )
 

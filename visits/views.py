@@ -308,7 +308,7 @@ def visit_export(request: HttpRequest) -> HttpResponse:
         for visit in visits.iterator(chunk_size=2000)
     )
     filename = f"visits-{timezone.localdate().isoformat()}.xlsx"
-    return xlsx_response(filename=filename, header=header, rows=rows, title=_("Visits"))
+    return xlsx_response(filename=filename, header=header, rows=rows, sheet_title=_("Visits"))
 
 
 @role_required(User.Role.SALESPERSON, User.Role.MANAGER, User.Role.ADMIN)

@@ -1,7 +1,7 @@
 import factory
 from django.utils import timezone
 
-from accounts.models import Contact, Customer
+from accounts.models import Contact, Customer, Product
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
@@ -23,3 +23,12 @@ class ContactFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
     name = factory.Sequence(lambda n: f"联系人{n}")
     title = "经理"
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+        django_get_or_create = ("code",)
+
+    name = factory.Sequence(lambda n: f"商业车险{n}")
+    code = factory.Sequence(lambda n: f"product-{n}")

@@ -1,0 +1,253 @@
+"""Reads of deals and the ledger. Every read starts from ``visible_to(user)``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce, TruncMonth
+
+from accounts.models import Customer, Deal, Instalment, LedgerEntry, PriceAgreement, Product, ShowcasePhoto
+from accounts.models_deals import ZERO
+from crm.models import Team, User
+
+Kind = LedgerEntry.Kind
+MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
+CLOSED = (Deal.Status.CANCELLED, Deal.Status.RETURNED)
+
+
+def _balance_of_deal() -> Coalesce:
+    sums = (
+        LedgerEntry.objects.filter(deal=OuterRef("pk"))
+        .order_by()
+        .values("deal")
+        .annotate(total=Sum("effect"))
+        .values("total")
+    )
+    return Coalesce(Subquery(sums, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD)
+
+
+def deals_for_list(*, user: User) -> QuerySet[Deal]:
+    """The deals ``user`` may see, with what the list, export and API show joined and ``balance`` annotated."""
+    return (
+        Deal.objects.visible_to(user)
+        .select_related("customer", "product", "salesperson")
+        .annotate(balance=_balance_of_deal())
+    )
+
+
+def deal_for_detail(*, user: User) -> QuerySet[Deal]:
+    return deals_for_list(user=user).select_related("created_by", "customer__owner")
+
+
+def instalments_of(*, deal: Deal) -> QuerySet[Instalment]:
+    return deal.instalments.order_by("sequence")
+
+
+def products_for_entry() -> QuerySet[Product]:
+    return Product.objects.filter(is_active=True).select_related("line")
+
+
+# --- the ledger ---------------------------------------------------------------------------------------
+
+
+def ledger_of(*, customer: Customer) -> QuerySet[LedgerEntry]:
+    """The customer's entries in date order, each with the running ``balance`` (issued − collected − returned
+    + refunded) computed by the database over the whole ledger, so a page of it still carries the right figure."""
+    order = [F("entry_on").asc(), F("id").asc()]
+    return (
+        LedgerEntry.objects.filter(customer=customer)
+        .select_related("deal__product", "created_by", "reverses")
+        .annotate(balance=Window(Sum("effect"), order_by=order, output_field=MONEY_FIELD))
+        .order_by(*order)
+    )
+
+
+def ledger_for_export(*, user: User, customer: Customer | None = None) -> QuerySet[LedgerEntry]:
+    entries = LedgerEntry.objects.visible_to(user)
+    if customer is not None:
+        return ledger_of(customer=customer)
+    return entries.select_related("customer", "deal__product", "created_by").order_by("customer_id", "entry_on", "id")
+
+
+@dataclass(frozen=True)
+class MonthTotal:
+    month: date
+    volume: Decimal
+    returns: Decimal
+    collected: Decimal
+    orders: int
+
+
+@dataclass
+class LedgerSummary:
+    balance: Decimal
+    ordered: Decimal
+    collected: Decimal
+    returned: Decimal
+    refunded: Decimal
+    months: list[MonthTotal] = field(default_factory=list)
+    order_dates: list[date] = field(default_factory=list)
+
+    @property
+    def intervals(self) -> list[int]:
+        """Days between consecutive orders."""
+        return [(later - earlier).days for earlier, later in zip(self.order_dates, self.order_dates[1:], strict=False)]
+
+    @property
+    def average_interval(self) -> int | None:
+        intervals = self.intervals
+        return round(sum(intervals) / len(intervals)) if intervals else None
+
+    @property
+    def last_order(self) -> date | None:
+        return self.order_dates[-1] if self.order_dates else None
+
+
+def _sum_of(kind: str, sign: int = 1):
+    total = Coalesce(Sum("effect", filter=Q(kind=kind)), Value(ZERO), output_field=MONEY_FIELD)
+    return total if sign > 0 else -total
+
+
+def ledger_summary(*, customer: Customer) -> LedgerSummary:
+    """Totals, monthly figures (volume, returns, collected, number of orders) and order dates: three queries."""
+    entries = LedgerEntry.objects.filter(customer=customer).order_by()
+    totals = entries.aggregate(
+        balance=Coalesce(Sum("effect"), Value(ZERO), output_field=MONEY_FIELD),
+        ordered=_sum_of(Kind.ORDER),
+        collected=_sum_of(Kind.PAYMENT, -1),
+        returned=_sum_of(Kind.RETURN, -1),
+        refunded=_sum_of(Kind.REFUND),
+    )
+    live_orders = Q(kind=Kind.ORDER, reverses__isnull=True, reversed_by__isnull=True)
+    months = [
+        MonthTotal(
+            month=row["month"],
+            volume=row["volume"],
+            returns=row["returns"],
+            collected=row["collected"],
+            orders=row["orders"],
+        )
+        for row in entries.annotate(month=TruncMonth("entry_on"))
+        .values("month")
+        .annotate(
+            volume=_sum_of(Kind.ORDER),
+            returns=_sum_of(Kind.RETURN, -1),
+            collected=_sum_of(Kind.PAYMENT, -1),
+            orders=Count("id", filter=live_orders),
+        )
+        .order_by("month")
+    ]
+    order_dates = list(entries.filter(live_orders).order_by("entry_on").values_list("entry_on", flat=True))
+    return LedgerSummary(**totals, months=months, order_dates=order_dates)
+
+
+# --- receivables and renewals -----------------------------------------------------------------------
+
+
+@dataclass
+class ReceivableLine:
+    salesperson: User
+    outstanding: Decimal = ZERO
+    overdue: Decimal = ZERO
+    overdue_count: int = 0
+    open_deals: int = 0
+
+
+@dataclass
+class TeamReceivables:
+    team: Team | None
+    lines: list[ReceivableLine]
+
+    @property
+    def outstanding(self) -> Decimal:
+        return sum((line.outstanding for line in self.lines), ZERO)
+
+    @property
+    def overdue(self) -> Decimal:
+        return sum((line.overdue for line in self.lines), ZERO)
+
+
+def receivables_by_salesperson(*, user: User, today: date) -> list[TeamReceivables]:
+    """What each salesperson's customers still owe and how much of it is overdue, grouped by team.
+
+    Three queries whatever the number of deals: balances per salesperson, overdue instalments per
+    salesperson, and the people.
+    """
+    deals = Deal.objects.visible_to(user).exclude(status=Deal.Status.CANCELLED)
+    balances = {
+        row["deal__salesperson"]: row
+        for row in LedgerEntry.objects.filter(deal__in=deals.values("pk"))
+        .order_by()
+        .values("deal__salesperson")
+        .annotate(
+            outstanding=Coalesce(Sum("effect"), Value(ZERO), output_field=MONEY_FIELD),
+            open_deals=Count("deal", distinct=True, filter=~Q(deal__status__in=[Deal.Status.PAID, *CLOSED])),
+        )
+    }
+    overdue = {
+        row["deal__salesperson"]: row
+        for row in overdue_instalments(user=user, today=today)
+        .order_by()
+        .values("deal__salesperson")
+        .annotate(amount=Sum(F("amount") - F("collected")), count=Count("id"))
+    }
+    people = (
+        User.objects.filter(pk__in=set(balances) | set(overdue))
+        .select_related("team")
+        .order_by("team__name", "username")
+    )
+    teams: dict[int | None, TeamReceivables] = {}
+    for person in people:
+        line = ReceivableLine(salesperson=person)
+        if person.pk in balances:
+            line.outstanding = balances[person.pk]["outstanding"]
+            line.open_deals = balances[person.pk]["open_deals"]
+        if person.pk in overdue:
+            line.overdue = overdue[person.pk]["amount"]
+            line.overdue_count = overdue[person.pk]["count"]
+        teams.setdefault(person.team_id, TeamReceivables(team=person.team, lines=[])).lines.append(line)
+    return list(teams.values())
+
+
+def overdue_instalments(*, user: User, today: date, salesperson: User | None = None) -> QuerySet[Instalment]:
+    """Instalments past their due date and not fully collected, of the deals ``user`` sees."""
+    instalments = Instalment.objects.filter(
+        deal__in=Deal.objects.visible_to(user).exclude(status__in=CLOSED).values("pk"),
+        due_on__lt=today,
+        collected__lt=F("amount"),
+    )
+    if salesperson is not None:
+        instalments = instalments.filter(deal__salesperson=salesperson)
+    return instalments.select_related("deal__customer", "deal__salesperson", "deal__product").order_by("due_on", "id")
+
+
+def renewals_due(*, user: User, today: date, days: int) -> QuerySet[Deal]:
+    """Deals whose next need or renewal falls in the next ``days`` days (or fell in the last 30), soonest first."""
+    return (
+        deals_for_list(user=user)
+        .filter(renewal_on__gte=today - timedelta(days=30), renewal_on__lte=today + timedelta(days=days))
+        .exclude(status__in=CLOSED)
+        .order_by("renewal_on", "id")
+    )
+
+
+# --- prices and showcase ---------------------------------------------------------------------------------
+
+
+def agreed_prices_of(*, customer: Customer, on: date | None = None) -> QuerySet[PriceAgreement]:
+    """The customer's agreements (those in force on ``on`` when given), by product."""
+    agreements = PriceAgreement.objects.filter(customer=customer).select_related("product", "created_by")
+    if on is not None:
+        agreements = agreements.filter(valid_from__lte=on).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+    return agreements.order_by("product__name", "-valid_from")
+
+
+def showcase_photos_of(*, user: User, customer: Customer) -> QuerySet[ShowcasePhoto]:
+    return ShowcasePhoto.objects.visible_to(user).filter(customer=customer).select_related("created_by")
+
+
+def won_deals_of(*, customer: Customer) -> QuerySet[Deal]:
+    return customer.deals.exclude(status__in=CLOSED).select_related("product").order_by("-issued_on")

@@ -1,0 +1,89 @@
+"""Two people enter payments for one customer at the same moment: both land and the balance is right."""
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from accounts.models import LedgerEntry
+from accounts.selectors_deals import ledger_summary
+from accounts.services_deals import Overpayment, create_deal, record_payment
+from tests.accounts.factories import CustomerFactory, ProductFactory
+
+pytestmark = [
+    # serialized_rollback: the channel types the migrations seed survive the flush between tests.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="row locks need PostgreSQL; SQLite serialises writers"
+    ),
+]
+
+
+def _race(*calls):
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            outcomes[index] = call()
+        except Exception as error:  # the outcome, whatever it is, is what the test asserts
+            outcomes[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.fixture
+def deal(owned_tree, people):
+    customer = CustomerFactory(territory=owned_tree["nanshan_clubs"], owner=people.sales1)
+    product = ProductFactory(code="motor")
+    return create_deal(
+        created_by=people.sales1,
+        customer_id=customer.pk,
+        product=product,
+        number="C1",
+        amount="1000",
+        issued_on=date.today(),
+    )
+
+
+def test_two_simultaneous_payments_both_land(deal, people):
+    def pay(user, amount):
+        return lambda: record_payment(deal_id=deal.pk, amount=amount, paid_on=date.today(), recorded_by=user)
+
+    outcomes = _race(pay(people.sales1, "300"), pay(people.manager1, "450"))
+
+    assert all(isinstance(outcome, LedgerEntry) for outcome in outcomes)
+    assert ledger_summary(customer=deal.customer).balance == Decimal("250.00")
+
+
+def test_two_simultaneous_payments_cannot_together_exceed_the_outstanding_amount(deal, people):
+    def pay(user):
+        return lambda: record_payment(deal_id=deal.pk, amount="600", paid_on=date.today(), recorded_by=user)
+
+    outcomes = _race(pay(people.sales1), pay(people.manager1))
+
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["LedgerEntry", "Overpayment"]
+    assert isinstance(next(o for o in outcomes if not isinstance(o, LedgerEntry)), Overpayment)
+    assert ledger_summary(customer=deal.customer).balance == Decimal("400.00")
+
+
+def test_the_same_idempotency_key_at_the_same_moment_creates_one_entry(deal, people):
+    def pay():
+        return record_payment(
+            deal_id=deal.pk, amount="100", paid_on=date.today(), recorded_by=people.sales1, idempotency_key="same"
+        )
+
+    outcomes = _race(pay, pay)
+
+    assert outcomes[0].pk == outcomes[1].pk
+    assert LedgerEntry.objects.filter(kind="payment").count() == 1
