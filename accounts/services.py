@@ -1,11 +1,296 @@
-"""Writes of the accounts app used by the scheduled jobs."""
+"""Writes of the accounts app: registration, edits, owners, the public pool, and the scheduled jobs."""
 
 from __future__ import annotations
 
 import logging
-from datetime import date
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import File
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.locks import lock_customer
+from accounts.models import Contact, Customer, OwnerChange
+from crm.errors import ApplicationError, Conflict
+from crm.models import User
+from territories.models import Territory
+from territories.selectors import current_owner
+from territories.services import route
 
 logger = logging.getLogger(__name__)
+
+# The registration form's fields a person may fill in; owner and territory are decided below.
+REGISTRATION_FIELDS = (
+    "unit_name",
+    "business_type",
+    "channel_type",
+    "source",
+    "phone",
+    "address",
+    "district",
+    "current_insurer",
+    "renewal_month",
+    "notes",
+    "status",
+)
+# Only managers and the admin may also move a customer by hand.
+MANAGED_FIELDS = ("territory", "owner")
+
+MOVE_BATCH = 1000
+
+
+class StaleCustomer(Conflict):
+    default_message = _(
+        "Someone else saved this customer after you opened the form. Your changes were not saved: "
+        "reload the customer and make them again."
+    )
+
+
+class ProspectCapReached(ApplicationError):
+    default_message = _("You already hold the maximum number of prospects. Close or release some first.")
+
+
+class NotInPool(ApplicationError):
+    default_message = _("This customer is no longer in the public pool.")
+
+
+class AlreadyAssigned(ApplicationError):
+    default_message = _("This customer already has a territory.")
+
+
+def _ensure_below_prospect_cap(*, user: User | None, extra: int = 1) -> None:
+    if user is None or not user.is_salesperson:
+        return
+    held = Customer.objects.prospects_held_by(user).count()
+    if held + extra > settings.CRM["MAX_PROSPECTS_PER_SALESPERSON"]:
+        raise ProspectCapReached
+
+
+def _first_contact_phone(contacts: Sequence[Mapping[str, Any]]) -> str:
+    for contact in contacts:
+        for key in ("mobile", "phone"):
+            if contact.get(key):
+                return contact[key]
+    return ""
+
+
+@transaction.atomic
+def register_customer(
+    *,
+    created_by: User,
+    data: Mapping[str, Any],
+    contacts: Sequence[Mapping[str, Any]] = (),
+    business_card: File | None = None,
+) -> Customer:
+    """Register a customer (客户信息登记表) with its contacts.
+
+    Territory: the one given (managers, admin, or a salesperson picking one of theirs), else the
+    routing rules; None puts the customer in the "to be assigned" queue. Holder: a salesperson who
+    registers holds the customer; for anyone else the territory's current owner does.
+    ``business_card`` must already be cleaned (``crm.images.clean_image``).
+    """
+    customer = Customer(created_by=created_by, **{key: data[key] for key in REGISTRATION_FIELDS if key in data})
+    customer.territory = data.get("territory") or route(
+        district=customer.district, address=customer.address, channel_type=customer.channel_type_id
+    )
+    if created_by.is_salesperson:
+        customer.owner = created_by
+    else:
+        customer.owner = data.get("owner") or current_owner(territory=customer.territory)
+    if customer.status == Customer.Status.PROSPECT:
+        _ensure_below_prospect_cap(user=customer.owner)
+    if not customer.phone:
+        customer.phone = _first_contact_phone(contacts)
+    customer.last_activity_at = timezone.now()
+    customer.full_clean(exclude=["business_card"])
+    if business_card is not None:
+        customer.business_card.save(business_card.name, business_card, save=False)
+    customer._history_user = created_by
+    customer.save()
+    for contact_data in contacts:
+        if contact_data.get("name"):
+            _create_contact(customer=customer, data=contact_data)
+    if customer.owner is not None:
+        OwnerChange.objects.create(
+            customer=customer,
+            kind=OwnerChange.Kind.REGISTERED,
+            to_owner=customer.owner,
+            changed_by=created_by,
+            changed_at=customer.created_at,
+        )
+    return customer
+
+
+def _create_contact(*, customer: Customer, data: Mapping[str, Any]) -> Contact:
+    contact = Contact(
+        customer=customer,
+        name=data["name"],
+        title=data.get("title", ""),
+        mobile=data.get("mobile") or "",
+        phone=data.get("phone") or "",
+    )
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def add_contact(*, customer: Customer, data: Mapping[str, Any]) -> Contact:
+    """Add a person to a customer; the first phone known becomes the customer's main phone."""
+    contact = _create_contact(customer=customer, data=data)
+    if not customer.phone and (contact.mobile or contact.phone):
+        Customer.objects.filter(pk=customer.pk).update(phone=contact.mobile or contact.phone, version=F("version") + 1)
+    return contact
+
+
+@transaction.atomic
+def update_customer(
+    *,
+    customer_id: int,
+    changed_by: User,
+    version: int,
+    data: Mapping[str, Any],
+    business_card: File | None = None,
+) -> Customer:
+    """Save an edit made on ``version`` of the customer; refuse it (StaleCustomer) if someone saved since.
+
+    ``territory`` and ``owner`` in ``data`` are applied only for managers and the admin.
+    """
+    customer = lock_customer(customer_id=customer_id)
+    if customer.version != version:
+        raise StaleCustomer
+    allowed = REGISTRATION_FIELDS + (MANAGED_FIELDS if (changed_by.is_manager or changed_by.sees_everything) else ())
+    previous_owner = customer.owner
+    for key in allowed:
+        if key in data:
+            setattr(customer, key, data[key])
+    customer.version += 1
+    customer.full_clean(exclude=["business_card"])
+    if business_card is not None:
+        customer.business_card.save(business_card.name, business_card, save=False)
+    customer._history_user = changed_by
+    customer.save()
+    if customer.owner_id != (previous_owner.pk if previous_owner else None):
+        OwnerChange.objects.create(
+            customer=customer,
+            kind=OwnerChange.Kind.EDITED,
+            from_owner=previous_owner,
+            to_owner=customer.owner,
+            changed_by=changed_by,
+            changed_at=timezone.now(),
+        )
+    return customer
+
+
+@transaction.atomic
+def assign_customer_to_territory(
+    *, customer_id: int, territory: Territory, assigned_by: User, reason: str = ""
+) -> Customer:
+    """Take a customer off the "to be assigned" queue: give it a territory and the territory's owner."""
+    customer = lock_customer(customer_id=customer_id)
+    if customer.territory_id is not None:
+        raise AlreadyAssigned
+    previous_owner = customer.owner
+    customer.territory = territory
+    customer.owner = current_owner(territory=territory) or previous_owner
+    customer.version += 1
+    customer._history_user = assigned_by
+    customer._change_reason = reason
+    customer.save()
+    if customer.owner != previous_owner:
+        OwnerChange.objects.create(
+            customer=customer,
+            kind=OwnerChange.Kind.ASSIGNED,
+            from_owner=previous_owner,
+            to_owner=customer.owner,
+            changed_by=assigned_by,
+            changed_at=timezone.now(),
+            reason=reason,
+        )
+    return customer
+
+
+@transaction.atomic
+def claim_from_pool(*, customer_id: int, salesperson: User) -> Customer:
+    """A salesperson of the customer's branch takes a pooled customer, within the prospect cap.
+
+    The pool's two steps are written to the owner history: the return to the pool (by the job,
+    from the previous holder) and this claim.
+    """
+    from accounts.selectors import public_pool_for
+
+    customer = lock_customer(customer_id=customer_id)
+    if customer.pooled_at is None or not public_pool_for(user=salesperson).filter(pk=customer.pk).exists():
+        raise NotInPool
+    if customer.status == Customer.Status.PROSPECT:
+        _ensure_below_prospect_cap(user=salesperson)
+    now = timezone.now()
+    OwnerChange.objects.bulk_create(
+        [
+            OwnerChange(
+                customer=customer,
+                kind=OwnerChange.Kind.POOLED,
+                from_owner=customer.pooled_from,
+                changed_at=customer.pooled_at,
+                reason=_("No follow-up for %(days)s days") % {"days": settings.CRM["PUBLIC_POOL_DAYS"]},
+            ),
+            OwnerChange(
+                customer=customer,
+                kind=OwnerChange.Kind.CLAIMED,
+                to_owner=salesperson,
+                changed_by=salesperson,
+                changed_at=now,
+            ),
+        ]
+    )
+    customer.owner = salesperson
+    customer.pooled_at = None
+    customer.pooled_from = None
+    customer.last_activity_at = now
+    customer.version += 1
+    customer._history_user = salesperson
+    customer.save()
+    return customer
+
+
+def move_customers_of_territory(
+    *, territory: Territory, to_user: User, changed_by: User | None, reason: str, at: datetime
+) -> int:
+    """Open-work mover for territory reassignment: the territory's customers go to its new owner.
+
+    Pooled customers stay in the pool. Runs inside ``assign_territory``'s transaction; each moved
+    customer gets an OwnerChange row and a new version (so forms opened before the move are refused).
+    """
+    rows = list(
+        Customer.objects.filter(territory=territory, pooled_at__isnull=True)
+        .exclude(owner=to_user)
+        .values_list("pk", "owner_id")
+        .order_by("pk")
+    )
+    for start in range(0, len(rows), MOVE_BATCH):
+        batch = rows[start : start + MOVE_BATCH]
+        Customer.objects.filter(pk__in=[pk for pk, _ in batch]).update(owner=to_user, version=F("version") + 1)
+        OwnerChange.objects.bulk_create(
+            OwnerChange(
+                customer_id=pk,
+                kind=OwnerChange.Kind.REASSIGNED,
+                from_owner_id=owner_id,
+                to_owner=to_user,
+                changed_by=changed_by,
+                changed_at=at,
+                reason=reason,
+            )
+            for pk, owner_id in batch
+        )
+    return len(rows)
+
+
+# --- scheduled jobs ------------------------------------------------------------------------------
 
 
 def build_key_account_shortlists(*, week: date) -> int:
@@ -23,7 +308,24 @@ def send_renewal_reminders(*, day: date) -> int:
     return 0
 
 
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def return_idle_customers_to_pool(*, day: date) -> int:
-    """Return customers with no follow-up for N days to their branch's public pool. Idempotent."""
-    logger.info("Public pool for %s: 0 customers returned", day.isoformat())
-    return 0
+    """Return held prospects with no activity for PUBLIC_POOL_DAYS days before ``day`` to the public pool.
+
+    One set-based UPDATE: the holder is kept in ``pooled_from`` (written to the owner history when
+    the customer is claimed), the holder is cleared and ``pooled_at`` set to the start of ``day``.
+    Idempotent: a pooled customer has no holder, so a second run for any day changes nothing.
+    Returns the number of customers returned.
+    """
+    cutoff = _start_of(day - timedelta(days=settings.CRM["PUBLIC_POOL_DAYS"]))
+    idle = Q(last_activity_at__lt=cutoff) | Q(last_activity_at__isnull=True, created_at__lt=cutoff)
+    count = (
+        Customer.objects.filter(idle)
+        .filter(status=Customer.Status.PROSPECT, pooled_at__isnull=True, owner__isnull=False, territory__isnull=False)
+        .update(pooled_from=F("owner"), owner=None, pooled_at=_start_of(day), version=F("version") + 1)
+    )
+    logger.info("Public pool for %s: %d customers returned", day.isoformat(), count)
+    return count

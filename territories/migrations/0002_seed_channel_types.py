@@ -1,0 +1,45 @@
+"""Seed the editable lists from the seed's market plan (市场规划): product lines and channel types."""
+
+from django.db import migrations
+
+PRODUCT_LINES = [
+    ("car", "小车", 10),
+    ("motorcycle", "摩托车", 20),
+]
+
+CHANNEL_TYPES = [
+    ("car-clubs", "车友俱乐部和协会", 10),
+    ("chambers-of-commerce", "商会", 20),
+    ("4s-repair-public", "4S维修店、维修部及公共区域", 30),
+    ("parking-lots", "小区停车场、社会停车场", 40),
+    ("smes", "中小企业", 50),
+    ("car-dealers", "车行", 60),
+    ("car-owner-telemarketing", "有车一族电话营销", 70),
+    ("life-insurance-partners", "人寿保险渠道", 80),
+    ("government-tenders", "政府招投标", 90),
+    ("motorcycle-repair", "摩托车维修部", 100),
+    ("residential-communities", "小区", 110),
+    ("motorcycle-dealers", "摩托车车行", 120),
+    ("licensing-halls", "办证大厅流动办证人员及培训班和小卖部", 130),
+    ("other", "其它", 900),
+]
+
+
+def seed(apps, schema_editor):
+    ProductLine = apps.get_model("territories", "ProductLine")
+    ChannelType = apps.get_model("territories", "ChannelType")
+    for code, name, order in PRODUCT_LINES:
+        ProductLine.objects.get_or_create(code=code, defaults={"name": name, "sort_order": order})
+    for code, name, order in CHANNEL_TYPES:
+        ChannelType.objects.get_or_create(code=code, defaults={"name": name, "sort_order": order})
+
+
+def unseed(apps, schema_editor):
+    apps.get_model("territories", "ChannelType").objects.filter(code__in=[c for c, _, _ in CHANNEL_TYPES]).delete()
+    apps.get_model("territories", "ProductLine").objects.filter(code__in=[c for c, _, _ in PRODUCT_LINES]).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("territories", "0001_initial")]
+
+    operations = [migrations.RunPython(seed, unseed)]

@@ -1,0 +1,65 @@
+"""Reads of market planning."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from crm.models import User
+from territories.models import ChannelType, Territory, TerritoryAssignment
+
+
+def current_owner(*, territory: Territory | None, at: datetime | None = None) -> User | None:
+    """Who owns ``territory`` now, or at the moment ``at``; None when nobody does."""
+    if territory is None:
+        return None
+    assignments = TerritoryAssignment.objects.filter(territory=territory).select_related("salesperson")
+    if at is None:
+        assignment = assignments.current().first()
+    else:
+        assignment = (
+            assignments.filter(started_at__lte=at).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at)).first()
+        )
+    return assignment.salesperson if assignment else None
+
+
+def territories_with_owners(*, user: User) -> QuerySet[Territory]:
+    """The tree in path order, each territory with ``current_assignments`` (0 or 1) and its full history."""
+    return (
+        Territory.objects.visible_to(user)
+        .select_related("product_line", "channel_type", "parent")
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=TerritoryAssignment.objects.current().select_related("salesperson"),
+                to_attr="current_assignments",
+            ),
+            Prefetch(
+                "assignments",
+                queryset=TerritoryAssignment.objects.select_related("salesperson", "assigned_by").order_by(
+                    "-started_at", "-id"
+                ),
+                to_attr="assignment_history",
+            ),
+        )
+        .order_by("path")
+    )
+
+
+def unowned_territories() -> QuerySet[Territory]:
+    """Active channel territories nobody owns now."""
+    owned = TerritoryAssignment.objects.current().filter(territory=OuterRef("pk"))
+    return Territory.objects.filter(kind=Territory.Kind.CHANNEL, is_active=True).exclude(Exists(owned))
+
+
+def territories_owned_by(*, salesperson: User) -> QuerySet[Territory]:
+    return Territory.objects.filter(assignments__salesperson=salesperson, assignments__ended_at__isnull=True)
+
+
+def assignable_salespeople() -> QuerySet[User]:
+    return User.objects.filter(role=User.Role.SALESPERSON, is_active=True).select_related("team").order_by("username")
+
+
+def active_channel_types() -> QuerySet[ChannelType]:
+    return ChannelType.objects.filter(is_active=True)

@@ -1,0 +1,205 @@
+"""Writes of market planning: the tree, owners (with history and the open work they carry) and routing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from crm.errors import ApplicationError
+from crm.models import User
+from territories.locks import lock_territory
+from territories.models import ChannelType, ProductLine, RoutingRule, Territory, TerritoryAssignment
+
+Kind = Territory.Kind
+
+# Which kind of node may hang below which: the tree reads company → city → branch → channel.
+ALLOWED_PARENT_KINDS: dict[str, set[str | None]] = {
+    Kind.COMPANY: {None},
+    Kind.CITY: {Kind.COMPANY},
+    Kind.BRANCH: {Kind.CITY},
+    Kind.CHANNEL: {Kind.BRANCH, Kind.CITY},
+}
+
+
+class AlreadyOwner(ApplicationError):
+    default_message = _("This salesperson already owns the territory.")
+
+
+class NotASalesperson(ApplicationError):
+    default_message = _("Only an active salesperson can own a territory.")
+
+
+# --- the extension point for open work -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenWorkMover:
+    """Moves one kind of open work of a territory to its new owner; returns how many rows moved.
+
+    ``move`` is called inside the reassignment's transaction with keyword arguments
+    ``territory``, ``to_user``, ``changed_by``, ``reason`` and ``at`` (the moment of the change).
+    """
+
+    name: str
+    label: Promise | str
+    move: Callable[..., int]
+
+
+OPEN_WORK_MOVERS: list[OpenWorkMover] = []
+
+
+def register_open_work_mover(*, name: str, label: Promise | str, move: Callable[..., int]) -> None:
+    """Called from an app's ``AppConfig.ready``; registering the same name twice keeps the first."""
+    if any(mover.name == name for mover in OPEN_WORK_MOVERS):
+        return
+    OPEN_WORK_MOVERS.append(OpenWorkMover(name=name, label=label, move=move))
+
+
+@dataclass
+class Reassignment:
+    assignment: TerritoryAssignment
+    previous: TerritoryAssignment | None
+    moved: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def moved_total(self) -> int:
+        return sum(self.moved.values())
+
+
+# --- the tree ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_territory(
+    *,
+    kind: str,
+    name: str,
+    code: str,
+    parent: Territory | None = None,
+    product_line: ProductLine | None = None,
+    channel_type: ChannelType | None = None,
+    districts: Iterable[str] = (),
+) -> Territory:
+    """Add a node to the tree below ``parent``; the kind must fit under the parent's kind."""
+    if (parent.kind if parent else None) not in ALLOWED_PARENT_KINDS[kind]:
+        raise ValidationError({"parent": _("A territory of this kind cannot be placed there.")})
+    territory = Territory(
+        kind=kind,
+        name=name,
+        code=code,
+        parent=parent,
+        product_line=product_line or (parent.product_line if parent else None),
+        channel_type=channel_type,
+        districts=[district.strip() for district in districts if district.strip()],
+    )
+    territory.full_clean()
+    territory.save()
+    territory.path = f"{parent.path if parent else '/'}{territory.pk}/"
+    territory.depth = parent.depth + 1 if parent else 0
+    territory.save(update_fields=["path", "depth"])
+    return territory
+
+
+# --- owners --------------------------------------------------------------------------------------
+
+
+def _ensure_salesperson(user: User) -> None:
+    if not (user.is_active and user.is_salesperson):
+        raise NotASalesperson
+
+
+@transaction.atomic
+def assign_territory(*, territory: Territory, salesperson: User, assigned_by: User, reason: str = "") -> Reassignment:
+    """Make ``salesperson`` the territory's only current owner and move its open work to them.
+
+    The previous open assignment (if any) is closed at the same instant; every registered
+    open-work mover runs in this transaction, so either everything moves or nothing does.
+    """
+    _ensure_salesperson(salesperson)
+    lock_territory(territory_id=territory.pk)
+    now = timezone.now()
+    previous = TerritoryAssignment.objects.current().filter(territory=territory).first()
+    if previous is not None:
+        if previous.salesperson_id == salesperson.pk:
+            raise AlreadyOwner
+        previous.ended_at = now
+        previous.save(update_fields=["ended_at"])
+    assignment = TerritoryAssignment(
+        territory=territory, salesperson=salesperson, started_at=now, assigned_by=assigned_by, reason=reason
+    )
+    assignment.full_clean(validate_constraints=False)  # the open-row constraint is checked by the database
+    assignment.save()
+    moved = {
+        mover.name: mover.move(territory=territory, to_user=salesperson, changed_by=assigned_by, reason=reason, at=now)
+        for mover in OPEN_WORK_MOVERS
+    }
+    return Reassignment(assignment=assignment, previous=previous, moved=moved)
+
+
+@transaction.atomic
+def end_territory_assignment(*, territory: Territory, ended_by: User, reason: str = "") -> TerritoryAssignment | None:
+    """Leave the territory without an owner. Its work stays where it is until the next owner is assigned."""
+    lock_territory(territory_id=territory.pk)
+    current = TerritoryAssignment.objects.current().filter(territory=territory).first()
+    if current is None:
+        return None
+    current.ended_at = timezone.now()
+    if reason:
+        current.reason = f"{current.reason} / {reason}" if current.reason else reason
+    current._change_reason = reason  # recorded by simple_history with the change
+    current.save(update_fields=["ended_at", "reason"])
+    return current
+
+
+# --- routing -------------------------------------------------------------------------------------
+
+
+def _narrow_to_channel(territory: Territory, channel_type_id: int | None) -> Territory:
+    """A rule may point at a branch: the branch's channel territory of that channel type is more precise."""
+    if channel_type_id is None or territory.kind == Kind.CHANNEL:
+        return territory
+    channel_territory = (
+        Territory.objects.filter(
+            path__startswith=territory.path, kind=Kind.CHANNEL, channel_type_id=channel_type_id, is_active=True
+        )
+        .order_by("path")
+        .first()
+    )
+    return channel_territory or territory
+
+
+def route(*, district: str, address: str = "", channel_type: ChannelType | int | None = None) -> Territory | None:
+    """The territory a new customer or inquiry belongs to, or None for the "to be assigned" queue.
+
+    Active routing rules are tried in priority order (lowest number first); a rule matches when its
+    district equals ``district`` or appears in ``address`` (an empty district matches any) and its
+    channel type is empty or equal. With no rule, a branch listing the district is used. A match on a
+    branch is narrowed to the branch's channel territory of the customer's channel type, if it has one.
+    """
+    channel_type_id = channel_type.pk if isinstance(channel_type, ChannelType) else channel_type
+    district = (district or "").strip()
+    address = (address or "").strip()
+    rules = (
+        RoutingRule.objects.filter(is_active=True, territory__is_active=True)
+        .filter(Q(channel_type__isnull=True) | Q(channel_type_id=channel_type_id))
+        .select_related("territory")
+        .order_by("priority", "id")
+    )
+    for rule in rules:
+        if rule.district and not (rule.district == district or (address and rule.district in address)):
+            continue
+        return _narrow_to_channel(rule.territory, channel_type_id)
+    if not (district or address):
+        return None
+    for branch in Territory.objects.filter(kind=Kind.BRANCH, is_active=True).order_by("path"):
+        names = branch.districts or []
+        if district in names or any(name and name in address for name in names):
+            return _narrow_to_channel(branch, channel_type_id)
+    return None

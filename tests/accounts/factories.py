@@ -1,0 +1,25 @@
+import factory
+from django.utils import timezone
+
+from accounts.models import Contact, Customer
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    unit_name = factory.Sequence(lambda n: f"客户单位{n}")
+    district = "南山区"
+    source = Customer.Source.VISIT
+    status = Customer.Status.PROSPECT
+    phone = factory.Sequence(lambda n: f"+86138{n:08d}")
+    last_activity_at = factory.LazyFunction(timezone.now)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = factory.Sequence(lambda n: f"联系人{n}")
+    title = "经理"
