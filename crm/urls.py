@@ -27,7 +27,7 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("territories/", include("territories.urls")),
     path("visits/", include("visits.urls")),
-    path("inquiries/", include("campaigns.urls")),
+    path("", include("campaigns.urls")),
     path("dashboard/", include("performance.urls")),
     path("admin/", admin.site.urls),
 ]
