@@ -151,7 +151,7 @@ def _raw_rows(path: Path | str, file_format: str, encoding: str) -> Iterator[lis
         try:
             for row in read_xlsx_rows(path):
                 yield [_cell_text(value) for value in row]
-        except (DefusedXmlException, InvalidFileException, zipfile.BadZipFile, KeyError) as error:
+        except (DefusedXmlException, InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as error:
             raise ImportFileError(
                 _("The workbook contains unsafe or damaged XML and was refused. Nothing was imported.")
             ) from error
@@ -269,7 +269,7 @@ def check_row(row_number: int, cells: list[str], mapping: dict[str, int]) -> Che
                 RowIssue(row_number, "error", _("not a valid phone number"), str(TARGET_FIELDS["phone"][0]), phone)
             )
         checked.data["phone"] = normalised
-    elif not checked.data.get("address"):
+    elif not checked.data.get("address") and not checked.issues:
         checked.issues.append(RowIssue(row_number, "error", _("neither a phone nor an address")))
     email = checked.data.get("email", "")
     if email:

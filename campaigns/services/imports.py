@@ -328,7 +328,7 @@ def commit_prospect_import(*, import_id: int) -> int:
             prospect_import.message = ""
             prospect_import.save(update_fields=["status", "created_count", "committed_at", "message", "updated_at"])
     except ApplicationError as error:
-        ProspectImport.objects.filter(pk=import_id, status=Status.COMMITTING).update(
+        ProspectImport.objects.filter(pk=import_id, status__in=[Status.VALIDATED, Status.COMMITTING]).update(
             status=Status.VALIDATED, message=str(error.message)[:500]
         )
         cache.delete(key)
