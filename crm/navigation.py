@@ -33,6 +33,15 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("visits:today", _("My day"), frozenset({Role.SALESPERSON})),
     NavItem("performance:morning_meeting", _("Morning meeting"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("campaigns:inquiry_desk", _("Phone inquiries"), frozenset({Role.INFO_STAFF, Role.MANAGER, Role.ADMIN})),
+    NavItem("campaigns:inquiry_list", _("Inquiries"), frozenset({Role.SALESPERSON, Role.MANAGER})),
+    NavItem("campaigns:campaign_list", _("Campaigns"), frozenset({Role.INFO_STAFF, Role.MANAGER, Role.ADMIN})),
+    NavItem("campaigns:import_list", _("Prospect lists"), frozenset({Role.INFO_STAFF, Role.ADMIN})),
+    NavItem("campaigns:event_list", _("Events"), frozenset({Role.INFO_STAFF, Role.SALESPERSON, Role.ADMIN})),
+    NavItem(
+        "campaigns:competitor_report_list",
+        _("Competitors"),
+        frozenset({Role.SALESPERSON, Role.MANAGER, Role.INFO_STAFF, Role.ADMIN}),
+    ),
     NavItem("performance:target_breakdown", _("Targets"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("territories:console", _("Territories"), frozenset({Role.ADMIN})),
 )

@@ -68,7 +68,7 @@ def register_phone_inquiry(
         phone=phone,
         district=(data.get("district") or (event.district if event else "") or "").strip(),
         address=(data.get("address") or "").strip(),
-        topic=(data.get("topic") or "").strip(),
+        topic=(data.get("topic") or "").strip() or (event.name if event else ""),
         campaign=campaign or (event.campaign if event else None),
         event=event,
         entered_by=entered_by,

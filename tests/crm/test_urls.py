@@ -15,6 +15,7 @@ PUBLIC = {
     "/manifest.webmanifest",
     "/sw.js",
     "/offline/",
+    "/unsubscribe/x/",  # the link in every e-mail; a signed token, no data shown without it
 }
 
 
