@@ -10,6 +10,7 @@ api_patterns = [
     path("auth/token/", obtain_auth_token, name="api_token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include("campaigns.api_urls")),
 ]
 
 urlpatterns = [
