@@ -14,6 +14,8 @@ from crm.models import Team, User
 
 DEMO_SEEDERS: list[str] = [
     "crm.demo.seed_organisation",
+    # after the territories and customers seeders, so that the demo inquiries are routed
+    "campaigns.demo.seed_campaigns",
 ]
 
 TEAMS = (
