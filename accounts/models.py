@@ -55,6 +55,7 @@ class Customer(TimeStampedModel):
     phone = PhoneNumberField(
         _("phone"), blank=True, db_index=True, help_text=_("Main phone, stored normalised for duplicate lookup.")
     )
+    email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     district = models.CharField(_("district"), max_length=50, blank=True)
     # The customer's known position (WGS-84), used to flag visits checked in far from it.

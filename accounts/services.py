@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ REGISTRATION_FIELDS = (
     "channel_type",
     "source",
     "phone",
+    "email",
     "address",
     "district",
     "current_insurer",
@@ -351,3 +352,87 @@ def return_idle_customers_to_pool(*, day: date) -> int:
     )
     logger.info("Public pool for %s: %d customers returned", day.isoformat(), count)
     return count
+
+
+def register_customers_in_bulk(
+    *,
+    created_by: User,
+    rows: Iterable[Mapping[str, Any]],
+    territory_for: Callable[[Mapping[str, Any]], Territory | None],
+    batch_size: int = 1000,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Register many customers at once (prospect-list imports); the caller holds the transaction.
+
+    Each row has ``REGISTRATION_FIELDS`` keys (already validated and normalised) and optionally
+    ``contact_name``. ``territory_for(row)`` returns the routed territory (or None: the "to be
+    assigned" queue); the holder is the territory's current owner, as in ``register_customer``.
+    Rows are taken batch by batch (bounded memory); the prospect cap is checked per holder before
+    each batch is written, counting the batches already written, so an import that would overfill
+    someone's list raises ProspectCapReached and the caller's transaction leaves nothing behind.
+    ``on_batch(done)`` is called after each batch. Returns how many customers were created.
+    """
+    from simple_history.utils import bulk_create_with_history
+
+    now = timezone.now()
+    owners: dict[int, User | None] = {}
+    created = 0
+    batch: list[tuple[Customer, str]] = []
+
+    def write(batch: list[tuple[Customer, str]]) -> int:
+        new_per_owner: dict[User, int] = {}
+        for customer, _name in batch:
+            if customer.owner is not None and customer.status == Customer.Status.PROSPECT:
+                new_per_owner[customer.owner] = new_per_owner.get(customer.owner, 0) + 1
+        for owner, extra in new_per_owner.items():
+            try:
+                _ensure_below_prospect_cap(user=owner, extra=extra)
+            except ProspectCapReached as error:
+                raise ProspectCapReached(
+                    _("%(owner)s would hold more than %(cap)s prospects after this import.")
+                    % {"owner": owner, "cap": settings.CRM["MAX_PROSPECTS_PER_SALESPERSON"]}
+                ) from error
+        customers = bulk_create_with_history(
+            [customer for customer, _name in batch], Customer, batch_size=batch_size, default_user=created_by
+        )
+        Contact.objects.bulk_create(
+            Contact(customer=customer, name=name, mobile=customer.phone or "")
+            for customer, (_customer, name) in zip(customers, batch, strict=True)
+            if name
+        )
+        OwnerChange.objects.bulk_create(
+            OwnerChange(
+                customer=customer,
+                kind=OwnerChange.Kind.REGISTERED,
+                to_owner=customer.owner,
+                changed_by=created_by,
+                changed_at=now,
+            )
+            for customer in customers
+            if customer.owner_id is not None
+        )
+        return len(customers)
+
+    for row in rows:
+        territory = territory_for(row)
+        key = territory.pk if territory else 0
+        if key not in owners:
+            owners[key] = current_owner(territory=territory)
+        customer = Customer(
+            created_by=created_by,
+            **{name: row[name] for name in REGISTRATION_FIELDS if row.get(name) is not None},
+        )
+        customer.territory = territory
+        customer.owner = owners[key]
+        customer.last_activity_at = now
+        batch.append((customer, row.get("contact_name") or ""))
+        if len(batch) >= batch_size:
+            created += write(batch)
+            batch = []
+            if on_batch is not None:
+                on_batch(created)
+    if batch:
+        created += write(batch)
+        if on_batch is not None:
+            on_batch(created)
+    return created

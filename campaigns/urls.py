@@ -5,5 +5,24 @@ from campaigns import views
 app_name = "campaigns"
 
 urlpatterns = [
-    path("new/", views.inquiry_desk, name="inquiry_desk"),
+    path("inquiries/new/", views.inquiry_desk, name="inquiry_desk"),
+    path("inquiries/duplicates/", views.inquiry_duplicates, name="inquiry_duplicates"),
+    path("inquiries/", views.inquiry_list, name="inquiry_list"),
+    path("inquiries/<int:pk>/", views.inquiry_detail, name="inquiry_detail"),
+    path("campaigns/", views.campaign_list, name="campaign_list"),
+    path("campaigns/new/", views.campaign_create, name="campaign_create"),
+    path("campaigns/results/", views.campaign_results, name="campaign_results"),
+    path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
+    path("mailings/<int:pk>/", views.mailing_detail, name="mailing_detail"),
+    path("mailings/<int:pk>/labels.xlsx", views.mailing_labels, name="mailing_labels"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("imports/", views.import_list, name="import_list"),
+    path("imports/<int:pk>/", views.import_detail, name="import_detail"),
+    path("imports/<int:pk>/progress/", views.import_progress, name="import_progress"),
+    path("imports/<int:pk>/commit/", views.import_commit, name="import_commit"),
+    path("imports/<int:pk>/errors.xlsx", views.import_errors, name="import_errors"),
+    path("events/", views.event_list, name="event_list"),
+    path("events/<int:pk>/", views.event_detail, name="event_detail"),
+    path("competitor-reports/", views.competitor_report_list, name="competitor_report_list"),
+    path("competitor-reports/compare/", views.competitor_comparison, name="competitor_comparison"),
 ]

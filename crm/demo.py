@@ -18,6 +18,8 @@ DEMO_SEEDERS: list[str] = [
     "accounts.demo.seed_customers",
     "visits.demo.seed_visits",
     "accounts.demo_deals.seed_deals",
+    # after the territories and customers seeders, so that the demo inquiries are routed
+    "campaigns.demo.seed_campaigns",
 ]
 
 TEAMS = (

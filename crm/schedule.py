@@ -41,6 +41,8 @@ DEFAULT_SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob(
         "Daily return to the public pool", "accounts.tasks.return_idle_customers_to_pool_task", minute="30", hour="2"
     ),
+    # Before the morning meeting: inquiries nobody has visited in time are on the managers' list.
+    ScheduledJob("Daily overdue phone inquiries", "campaigns.tasks.flag_overdue_inquiries_task", minute="20", hour="6"),
 )
 
 

@@ -300,7 +300,26 @@ CRM = {
     "PAYMENT_TERM_DAYS": env.int("CRM_PAYMENT_TERM_DAYS", default=30),
     "INSTALMENT_REMINDER_DAYS": env.int("CRM_INSTALMENT_REMINDER_DAYS", default=3),
     "DEMO_PASSWORD": "crm-demo-2026",
+    # Publicity: phone inquiries, imports, mailings.
+    "INQUIRY_VISIT_DAYS": env.int("CRM_INQUIRY_VISIT_DAYS", default=3),
+    "IMPORT_MAX_ROWS": env.int("CRM_IMPORT_MAX_ROWS", default=200_000),
+    "IMPORT_MAX_EMPTY_ROWS": env.int("CRM_IMPORT_MAX_EMPTY_ROWS", default=1000),
+    "IMPORT_MAX_UPLOAD_BYTES": env.int("CRM_IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024),
+    "IMPORT_MAX_UNPACKED_BYTES": env.int("CRM_IMPORT_MAX_UNPACKED_BYTES", default=500 * 1024 * 1024),
+    # Files up to this size are checked and imported within the request; larger ones by a worker.
+    "IMPORT_SYNC_MAX_BYTES": env.int("CRM_IMPORT_SYNC_MAX_BYTES", default=512 * 1024),
+    "SMS_BACKEND": env("CRM_SMS_BACKEND", default="campaigns.sms.ConsoleSmsBackend"),
+    "SMS_FILE_PATH": env("CRM_SMS_FILE_PATH", default=str(VAR_DIR / "sms")),
+    "SMS_GATEWAY_URL": env("CRM_SMS_GATEWAY_URL", default=""),
+    "SMS_GATEWAY_KEY": env("CRM_SMS_GATEWAY_KEY", default=""),
+    "SMS_SIGNATURE": env("CRM_SMS_SIGNATURE", default=""),
+    "SMS_RATE_PER_MINUTE": env.int("CRM_SMS_RATE_PER_MINUTE", default=60),
+    "SMS_WEBHOOK_SECRET": env("CRM_SMS_WEBHOOK_SECRET", default=""),
+    "MAIL_FROM": env("CRM_MAIL_FROM", default="noreply@example.com"),
+    # The site's address as recipients reach it, for links in e-mails (unsubscribe).
+    "SITE_URL": env("CRM_SITE_URL", default="http://127.0.0.1:8000"),
 }
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 
 LOGGING = {
     "version": 1,

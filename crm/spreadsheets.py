@@ -16,6 +16,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import IO, Any
 from xml.etree.ElementTree import ParseError
 
@@ -93,7 +94,28 @@ def xlsx_response(
     return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
 
 
-def _check_archive(file: IO[bytes]) -> None:
+def xlsx_unpacked_size(path: Path | str) -> int:
+    """Sum of the uncompressed sizes of the workbook's parts (a zip bomb is refused before opening)."""
+    with zipfile.ZipFile(path) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
+def xlsx_has_merged_cells(path: Path | str, *, chunk_size: int = 1 << 16) -> bool:
+    """Whether any worksheet declares merged cells; read in chunks, so memory stays bounded."""
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            tail = b""
+            with archive.open(name) as part:
+                while chunk := part.read(chunk_size):
+                    if b"<mergeCell " in tail + chunk or b":mergeCell " in tail + chunk:
+                        return True
+                    tail = chunk[-16:]
+    return False
+
+
+def _check_archive(file: IO[bytes] | Path | str) -> None:
     try:
         with zipfile.ZipFile(file) as archive:
             parts = archive.infolist()
@@ -101,7 +123,8 @@ def _check_archive(file: IO[bytes]) -> None:
         raise SpreadsheetError(_("This file is not an Excel workbook (.xlsx).")) from error
     if len(parts) > MAX_PARTS or sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
         raise SpreadsheetError(_("The workbook is too large once unpacked."))
-    file.seek(0)
+    if hasattr(file, "seek"):
+        file.seek(0)
 
 
 def _caused_by(error: BaseException | None, kind: type[BaseException]) -> bool:
@@ -114,7 +137,7 @@ def _caused_by(error: BaseException | None, kind: type[BaseException]) -> bool:
     return False
 
 
-def read_xlsx_rows(file: IO[bytes]) -> Iterator[tuple[Any, ...]]:
+def read_xlsx_rows(file: IO[bytes] | Path | str) -> Iterator[tuple[Any, ...]]:
     """The rows of the first sheet as tuples of values (formulas are read as their text).
 
     Streams in openpyxl's read-only mode. Raises SpreadsheetError, with a translated message,

@@ -20,6 +20,7 @@ api_patterns = [
     path("targets/", TargetsView.as_view(), name="targets"),
     path("", include(visits_router.urls)),
     path("", include("accounts.api_urls_deals")),
+    path("", include("campaigns.api_urls")),
 ]
 
 urlpatterns = [
@@ -38,7 +39,7 @@ urlpatterns = [
     path("territories/", include("territories.urls")),
     path("customers/", include("accounts.urls")),
     path("visits/", include("visits.urls")),
-    path("inquiries/", include("campaigns.urls")),
+    path("", include("campaigns.urls")),
     path("dashboard/", include("performance.urls")),
     path("", include("accounts.urls_deals")),
     path("admin/", admin.site.urls),

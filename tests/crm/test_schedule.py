@@ -10,6 +10,7 @@ EXPECTED_TASKS = {
     "accounts.tasks.build_key_account_shortlists_task",
     "accounts.tasks.send_renewal_reminders_task",
     "accounts.tasks.return_idle_customers_to_pool_task",
+    "campaigns.tasks.flag_overdue_inquiries_task",
 }
 
 
@@ -18,7 +19,7 @@ def test_default_schedule_is_created_once():
     first = ensure_default_schedule()
     second = ensure_default_schedule()
 
-    assert len(first) == len(DEFAULT_SCHEDULE) == 5
+    assert len(first) == len(DEFAULT_SCHEDULE) == 6
     assert second == []
     assert set(PeriodicTask.objects.values_list("task", flat=True)) == EXPECTED_TASKS
 
@@ -33,7 +34,7 @@ def test_an_edited_time_is_kept():
     ensure_default_schedule()
 
     assert PeriodicTask.objects.get(name="Daily visit-quota check").crontab.hour == "7"
-    assert PeriodicTask.objects.count() == 5
+    assert PeriodicTask.objects.count() == 6
 
 
 @pytest.mark.django_db
@@ -60,6 +61,7 @@ def test_every_scheduled_task_is_registered_with_celery():
         ("build_key_account_shortlists", ["--week", "2026-11-29"], "for the week of 2026-11-23."),
         ("send_renewal_reminders", ["--date", "2026-12-01"], "for 2026-12-01."),
         ("return_idle_customers_to_pool", ["--date", "2026-12-01"], "for 2026-12-01."),
+        ("flag_overdue_inquiries", ["--date", "2026-12-01"], "for 2026-12-01."),
     ],
 )
 def test_each_job_runs_by_hand_for_a_given_date(command, args, expected, capsys):

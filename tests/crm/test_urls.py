@@ -15,6 +15,8 @@ PUBLIC = {
     "/manifest.webmanifest",
     "/sw.js",
     "/offline/",
+    "/unsubscribe/x/",  # the link in every e-mail; a signed token, no data shown without it
+    "/api/sms/replies/",  # the SMS gateway's webhook: a shared secret instead of a login
 }
 
 

@@ -1,0 +1,284 @@
+"""Reading prospect lists (.xlsx or .csv) safely, in bounded memory, and checking their rows.
+
+Nothing here writes to the database; ``campaigns.services.imports`` drives it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
+from openpyxl.utils.exceptions import InvalidFileException
+
+from crm.errors import ApplicationError, SpreadsheetError
+from crm.phones import normalise_phone
+from crm.spreadsheets import read_xlsx_rows, xlsx_has_merged_cells, xlsx_unpacked_size
+
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls / .doc container
+
+
+class ImportFileError(ApplicationError):
+    default_message = _("This file cannot be read as a prospect list. Nothing was imported.")
+
+
+# The fields a column may fill, with the headers people commonly give them (matched case-blind).
+TARGET_FIELDS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "unit_name": (
+        _("Unit name"),
+        (
+            "单位",
+            "单位名称",
+            "公司",
+            "公司名称",
+            "企业",
+            "企业名称",
+            "客户名称",
+            "名称",
+            "unit",
+            "unit name",
+            "company",
+        ),
+    ),
+    "contact_name": (_("Contact name"), ("联系人", "姓名", "负责人", "contact", "contact name", "name")),
+    "phone": (
+        _("Phone"),
+        ("电话", "手机", "手机号", "手机号码", "联系电话", "电话号码", "phone", "mobile", "tel", "telephone"),
+    ),
+    "email": (_("E-mail"), ("邮箱", "电子邮件", "电子邮箱", "email", "e-mail", "mail")),
+    "address": (_("Address"), ("地址", "详细地址", "通讯地址", "address")),
+    "district": (_("District"), ("区", "区域", "所在区", "区县", "行政区", "district")),
+    "business_type": (
+        _("Business type"),
+        ("行业", "经营范围", "业务类型", "行业类别", "主营", "industry", "business type"),
+    ),
+    "notes": (_("Notes"), ("备注", "说明", "notes", "remark", "remarks")),
+}
+REQUIRED_FIELDS = ("unit_name",)
+MAX_LENGTHS = {
+    "unit_name": 200,
+    "contact_name": 100,
+    "address": 300,
+    "district": 50,
+    "business_type": 100,
+    "notes": 2000,
+}
+
+
+@dataclass
+class RowIssue:
+    row_number: int
+    kind: str  # ImportRowIssue.Kind values
+    message: str
+    column: str = ""
+    value: str = ""
+
+
+@dataclass
+class CheckedRow:
+    row_number: int
+    data: dict[str, str] = field(default_factory=dict)
+    issues: list[RowIssue] = field(default_factory=list)
+
+
+def detect_format(path: Path | str, original_name: str) -> str:
+    """ "xlsx" or "csv" from the content (the name is only a hint); refuses anything else."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(XLSX_MAGIC):
+        return "xlsx"
+    if head.startswith(OLE_MAGIC):
+        raise ImportFileError(_("This is an old Excel (.xls) file. Open it in Excel or WPS and save it as .xlsx."))
+    if not head.strip():
+        raise ImportFileError(_("The file is empty."))
+    if b"\x00" in head:
+        raise ImportFileError(_("This is not a spreadsheet: upload an .xlsx workbook or a .csv file."))
+    if original_name.lower().endswith((".csv", ".txt")) or b"," in head or b"\t" in head:
+        return "csv"
+    raise ImportFileError(_("This is not a spreadsheet: upload an .xlsx workbook or a .csv file."))
+
+
+def detect_encoding(path: Path | str, *, chunk_size: int = 1 << 16) -> str:
+    """utf-8-sig when the whole file decodes as UTF-8, else gb18030 (covers GBK/GB2312); read in chunks."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with open(path, "rb") as handle:
+                while chunk := handle.read(chunk_size):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise ImportFileError(_("The CSV file's text encoding is not UTF-8 or GBK. Save it as UTF-8 CSV and try again."))
+
+
+def _check_xlsx(path: Path | str) -> None:
+    try:
+        unpacked = xlsx_unpacked_size(path)
+    except zipfile.BadZipFile as error:
+        raise ImportFileError(_("The workbook is damaged or not really an .xlsx file.")) from error
+    if unpacked > settings.CRM["IMPORT_MAX_UNPACKED_BYTES"]:
+        raise ImportFileError(_("The workbook unpacks to far more data than a prospect list holds; it was refused."))
+    if xlsx_has_merged_cells(path):
+        raise ImportFileError(
+            _("The sheet has merged cells. Unmerge them and keep a single header row, then upload it again.")
+        )
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # phone numbers typed as numbers come back as 13800138000.0
+    return str(value).strip()
+
+
+def _raw_rows(path: Path | str, file_format: str, encoding: str) -> Iterator[list[str]]:
+    if file_format == "xlsx":
+        _check_xlsx(path)
+        try:
+            for row in read_xlsx_rows(path):
+                yield [_cell_text(value) for value in row]
+        except SpreadsheetError as error:
+            raise ImportFileError(error.message) from error
+        except (DefusedXmlException, InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as error:
+            raise ImportFileError(
+                _("The workbook contains unsafe or damaged XML and was refused. Nothing was imported.")
+            ) from error
+        return
+    with open(path, encoding=encoding, newline="") as handle:
+        sample = handle.read(8192)
+        handle.seek(0)
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
+        except csv.Error:
+            dialect = csv.excel
+        try:
+            for row in csv.reader(handle, dialect):
+                yield [cell.strip() for cell in row]
+        except csv.Error as error:
+            raise ImportFileError(_("The CSV file is malformed: %(error)s") % {"error": error}) from error
+
+
+def iter_rows(path: Path | str, file_format: str, encoding: str = "") -> Iterator[tuple[int, list[str]]]:
+    """(row number as the user sees it, cells) for every non-empty row, header included.
+
+    Stops after IMPORT_MAX_EMPTY_ROWS empty rows in a row (a sheet "used" down to row 1,048,576)
+    and refuses more than IMPORT_MAX_ROWS rows.
+    """
+    max_empty = settings.CRM["IMPORT_MAX_EMPTY_ROWS"]
+    max_rows = settings.CRM["IMPORT_MAX_ROWS"]
+    empty_run = 0
+    seen = 0
+    for number, row in enumerate(_raw_rows(path, file_format, encoding), start=1):
+        if not any(row):
+            empty_run += 1
+            if empty_run >= max_empty:
+                return
+            continue
+        empty_run = 0
+        seen += 1
+        if seen > max_rows + 1:
+            raise ImportFileError(
+                _("The file has more than %(max)s rows. Split it into smaller files.") % {"max": max_rows}
+            )
+        yield number, row
+
+
+def read_headers(path: Path | str, file_format: str, encoding: str = "") -> list[str]:
+    """The first non-empty row: the column headers. Refuses a file with no usable header."""
+    for _number, row in iter_rows(path, file_format, encoding):
+        headers = [cell or "" for cell in row]
+        while headers and not headers[-1]:
+            headers.pop()
+        if not any(headers):
+            break
+        if any(header.startswith("=") for header in headers):
+            raise ImportFileError(_("The header row contains formulas. Paste values only, then upload again."))
+        return headers
+    raise ImportFileError(_("The file has no header row with column names."))
+
+
+def _normalise_header(text: str) -> str:
+    return re.sub(r"[\s:：*（）()]+", "", text).lower()
+
+
+def guess_mapping(headers: list[str]) -> dict[str, int]:
+    """Field → column index for the headers that look like a known field."""
+    mapping: dict[str, int] = {}
+    normalised = [_normalise_header(header) for header in headers]
+    for field_name, (_label, synonyms) in TARGET_FIELDS.items():
+        wanted = {_normalise_header(synonym) for synonym in synonyms}
+        for index, header in enumerate(normalised):
+            if header in wanted and index not in mapping.values():
+                mapping[field_name] = index
+                break
+    return mapping
+
+
+def validate_mapping(mapping: dict[str, int], headers: list[str]) -> None:
+    missing = [str(TARGET_FIELDS[name][0]) for name in REQUIRED_FIELDS if name not in mapping]
+    if missing:
+        raise ImportFileError(_("Choose the column for: %(fields)s.") % {"fields": ", ".join(missing)})
+    if "phone" not in mapping and "address" not in mapping:
+        raise ImportFileError(_("Choose a column for the phone or the address: a prospect must be reachable."))
+    columns = list(mapping.values())
+    if len(columns) != len(set(columns)):
+        raise ImportFileError(_("Each column can fill only one field."))
+    if any(not 0 <= index < len(headers) for index in columns):
+        raise ImportFileError(_("The mapping names a column the file does not have."))
+
+
+def check_row(row_number: int, cells: list[str], mapping: dict[str, int]) -> CheckedRow:
+    """Validate and normalise one row; problems become issues, never exceptions."""
+    checked = CheckedRow(row_number=row_number)
+    for field_name, index in mapping.items():
+        value = cells[index] if index < len(cells) else ""
+        label = str(TARGET_FIELDS[field_name][0])
+        if value.startswith("="):
+            checked.issues.append(
+                RowIssue(row_number, "error", _("contains a formula; paste values only"), label, value[:200])
+            )
+            continue
+        limit = MAX_LENGTHS.get(field_name)
+        if limit and len(value) > limit:
+            checked.issues.append(
+                RowIssue(row_number, "error", _("longer than %(max)s characters") % {"max": limit}, label, value[:200])
+            )
+            continue
+        checked.data[field_name] = value
+    if not checked.data.get("unit_name") and not any(issue.kind == "error" for issue in checked.issues):
+        checked.issues.append(
+            RowIssue(row_number, "error", _("the unit name is missing"), str(TARGET_FIELDS["unit_name"][0]))
+        )
+    phone = checked.data.get("phone", "")
+    if phone:
+        normalised = normalise_phone(phone)
+        if not normalised:
+            checked.issues.append(
+                RowIssue(row_number, "error", _("not a valid phone number"), str(TARGET_FIELDS["phone"][0]), phone)
+            )
+        checked.data["phone"] = normalised
+    elif not checked.data.get("address") and not checked.issues:
+        checked.issues.append(RowIssue(row_number, "error", _("neither a phone nor an address")))
+    email = checked.data.get("email", "")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            checked.issues.append(
+                RowIssue(row_number, "error", _("not a valid e-mail address"), str(TARGET_FIELDS["email"][0]), email)
+            )
+    return checked

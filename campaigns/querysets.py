@@ -1,0 +1,64 @@
+"""Who sees which campaign records, decided once (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from crm.models import User
+
+
+class CampaignQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> CampaignQuerySet:
+        """Campaigns hold no customer data: everyone signed in may see what is running."""
+        if not user.is_authenticated:
+            return self.none()
+        return self
+
+
+class ProspectImportQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> ProspectImportQuerySet:
+        """Admin and info staff: every import (they share the desk). Managers: their own. Others: none."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything or user.is_info_staff:
+            return self
+        if user.is_manager:
+            return self.filter(created_by=user)
+        return self.none()
+
+
+class PhoneInquiryQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> PhoneInquiryQuerySet:
+        """Admin and info staff: all. Salesperson: routed to them. Manager: routed to their team, plus
+        the inquiries nobody could be found for (the "to be assigned" queue they work)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything or user.is_info_staff:
+            return self
+        if user.is_salesperson:
+            return self.filter(salesperson=user)
+        if user.is_manager:
+            return self.filter(Q(salesperson__team__manager=user) | Q(salesperson__isnull=True))
+        return self.none()
+
+
+class EventQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> EventQuerySet:
+        """Salespeople see the events they staff; everyone else signed in sees all."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_salesperson and not user.is_superuser:
+            return self.filter(staff=user)
+        return self
+
+
+class CompetitorReportQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> CompetitorReportQuerySet:
+        """Market intelligence is shared with everyone signed in."""
+        if not user.is_authenticated:
+            return self.none()
+        return self

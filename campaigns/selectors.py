@@ -1,0 +1,244 @@
+"""Reads of the campaigns app. Every list starts from ``<Model>.objects.visible_to(user)``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.apps import apps
+from django.db.models import Count, Q, QuerySet, Sum
+
+from accounts.models import Customer
+from campaigns.models import (
+    Campaign,
+    CompetitorReport,
+    Event,
+    ImportRowIssue,
+    Mailing,
+    MailingRecipient,
+    PhoneInquiry,
+    ProspectImport,
+)
+from crm.models import User
+
+ZERO = Decimal("0.00")
+
+
+# --- campaigns and their segment ----------------------------------------------------------------
+
+
+def campaigns_for_list(*, user: User) -> QuerySet[Campaign]:
+    return Campaign.objects.visible_to(user).select_related("created_by")
+
+
+def segment_customers(*, campaign: Campaign) -> QuerySet[Customer]:
+    """The customers and prospects the campaign's saved filter selects.
+
+    Used only to address mailings (name, address, e-mail, phone), which info staff prepare although
+    ``Customer.objects.visible_to`` shows them no customers: this is the "minimum of customer data"
+    of DESIGN §4, and it never leaves the mailing pages and the labels export.
+    """
+    segment = campaign.segment or {}
+    customers = Customer.objects.filter(pooled_at__isnull=True).exclude(status=Customer.Status.LOST)
+    if segment.get("district"):
+        customers = customers.filter(district=segment["district"])
+    if segment.get("channel_type"):
+        value = segment["channel_type"]
+        customers = customers.filter(
+            Q(channel_type__code=value)
+            | Q(channel_type__name=value)
+            | Q(channel_type_id=value if value.isdigit() else None)
+        )
+    if segment.get("business_type"):
+        customers = customers.filter(business_type__icontains=segment["business_type"])
+    if segment.get("status"):
+        customers = customers.filter(status=segment["status"])
+    if segment.get("source"):
+        customers = customers.filter(source=segment["source"])
+    if segment.get("intent"):
+        customers = customers.filter(intent=segment["intent"])
+    return customers.order_by("pk")
+
+
+def mailings_of(*, campaign: Campaign) -> QuerySet[Mailing]:
+    return campaign.mailings.select_related("sms_template").annotate(
+        recipient_count=Count("recipients"),
+        sent_count=Count("recipients", filter=Q(recipients__status=MailingRecipient.Status.SENT)),
+        failed_count=Count("recipients", filter=Q(recipients__status=MailingRecipient.Status.FAILED)),
+        opted_out_count=Count("recipients", filter=Q(recipients__status=MailingRecipient.Status.SKIPPED_OPTED_OUT)),
+    )
+
+
+def delivery_log(*, mailing: Mailing) -> QuerySet[MailingRecipient]:
+    return mailing.recipients.order_by("pk")
+
+
+# --- imports ------------------------------------------------------------------------------------
+
+
+def imports_for_list(*, user: User) -> QuerySet[ProspectImport]:
+    return ProspectImport.objects.visible_to(user).select_related("created_by", "campaign")
+
+
+def import_issues(*, prospect_import: ProspectImport) -> QuerySet[ImportRowIssue]:
+    return prospect_import.issues.order_by("row_number", "pk")
+
+
+# --- inquiries ----------------------------------------------------------------------------------
+
+
+def inquiries_for_list(*, user: User) -> QuerySet[PhoneInquiry]:
+    return PhoneInquiry.objects.visible_to(user).select_related(
+        "campaign", "salesperson", "territory", "entered_by", "event"
+    )
+
+
+def events_for_list(*, user: User) -> QuerySet[Event]:
+    return Event.objects.visible_to(user).select_related("campaign").annotate(lead_count=Count("leads"))
+
+
+# --- deals: the ONE door to accounts.Deal ----------------------------------------------------------
+
+
+@dataclass
+class DealTotals:
+    count: int = 0
+    amount: Decimal = ZERO
+
+
+def inquiry_deals() -> QuerySet | None:
+    """Deals that came from a phone inquiry, or None while ``accounts.models.Deal`` does not exist.
+
+    Written against the interface ``accounts.models.Deal(customer, salesperson, amount, issued_on,
+    source_inquiry → campaigns.PhoneInquiry)``. The deals work lands in parallel: until Deal exists
+    and has ``source_inquiry`` this answers None and every result reads zero deals. Nothing else in
+    this app touches Deal: attribution and campaign results go through here.
+    """
+    try:
+        deal_model = apps.get_model("accounts", "Deal")
+    except LookupError:
+        return None
+    if not any(field.name == "source_inquiry" for field in deal_model._meta.get_fields()):
+        return None
+    return deal_model.objects.filter(source_inquiry__isnull=False)
+
+
+def _totals(rows: Iterable[dict], key: str) -> dict[int, DealTotals]:
+    return {row[key]: DealTotals(count=row["n"], amount=row["amount"] or ZERO) for row in rows}
+
+
+def deal_totals_by_campaign(*, campaign_ids: Iterable[int]) -> dict[int, DealTotals]:
+    deals = inquiry_deals()
+    if deals is None:
+        return {}
+    rows = (
+        deals.filter(source_inquiry__campaign_id__in=list(campaign_ids))
+        .values("source_inquiry__campaign_id")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
+        .order_by()
+    )
+    return _totals(rows, "source_inquiry__campaign_id")
+
+
+def deal_totals_by_salesperson(*, campaign_ids: Iterable[int] | None = None) -> dict[int, DealTotals]:
+    """Inquiry-sourced deals per credited salesperson (the deal's ``salesperson``)."""
+    deals = inquiry_deals()
+    if deals is None:
+        return {}
+    if campaign_ids is not None:
+        deals = deals.filter(source_inquiry__campaign_id__in=list(campaign_ids))
+    rows = deals.values("salesperson_id").annotate(n=Count("pk"), amount=Sum("amount")).order_by()
+    return _totals(rows, "salesperson_id")
+
+
+# --- campaign results -----------------------------------------------------------------------------
+
+
+@dataclass
+class CampaignResult:
+    label: str
+    campaign: Campaign | None = None
+    budget: Decimal = ZERO
+    mailed: int = 0
+    inquiries: int = 0
+    visited: int = 0
+    deals: int = 0
+    premium: Decimal = ZERO
+    kinds: set = field(default_factory=set)
+
+    @property
+    def cost_per_deal(self) -> Decimal | None:
+        if not self.deals:
+            return None
+        return (self.budget / self.deals).quantize(Decimal("0.01"))
+
+
+def campaign_results(*, user: User) -> tuple[list[CampaignResult], list[CampaignResult]]:
+    """(per campaign, per channel): mailed, inquiries, visits, deals, premium, cost per deal.
+    Four queries whatever the number of campaigns."""
+    campaigns = list(campaigns_for_list(user=user).order_by("-starts_on", "-id"))
+    ids = [campaign.pk for campaign in campaigns]
+    mailed = dict(
+        MailingRecipient.objects.filter(mailing__campaign_id__in=ids, status=MailingRecipient.Status.SENT)
+        .values("mailing__campaign_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("mailing__campaign_id", "n")
+    )
+    inquiry_rows = {
+        row["campaign_id"]: row
+        for row in PhoneInquiry.objects.filter(campaign_id__in=ids)
+        .values("campaign_id")
+        .annotate(
+            n=Count("pk"),
+            visited=Count("pk", filter=Q(status__in=[PhoneInquiry.Status.VISITED, PhoneInquiry.Status.CONVERTED])),
+        )
+        .order_by()
+    }
+    deals = deal_totals_by_campaign(campaign_ids=ids)
+    per_campaign = []
+    per_kind: dict[str, CampaignResult] = defaultdict(lambda: CampaignResult(label=""))
+    labels = dict(Campaign.Kind.choices)
+    for campaign in campaigns:
+        inquiries = inquiry_rows.get(campaign.pk, {})
+        totals = deals.get(campaign.pk, DealTotals())
+        result = CampaignResult(
+            label=campaign.name,
+            campaign=campaign,
+            budget=campaign.budget,
+            mailed=mailed.get(campaign.pk, 0),
+            inquiries=inquiries.get("n", 0),
+            visited=inquiries.get("visited", 0),
+            deals=totals.count,
+            premium=totals.amount,
+        )
+        per_campaign.append(result)
+        kind = per_kind[campaign.kind]
+        kind.label = str(labels[campaign.kind])
+        for name in ("budget", "mailed", "inquiries", "visited", "deals", "premium"):
+            setattr(kind, name, getattr(kind, name) + getattr(result, name))
+    return per_campaign, [per_kind[kind] for kind in labels if kind in per_kind]
+
+
+# --- competitor intelligence ----------------------------------------------------------------------
+
+
+def competitor_reports_for_list(*, user: User) -> QuerySet[CompetitorReport]:
+    return CompetitorReport.objects.visible_to(user).select_related("reported_by")
+
+
+def competitor_products(*, user: User) -> list[str]:
+    return list(
+        CompetitorReport.objects.visible_to(user).order_by("product").values_list("product", flat=True).distinct()
+    )
+
+
+def competitor_comparison(*, user: User, product: str) -> list[CompetitorReport]:
+    """Side by side for one product: the latest report of each competitor."""
+    reports = competitor_reports_for_list(user=user).filter(product=product).order_by("competitor", "-seen_on", "-id")
+    latest: dict[str, CompetitorReport] = {}
+    for report in reports:
+        latest.setdefault(report.competitor, report)
+    return list(latest.values())

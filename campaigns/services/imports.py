@@ -1,0 +1,338 @@
+"""Prospect-list imports: upload → map columns → dry run (per-row errors, duplicates) → all-or-nothing commit."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Customer
+from accounts.selectors import existing_duplicate_keys
+from accounts.services import register_customers_in_bulk
+from campaigns.models import Campaign, ImportRowIssue, ProspectImport
+from campaigns.prospect_files import (
+    CheckedRow,
+    ImportFileError,
+    RowIssue,
+    check_row,
+    detect_encoding,
+    detect_format,
+    guess_mapping,
+    iter_rows,
+    read_headers,
+    validate_mapping,
+)
+from crm.errors import ApplicationError
+from crm.models import User
+from territories.services import route
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+Status = ProspectImport.Status
+
+
+class ImportNotReady(ApplicationError):
+    default_message = _("Check the file (dry run) before importing it.")
+
+
+def commit_progress_key(import_id: int) -> str:
+    return f"campaigns:import:{import_id}:committed"
+
+
+@contextlib.contextmanager
+def _local_path(prospect_import: ProspectImport) -> Iterator[Path]:
+    """A local path to the uploaded file, copied out of remote storage when there is no local one."""
+    try:
+        yield Path(prospect_import.file.path)
+        return
+    except NotImplementedError:
+        pass
+    with tempfile.NamedTemporaryFile() as handle, prospect_import.file.open("rb") as source:
+        shutil.copyfileobj(source, handle)
+        handle.flush()
+        yield Path(handle.name)
+
+
+def start_prospect_import(
+    *, created_by: User, uploaded_file: UploadedFile, campaign: Campaign | None = None
+) -> ProspectImport:
+    """Store an uploaded list, recognise its format and headers and guess the column mapping.
+
+    A file that is not a readable .xlsx/.csv raises ImportFileError and leaves nothing stored.
+    """
+    if uploaded_file.size > settings.CRM["IMPORT_MAX_UPLOAD_BYTES"]:
+        raise ImportFileError(
+            _("The file is larger than %(mb)s MB.") % {"mb": settings.CRM["IMPORT_MAX_UPLOAD_BYTES"] // (1024 * 1024)}
+        )
+    original_name = os.path.basename(uploaded_file.name or "upload")[:255]
+    prospect_import = ProspectImport(
+        created_by=created_by, campaign=campaign, original_name=original_name, file_format="csv"
+    )
+    prospect_import.file.save(original_name, uploaded_file, save=False)
+    try:
+        with _local_path(prospect_import) as path:
+            prospect_import.file_format = detect_format(path, original_name)
+            if prospect_import.file_format == "csv":
+                prospect_import.encoding = detect_encoding(path)
+            prospect_import.headers = read_headers(path, prospect_import.file_format, prospect_import.encoding)
+    except ImportFileError:
+        prospect_import.file.delete(save=False)
+        raise
+    prospect_import.mapping = guess_mapping(prospect_import.headers)
+    prospect_import.save()
+    return prospect_import
+
+
+@transaction.atomic
+def set_import_mapping(*, prospect_import: ProspectImport, mapping: dict[str, int]) -> ProspectImport:
+    """Save which column fills which field. Allowed until the import is committed."""
+    if prospect_import.status in (Status.COMMITTING, Status.COMMITTED):
+        raise ApplicationError(_("This import has already been committed."))
+    validate_mapping(mapping, prospect_import.headers)
+    prospect_import.mapping = mapping
+    prospect_import.status = Status.UPLOADED
+    prospect_import.save(update_fields=["mapping", "status", "updated_at"])
+    return prospect_import
+
+
+def _runs_in_request(prospect_import: ProspectImport) -> bool:
+    return prospect_import.file.size <= settings.CRM["IMPORT_SYNC_MAX_BYTES"]
+
+
+def request_import_check(*, prospect_import: ProspectImport) -> ProspectImport:
+    """Start the dry run: in this request for a small file, on a worker for a large one."""
+    from campaigns.tasks import check_prospect_import_task
+
+    if prospect_import.status in (Status.COMMITTING, Status.COMMITTED):
+        raise ApplicationError(_("This import has already been committed."))
+    validate_mapping(prospect_import.mapping_indexes, prospect_import.headers)
+    ProspectImport.objects.filter(pk=prospect_import.pk).update(
+        status=Status.VALIDATING, processed_rows=0, message="", updated_at=timezone.now()
+    )
+    if _runs_in_request(prospect_import):
+        return check_prospect_import(import_id=prospect_import.pk)
+    check_prospect_import_task.delay_on_commit(import_id=prospect_import.pk)
+    prospect_import.refresh_from_db()
+    return prospect_import
+
+
+def _checked_batches(prospect_import: ProspectImport, path: Path) -> Iterator[list[CheckedRow]]:
+    """Every data row, checked, in batches: its errors, duplicates within the file and against customers."""
+    mapping = prospect_import.mapping_indexes
+    seen_phones: dict[str, int] = {}
+    seen_names: dict[tuple[str, str], int] = {}
+    rows = iter_rows(path, prospect_import.file_format, prospect_import.encoding)
+    next(rows, None)  # the header row
+    batch: list[CheckedRow] = []
+
+    def finish(batch: list[CheckedRow]) -> list[CheckedRow]:
+        candidates = [row for row in batch if not row.issues]
+        phones = {row.data["phone"] for row in candidates if row.data.get("phone")}
+        names = {(row.data["unit_name"], row.data["district"]) for row in candidates if row.data.get("district")}
+        phone_hits, name_hits = existing_duplicate_keys(phones=phones, unit_names_by_district=names)
+        for row in candidates:
+            phone = row.data.get("phone", "")
+            name_key = (row.data["unit_name"], row.data.get("district", ""))
+            if phone and phone in phone_hits:
+                row.issues.append(
+                    RowIssue(row.row_number, "duplicate_existing", _("a customer with this phone exists"), "", phone)
+                )
+            elif name_key[1] and name_key in name_hits:
+                row.issues.append(
+                    RowIssue(
+                        row.row_number,
+                        "duplicate_existing",
+                        _("a customer with this name exists in this district"),
+                        "",
+                        name_key[0],
+                    )
+                )
+            elif phone and phone in seen_phones:
+                row.issues.append(
+                    RowIssue(
+                        row.row_number,
+                        "duplicate_in_file",
+                        _("same phone as row %(row)s") % {"row": seen_phones[phone]},
+                        "",
+                        phone,
+                    )
+                )
+            elif name_key[1] and name_key in seen_names:
+                row.issues.append(
+                    RowIssue(
+                        row.row_number,
+                        "duplicate_in_file",
+                        _("same unit and district as row %(row)s") % {"row": seen_names[name_key]},
+                        "",
+                        name_key[0],
+                    )
+                )
+            else:
+                if phone:
+                    seen_phones[phone] = row.row_number
+                if name_key[1]:
+                    seen_names[name_key] = row.row_number
+        return batch
+
+    for number, cells in rows:
+        batch.append(check_row(number, cells, mapping))
+        if len(batch) >= BATCH_SIZE:
+            yield finish(batch)
+            batch = []
+    if batch:
+        yield finish(batch)
+
+
+def check_prospect_import(*, import_id: int) -> ProspectImport:
+    """The dry run: check every row and record its issues; write no customer. Safe to rerun.
+
+    Progress (rows processed) is saved after each batch so that the page can show it.
+    """
+    prospect_import = ProspectImport.objects.get(pk=import_id)
+    if prospect_import.status in (Status.COMMITTING, Status.COMMITTED):
+        return prospect_import
+    ImportRowIssue.objects.filter(prospect_import=prospect_import).delete()
+    counts = {"processed": 0, "valid": 0, "errors": 0, "duplicates": 0}
+    try:
+        with _local_path(prospect_import) as path:
+            for batch in _checked_batches(prospect_import, path):
+                issues = []
+                for row in batch:
+                    counts["processed"] += 1
+                    if not row.issues:
+                        counts["valid"] += 1
+                    elif any(issue.kind == "error" for issue in row.issues):
+                        counts["errors"] += 1
+                    else:
+                        counts["duplicates"] += 1
+                    issues.extend(
+                        ImportRowIssue(
+                            prospect_import=prospect_import,
+                            row_number=issue.row_number,
+                            kind=issue.kind,
+                            column=issue.column[:100],
+                            message=str(issue.message)[:300],
+                            value=issue.value[:200],
+                        )
+                        for issue in row.issues
+                    )
+                ImportRowIssue.objects.bulk_create(issues, batch_size=BATCH_SIZE)
+                ProspectImport.objects.filter(pk=import_id).update(
+                    processed_rows=counts["processed"],
+                    total_rows=max(prospect_import.total_rows, counts["processed"]),
+                )
+    except ImportFileError as error:
+        ImportRowIssue.objects.filter(prospect_import=prospect_import).delete()
+        ProspectImport.objects.filter(pk=import_id).update(status=Status.FAILED, message=str(error.message)[:500])
+        prospect_import.refresh_from_db()
+        return prospect_import
+    ProspectImport.objects.filter(pk=import_id).update(
+        status=Status.VALIDATED,
+        total_rows=counts["processed"],
+        processed_rows=counts["processed"],
+        valid_rows=counts["valid"],
+        error_rows=counts["errors"],
+        duplicate_rows=counts["duplicates"],
+        validated_at=timezone.now(),
+        message="",
+    )
+    prospect_import.refresh_from_db()
+    return prospect_import
+
+
+def request_import_commit(*, prospect_import: ProspectImport) -> ProspectImport:
+    """Import the good rows of a checked list: in this request when small, else on a worker."""
+    from campaigns.tasks import commit_prospect_import_task
+
+    if prospect_import.status == Status.COMMITTED:
+        return prospect_import
+    if prospect_import.status not in (Status.VALIDATED, Status.COMMITTING):
+        raise ImportNotReady
+    if prospect_import.valid_rows == 0:
+        raise ApplicationError(_("No row is good to import. Fix the file and upload it again."))
+    ProspectImport.objects.filter(pk=prospect_import.pk).update(status=Status.COMMITTING, message="")
+    if _runs_in_request(prospect_import):
+        commit_prospect_import(import_id=prospect_import.pk)
+    else:
+        commit_prospect_import_task.delay_on_commit(import_id=prospect_import.pk)
+    prospect_import.refresh_from_db()
+    return prospect_import
+
+
+def _router() -> Any:
+    """``territories.services.route`` remembered per (district, channel) — or per address when no
+    district is given — so that 100,000 rows do not mean 100,000 routing look-ups."""
+    memo: dict[tuple[str, str], Any] = {}
+
+    def territory_for(row: dict[str, Any]) -> Any:
+        district = row.get("district", "")
+        address = "" if district else row.get("address", "")
+        key = (district, address)
+        if key not in memo:
+            memo[key] = route(district=district, address=address)
+        return memo[key]
+
+    return territory_for
+
+
+def _good_rows(prospect_import: ProspectImport, path: Path) -> Iterator[dict[str, Any]]:
+    for batch in _checked_batches(prospect_import, path):
+        for row in batch:
+            if row.issues:
+                continue
+            data = {key: value for key, value in row.data.items() if value}
+            data.update(source=Customer.Source.IMPORT, status=Customer.Status.PROSPECT)
+            yield data
+
+
+def commit_prospect_import(*, import_id: int) -> int:
+    """Create the good rows as customers, routed to territories, in ONE transaction: all or nothing.
+
+    Rows are checked again (a customer entered since the dry run is skipped as a duplicate).
+    Idempotent: a committed import is never committed twice (row lock + status). If anything
+    fails, nothing is written and the import goes back to "checked" with the reason, to be rerun.
+    Returns the number of customers created.
+    """
+    key = commit_progress_key(import_id)
+    try:
+        with transaction.atomic():
+            prospect_import = ProspectImport.objects.select_for_update().get(pk=import_id)
+            if prospect_import.status == Status.COMMITTED:
+                return prospect_import.created_count
+            if prospect_import.status not in (Status.VALIDATED, Status.COMMITTING):
+                raise ImportNotReady
+            with _local_path(prospect_import) as path:
+                created = register_customers_in_bulk(
+                    created_by=prospect_import.created_by,
+                    rows=_good_rows(prospect_import, path),
+                    territory_for=_router(),
+                    batch_size=BATCH_SIZE,
+                    on_batch=lambda done: cache.set(key, done, 3600),
+                )
+            prospect_import.status = Status.COMMITTED
+            prospect_import.created_count = created
+            prospect_import.committed_at = timezone.now()
+            prospect_import.message = ""
+            prospect_import.save(update_fields=["status", "created_count", "committed_at", "message", "updated_at"])
+    except ApplicationError as error:
+        ProspectImport.objects.filter(pk=import_id, status__in=[Status.VALIDATED, Status.COMMITTING]).update(
+            status=Status.VALIDATED, message=str(error.message)[:500]
+        )
+        cache.delete(key)
+        raise
+    cache.delete(key)
+    logger.info("Prospect import %s committed: %s customers", import_id, created)
+    return created

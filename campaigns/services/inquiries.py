@@ -1,0 +1,246 @@
+"""The phone inquiry register 电话咨询客户资料: register, route, follow to a visit and a deal."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop, override
+
+from accounts.models import Customer
+from accounts.selectors import duplicate_candidates
+from accounts.services import ProspectCapReached, register_customer
+from campaigns.models import Campaign, Event, PhoneInquiry
+from crm.errors import ApplicationError
+from crm.models import Notification, User
+from crm.phones import normalise_phone
+from crm.services import notify, notify_many
+from territories.selectors import current_owner
+from territories.services import route
+
+logger = logging.getLogger(__name__)
+Status = PhoneInquiry.Status
+
+
+class InquiryClosed(ApplicationError):
+    default_message = _("This inquiry is already closed.")
+
+
+def _notify_text(user: User, message: str, **values: Any) -> str:
+    """The notification in the recipient's language (it is stored as text)."""
+    with override(user.language or settings.LANGUAGE_CODE):
+        return _t(message) % values
+
+
+@transaction.atomic
+def register_phone_inquiry(
+    *,
+    entered_by: User,
+    data: Mapping[str, Any],
+    campaign: Campaign | None = None,
+    event: Event | None = None,
+    received_at: datetime | None = None,
+) -> PhoneInquiry:
+    """Register a call (or an event lead) and route it to the salesperson of the caller's territory.
+
+    A caller who is already a customer (same phone) goes to that customer's territory and holder;
+    anyone else is routed by district/address (``territories.services.route``) and registered as a
+    prospect customer (source: phone inquiry / event). The salesperson found is notified; with no
+    territory or owner the inquiry waits as "new" in the managers' queue (and they are notified).
+    """
+    phone = normalise_phone(data.get("phone"))
+    if not phone:
+        raise ValidationError({"phone": _("Enter a valid phone number.")})
+    inquiry = PhoneInquiry(
+        received_at=received_at or timezone.now(),
+        channel=PhoneInquiry.Channel.EVENT if event else PhoneInquiry.Channel.PHONE,
+        unit_name=(data.get("unit_name") or "").strip(),
+        caller_name=(data.get("caller_name") or "").strip(),
+        phone=phone,
+        district=(data.get("district") or (event.district if event else "") or "").strip(),
+        address=(data.get("address") or "").strip(),
+        topic=(data.get("topic") or "").strip() or (event.name if event else ""),
+        campaign=campaign or (event.campaign if event else None),
+        event=event,
+        entered_by=entered_by,
+    )
+    inquiry.full_clean(exclude=["territory", "salesperson", "customer"])
+    existing = duplicate_candidates(phone=phone).select_related("territory", "owner").first()
+    if existing is not None:
+        inquiry.customer = existing
+        inquiry.territory = existing.territory
+        inquiry.salesperson = current_owner(territory=existing.territory) or existing.owner
+    else:
+        inquiry.territory = route(district=inquiry.district, address=inquiry.address)
+        inquiry.salesperson = current_owner(territory=inquiry.territory)
+        try:
+            inquiry.customer = register_customer(
+                created_by=entered_by,
+                data={
+                    "unit_name": inquiry.unit_name or inquiry.caller_name,
+                    "phone": phone,
+                    "district": inquiry.district,
+                    "address": inquiry.address,
+                    "source": Customer.Source.EVENT if event else Customer.Source.PHONE_INQUIRY,
+                    "territory": inquiry.territory,
+                    "notes": inquiry.topic[:500],
+                },
+                contacts=[{"name": inquiry.caller_name, "mobile": phone}],
+            )
+        except ProspectCapReached:
+            # The inquiry must not be lost over the holder's prospect cap: the salesperson
+            # registers the customer on the visit instead.
+            logger.info("Inquiry from %s: holder at the prospect cap, no customer registered", phone)
+    inquiry.status = Status.ASSIGNED if inquiry.salesperson else Status.NEW
+    inquiry.assigned_at = timezone.now() if inquiry.salesperson else None
+    inquiry.save()
+    _announce(inquiry)
+    return inquiry
+
+
+def _announce(inquiry: PhoneInquiry) -> None:
+    link = reverse("campaigns:inquiry_detail", kwargs={"pk": inquiry.pk})
+    who = inquiry.unit_name or inquiry.caller_name
+    if inquiry.salesperson is not None:
+        notify(
+            recipient=inquiry.salesperson,
+            kind="phone_inquiry",
+            text=_notify_text(
+                inquiry.salesperson,
+                gettext_noop("New inquiry for you: %(who)s (%(phone)s) asked about %(topic)s"),
+                who=who,
+                phone=inquiry.phone,
+                topic=inquiry.topic[:100],
+            ),
+            link=link,
+        )
+        return
+    managers = User.objects.filter(role=User.Role.MANAGER, is_active=True)
+    notify_many(
+        notifications=[
+            Notification(
+                recipient=manager,
+                kind="phone_inquiry_unrouted",
+                text=_notify_text(
+                    manager, gettext_noop("An inquiry from %(who)s could not be routed: assign it."), who=who
+                ),
+                link=link,
+            )
+            for manager in managers
+        ]
+    )
+
+
+@transaction.atomic
+def assign_phone_inquiry(*, inquiry: PhoneInquiry, salesperson: User, assigned_by: User) -> PhoneInquiry:
+    """A manager gives an inquiry from the queue (or someone else's) to a salesperson, who is notified."""
+    inquiry = PhoneInquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if inquiry.status in (Status.CONVERTED, Status.DROPPED):
+        raise InquiryClosed
+    if not (salesperson.is_active and salesperson.is_salesperson):
+        raise ValidationError({"salesperson": _("Only an active salesperson can take an inquiry.")})
+    inquiry.salesperson = salesperson
+    inquiry.status = Status.ASSIGNED if inquiry.status == Status.NEW else inquiry.status
+    inquiry.assigned_at = timezone.now()
+    inquiry.overdue_flagged_at = None
+    inquiry.save()
+    _announce(inquiry)
+    return inquiry
+
+
+@transaction.atomic
+def mark_inquiry_visited(*, inquiry: PhoneInquiry, visit_id: int | None = None) -> PhoneInquiry:
+    """Called by the visits code when the salesperson has visited the caller. Idempotent: a visited,
+    converted or dropped inquiry is left as it is."""
+    inquiry = PhoneInquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if inquiry.status in (Status.NEW, Status.ASSIGNED):
+        inquiry.status = Status.VISITED
+        inquiry.visited_at = timezone.now()
+        inquiry.visit_id = visit_id
+        inquiry.save(update_fields=["status", "visited_at", "visit_id", "updated_at"])
+    return inquiry
+
+
+@transaction.atomic
+def mark_inquiry_converted(*, inquiry: PhoneInquiry) -> PhoneInquiry:
+    """A deal came of it (called by the deals code). Idempotent."""
+    inquiry = PhoneInquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if inquiry.status == Status.DROPPED:
+        raise InquiryClosed
+    if inquiry.status != Status.CONVERTED:
+        inquiry.status = Status.CONVERTED
+        inquiry.closed_at = timezone.now()
+        inquiry.visited_at = inquiry.visited_at or inquiry.closed_at
+        inquiry.save(update_fields=["status", "closed_at", "visited_at", "updated_at"])
+    return inquiry
+
+
+@transaction.atomic
+def drop_phone_inquiry(*, inquiry: PhoneInquiry, dropped_by: User, reason: str) -> PhoneInquiry:
+    inquiry = PhoneInquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if inquiry.status in (Status.CONVERTED, Status.DROPPED):
+        raise InquiryClosed
+    if not reason.strip():
+        raise ValidationError({"drop_reason": _("Say why the inquiry is dropped.")})
+    inquiry.status = Status.DROPPED
+    inquiry.drop_reason = reason.strip()[:300]
+    inquiry.closed_at = timezone.now()
+    inquiry.save(update_fields=["status", "drop_reason", "closed_at", "updated_at"])
+    return inquiry
+
+
+def salesperson_to_credit(*, inquiry: PhoneInquiry, at: datetime | None = None) -> User | None:
+    """Attribution (DESIGN §4): a deal from an inquiry is credited to the salesperson who owned the
+    caller's territory when the deal closed, whoever entered the inquiry; without a territory, to the
+    salesperson the inquiry was given to. The deals code calls this when it records the deal."""
+    return current_owner(territory=inquiry.territory, at=at) or inquiry.salesperson
+
+
+def flag_overdue_inquiries(*, day: date) -> int:
+    """Flag to their managers the inquiries assigned INQUIRY_VISIT_DAYS or more days before ``day``
+    and still not visited. Idempotent: a flagged inquiry is not flagged again. Returns how many."""
+    days = settings.CRM["INQUIRY_VISIT_DAYS"]
+    cutoff = timezone.make_aware(datetime.combine(day - timedelta(days=days - 1), time.min))
+    with transaction.atomic():
+        overdue = list(
+            PhoneInquiry.objects.select_for_update()
+            .filter(status=Status.ASSIGNED, assigned_at__lt=cutoff, overdue_flagged_at__isnull=True)
+            .select_related("salesperson__team__manager")
+            .order_by("pk")
+        )
+        if not overdue:
+            return 0
+        PhoneInquiry.objects.filter(pk__in=[inquiry.pk for inquiry in overdue]).update(
+            overdue_flagged_at=timezone.now()
+        )
+        notifications = []
+        for inquiry in overdue:
+            manager = inquiry.salesperson.team.manager if inquiry.salesperson.team else None
+            if manager is None:
+                continue
+            notifications.append(
+                Notification(
+                    recipient=manager,
+                    kind="phone_inquiry_overdue",
+                    text=_notify_text(
+                        manager,
+                        gettext_noop("%(salesperson)s has not visited the inquiry from %(who)s within %(days)s days."),
+                        salesperson=inquiry.salesperson,
+                        who=inquiry.unit_name or inquiry.caller_name,
+                        days=days,
+                    ),
+                    link=reverse("campaigns:inquiry_detail", kwargs={"pk": inquiry.pk}),
+                )
+            )
+        notify_many(notifications=notifications)
+    logger.info("Overdue inquiries for %s: %d flagged", day.isoformat(), len(overdue))
+    return len(overdue)

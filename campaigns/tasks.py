@@ -1,0 +1,46 @@
+"""Thin Celery tasks: ids and ISO dates in, one service call, safe to run twice."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+
+from campaigns import services
+from crm.dates import local_today
+
+
+@shared_task(acks_late=True)
+def check_prospect_import_task(import_id: int) -> int:
+    """The dry run of a large list. Rerunnable: issues are rewritten; a committed import is left alone."""
+    return services.check_prospect_import(import_id=import_id).processed_rows
+
+
+@shared_task(acks_late=True)
+def commit_prospect_import_task(import_id: int) -> int:
+    """All or nothing in one transaction; a committed import is never committed twice."""
+    return services.commit_prospect_import(import_id=import_id)
+
+
+@shared_task(acks_late=True)
+def send_email_batch_task(mailing_id: int) -> int:
+    """Sends a batch; queues itself again while recipients are queued. A sent recipient is never resent."""
+    remaining = services.send_email_batch(mailing_id=mailing_id)
+    if remaining:
+        send_email_batch_task.apply_async(kwargs={"mailing_id": mailing_id}, countdown=1)
+    return remaining
+
+
+@shared_task(acks_late=True)
+def send_sms_batch_task(mailing_id: int) -> int:
+    """At most SMS_RATE_PER_MINUTE messages per run, then again a minute later for the rest."""
+    remaining = services.send_sms_batch(mailing_id=mailing_id)
+    if remaining:
+        send_sms_batch_task.apply_async(kwargs={"mailing_id": mailing_id}, countdown=60)
+    return remaining
+
+
+@shared_task(acks_late=True)
+def flag_overdue_inquiries_task(day: str | None = None) -> int:
+    """Safe to run twice: a flagged inquiry is not flagged again."""
+    return services.flag_overdue_inquiries(day=date.fromisoformat(day) if day else local_today())

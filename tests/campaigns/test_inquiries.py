@@ -1,0 +1,183 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts.models import Customer
+from campaigns.models import PhoneInquiry
+from campaigns.selectors import campaign_results, deal_totals_by_salesperson, inquiry_deals
+from campaigns.services import (
+    drop_phone_inquiry,
+    flag_overdue_inquiries,
+    mark_inquiry_converted,
+    mark_inquiry_visited,
+    register_phone_inquiry,
+    salesperson_to_credit,
+)
+from crm.models import Notification
+from territories.services import assign_territory
+from tests.accounts.factories import CustomerFactory
+from tests.campaigns.factories import CampaignFactory, PhoneInquiryFactory
+
+CALL = {
+    "unit_name": "深圳湾物流有限公司",
+    "caller_name": "李经理",
+    "phone": "138 0013 8000",
+    "district": "南山区",
+    "topic": "货车车队保险报价",
+}
+
+
+@pytest.mark.django_db
+def test_an_inquiry_entered_by_info_staff_lands_with_the_territorys_salesperson(people, routed):
+    campaign = CampaignFactory(created_by=people.info1)
+
+    inquiry = register_phone_inquiry(entered_by=people.info1, data=CALL, campaign=campaign)
+
+    assert inquiry.status == PhoneInquiry.Status.ASSIGNED
+    assert inquiry.territory == routed["nanshan_clubs"]
+    assert inquiry.salesperson == people.sales1
+    assert str(inquiry.phone) == "+8613800138000"
+    customer = inquiry.customer
+    assert (customer.unit_name, customer.source, customer.owner, customer.territory) == (
+        "深圳湾物流有限公司",
+        Customer.Source.PHONE_INQUIRY,
+        people.sales1,
+        routed["nanshan_clubs"],
+    )
+    assert [contact.name for contact in customer.contacts.all()] == ["李经理"]
+    note = Notification.objects.get(recipient=people.sales1)
+    assert note.kind == "phone_inquiry"
+    assert note.link == f"/inquiries/{inquiry.pk}/"
+
+
+@pytest.mark.django_db
+def test_a_known_caller_goes_to_the_customers_territory_not_the_district_given(people, routed):
+    existing = CustomerFactory(phone="+8613800138000", territory=routed["futian_clubs"], owner=people.sales3)
+
+    inquiry = register_phone_inquiry(entered_by=people.info1, data=CALL)
+
+    assert inquiry.customer == existing
+    assert inquiry.salesperson == people.sales3
+    assert Customer.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_unroutable_inquiry_waits_for_the_managers(people, routed):
+    inquiry = register_phone_inquiry(entered_by=people.info1, data={**CALL, "district": "宝安区"})
+
+    assert inquiry.status == PhoneInquiry.Status.NEW
+    assert inquiry.salesperson is None
+    assert sorted(Notification.objects.values_list("recipient__username", flat=True)) == ["manager1", "manager2"]
+    assert inquiry.customer.territory is None  # the customers' "to be assigned" queue
+
+
+@pytest.mark.django_db
+def test_a_bad_phone_is_refused_and_nothing_is_saved(people, routed, english):
+    with pytest.raises(ValidationError) as error:
+        register_phone_inquiry(entered_by=people.info1, data={**CALL, "phone": "12345"})
+    assert error.value.message_dict == {"phone": ["Enter a valid phone number."]}
+    assert PhoneInquiry.objects.count() == 0
+    assert Customer.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_visited_then_converted_and_each_step_is_idempotent(people, routed):
+    inquiry = register_phone_inquiry(entered_by=people.info1, data=CALL)
+
+    mark_inquiry_visited(inquiry=inquiry, visit_id=42)
+    first = PhoneInquiry.objects.get(pk=inquiry.pk)
+    mark_inquiry_visited(inquiry=inquiry, visit_id=43)
+    again = PhoneInquiry.objects.get(pk=inquiry.pk)
+    assert (again.status, again.visit_id, again.visited_at) == ("visited", 42, first.visited_at)
+
+    mark_inquiry_converted(inquiry=inquiry)
+    mark_inquiry_converted(inquiry=inquiry)
+    assert PhoneInquiry.objects.get(pk=inquiry.pk).status == "converted"
+
+
+@pytest.mark.django_db
+def test_dropping_needs_a_reason(people, routed):
+    inquiry = register_phone_inquiry(entered_by=people.info1, data=CALL)
+    with pytest.raises(ValidationError):
+        drop_phone_inquiry(inquiry=inquiry, dropped_by=people.sales1, reason=" ")
+    drop_phone_inquiry(inquiry=inquiry, dropped_by=people.sales1, reason="已在别家投保")
+    assert PhoneInquiry.objects.get(pk=inquiry.pk).drop_reason == "已在别家投保"
+
+
+@pytest.mark.django_db
+def test_overdue_inquiries_are_flagged_to_the_manager_once(people, routed, settings):
+    settings.CRM = {**settings.CRM, "INQUIRY_VISIT_DAYS": 3}
+    today = timezone.localdate()
+    old = PhoneInquiryFactory(
+        entered_by=people.info1,
+        salesperson=people.sales1,
+        status="assigned",
+        assigned_at=timezone.now() - timedelta(days=3),
+    )
+    PhoneInquiryFactory(
+        entered_by=people.info1,
+        salesperson=people.sales3,
+        status="assigned",
+        assigned_at=timezone.now() - timedelta(days=1),
+    )
+    PhoneInquiryFactory(
+        entered_by=people.info1,
+        salesperson=people.sales2,
+        status="visited",
+        assigned_at=timezone.now() - timedelta(days=9),
+    )
+
+    assert flag_overdue_inquiries(day=today) == 1
+    assert flag_overdue_inquiries(day=today) == 0
+
+    assert list(PhoneInquiry.objects.filter(overdue_flagged_at__isnull=False).values_list("pk", flat=True)) == [old.pk]
+    assert list(Notification.objects.values_list("recipient__username", "kind")) == [
+        ("manager1", "phone_inquiry_overdue")
+    ]
+
+
+@pytest.mark.django_db
+def test_the_deal_is_credited_to_the_territorys_owner_whoever_entered_it(people, routed):
+    inquiry = register_phone_inquiry(entered_by=people.info1, data=CALL)
+    before_move = timezone.now()
+    assign_territory(territory=routed["nanshan_clubs"], salesperson=people.sales2, assigned_by=people.admin)
+
+    assert salesperson_to_credit(inquiry=inquiry, at=before_move) == people.sales1
+    assert salesperson_to_credit(inquiry=inquiry) == people.sales2
+
+
+@pytest.mark.django_db
+def test_without_the_deal_model_results_read_zero_deals(people, routed, english):
+    campaign = CampaignFactory(created_by=people.info1, budget=5000)
+    for number in ("13700000001", "13700000002"):
+        register_phone_inquiry(entered_by=people.info1, data={**CALL, "phone": number}, campaign=campaign)
+
+    assert inquiry_deals() is None
+    assert deal_totals_by_salesperson() == {}
+    per_campaign, per_channel = campaign_results(user=people.info1)
+    assert [(r.label, r.inquiries, r.deals, r.premium, r.cost_per_deal) for r in per_campaign] == [
+        (campaign.name, 2, 0, 0, None)
+    ]
+    assert [(r.label, r.inquiries, r.budget) for r in per_channel] == [("Direct mail", 2, 5000)]
+
+
+@pytest.mark.django_db
+def test_inquiry_visibility(people, routed):
+    mine = register_phone_inquiry(entered_by=people.info1, data=CALL)
+    queued = register_phone_inquiry(
+        entered_by=people.info1, data={**CALL, "phone": "13900139000", "district": "宝安区"}
+    )
+    futian = register_phone_inquiry(
+        entered_by=people.info1, data={**CALL, "phone": "13700137000", "district": "福田区"}
+    )
+
+    def visible(user):
+        return sorted(PhoneInquiry.objects.visible_to(user).values_list("pk", flat=True))
+
+    assert visible(people.sales1) == [mine.pk]
+    assert visible(people.sales2) == []
+    assert visible(people.manager1) == sorted([mine.pk, queued.pk])
+    assert visible(people.manager2) == sorted([queued.pk, futian.pk])
+    assert visible(people.info1) == sorted([mine.pk, queued.pk, futian.pk])
