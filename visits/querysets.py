@@ -25,7 +25,11 @@ class VisitQuerySet(models.QuerySet):
             customers = Customer.objects.visible_to(user).filter(pk=OuterRef("customer_id"))
             return self.filter(Q(salesperson=user) | Exists(customers))
         if user.is_manager:
-            return self.filter(Q(salesperson__team__manager=user) | Q(joint_manager=user))
+            # An IN over the team's ids (not a join to teams) lets PostgreSQL use the salesperson index.
+            from crm.models import User
+
+            team = User.objects.filter(team__manager=user).values("pk")
+            return self.filter(Q(salesperson__in=team) | Q(joint_manager=user))
         return self.none()
 
 

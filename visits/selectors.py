@@ -137,4 +137,11 @@ def intent_choices() -> list[tuple[str, str]]:
     from accounts.models import Customer
 
     configured = settings.CRM.get("INTENT_LABELS", {})
-    return [(code, configured.get(code) or str(label)) for code, label in Customer.Intent.choices]
+    choices = []
+    for code, label in Customer.Intent.choices:
+        text = configured.get(code) or str(label)
+        # the button shows the letter already: "A: ready to buy" -> "ready to buy"
+        for prefix in (f"{code}:", f"{code}："):
+            text = text.removeprefix(prefix).strip()
+        choices.append((code, text))
+    return choices

@@ -396,7 +396,9 @@ def explain_shortfall(*, shortfall: QuotaShortfall, salesperson: User, explanati
 @transaction.atomic
 def review_shortfall(*, shortfall: QuotaShortfall, manager: User, accept: bool, note: str = "") -> QuotaShortfall:
     """The manager accepts or rejects the explanation. Only the salesperson's team manager (or admin)."""
-    shortfall = QuotaShortfall.objects.select_for_update().select_related("salesperson__team").get(pk=shortfall.pk)
+    shortfall = (
+        QuotaShortfall.objects.select_for_update(of=("self",)).select_related("salesperson__team").get(pk=shortfall.pk)
+    )
     if not can_review_shortfall(user=manager, shortfall=shortfall):
         raise NotPermitted(_("Only the salesperson's manager can review this shortfall."))
     if shortfall.status != QuotaShortfall.Review.AWAITING_REVIEW:

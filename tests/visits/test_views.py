@@ -281,3 +281,16 @@ def test_export_is_formula_safe_and_scoped(client, people, customers, visits):
     ]
     assert [(cell.data_type, cell.quotePrefix) for cell in formula_like] == [("s", True)]
     assert {row[3] for row in rows[1:]} == {"顺达汽修厂", "南山小企业"}
+
+
+def test_the_timeline_tag_for_the_customer_page(rf, people, visits, customers):
+    from django.template import Context, Template
+
+    request = rf.get("/")
+    request.user = people.manager1
+    html = Template("{% load visit_tags %}{% visit_timeline customer %}").render(
+        Context({"request": request, "customer": customers["sales1"]})
+    )
+
+    assert 'id="visit-timeline"' in html
+    assert html.count('<li class="list-group-item">') == 1

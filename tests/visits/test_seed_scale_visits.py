@@ -1,0 +1,33 @@
+from django.core.management import call_command
+from django.db.models import F
+from django.utils import timezone
+
+from visits.calendar import previous_working_day
+from visits.models import QuotaShortfall, Visit
+from visits.selectors import quota_results_for
+
+
+def test_seed_scale_visits_small(db, capsys):
+    call_command(
+        "seed_scale_visits",
+        "--create-people",
+        "--salespeople",
+        "12",
+        "--customers",
+        "60",
+        "--visits",
+        "2500",
+        "--batch-size",
+        "1000",
+        "--days",
+        "14",
+    )
+
+    out = capsys.readouterr().out
+    assert Visit.objects.count() == 2500
+    assert "check_visit_quotas (again): 0 created" in out
+    assert "assess_visit_counts (again): 0 created" in out
+    day = previous_working_day(timezone.localdate())
+    below = set(quota_results_for(day=day).filter(actual__lt=F("required")).values_list("id", flat=True))
+    assert set(QuotaShortfall.objects.filter(day=day).values_list("salesperson_id", flat=True)) == below
+    assert f"check_visit_quotas: {len(below)} created" in out

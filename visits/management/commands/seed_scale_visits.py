@@ -1,0 +1,153 @@
+"""Visits for the "large branch" benchmark set (DESIGN.md §5), then the quota jobs timed on it.
+
+Runs after ``seed_scale`` (territories and customers): the visits go to the salespeople whose
+usernames start with ``--prefix`` and to the customers they hold. Without that set (e.g. on a
+branch without ``seed_scale``), ``--create-people`` makes a bare one: teams of 10 salespeople,
+each holding ``--customers`` / salespeople customers. Rows are bulk-inserted in batches.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta
+from datetime import time as clock
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Customer
+from crm.models import Team, User
+from visits.calendar import previous_working_day, working_days_between
+from visits.models import Visit
+from visits.services import assess_visit_counts, check_visit_quotas
+
+KINDS = Visit.Kind.values
+INTENTS = ["", "", "A", "B", "B", "C", "C", "D"]
+
+
+class Command(BaseCommand):
+    help = "Bulk-create visits for the benchmark set and time the daily quota check and weekly assessment."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--visits", type=int, default=2_000_000)
+        parser.add_argument("--days", type=int, default=90, help="spread over this many days up to yesterday")
+        parser.add_argument("--batch-size", type=int, default=10_000)
+        parser.add_argument("--prefix", default="scale")
+        parser.add_argument("--create-people", action="store_true", help="create bare salespeople and customers")
+        parser.add_argument("--salespeople", type=int, default=200)
+        parser.add_argument("--customers", type=int, default=200_000)
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--no-benchmark", action="store_true")
+
+    def handle(self, *args, **options) -> None:
+        rng = random.Random(options["seed"])
+        prefix = options["prefix"]
+        if options["create_people"]:
+            self._people(rng=rng, **options)
+        held = defaultdict(list)
+        for owner_id, customer_id in Customer.objects.filter(owner__username__startswith=f"{prefix}-").values_list(
+            "owner_id", "pk"
+        ):
+            held[owner_id].append(customer_id)
+        if not held:
+            raise CommandError(f"No customers held by {prefix}-* salespeople: run seed_scale or use --create-people.")
+        started = time.monotonic()
+        created = self._visits(held=held, rng=rng, **options)
+        elapsed = time.monotonic() - started
+        self.stdout.write(f"{created} visits in {elapsed:.1f} s ({created / max(elapsed, 0.001):.0f}/s)")
+        if not options["no_benchmark"]:
+            self._benchmark()
+
+    def _people(self, *, rng: random.Random, **options) -> None:
+        prefix = options["prefix"]
+        if User.objects.filter(username__startswith=f"{prefix}-sales").exists():
+            return
+        password = make_password(settings.CRM["DEMO_PASSWORD"])
+        joined = timezone.now() - timedelta(days=365)
+        with transaction.atomic():
+            teams = []
+            for index in range((options["salespeople"] + 9) // 10):
+                team = Team.objects.create(name=f"{prefix}-团队{index + 1:03d}", daily_visit_quota=6)
+                team.manager = User.objects.create(
+                    username=f"{prefix}-manager{index + 1:03d}", role=User.Role.MANAGER, team=team, password=password
+                )
+                team.save(update_fields=["manager"])
+                teams.append(team)
+            User.objects.bulk_create(
+                [
+                    User(
+                        username=f"{prefix}-sales{index + 1:04d}",
+                        role=User.Role.SALESPERSON,
+                        team=teams[index // 10],
+                        password=password,
+                        date_joined=joined,
+                    )
+                    for index in range(options["salespeople"])
+                ]
+            )
+        people = list(User.objects.filter(username__startswith=f"{prefix}-sales").values_list("pk", flat=True))
+        total, batch = options["customers"], options["batch_size"]
+        for start in range(0, total, batch):
+            with transaction.atomic():
+                Customer.objects.bulk_create(
+                    [
+                        Customer(unit_name=f"{prefix}客户{number + 1:06d}", owner_id=people[number % len(people)])
+                        for number in range(start, min(total, start + batch))
+                    ],
+                    batch_size=batch,
+                )
+        self.stdout.write(f"{len(people)} salespeople, {total} customers created")
+
+    def _visits(self, *, held: dict[int, list[int]], rng: random.Random, **options) -> int:
+        total, batch = options["visits"], options["batch_size"]
+        today = timezone.localdate()
+        days = working_days_between(today - timedelta(days=options["days"]), today - timedelta(days=1))
+        people = sorted(held)
+        # Per person a "pace" so that some are often below quota and the assessment has someone to flag.
+        pace = {person: rng.uniform(0.6, 1.4) for person in people}
+        weights = [pace[person] for person in people]
+        tz = timezone.get_current_timezone()
+        created = 0
+        while created < total:
+            size = min(batch, total - created)
+            chosen = rng.choices(people, weights=weights, k=size)
+            rows = []
+            for person in chosen:
+                day = days[rng.randrange(len(days))]
+                at = datetime.combine(day, clock(9 + rng.randrange(9), rng.randrange(60)), tzinfo=tz)
+                intent = rng.choice(INTENTS)
+                rows.append(
+                    Visit(
+                        salesperson_id=person,
+                        customer_id=rng.choice(held[person]),
+                        kind=rng.choice(KINDS),
+                        visited_at=at,
+                        visited_on=day,
+                        intent=intent,
+                        rated_at=at if intent else None,
+                    )
+                )
+            with transaction.atomic():
+                Visit.objects.bulk_create(rows, batch_size=batch)
+            created += size
+            if created % (batch * 20) == 0 or created == total:
+                self.stdout.write(f"  {created}/{total}")
+        return created
+
+    def _benchmark(self) -> None:
+        day = previous_working_day(timezone.localdate())
+        week = day - timedelta(days=day.weekday())
+        for name, job, kwargs in (
+            ("check_visit_quotas", check_visit_quotas, {"day": day}),
+            ("check_visit_quotas (again)", check_visit_quotas, {"day": day}),
+            ("assess_visit_counts", assess_visit_counts, {"week": week}),
+            ("assess_visit_counts (again)", assess_visit_counts, {"week": week}),
+        ):
+            started = time.monotonic()
+            count = job(**kwargs)
+            self.stdout.write(f"{name}: {count} created in {time.monotonic() - started:.2f} s")
