@@ -242,3 +242,12 @@ def competitor_comparison(*, user: User, product: str) -> list[CompetitorReport]
     for report in reports:
         latest.setdefault(report.competitor, report)
     return list(latest.values())
+
+
+def inquiry_backlog(*, user: User) -> dict[str, int]:
+    """For the morning meeting: inquiries nobody holds yet, and those flagged as not visited in time."""
+    status = PhoneInquiry.Status
+    return PhoneInquiry.objects.visible_to(user).aggregate(
+        unassigned=Count("pk", filter=Q(salesperson__isnull=True, status=status.NEW)),
+        overdue=Count("pk", filter=Q(status=status.ASSIGNED, overdue_flagged_at__isnull=False)),
+    )

@@ -51,6 +51,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         frozenset({Role.SALESPERSON, Role.MANAGER, Role.INFO_STAFF, Role.ADMIN}),
     ),
     NavItem("performance:target_breakdown", _("Targets"), frozenset({Role.MANAGER, Role.ADMIN})),
+    NavItem("performance:attainment", _("Attainment"), frozenset({Role.MANAGER, Role.ADMIN})),
+    NavItem("performance:my_month", _("My month"), frozenset({Role.SALESPERSON})),
     NavItem("deals:deal_list", _("Deals"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
     NavItem("deals:receivables", _("Receivables"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
     NavItem("deals:renewal_list", _("Renewals due"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),

@@ -285,6 +285,8 @@ CRM = {
     "ASSESSMENT_CONSECUTIVE_WEEKS": env.int("CRM_ASSESSMENT_CONSECUTIVE_WEEKS", default=3),
     "RENEWAL_REMINDER_DAYS": env.int("CRM_RENEWAL_REMINDER_DAYS", default=30),
     "KEY_ACCOUNT_LOOKBACK_DAYS": env.int("CRM_KEY_ACCOUNT_LOOKBACK_DAYS", default=14),
+    # Attainment counts deals when issued (net of returns) or when paid (net of refunds).
+    "ATTAINMENT_BASIS": env.str("CRM_ATTAINMENT_BASIS", default="issued"),
     # Visit quota: the default when a salesperson has no team; new starters are not counted at first.
     "DEFAULT_DAILY_VISIT_QUOTA": env.int("CRM_DEFAULT_DAILY_VISIT_QUOTA", default=8),
     "NEW_STARTER_GRACE_DAYS": env.int("CRM_NEW_STARTER_GRACE_DAYS", default=5),
@@ -320,6 +322,9 @@ CRM = {
     "SITE_URL": env("CRM_SITE_URL", default="http://127.0.0.1:8000"),
 }
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+
+if CRM["ATTAINMENT_BASIS"] not in ("issued", "collected"):
+    raise environ.ImproperlyConfigured("CRM_ATTAINMENT_BASIS must be 'issued' or 'collected'.")
 
 LOGGING = {
     "version": 1,

@@ -6,7 +6,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from accounts.api import router as accounts_router
 from crm import pwa, views
-from performance.api import DashboardView, TargetsView
+from performance.api import AttainmentView, DashboardView, TargetsView
 from territories.api import router as territories_router
 from visits.api import router as visits_router
 
@@ -18,6 +18,7 @@ api_patterns = [
     path("", include(accounts_router.urls)),
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
     path("targets/", TargetsView.as_view(), name="targets"),
+    path("attainment/", AttainmentView.as_view(), name="attainment"),
     path("", include(visits_router.urls)),
     path("", include("accounts.api_urls_deals")),
     path("", include("campaigns.api_urls")),

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from crm.models import User
 from crm.permissions import has_role
-from performance.selectors import morning_meeting, target_breakdown
+from performance.selectors import attainment, morning_meeting, target_breakdown
 
 
 def _money(value) -> str | None:
@@ -71,6 +71,42 @@ class DashboardView(APIView):
                 "trend": [
                     {"day": point.day, "visits": point.visits, "working_day": point.is_working_day}
                     for point in meeting.trend
+                ],
+            }
+        )
+
+
+class AttainmentView(APIView):
+    """Attainment per visible salesperson for one month (a salesperson sees their own line)."""
+
+    @extend_schema(parameters=[OpenApiParameter("month", OpenApiTypes.DATE)], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        from crm.dates import local_today
+
+        if not has_role(request.user, User.Role.SALESPERSON, User.Role.MANAGER, User.Role.ADMIN):
+            raise PermissionDenied
+        month = _date_param(request, "month", local_today()).replace(day=1)
+        result = attainment(viewer=request.user, month=month)
+        return Response(
+            {
+                "month": month,
+                "basis": result.basis,
+                "target_total": _money(result.target_total),
+                "attained_total": _money(result.attained_total),
+                "projected_total": _money(result.projected_total),
+                "salespeople": [
+                    {
+                        "id": line.salesperson.id,
+                        "username": line.salesperson.username,
+                        "target": _money(line.target),
+                        "attained": _money(line.attained),
+                        "percent": None if line.percent is None else str(line.percent),
+                        "projected": _money(line.projected),
+                        "rank": line.rank,
+                        "reward_tier": line.reward.rule.name if line.reward.rule else None,
+                        "reward_bonus": _money(line.reward.bonus),
+                    }
+                    for line in result.lines
                 ],
             }
         )

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import Customer
@@ -222,3 +224,175 @@ def _visit_trend(*, ids: list[int], last_day: date) -> list[DayVisits]:
         )
         for n in range(TREND_DAYS)
     ]
+
+
+# Attainment: what each salesperson has achieved this month against the target, from the ledger.
+
+
+@dataclass(frozen=True)
+class AttainmentLine:
+    salesperson: User
+    target: Decimal | None
+    attained: Decimal
+    projected: Decimal
+    rank: int
+    reward: Reward
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.target:
+            return None
+        return (self.attained * 100 / self.target).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class Attainment:
+    month: date
+    basis: str
+    lines: list[AttainmentLine]
+    company_target: Decimal | None
+    company_attained: Decimal
+
+    @property
+    def target_total(self) -> Decimal:
+        return sum((line.target or Decimal("0") for line in self.lines), Decimal("0"))
+
+    @property
+    def attained_total(self) -> Decimal:
+        return sum((line.attained for line in self.lines), Decimal("0"))
+
+    @property
+    def projected_total(self) -> Decimal:
+        return sum((line.projected for line in self.lines), Decimal("0"))
+
+    @property
+    def percent_total(self) -> Decimal | None:
+        total = self.target_total
+        return (self.attained_total * 100 / total).quantize(Decimal("0.1")) if total else None
+
+
+BASIS_KINDS = {
+    # Net issued: orders less returns. Net collected: payments less refunds. Reversals carry the
+    # opposite effect of what they reverse, so summing ``effect`` nets them out.
+    "issued": ("order", "return"),
+    "collected": ("payment", "refund"),
+}
+
+
+def _month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def attained_by_salesperson(*, month: date, basis: str, salesperson_ids: list[int] | None = None) -> dict[int, Decimal]:
+    """Net amount per credited salesperson in ``month``, from the ledger: one grouped query."""
+    from accounts.models import LedgerEntry
+
+    entries = LedgerEntry.objects.filter(
+        kind__in=BASIS_KINDS[basis], entry_on__range=(month, _month_end(month)), deal__isnull=False
+    )
+    if salesperson_ids is not None:
+        entries = entries.filter(deal__salesperson_id__in=salesperson_ids)
+    sign = Decimal("1") if basis == "issued" else Decimal("-1")  # a payment lowers the balance
+    rows = entries.values("deal__salesperson_id").annotate(total=Sum("effect")).order_by()
+    return {row["deal__salesperson_id"]: row["total"] * sign for row in rows}
+
+
+def _projection_factor(*, month: date, today: date) -> Decimal:
+    """How much month-to-date is scaled to reach month end: the month's working days over those
+    elapsed (1 for a past month, 0 for one to come). One calendar query."""
+    end = _month_end(month)
+    if today > end:
+        return Decimal("1")
+    if today < month:
+        return Decimal("0")
+    working = working_days_between(month, end)
+    elapsed = sum(1 for day in working if day <= today) or 1
+    return Decimal(len(working) or 1) / Decimal(elapsed)
+
+
+def attainment(*, viewer: User, month: date, today: date | None = None) -> Attainment:
+    """Targets, attainment, projection, rank and reward for the salespeople the viewer may see.
+
+    Ranks are by attainment percentage (then amount) among all salespeople, so a salesperson sees
+    their place in the company. A fixed handful of queries whatever the data size.
+    """
+    basis = settings.CRM["ATTAINMENT_BASIS"]
+    today = today or timezone.localdate()
+    everyone = list(User.objects.filter(role=User.Role.SALESPERSON, is_active=True).values_list("id", flat=True))
+    attained = attained_by_salesperson(month=month, basis=basis)
+    targets = dict(
+        SalesTarget.objects.filter(month=month, scope=SalesTarget.Scope.SALESPERSON).values_list(
+            "salesperson_id", "amount"
+        )
+    )
+    company_target = (
+        SalesTarget.objects.filter(month=month, scope=SalesTarget.Scope.COMPANY)
+        .values_list("amount", flat=True)
+        .first()
+    )
+
+    def sort_key(person_id: int) -> tuple:
+        amount = attained.get(person_id, Decimal("0"))
+        target = targets.get(person_id)
+        return (-(amount / target) if target else Decimal("0"), -amount)
+
+    ranks = {person_id: position for position, person_id in enumerate(sorted(everyone, key=sort_key), start=1)}
+    rules = list(RewardRule.objects.filter(is_active=True))
+    factor = _projection_factor(month=month, today=today)
+    lines = []
+    for person in salespeople_for_targets(viewer=viewer):
+        amount = attained.get(person.id, Decimal("0")).quantize(Decimal("0.01"))
+        target = targets.get(person.id)
+        percent = amount * 100 / target if target else Decimal("0")
+        lines.append(
+            AttainmentLine(
+                salesperson=person,
+                target=target,
+                attained=amount,
+                projected=(amount * factor).quantize(Decimal("0.01")),
+                rank=ranks.get(person.id, len(everyone)),
+                reward=reward_for(attainment_percent=percent, attained_amount=amount, rules=rules),
+            )
+        )
+    lines.sort(key=lambda line: line.rank)
+    company_attained = sum(attained.values(), Decimal("0")).quantize(Decimal("0.01"))
+    return Attainment(
+        month=month, basis=basis, lines=lines, company_target=company_target, company_attained=company_attained
+    )
+
+
+def attainment_history(*, viewer: User, last_month: date, months: int = 6) -> list[tuple[date, Decimal, Decimal]]:
+    """(month, target, attained) for the viewer's salespeople over the last ``months`` months."""
+    from accounts.models import LedgerEntry
+
+    basis = settings.CRM["ATTAINMENT_BASIS"]
+    first = last_month
+    for _ in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    ids = list(salespeople_for_targets(viewer=viewer).values_list("id", flat=True))
+    sign = Decimal("1") if basis == "issued" else Decimal("-1")
+    attained = {
+        row["month"]: row["total"] * sign
+        for row in LedgerEntry.objects.filter(
+            kind__in=BASIS_KINDS[basis], entry_on__range=(first, _month_end(last_month)), deal__salesperson_id__in=ids
+        )
+        .annotate(month=TruncMonth("entry_on"))
+        .values("month")
+        .annotate(total=Sum("effect"))
+        .order_by()
+    }
+    targets = {
+        row["month"]: row["total"]
+        for row in SalesTarget.objects.filter(
+            scope=SalesTarget.Scope.SALESPERSON, salesperson_id__in=ids, month__range=(first, last_month)
+        )
+        .values("month")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    }
+    history = []
+    month = first
+    while month <= last_month:
+        history.append((month, targets.get(month, Decimal("0")), attained.get(month, Decimal("0"))))
+        month = _month_end(month) + timedelta(days=1)
+    return history

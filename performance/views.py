@@ -5,14 +5,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from campaigns.selectors import inquiry_backlog
 from crm.dates import local_today
 from crm.errors import ApplicationError
 from crm.models import User
 from crm.permissions import role_required
 from crm.spreadsheets import xlsx_response
 from performance.forms import TargetBreakdownForm
+from performance.selectors import attainment as attainment_figures
+from performance.selectors import attainment_history, target_breakdown
 from performance.selectors import morning_meeting as morning_meeting_figures
-from performance.selectors import target_breakdown
 from performance.services import set_targets
 from visits.calendar import previous_working_day
 
@@ -52,6 +54,7 @@ def morning_meeting(request: HttpRequest) -> HttpResponse:
     """The morning meeting 早会: yesterday per salesperson, what needs talking about first."""
     day = _day_from(request.GET.get("day"))
     meeting = morning_meeting_figures(viewer=request.user, day=day)
+    month = attainment_figures(viewer=request.user, month=day.replace(day=1), today=day)
     return render(
         request,
         "performance/morning_meeting.html",
@@ -62,6 +65,8 @@ def morning_meeting(request: HttpRequest) -> HttpResponse:
             "chart_width": BAR_PITCH * len(meeting.trend),
             "chart_height": CHART_HEIGHT,
             "previous_day": previous_working_day(day),
+            "month": month,
+            "inquiries": inquiry_backlog(user=request.user),
         },
     )
 
@@ -145,3 +150,29 @@ def target_breakdown_page(request: HttpRequest) -> HttpResponse:
         "performance/target_breakdown.html",
         {"breakdown": breakdown, "form": form, "can_edit": can_edit, "month": month},
     )
+
+
+@role_required(User.Role.MANAGER, User.Role.ADMIN)
+def attainment_page(request: HttpRequest) -> HttpResponse:
+    """The month's attainment per salesperson: target, achieved, projection, rank and reward; the leaderboard."""
+    month = _month_from(request.GET.get("month"))
+    result = attainment_figures(viewer=request.user, month=month)
+    history = attainment_history(viewer=request.user, last_month=month)
+    return render(request, "performance/attainment.html", {"result": result, "month": month, "history": history})
+
+
+@role_required(User.Role.SALESPERSON)
+def my_month(request: HttpRequest) -> HttpResponse:
+    """The salesperson's month: target, attainment, rank in the company and the projected reward."""
+    month = _month_from(request.GET.get("month"))
+    result = attainment_figures(viewer=request.user, month=month)
+    line = result.lines[0] if result.lines else None
+    return render(
+        request,
+        "performance/my_month.html",
+        {"line": line, "month": month, "result": result, "salespeople": _salespeople_count()},
+    )
+
+
+def _salespeople_count() -> int:
+    return User.objects.filter(role=User.Role.SALESPERSON, is_active=True).count()

@@ -1,0 +1,1 @@
+from tests.territories.fixtures import owned_tree, tree  # noqa: F401
