@@ -10,6 +10,7 @@ api_patterns = [
     path("auth/token/", obtain_auth_token, name="api_token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include("accounts.key_account_api_urls")),
 ]
 
 urlpatterns = [
@@ -29,5 +30,6 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("inquiries/", include("campaigns.urls")),
     path("dashboard/", include("performance.urls")),
+    path("key-accounts/", include("accounts.key_account_urls")),
     path("admin/", admin.site.urls),
 ]
