@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from accounts.models import JointVisitRequest, KeyAccountEntry
 from crm.dates import local_today
@@ -58,7 +58,7 @@ def my_week(*, salesperson: User, week: date, today: date | None = None) -> Quer
                 output_field=IntegerField(),
             )
         )
-        .order_by("rank", "planned_on", "-intent", "id")
+        .order_by("rank", F("planned_on").asc(nulls_last=True), "intent", "id")
     )
 
 

@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.locks import lock_customer
 from accounts.models import Customer, JointVisitRequest, KeyAccountEntry
@@ -216,7 +216,11 @@ def _notify_new_shortlists(entries: Iterable[KeyAccountEntry], *, week: date) ->
             Notification(
                 recipient_id=salesperson_id,
                 kind="key_account_shortlist",
-                text=_("Your key-account shortlist for the week of %(week)s: %(count)d customers.")
+                text=ngettext(
+                    "Your key-account shortlist for the week of %(week)s: %(count)d customer.",
+                    "Your key-account shortlist for the week of %(week)s: %(count)d customers.",
+                    count,
+                )
                 % {"week": week.isoformat(), "count": count},
                 link=link,
             )

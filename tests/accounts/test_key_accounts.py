@@ -50,8 +50,8 @@ def test_latest_a_or_b_rating_in_the_last_14_days_goes_on_the_owners_list(people
     assert sorted(
         Notification.objects.filter(kind="key_account_shortlist").values_list("recipient__username", "text")
     ) == [
-        ("sales1", "Your key-account shortlist for the week of 2026-03-09: 1 customers."),
-        ("sales2", "Your key-account shortlist for the week of 2026-03-09: 1 customers."),
+        ("sales1", "Your key-account shortlist for the week of 2026-03-09: 1 customer."),
+        ("sales2", "Your key-account shortlist for the week of 2026-03-09: 1 customer."),
     ]
 
 
