@@ -31,7 +31,9 @@ class KeyAccountPlanForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     planned_on = forms.DateField(
-        label=_("Second visit planned on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Second visit planned on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 

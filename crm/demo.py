@@ -14,6 +14,7 @@ from crm.models import Team, User
 
 DEMO_SEEDERS: list[str] = [
     "crm.demo.seed_organisation",
+    "accounts.key_account_demo.seed_key_accounts",
 ]
 
 TEAMS = (
