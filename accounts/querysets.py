@@ -92,3 +92,35 @@ class ShowcasePhotoQuerySet(models.QuerySet):
         if user.is_salesperson or user.is_manager:
             return self.filter(_visible_customer(user))
         return self.none()
+
+
+class KeyAccountEntryQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> KeyAccountEntryQuerySet:
+        """Admin: all. Salesperson: their own shortlist entries. Manager: their teams'. Others: none."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        if user.is_salesperson:
+            return self.filter(salesperson=user)
+        if user.is_manager:
+            return self.filter(salesperson__team__manager=user)
+        return self.none()
+
+
+class JointVisitRequestQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> JointVisitRequestQuerySet:
+        """Admin: all. Salesperson: the requests they made. Manager: those addressed to them or
+        made by their teams' salespeople. Others: none."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        if user.is_salesperson:
+            return self.filter(salesperson=user)
+        if user.is_manager:
+            return self.filter(Q(manager=user) | Q(salesperson__team__manager=user))
+        return self.none()
+
+    def open(self) -> JointVisitRequestQuerySet:
+        return self.filter(status__in=self.model.OPEN_STATUSES)

@@ -20,6 +20,7 @@ DEMO_SEEDERS: list[str] = [
     "accounts.demo_deals.seed_deals",
     # after the territories and customers seeders, so that the demo inquiries are routed
     "campaigns.demo.seed_campaigns",
+    "accounts.key_account_demo.seed_key_accounts",
 ]
 
 TEAMS = (

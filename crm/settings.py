@@ -284,9 +284,13 @@ CRM = {
     "MAX_PROSPECTS_PER_SALESPERSON": env.int("CRM_MAX_PROSPECTS_PER_SALESPERSON", default=500),
     "ASSESSMENT_CONSECUTIVE_WEEKS": env.int("CRM_ASSESSMENT_CONSECUTIVE_WEEKS", default=3),
     "RENEWAL_REMINDER_DAYS": env.int("CRM_RENEWAL_REMINDER_DAYS", default=30),
+    # Monday shortlist 重点客户: customers whose latest rating is one of these, made in the last N days.
     "KEY_ACCOUNT_LOOKBACK_DAYS": env.int("CRM_KEY_ACCOUNT_LOOKBACK_DAYS", default=14),
     # Attainment counts deals when issued (net of returns) or when paid (net of refunds).
     "ATTAINMENT_BASIS": env.str("CRM_ATTAINMENT_BASIS", default="issued"),
+    "KEY_ACCOUNT_INTENTS": env.list("CRM_KEY_ACCOUNT_INTENTS", default=["A", "B"]),
+    # Last week's entries that are neither won nor lost stay on the list.
+    "KEY_ACCOUNT_CARRY_OVER": env.bool("CRM_KEY_ACCOUNT_CARRY_OVER", default=True),
     # Visit quota: the default when a salesperson has no team; new starters are not counted at first.
     "DEFAULT_DAILY_VISIT_QUOTA": env.int("CRM_DEFAULT_DAILY_VISIT_QUOTA", default=8),
     "NEW_STARTER_GRACE_DAYS": env.int("CRM_NEW_STARTER_GRACE_DAYS", default=5),

@@ -22,6 +22,7 @@ api_patterns = [
     path("", include(visits_router.urls)),
     path("", include("accounts.api_urls_deals")),
     path("", include("campaigns.api_urls")),
+    path("", include("accounts.key_account_api_urls")),
 ]
 
 urlpatterns = [
@@ -43,5 +44,6 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("dashboard/", include("performance.urls")),
     path("", include("accounts.urls_deals")),
+    path("key-accounts/", include("accounts.key_account_urls")),
     path("admin/", admin.site.urls),
 ]

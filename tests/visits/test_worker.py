@@ -7,14 +7,13 @@ from django.utils import timezone
 
 from accounts.models import Customer
 from crm.models import User
-from tests.crm.test_celery_worker import celery_worker  # noqa: F401
 from visits.models import QuotaShortfall, Visit
 
 WEDNESDAY = date(2026, 11, 25)
 
 
 @pytest.mark.worker
-def test_the_daily_check_runs_through_a_real_worker_once(celery_worker, people):  # noqa: F811
+def test_the_daily_check_runs_through_a_real_worker_once(celery_worker, people):
     from visits.tasks import check_visit_quotas_task
 
     User.objects.update(date_joined=timezone.make_aware(datetime(2026, 1, 5, 9)))
