@@ -252,6 +252,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+    # kombu's filesystem transport waits forever on a folder that does not exist (fresh checkout).
+    for _folder in ("queue", "processed", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 else:
     # Without socket timeouts a frozen Redis hangs delay() forever; with them it fails in ~2 s.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
