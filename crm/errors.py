@@ -20,3 +20,7 @@ class NotPermitted(ApplicationError):
 
 class Conflict(ApplicationError):
     default_message = _("Someone else changed this record meanwhile. Reload it and try again.")
+
+
+class SpreadsheetError(ApplicationError):
+    default_message = _("The spreadsheet could not be read.")
