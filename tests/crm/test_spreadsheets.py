@@ -39,8 +39,10 @@ BILLION_LAUGHS = _billion_laughs()
 
 
 def _download(response) -> bytes:
+    # The handler closes the response (and the temporary file) after a request; here the
+    # file is closed directly, as close() would also fire request_finished.
     body = b"".join(response.streaming_content)
-    response.close()
+    response.file_to_stream.close()
     return body
 
 

@@ -8,17 +8,9 @@ import pytest
 from django.test import Client
 
 from crm.models import User
+from tests.roles import ROLE_USERS, Role
 
-Role = User.Role
-
-# The member of the `people` fixture who stands for each role. A new role must be added here,
-# and then every route must say whether it may open it (see test_matrix.py).
-ROLE_USERS: dict[str, str] = {
-    Role.SALESPERSON: "sales1",
-    Role.MANAGER: "manager1",
-    Role.INFO_STAFF: "info1",
-    Role.ADMIN: "admin",
-}
+__all__ = ["ROLE_USERS", "Role"]
 
 
 @pytest.fixture
