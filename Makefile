@@ -43,6 +43,11 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+## make bench: SQL queries and server time of pages and jobs on PostgreSQL (cases in bench/cases.py).
+## BENCH_DATABASE_URL overrides the database (default crm_bench on 127.0.0.1). Not part of make test.
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 makemessages: install
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=static/vendor --no-obsolete
 
