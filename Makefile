@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-sqlite lint format messages install migrate bench load nightly clean
+.PHONY: run test test-sqlite lint security format messages install migrate bench load nightly clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,14 +30,23 @@ run: messages migrate
 test: messages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install security
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
+## make security: static analysis, no high-severity bandit finding in our code.
+security: install
+	$(VENV)/bin/bandit -q -r crm territories accounts visits campaigns performance -lll
+
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## make bench: SQL queries and server time of pages and jobs on PostgreSQL (cases in bench/cases.py).
+## BENCH_DATABASE_URL overrides the database (default crm_bench on 127.0.0.1). Not part of make test.
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 makemessages: install
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=static/vendor --no-obsolete

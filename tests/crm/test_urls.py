@@ -1,9 +1,8 @@
 """Every URL pattern needs a login, except the few that must not."""
 
-import re
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.urlwalk import all_routes
 
 # Open on purpose: the login page itself, the health probe, the language switch.
 PUBLIC = {
@@ -19,26 +18,7 @@ PUBLIC = {
     "/api/sms/replies/",  # the SMS gateway's webhook: a shared secret instead of a login
 }
 
-
-def _walk(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern)
-
-
-def _concrete(route: str) -> str:
-    """Fill path converters and regex groups with plausible values: /customers/<int:pk>/ -> /customers/1/."""
-    route = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route)  # regex groups first: they contain <name> too
-    route = re.sub(r"<(?:int:)?\w+>", "1", route)
-    route = re.sub(r"<(?:str|slug|path):\w+>", "x", route)
-    route = re.sub(r"<uuid:\w+>", "00000000-0000-0000-0000-000000000000", route)
-    route = route.replace("^", "").replace("$", "").replace("\\Z", "").replace("\\", "")
-    return "/" + route.lstrip("/")
-
-
-ROUTES = sorted({_concrete(route) for route in _walk(get_resolver().url_patterns)})
+ROUTES = sorted({route.path for route in all_routes()})
 
 
 @pytest.mark.django_db
@@ -75,3 +55,16 @@ def test_the_walk_finds_the_known_pages():
     assert {"/", "/login/", "/healthz", "/visits/today/", "/dashboard/", "/inquiries/new/", "/territories/"} <= set(
         ROUTES
     )
+
+
+def test_every_concrete_path_resolves_to_a_view():
+    from django.urls import Resolver404, resolve
+
+    unresolved = []
+    for route in all_routes():
+        try:
+            resolve(route.path)
+        except Resolver404:
+            unresolved.append(route.pattern)
+
+    assert unresolved == []

@@ -1,0 +1,63 @@
+"""What `make bench` measures. Add a line here when a page, endpoint or job lands.
+
+Budgets come from DESIGN.md §5 (p95 server time on a 2-core machine, PostgreSQL, the
+"large branch" data set). A page case's user is looked up by username; seed_scale creates
+the large data set's users, seed_demo the demo's (used when seed_scale is not there yet), so a
+case names a role (the first user of that role by username) or a username.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageCase:
+    name: str
+    url: str
+    user: str | None  # a role ("salesperson") or a username; None: anonymous
+    budget_ms: float  # p95 server time
+    max_queries: int | None = None  # a fixed number whatever the data size
+
+
+@dataclass(frozen=True)
+class JobCase:
+    name: str
+    run: Callable[[], object]
+    budget_ms: float
+
+
+def _check_visit_quotas() -> int:
+    from crm.dates import yesterday
+    from visits.services import check_visit_quotas
+
+    return check_visit_quotas(day=yesterday())
+
+
+def _build_key_account_shortlists() -> int:
+    from accounts.services import build_key_account_shortlists
+    from crm.dates import local_today, week_start
+
+    return build_key_account_shortlists(week=week_start(local_today()))
+
+
+PAGES: list[PageCase] = [
+    PageCase("salesperson: my day", "/visits/today/", "salesperson", budget_ms=150, max_queries=12),
+    PageCase("manager: morning meeting", "/dashboard/", "manager", budget_ms=300, max_queries=20),
+    PageCase("info staff: phone inquiries", "/inquiries/new/", "info_staff", budget_ms=150, max_queries=12),
+    PageCase("admin: territories", "/territories/", "admin", budget_ms=150, max_queries=12),
+    PageCase("health probe", "/healthz", None, budget_ms=50, max_queries=2),
+]
+
+JOBS: list[JobCase] = [
+    JobCase("daily visit-quota check", _check_visit_quotas, budget_ms=10_000),
+    JobCase("Monday key-account shortlist", _build_key_account_shortlists, budget_ms=10_000),
+]
+
+
+def scale_data_loaded() -> bool:
+    """True once seed_scale's data set is in the database (200 salespeople, DESIGN.md §5)."""
+    from crm.models import User
+
+    return User.objects.filter(role=User.Role.SALESPERSON).count() >= 200

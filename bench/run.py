@@ -1,0 +1,200 @@
+"""make bench: server time and SQL queries of pages and jobs, against PostgreSQL and the large data set.
+
+1. makes sure the database (default crm_bench on 127.0.0.1) exists and is migrated;
+2. loads the data set with `manage.py seed_scale` unless it is already there (when the
+   command does not exist yet, says so and loads the small demo instead, so the pages have users);
+3. runs each case of bench/cases.py in-process with Django's test client in production mode
+   (DEBUG off, HTTPS as behind the proxy): the SQL query count of one request, then p50/p95
+   over --requests requests; each job once, timed;
+4. writes bench/results.json and bench/results.md; exits 1 if a figure is over its budget.
+
+Not part of `make test`: speed is measured here, never asserted by a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench"
+
+
+def production_environment(database_url: str) -> None:
+    """Settings as in production, read by crm/settings.py; set before Django starts."""
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "crm.settings"
+    os.environ["DJANGO_DEBUG"] = "false"
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + secrets.token_urlsafe(40))
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+
+
+def ensure_database(database_url: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    url = urlparse(database_url)
+    name = url.path.lstrip("/")
+    connection = psycopg2.connect(
+        dbname="postgres", user=url.username, password=url.password, host=url.hostname, port=url.port or 5432
+    )
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            print(f"creating database {name}")
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    connection.close()
+
+
+def prepare(database_url: str) -> None:
+    """Database, schema, static files (the manifest production templates need) and data."""
+    if database_url.startswith("postgres"):
+        ensure_database(database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command, get_commands
+
+    from bench.cases import scale_data_loaded
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    if scale_data_loaded():
+        print("data set already loaded")
+    elif "seed_scale" in get_commands():
+        print("loading the large data set with seed_scale (once)")
+        call_command("seed_scale")
+    else:
+        print(
+            "manage.py seed_scale does not exist yet: the large data set is NOT loaded; "
+            "loading the demo organisation instead, so the figures below are for a tiny data set"
+        )
+        call_command("seed_demo", if_empty=True, force=True)
+
+
+def _user(who: str | None):
+    from crm.models import User
+
+    if who is None:
+        return None
+    if who in User.Role.values:
+        return User.objects.filter(role=who, is_active=True).order_by("username").first()
+    return User.objects.filter(username=who).first()
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    if len(ordered) == 1:
+        return ordered[0]
+    return statistics.quantiles(ordered, n=100, method="inclusive")[round(fraction * 100) - 1]
+
+
+def measure_page(case, requests: int) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    result = {"kind": "page", "name": case.name, "url": case.url, "user": case.user, "budget_ms": case.budget_ms}
+    result["max_queries"] = case.max_queries
+    client = Client(secure=True, headers={"X-Forwarded-Proto": "https"})  # as the proxy sends it
+    if case.user is not None:
+        user = _user(case.user)
+        if user is None:
+            return {**result, "error": f"no user {case.user!r} in the data set"}
+        client.force_login(user)
+        result["username"] = user.username
+    client.get(case.url)  # warm caches, templates and the connection
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(case.url)
+    result.update(status=response.status_code, queries=len(queries))
+    if response.status_code != 200:
+        return {**result, "error": f"answered {response.status_code}"}
+    samples = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        client.get(case.url)
+        samples.append((time.perf_counter() - started) * 1000)
+    result.update(requests=requests, p50_ms=round(percentile(samples, 0.50), 1))
+    result["p95_ms"] = round(percentile(samples, 0.95), 1)
+    return result
+
+
+def measure_job(case) -> dict:
+    started = time.perf_counter()
+    outcome = case.run()
+    elapsed = (time.perf_counter() - started) * 1000
+    return {"kind": "job", "name": case.name, "budget_ms": case.budget_ms, "ms": round(elapsed, 1), "result": outcome}
+
+
+def verdict(result: dict) -> bool:
+    if "error" in result:
+        return False
+    if result["kind"] == "job":
+        return result["ms"] <= result["budget_ms"]
+    within_queries = result["max_queries"] is None or result["queries"] <= result["max_queries"]
+    return within_queries and result["p95_ms"] <= result["budget_ms"]
+
+
+def markdown(results: list[dict], header: str) -> str:
+    lines = [
+        "# Benchmark",
+        "",
+        header,
+        "",
+        "| case | kind | SQL queries (max) | p50 ms | p95 ms (budget) | verdict |",
+        "| --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    for result in results:
+        mark = "ok" if result["ok"] else f"**over** {result.get('error', '')}".strip()
+        if result["kind"] == "job":
+            lines.append(f"| {result['name']} | job | | | {result['ms']} ({result['budget_ms']:g}) | {mark} |")
+            continue
+        queries = f"{result.get('queries', '')} ({result['max_queries'] if result['max_queries'] is not None else '-'})"
+        lines.append(
+            f"| {result['name']} `{result['url']}` | page | {queries} | {result.get('p50_ms', '')} | "
+            f"{result.get('p95_ms', '')} ({result['budget_ms']:g}) | {mark} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
+    parser.add_argument("--requests", type=int, default=50, help="timed requests per page (default 50)")
+    parser.add_argument("--only", help="run only the cases whose name contains this text")
+    parser.add_argument("--output", type=Path, default=ROOT / "bench", help="folder for results.json/.md")
+    args = parser.parse_args()
+
+    production_environment(args.database_url)
+    prepare(args.database_url)
+    from bench.cases import JOBS, PAGES, scale_data_loaded
+
+    pages = [case for case in PAGES if not args.only or args.only in case.name]
+    jobs = [case for case in JOBS if not args.only or args.only in case.name]
+    results = [measure_page(case, args.requests) for case in pages] + [measure_job(case) for case in jobs]
+    for result in results:
+        result["ok"] = verdict(result)
+
+    data_set = "large data set (seed_scale)" if scale_data_loaded() else "demo data only: seed_scale not loaded"
+    database = urlparse(args.database_url).path.lstrip("/")
+    header = f"Database `{database}`, {data_set}, {args.requests} requests per page."
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / "results.json").write_text(
+        json.dumps({"data_set": data_set, "results": results}, indent=2, ensure_ascii=False, default=str)
+    )
+    (args.output / "results.md").write_text(markdown(results, header))
+    print(markdown(results, header))
+    return 0 if all(result["ok"] for result in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Browser tests: Playwright's sync API drives Debian's Chromium against pytest-django's live_server.
+
+Each test gets a phone-sized page (390x844, touch, zh-CN). Console errors, uncaught page
+errors and Content-Security-Policy violations are collected; any of them fails the test.
+A screenshot of a failing test is saved under var/test-screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from django.conf import settings
+
+# Playwright's sync API runs an event loop in the test's thread; Django would take every ORM
+# call made meanwhile for one made from async code and refuse it.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = settings.BASE_DIR / "var" / "test-screenshots"
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportCspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline code"}`);
+});
+"""
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield browser
+        browser.close()
+
+
+@dataclass
+class BrowserPage:
+    """A Playwright page bound to the live server, with what went wrong in it."""
+
+    page: Page
+    base_url: str
+    problems: list[str] = field(default_factory=list)
+
+    def goto(self, path: str):
+        return self.page.goto(self.base_url + path)
+
+    def path(self) -> str:
+        return self.page.url.removeprefix(self.base_url)
+
+
+@pytest.fixture
+def browser_page(request, chromium, live_server) -> Iterator[BrowserPage]:
+    context = chromium.new_context(locale="zh-CN", timezone_id=settings.TIME_ZONE, **PHONE)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    browser_page = BrowserPage(page=page, base_url=live_server.url)
+    context.expose_function("__reportCspViolation", lambda text: browser_page.problems.append(f"CSP: {text}"))
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    page.on("console", lambda message: message.type == "error" and browser_page.problems.append(message.text))
+    page.on("pageerror", lambda error: browser_page.problems.append(f"uncaught: {error}"))
+
+    yield browser_page
+
+    failed = getattr(request.node, "report_call", None) is not None and request.node.report_call.failed
+    if failed or browser_page.problems:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)[-150:]
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    context.close()
+    if browser_page.problems and not failed:
+        pytest.fail("the browser reported problems:\n" + "\n".join(browser_page.problems), pytrace=False)
+
+
+@pytest.fixture
+def login_as(browser_page, people) -> Callable[[str], BrowserPage]:
+    """login_as(username): sign in through the login form, as a person would."""
+
+    def login(username: str, password: str = settings.CRM["DEMO_PASSWORD"]) -> BrowserPage:
+        browser_page.goto("/login/")
+        browser_page.page.fill("#id_username", username)
+        browser_page.page.fill("#id_password", password)
+        with browser_page.page.expect_navigation():
+            browser_page.page.click("button[type=submit]")
+        return browser_page
+
+    return login

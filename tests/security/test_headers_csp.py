@@ -1,0 +1,154 @@
+"""Security headers and the Content-Security-Policy on every response, and no inline scripts.
+
+Every route is fetched as a role that may open it (so most answers are real pages), plus the
+pages anybody meets: login, 404, 403, healthz. Each rendered HTML page is parsed: a <script>
+with inline code must carry the CSP nonce (data blocks such as application/json are not code).
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+from django.test import Client
+
+from tests.security.conftest import Role
+from tests.security.test_matrix import allowed_roles
+from tests.urlwalk import all_routes
+
+ROUTES = all_routes()
+# Known third-party breaches, kept visible: strict xfail turns into a failure once fixed.
+KNOWN_BREACHES = {
+    # (its change page has the same script; the walk's made-up id only reaches a redirect there)
+    "admin/django_celery_beat/periodictask/add/": "django-celery-beat's form has an inline script (crontab preview)",
+    "api/docs/": "drf-spectacular's Swagger UI sets COOP unsafe-none and loads its assets from a CDN",
+}
+SCRIPT_TYPES = {"", "text/javascript", "application/javascript", "module"}
+
+
+def csp_directives(response) -> dict[str, list[str]]:
+    header = response["Content-Security-Policy"]
+    directives = {}
+    for part in header.split(";"):
+        name, *values = part.split()
+        directives[name] = values
+    return directives
+
+
+def assert_security_headers(response) -> None:
+    csp = csp_directives(response)
+    assert "'unsafe-inline'" not in csp["script-src"]
+    assert "'unsafe-eval'" not in csp["script-src"]
+    assert csp["default-src"] == ["'self'"]
+    assert csp["object-src"] == ["'none'"]
+    assert csp["base-uri"] == ["'none'"]
+    assert csp["frame-ancestors"] == ["'none'"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+class _ScriptFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts: list[dict] = []
+        self._current: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self._current = {**dict(attrs), "code": ""}
+            self.scripts.append(self._current)
+
+    def handle_data(self, data):
+        if self._current is not None:
+            self._current["code"] += data
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._current = None
+
+
+def scripts_without_nonce(html: str, nonce: str | None) -> list[str]:
+    """Inline scripts that the CSP would block: code in the page without the response's nonce."""
+    finder = _ScriptFinder()
+    finder.feed(html)
+    return [
+        script["code"].strip()[:80]
+        for script in finder.scripts
+        if "src" not in script
+        and (script.get("type") or "").lower() in SCRIPT_TYPES
+        and script["code"].strip()
+        and (nonce is None or script.get("nonce") != nonce)
+    ]
+
+
+def _nonce(response) -> str | None:
+    for value in csp_directives(response)["script-src"]:
+        if value.startswith("'nonce-"):
+            return value.removeprefix("'nonce-").rstrip("'")
+    return None
+
+
+def assert_no_unsafe_inline_script(response) -> None:
+    if response.get("Content-Type", "").startswith("text/html"):
+        assert scripts_without_nonce(response.content.decode(), _nonce(response)) == []
+
+
+def test_the_finder_catches_an_inline_script():
+    page = '<p>x</p><script>alert(1)</script><script nonce="abc">ok()</script><script src="/a.js"></script>'
+
+    assert scripts_without_nonce(page, "abc") == ["alert(1)"]
+    assert scripts_without_nonce(page, "zzz") == ["alert(1)", "ok()"]
+    assert scripts_without_nonce('<script type="application/json">{"a": 1}</script>', None) == []
+
+
+def _with_known_breaches(routes):
+    for route in routes:
+        reason = KNOWN_BREACHES.get(route.pattern)
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        yield pytest.param(route, marks=marks, id=route.path)
+
+
+def test_known_breaches_name_existing_routes():
+    assert sorted(set(KNOWN_BREACHES) - {route.pattern for route in ROUTES}) == []
+
+
+@pytest.mark.parametrize("route", list(_with_known_breaches(ROUTES)))
+def test_every_route_sends_the_security_headers(client_as, route):
+    roles = allowed_roles(route) or {Role.ADMIN}
+    response = client_as(Role.ADMIN if Role.ADMIN in roles else sorted(roles)[0]).get(route.path)
+
+    assert_security_headers(response)
+    assert_no_unsafe_inline_script(response)
+
+
+@pytest.mark.parametrize("role", sorted(Role.values))
+def test_each_roles_start_page_is_clean(client_as, role):
+    response = client_as(role).get("/", follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] != "/"
+    assert_security_headers(response)
+    assert_no_unsafe_inline_script(response)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/login/", 200), ("/healthz", 200), ("/no-such-page/", 404), ("/admin/login/", 200)],
+)
+def test_pages_anybody_meets_are_clean(path, status):
+    response = Client().get(path)
+
+    assert response.status_code == status
+    assert_security_headers(response)
+    assert_no_unsafe_inline_script(response)
+
+
+def test_a_refused_page_is_clean(client_as):
+    response = client_as(Role.SALESPERSON).get("/territories/")
+
+    assert response.status_code == 403
+    assert_security_headers(response)
+    assert_no_unsafe_inline_script(response)

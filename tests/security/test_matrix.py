@@ -1,0 +1,286 @@
+"""Function-level authorization: every route x every role, compared with a table.
+
+Every URL pattern must appear in ACCESS (or under an ACCESS_PREFIXES entry): a new page
+fails this test until someone decides who may open it. The walk uses made-up object ids,
+so a route with an id answers 404 to everyone, including the roles allowed to use it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.security.conftest import ROLE_USERS, Role
+from tests.urlwalk import Route, all_routes
+
+EVERYONE = frozenset(Role.values)
+SALESPERSON = frozenset({Role.SALESPERSON, Role.ADMIN})
+MANAGER = frozenset({Role.MANAGER, Role.ADMIN})
+INQUIRIES = frozenset({Role.INFO_STAFF, Role.MANAGER, Role.ADMIN})
+ADMIN = frozenset({Role.ADMIN})
+FIELD = frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})
+INFO_STAFF = frozenset({Role.INFO_STAFF, Role.ADMIN})
+
+# Route pattern -> roles that may open it.
+ACCESS: dict[str, frozenset[str]] = {
+    "": EVERYONE,  # redirects to the role's start page
+    "healthz": EVERYONE,
+    "login/": EVERYONE,  # a signed-in user is sent to the start page
+    "logout/": EVERYONE,
+    "password/": EVERYONE,
+    "password/done/": EVERYONE,
+    "i18n/setlang/": EVERYONE,
+    "api/auth/token/": EVERYONE,
+    "api/schema/": ADMIN,
+    "api/docs/": ADMIN,
+    "visits/today/": SALESPERSON,
+    "dashboard/": MANAGER,
+    "inquiries/new/": INQUIRIES,
+    "territories/": ADMIN,
+    # The admin site's own entry points; the rest of it is covered by the prefix below.
+    "admin/login/": EVERYONE,
+    "admin/logout/": ADMIN,
+    # Feature pages and API. API lists open to every role answer each role only its own scope
+    # (tests/security and each app's visibility tests compare the ids); the table is about the door.
+    "api/^customers/$": EVERYONE,
+    "api/^customers/(?P<pk>[^/.]+)/$": EVERYONE,
+    "api/^territories/$": EVERYONE,
+    "api/^territories/(?P<pk>[^/.]+)/$": EVERYONE,
+    "api/attainment/": FIELD,
+    "api/campaigns/": INQUIRIES,
+    "api/campaigns/<str:pk>/": INQUIRIES,
+    "api/competitor-reports/": EVERYONE,
+    "api/competitor-reports/<str:pk>/": EVERYONE,
+    "api/dashboard/": MANAGER,
+    "api/deals/": EVERYONE,
+    "api/deals/<str:pk>/": EVERYONE,
+    "api/imports/": INQUIRIES,
+    "api/imports/<str:pk>/": INQUIRIES,
+    "api/imports/<str:pk>/check/": INQUIRIES,
+    "api/imports/<str:pk>/commit/": INQUIRIES,
+    "api/imports/<str:pk>/errors/": INQUIRIES,
+    "api/inquiries/": EVERYONE,
+    "api/inquiries/<str:pk>/": EVERYONE,
+    "api/key-accounts/": EVERYONE,
+    "api/key-accounts/<str:pk>/": EVERYONE,
+    "api/key-accounts/<str:pk>/outcome/": EVERYONE,
+    "api/key-accounts/<str:pk>/plan/": EVERYONE,
+    "api/key-accounts/joint-visits/": EVERYONE,
+    "api/key-accounts/joint-visits/<str:pk>/": EVERYONE,
+    "api/key-accounts/joint-visits/<str:pk>/answer/": EVERYONE,
+    "api/ledger-entries/": EVERYONE,
+    "api/ledger-entries/<str:pk>/": EVERYONE,
+    "api/payments/": EVERYONE,
+    "api/payments/<str:pk>/": EVERYONE,
+    "api/quota-shortfalls/": FIELD,
+    "api/quota-shortfalls/<int:pk>/": FIELD,
+    "api/quota-shortfalls/<int:pk>/explanation/": EVERYONE,
+    "api/quota-shortfalls/<int:pk>/review/": EVERYONE,
+    "api/sms/replies/": EVERYONE,
+    "api/targets/": MANAGER,
+    "api/visits/": EVERYONE,
+    "api/visits/<int:pk>/": EVERYONE,
+    "api/visits/<int:pk>/rating/": EVERYONE,
+    "campaigns/": INQUIRIES,
+    "campaigns/<int:pk>/": INQUIRIES,
+    "campaigns/new/": INQUIRIES,
+    "campaigns/results/": INQUIRIES,
+    "competitor-reports/": EVERYONE,
+    "competitor-reports/compare/": EVERYONE,
+    "customers/": FIELD,
+    "customers/<int:pk>/": FIELD,
+    "customers/<int:pk>/assign/": EVERYONE,
+    "customers/<int:pk>/claim/": EVERYONE,
+    "customers/<int:pk>/edit/": FIELD,
+    "customers/<int:pk>/flyer/": FIELD,
+    "customers/<int:pk>/ledger.xlsx": FIELD,
+    "customers/<int:pk>/ledger/": FIELD,
+    "customers/<int:pk>/prices/": FIELD,
+    "customers/<int:pk>/showcase/": FIELD,
+    "customers/duplicates/": EVERYONE,
+    "customers/export/": FIELD,
+    "customers/new/": FIELD,
+    "customers/pool/": FIELD,
+    "customers/unassigned/": MANAGER,
+    "dashboard/attainment/": MANAGER,
+    "dashboard/export/": MANAGER,
+    "dashboard/me/": SALESPERSON,
+    "dashboard/targets/": MANAGER,
+    "deals/": FIELD,
+    "deals/<int:pk>/": FIELD,
+    "deals/<int:pk>/delivery/": EVERYONE,
+    "deals/<int:pk>/edit/": FIELD,
+    "deals/<int:pk>/entries/<str:kind>/": FIELD,
+    "deals/new/": FIELD,
+    "deals/price-check/": FIELD,
+    "events/": EVERYONE,
+    "events/<int:pk>/": EVERYONE,
+    "imports/": INQUIRIES,
+    "imports/<int:pk>/": INQUIRIES,
+    "imports/<int:pk>/commit/": INQUIRIES,
+    "imports/<int:pk>/errors.xlsx": INQUIRIES,
+    "imports/<int:pk>/progress/": INQUIRIES,
+    "inquiries/": EVERYONE,
+    "inquiries/<int:pk>/": EVERYONE,
+    "inquiries/duplicates/": EVERYONE,
+    "key-accounts/": SALESPERSON,
+    "key-accounts/entries/<int:pk>/": EVERYONE,
+    "key-accounts/entries/<int:pk>/outcome/": EVERYONE,
+    "key-accounts/joint-visits/": FIELD,
+    "key-accounts/joint-visits/<int:pk>/": EVERYONE,
+    "key-accounts/joint-visits/<int:pk>/answer/": EVERYONE,
+    "key-accounts/joint-visits/<int:pk>/cancel/": EVERYONE,
+    "key-accounts/joint-visits/<int:pk>/log/": EVERYONE,
+    "key-accounts/joint-visits/<int:pk>/take-time/": EVERYONE,
+    "key-accounts/joint-visits/new/<int:customer_pk>/": SALESPERSON,
+    "key-accounts/meeting/": MANAGER,
+    "key-accounts/meeting/export/": MANAGER,
+    "ledger-entries/<int:pk>/reverse/": EVERYONE,
+    "mailings/<int:pk>/": INQUIRIES,
+    "mailings/<int:pk>/labels.xlsx": INQUIRIES,
+    "manifest.webmanifest": EVERYONE,
+    "notifications/": EVERYONE,
+    "offline/": EVERYONE,
+    "receivables.xlsx": FIELD,
+    "receivables/": FIELD,
+    "renewals/": FIELD,
+    "showcase-photos/<int:pk>/image/": FIELD,
+    "sw.js": EVERYONE,
+    "territories/<int:pk>/assign/": EVERYONE,
+    "territories/<int:pk>/release/": EVERYONE,
+    "unsubscribe/<str:token>/": EVERYONE,
+    "visits/": MANAGER,
+    "visits/<int:pk>/rating/": EVERYONE,
+    "visits/customers/<int:customer_pk>/": FIELD,
+    "visits/customers/new/": EVERYONE,
+    "visits/customers/search/": SALESPERSON,
+    "visits/export.xlsx": FIELD,
+    "visits/forms/": MANAGER,
+    "visits/forms/submit/": EVERYONE,
+    "visits/mine/": SALESPERSON,
+    "visits/new/": SALESPERSON,
+    "visits/shortfalls/": FIELD,
+    "visits/shortfalls/<int:pk>/explain/": EVERYONE,
+    "visits/shortfalls/<int:pk>/review/": EVERYONE,
+}
+# The Django admin checks is_staff and model permissions itself, for every ModelAdmin a
+# later feature registers, so its pages are classified by prefix.
+ACCESS_PREFIXES: dict[str, frozenset[str]] = {
+    "admin/": ADMIN,
+}
+# What a GET answers to the allowed roles when it is not "open" (200 or 302).
+ANSWER_TO_ALLOWED: dict[str, int] = {
+    "logout/": 405,  # POST only
+    "api/auth/token/": 405,  # POST only
+    "admin/logout/": 405,  # POST only
+    "admin/autocomplete/": 403,  # needs app_label, model_name and field_name in the query
+    # django-axes keeps its records read-only in the admin
+    "admin/axes/accessattempt/add/": 403,
+    "admin/axes/accessfailurelog/add/": 403,
+    "admin/axes/accesslog/add/": 403,
+    # The ledger is append-only (corrections are reversing entries) and assignments are made on the
+    # territory console, which moves the open work: the admin site offers neither.
+    "admin/accounts/ledgerentry/add/": 403,
+    "admin/accounts/ledgerentry/<path:object_id>/delete/": 403,
+    "admin/accounts/deal/<path:object_id>/delete/": 403,  # deals are cancelled or returned, never deleted
+    "admin/territories/territoryassignment/add/": 403,
+    "api/imports/<str:pk>/check/": 405,  # POST only
+    "api/imports/<str:pk>/commit/": 405,  # POST only
+    "api/key-accounts/<str:pk>/outcome/": 405,  # POST only
+    "api/key-accounts/<str:pk>/plan/": 405,  # POST only
+    "api/key-accounts/joint-visits/<str:pk>/answer/": 405,  # POST only
+    "api/quota-shortfalls/<int:pk>/explanation/": 405,  # POST only
+    "api/quota-shortfalls/<int:pk>/review/": 405,  # POST only
+    "api/sms/replies/": 405,  # POST only
+    "api/visits/<int:pk>/rating/": 405,  # POST only
+    "customers/<int:pk>/assign/": 405,  # POST only
+    "customers/<int:pk>/claim/": 405,  # POST only
+    "deals/<int:pk>/delivery/": 405,  # POST only
+    "deals/price-check/": 404,  # needs its query parameters
+    "imports/<int:pk>/commit/": 405,  # POST only
+    "key-accounts/entries/<int:pk>/outcome/": 405,  # POST only
+    "key-accounts/joint-visits/<int:pk>/answer/": 405,  # POST only
+    "key-accounts/joint-visits/<int:pk>/cancel/": 405,  # POST only
+    "key-accounts/joint-visits/<int:pk>/log/": 405,  # POST only
+    "key-accounts/joint-visits/<int:pk>/take-time/": 405,  # POST only
+    "ledger-entries/<int:pk>/reverse/": 405,  # POST only
+    "territories/<int:pk>/assign/": 405,  # POST only
+    "territories/<int:pk>/release/": 405,  # POST only
+    "visits/<int:pk>/rating/": 405,  # POST only
+    "visits/customers/new/": 405,  # POST only
+    "visits/forms/submit/": 405,  # POST only
+    "visits/shortfalls/<int:pk>/explain/": 405,  # POST only
+    "visits/shortfalls/<int:pk>/review/": 405,  # POST only
+}
+
+ROUTES = all_routes()
+
+
+def allowed_roles(route: Route) -> frozenset[str] | None:
+    if route.pattern in ACCESS:
+        return ACCESS[route.pattern]
+    for prefix in sorted(ACCESS_PREFIXES, key=len, reverse=True):
+        if route.pattern.startswith(prefix):
+            return ACCESS_PREFIXES[prefix]
+    return None
+
+
+def test_every_route_is_classified():
+    unclassified = [route.pattern for route in ROUTES if allowed_roles(route) is None]
+
+    assert unclassified == [], "add these routes to ACCESS in tests/security/test_matrix.py"
+
+
+def test_the_table_names_only_existing_routes():
+    patterns = {route.pattern for route in ROUTES}
+
+    assert sorted((set(ACCESS) | set(ANSWER_TO_ALLOWED)) - patterns) == []
+
+
+def test_every_role_has_a_user_in_the_matrix():
+    assert set(ROLE_USERS) == set(Role.values)
+
+
+def _expected(route: Route, role: str) -> str:
+    """What a GET must answer, as a short label compared in the test."""
+    roles = allowed_roles(route)
+    if roles is None:
+        pytest.fail(f"route {route.pattern!r} is not classified in ACCESS")
+    allowed = role in roles
+    if route.is_admin_site:
+        if not allowed:
+            return "admin-site refusal"
+        if route.has_parameters:
+            return str(ANSWER_TO_ALLOWED.get(route.pattern, "missing object"))
+        return str(ANSWER_TO_ALLOWED.get(route.pattern, "open"))
+    if not allowed:
+        return "refused"
+    if route.has_parameters:
+        # Made-up ids: the allowed roles reach the view and find nothing (or may only POST).
+        return str(ANSWER_TO_ALLOWED.get(route.pattern, 404))
+    return str(ANSWER_TO_ALLOWED.get(route.pattern, "open"))
+
+
+def _outcome(response, expected: str) -> str:
+    status = response.status_code
+    location = response.get("Location", "")
+    if expected == "admin-site refusal":
+        # The admin site sends outsiders to its own login (logout: to its index, then login).
+        return expected if status == 302 and location.startswith("/admin/") else f"{status} {location}"
+    if expected == "missing object":
+        # The admin answers a missing object with a redirect to its index, or 404.
+        return expected if status == 404 or (status == 302 and location.startswith("/admin/")) else str(status)
+    if expected == "refused":
+        return expected if status in (403, 404) else f"{status} {location}"
+    if expected == "open":
+        return expected if status in (200, 302) and not location.startswith("/login/") else f"{status} {location}"
+    return str(status)
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_USERS))
+@pytest.mark.parametrize("route", ROUTES, ids=[route.path for route in ROUTES])
+def test_get_as_each_role_matches_the_table(client_as, route, role):
+    expected = _expected(route, role)
+
+    response = client_as(role).get(route.path)
+
+    assert _outcome(response, expected) == expected
