@@ -42,17 +42,41 @@ def _build_key_account_shortlists() -> int:
     return build_key_account_shortlists(week=week_start(local_today()))
 
 
+def _assess_visit_counts() -> int:
+    from crm.dates import week_start, yesterday
+    from visits.services import assess_visit_counts
+
+    return assess_visit_counts(week=week_start(yesterday()))
+
+
 PAGES: list[PageCase] = [
     PageCase("salesperson: my day", "/visits/today/", "salesperson", budget_ms=150, max_queries=12),
-    PageCase("manager: morning meeting", "/dashboard/", "manager", budget_ms=300, max_queries=20),
+    PageCase("manager: morning meeting", "/dashboard/", "manager", budget_ms=300, max_queries=22),
     PageCase("info staff: phone inquiries", "/inquiries/new/", "info_staff", budget_ms=150, max_queries=12),
     PageCase("admin: territories", "/territories/", "admin", budget_ms=150, max_queries=12),
+    PageCase("salesperson: log a visit form", "/visits/new/", "salesperson", budget_ms=100, max_queries=12),
+    PageCase("salesperson: customer list", "/customers/", "salesperson", budget_ms=150, max_queries=12),
+    PageCase("salesperson: customer search", "/customers/?q=科技", "salesperson", budget_ms=150, max_queries=12),
+    PageCase("salesperson: key accounts week", "/key-accounts/", "salesperson", budget_ms=150, max_queries=14),
+    PageCase("manager: customer list", "/customers/", "manager", budget_ms=150, max_queries=12),
+    PageCase("manager: team visits", "/visits/", "manager", budget_ms=150, max_queries=12),
+    PageCase("manager: Monday meeting", "/key-accounts/meeting/", "manager", budget_ms=300, max_queries=20),
+    PageCase("manager: attainment", "/dashboard/attainment/", "manager", budget_ms=300, max_queries=16),
+    PageCase("manager: receivables", "/receivables/", "manager", budget_ms=150, max_queries=12),
+    PageCase("manager: deals", "/deals/", "manager", budget_ms=150, max_queries=12),
+    PageCase("admin: customer list", "/customers/", "admin", budget_ms=150, max_queries=12),
+    PageCase("admin: morning meeting (all teams)", "/dashboard/", "admin", budget_ms=300, max_queries=22),
+    PageCase("info staff: inquiry list", "/inquiries/", "info_staff", budget_ms=150, max_queries=12),
+    PageCase("API: customers (salesperson)", "/api/customers/", "salesperson", budget_ms=150, max_queries=8),
+    PageCase("API: visits (manager)", "/api/visits/", "manager", budget_ms=150, max_queries=8),
+    PageCase("API: ledger entries (admin)", "/api/ledger-entries/", "admin", budget_ms=150, max_queries=8),
     PageCase("health probe", "/healthz", None, budget_ms=50, max_queries=2),
 ]
 
 JOBS: list[JobCase] = [
     JobCase("daily visit-quota check", _check_visit_quotas, budget_ms=10_000),
     JobCase("Monday key-account shortlist", _build_key_account_shortlists, budget_ms=10_000),
+    JobCase("weekly assessment", _assess_visit_counts, budget_ms=10_000),
 ]
 
 

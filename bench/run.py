@@ -71,8 +71,11 @@ def prepare(database_url: str) -> None:
     if scale_data_loaded():
         print("data set already loaded")
     elif "seed_scale" in get_commands():
-        print("loading the large data set with seed_scale (once)")
+        # DESIGN.md §5: 200 salespeople, 200,000 customers, 2,000,000 visits, 100,000 ledger entries.
+        print("loading the large data set (once): customers, then visits, then the ledger")
         call_command("seed_scale")
+        call_command("seed_scale_visits", visits=2_000_000, no_benchmark=True)
+        call_command("seed_scale_ledger", entries=100_000)
     else:
         print(
             "manage.py seed_scale does not exist yet: the large data set is NOT loaded; "
