@@ -68,28 +68,30 @@ def test_a_naive_export_does_write_formulas():
 
 
 def test_exported_payloads_are_text_and_never_formulas():
-    response = xlsx_response("客户.xlsx", ["备注"], [[payload] for payload in FORMULA_PAYLOADS])
+    response = xlsx_response(filename="客户.xlsx", header=["备注"], rows=[[payload] for payload in FORMULA_PAYLOADS])
 
     xlsx = _download(response)
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
 
     assert _sheet_xml(xlsx).count("<f>") == 0
     assert [cell.data_type for (cell,) in sheet.iter_rows(min_row=2)] == ["s"] * len(FORMULA_PAYLOADS)
+    # The exact text is kept; Excel's quote prefix marks it as text, so editing the cell does not run it.
     assert [cell.value for (cell,) in sheet.iter_rows(min_row=2)] == [
-        "'=1+1",
-        "'+1+1",
-        "'-1+1",
-        "'@SUM(A1:A2)",
-        "'\t=1+1",
-        "'\n=1+1",  # XML reads a bare CR as LF
-        '\'=HYPERLINK("http://x","c")',
-        "'=cmd|' /C calc'!A0",
-        "'=1+1",
+        "=1+1",
+        "+1+1",
+        "-1+1",
+        "@SUM(A1:A2)",
+        "\t=1+1",
+        "\n=1+1",  # XML reads a bare CR as LF
+        '=HYPERLINK("http://x","c")',
+        "=cmd|' /C calc'!A0",
+        "=1+1",
     ]
+    assert all(cell.quotePrefix for (cell,) in sheet.iter_rows(min_row=2))
 
 
 def test_the_response_is_an_xlsx_attachment():
-    response = xlsx_response("客户.xlsx", ["名称"], [["张三"]])
+    response = xlsx_response(filename="客户.xlsx", header=["名称"], rows=[["张三"]])
 
     assert response["Content-Type"] == XLSX_CONTENT_TYPE
     assert response["Content-Disposition"] == "attachment; filename*=utf-8''%E5%AE%A2%E6%88%B7.xlsx"
@@ -100,7 +102,7 @@ def test_numbers_dates_and_plain_text_keep_their_type():
     moment = datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("UTC"))
     rows = ([-5, Decimal("12.50"), date(2026, 3, 2), moment, None, True, "张三"] for _ in range(3))
 
-    sheet = openpyxl.load_workbook(io.BytesIO(_download(xlsx_response("x.xlsx", list("abcdefg"), rows)))).active
+    sheet = openpyxl.load_workbook(io.BytesIO(_download(xlsx_response(filename="x.xlsx", header=list("abcdefg"), rows=rows)))).active
     values = [cell.value for cell in sheet[2]]
 
     assert values == [-5, 12.5, datetime(2026, 3, 2), datetime(2026, 3, 2, 17, 30), None, True, "张三"]
