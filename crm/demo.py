@@ -21,6 +21,7 @@ DEMO_SEEDERS: list[str] = [
     # after the territories and customers seeders, so that the demo inquiries are routed
     "campaigns.demo.seed_campaigns",
     "accounts.key_account_demo.seed_key_accounts",
+    "performance.demo.seed_targets",
 ]
 
 TEAMS = (
