@@ -102,7 +102,9 @@ def test_numbers_dates_and_plain_text_keep_their_type():
     moment = datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("UTC"))
     rows = ([-5, Decimal("12.50"), date(2026, 3, 2), moment, None, True, "张三"] for _ in range(3))
 
-    sheet = openpyxl.load_workbook(io.BytesIO(_download(xlsx_response(filename="x.xlsx", header=list("abcdefg"), rows=rows)))).active
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(_download(xlsx_response(filename="x.xlsx", header=list("abcdefg"), rows=rows)))
+    ).active
     values = [cell.value for cell in sheet[2]]
 
     assert values == [-5, 12.5, datetime(2026, 3, 2), datetime(2026, 3, 2, 17, 30), None, True, "张三"]
