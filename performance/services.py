@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crm.errors import ApplicationError
 from crm.models import User
+from crm.spreadsheets import read_xlsx_rows
 from performance.models import SalesTarget
 
 
@@ -64,3 +65,45 @@ def _upsert(*, month: date, scope: str, amount: Decimal, salesperson_id: int | N
         target.amount = amount
         target.save()
     return target
+
+
+COMPANY_ROW = "company"
+
+
+def import_target_breakdown(*, month: date, file) -> int:
+    """Set the month's targets from a workbook in the export's layout, all or nothing.
+
+    Column A is the username (``company`` for the company's total), column D the amount. Every
+    bad row is reported at once (row number and reason) and then nothing is saved. Returns how
+    many targets were set.
+    """
+    rows = list(read_xlsx_rows(file))[1:]  # the header row
+    known = dict(User.objects.filter(role=User.Role.SALESPERSON).values_list("username", "id"))
+    company_amount = None
+    amounts: dict[int, Decimal] = {}
+    problems = []
+    for number, row in enumerate(rows, start=2):
+        cells = list(row) + [None] * 4
+        username, raw_amount = (str(cells[0] or "").strip(), cells[3])
+        if raw_amount in (None, ""):
+            continue  # no target for this person (yet)
+        try:
+            amount = Decimal(str(raw_amount).strip()).quantize(Decimal("0.01"))
+        except (InvalidOperation, ValueError):
+            problems.append(
+                _("row %(row)d: the amount “%(value)s” is not a number") % {"row": number, "value": raw_amount}
+            )
+            continue
+        if amount < 0:
+            problems.append(_("row %(row)d: a target cannot be negative") % {"row": number})
+        elif username == COMPANY_ROW:
+            company_amount = amount
+        elif username in known:
+            amounts[known[username]] = amount
+        else:
+            problems.append(_("row %(row)d: no salesperson “%(username)s”") % {"row": number, "username": username})
+    if company_amount is None:
+        problems.append(_("the row “company” with the company's total is missing"))
+    if problems:
+        raise ApplicationError(_("Nothing was imported: %(problems)s.") % {"problems": "; ".join(problems)})
+    return len(set_targets(month=month, company_amount=company_amount, salesperson_amounts=amounts))

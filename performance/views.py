@@ -3,10 +3,13 @@ from datetime import date
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from accounts.key_account_selectors import key_account_progress
 from campaigns.selectors import inquiry_backlog
-from crm.dates import local_today
+from crm.dates import local_today, week_start
 from crm.errors import ApplicationError
 from crm.models import User
 from crm.permissions import role_required
@@ -15,7 +18,7 @@ from performance.forms import TargetBreakdownForm
 from performance.selectors import attainment as attainment_figures
 from performance.selectors import attainment_history, target_breakdown
 from performance.selectors import morning_meeting as morning_meeting_figures
-from performance.services import set_targets
+from performance.services import COMPANY_ROW, import_target_breakdown, set_targets
 from visits.calendar import previous_working_day
 
 CHART_HEIGHT = 100
@@ -67,6 +70,7 @@ def morning_meeting(request: HttpRequest) -> HttpResponse:
             "previous_day": previous_working_day(day),
             "month": month,
             "inquiries": inquiry_backlog(user=request.user),
+            "key_accounts": key_account_progress(viewer=request.user, week=week_start(day)),
         },
     )
 
@@ -150,6 +154,41 @@ def target_breakdown_page(request: HttpRequest) -> HttpResponse:
         "performance/target_breakdown.html",
         {"breakdown": breakdown, "form": form, "can_edit": can_edit, "month": month},
     )
+
+
+@role_required(User.Role.MANAGER, User.Role.ADMIN)
+def target_breakdown_export(request: HttpRequest) -> HttpResponse:
+    """The breakdown as a workbook; the same layout is read back by the import."""
+    month = _month_from(request.GET.get("month"))
+    breakdown = target_breakdown(month=month, viewer=request.user)
+    rows = [[COMPANY_ROW, _("Company"), "", breakdown.company_amount]] + [
+        [line.salesperson.username, str(line.salesperson), str(line.salesperson.team or ""), line.amount]
+        for line in breakdown.lines
+    ]
+    return xlsx_response(
+        filename=f"targets-{month:%Y-%m}.xlsx",
+        sheet_title=f"{month:%Y-%m}",
+        header=[_("Username"), _("Salesperson"), _("Team"), _("Target (CNY)")],
+        rows=rows,
+    )
+
+
+@role_required(User.Role.ADMIN)
+@require_POST
+def target_breakdown_import(request: HttpRequest) -> HttpResponse:
+    month = _month_from(request.GET.get("month"))
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ApplicationError(_("Choose the workbook to import."))
+        count = import_target_breakdown(month=month, file=upload)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("%(count)d targets imported for %(month)s.") % {"count": count, "month": f"{month:%Y-%m}"}
+        )
+    return redirect(f"{reverse('performance:target_breakdown')}?month={month:%Y-%m}")
 
 
 @role_required(User.Role.MANAGER, User.Role.ADMIN)

@@ -110,7 +110,7 @@ def test_the_dashboard_is_a_fixed_number_of_queries(client, logged_day, django_a
     client.force_login(logged_day.manager1)
 
     # session, user, notifications, then the meeting's, the month's and the inquiries' aggregates
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(24):
         response = client.get("/dashboard/?day=2026-11-25")
     assert len(response.context["meeting"].rows) == 28
 

@@ -150,3 +150,60 @@ def test_rewards_follow_the_highest_tier_reached(percent, attained, tier, bonus)
 
     assert (reward.rule.name if reward.rule else None) == tier
     assert reward.bonus == bonus
+
+
+def _workbook(rows):
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Username", "Salesperson", "Team", "Target (CNY)"])
+    for row in rows:
+        sheet.append(row)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    buffer.name = "targets.xlsx"
+    return buffer
+
+
+@pytest.mark.django_db
+def test_the_exported_breakdown_imports_back(client, people):
+    from io import BytesIO
+
+    set_targets(month=NOVEMBER, company_amount=Decimal("900"), salesperson_amounts={people.sales1.id: Decimal("300")})
+    client.force_login(people.admin)
+    exported = client.get("/dashboard/targets/export/?month=2026-11")
+    data = BytesIO(b"".join(exported.streaming_content))
+    data.name = "targets.xlsx"
+    SalesTarget.objects.all().delete()
+
+    response = client.post(
+        "/dashboard/targets/import/?month=2026-11", {"file": data}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert "2 targets imported for 2026-11." in response.content.decode()
+    assert dict(SalesTarget.objects.values_list("scope", "amount")) == {
+        "company": Decimal("900.00"),
+        "salesperson": Decimal("300.00"),
+    }
+
+
+@pytest.mark.django_db
+def test_an_import_with_bad_rows_says_which_and_saves_nothing(people, english):
+    from performance.services import import_target_breakdown
+
+    book = _workbook(
+        [["company", "", "", 1000], ["sales1", "", "", "abc"], ["nobody", "", "", 5], ["sales2", "", "", -1]]
+    )
+
+    with pytest.raises(ApplicationError) as error:
+        import_target_breakdown(month=NOVEMBER, file=book)
+
+    assert error.value.message == (
+        "Nothing was imported: row 3: the amount “abc” is not a number; row 4: no salesperson “nobody”; "
+        "row 5: a target cannot be negative."
+    )
+    assert SalesTarget.objects.count() == 0

@@ -105,6 +105,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "dashboard/export/": MANAGER,
     "dashboard/me/": SALESPERSON,
     "dashboard/targets/": MANAGER,
+    "dashboard/targets/export/": MANAGER,
+    "dashboard/targets/import/": ADMIN,
     "deals/": FIELD,
     "deals/<int:pk>/": FIELD,
     "deals/<int:pk>/delivery/": EVERYONE,
@@ -180,6 +182,7 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     # The ledger is append-only (corrections are reversing entries) and assignments are made on the
     # territory console, which moves the open work: the admin site offers neither.
     "admin/accounts/ledgerentry/add/": 403,
+    "dashboard/targets/import/": 405,  # POST only
     "admin/accounts/ledgerentry/<path:object_id>/delete/": 403,
     "admin/accounts/deal/<path:object_id>/delete/": 403,  # deals are cancelled or returned, never deleted
     "admin/territories/territoryassignment/add/": 403,
