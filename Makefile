@@ -48,6 +48,14 @@ format: install
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+## make load: locust, 50 salespeople + 5 managers + 2 info staff for 60 s against gunicorn on
+## 127.0.0.1:8002 (PostgreSQL, production settings); writes bench/load.json. Stops by itself.
+load: install
+	$(PY) bench/load.py $(LOAD_ARGS)
+
+## make nightly: the long checks that do not belong in CI: the benchmark and the load run.
+nightly: bench load
+
 makemessages: install
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=static/vendor --no-obsolete
 
