@@ -405,6 +405,15 @@ class PhoneInquiry(TimeStampedModel):
         blank=True,
         related_name="phone_inquiries",
     )
+    deal = models.OneToOneField(
+        "accounts.Deal",
+        verbose_name=_("deal"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="phone_inquiry",
+        help_text=_("The deal that came of this inquiry, recorded from the inquiry page."),
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     visited_at = models.DateTimeField(_("visited at"), null=True, blank=True)

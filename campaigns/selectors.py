@@ -7,10 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.apps import apps
 from django.db.models import Count, Q, QuerySet, Sum
 
-from accounts.models import Customer
+from accounts.models import Customer, Deal
 from campaigns.models import (
     Campaign,
     CompetitorReport,
@@ -108,21 +107,13 @@ class DealTotals:
     amount: Decimal = ZERO
 
 
-def inquiry_deals() -> QuerySet | None:
-    """Deals that came from a phone inquiry, or None while ``accounts.models.Deal`` does not exist.
+def inquiry_deals() -> QuerySet[Deal]:
+    """Deals that came of a phone inquiry: those linked from ``PhoneInquiry.deal``.
 
-    Written against the interface ``accounts.models.Deal(customer, salesperson, amount, issued_on,
-    source_inquiry → campaigns.PhoneInquiry)``. The deals work lands in parallel: until Deal exists
-    and has ``source_inquiry`` this answers None and every result reads zero deals. Nothing else in
-    this app touches Deal: attribution and campaign results go through here.
+    Nothing else in this app reads Deal: attribution and campaign results go through here. The deal's
+    ``salesperson`` is the one credited (``record_deal_from_inquiry``), not whoever entered the inquiry.
     """
-    try:
-        deal_model = apps.get_model("accounts", "Deal")
-    except LookupError:
-        return None
-    if not any(field.name == "source_inquiry" for field in deal_model._meta.get_fields()):
-        return None
-    return deal_model.objects.filter(source_inquiry__isnull=False)
+    return Deal.objects.filter(phone_inquiry__isnull=False)
 
 
 def _totals(rows: Iterable[dict], key: str) -> dict[int, DealTotals]:
@@ -130,25 +121,22 @@ def _totals(rows: Iterable[dict], key: str) -> dict[int, DealTotals]:
 
 
 def deal_totals_by_campaign(*, campaign_ids: Iterable[int]) -> dict[int, DealTotals]:
-    deals = inquiry_deals()
-    if deals is None:
-        return {}
+    """Inquiry-sourced deals (count, premium) per campaign of the inquiry; campaigns without any are absent."""
     rows = (
-        deals.filter(source_inquiry__campaign_id__in=list(campaign_ids))
-        .values("source_inquiry__campaign_id")
+        inquiry_deals()
+        .filter(phone_inquiry__campaign_id__in=list(campaign_ids))
+        .values("phone_inquiry__campaign_id")
         .annotate(n=Count("pk"), amount=Sum("amount"))
         .order_by()
     )
-    return _totals(rows, "source_inquiry__campaign_id")
+    return _totals(rows, "phone_inquiry__campaign_id")
 
 
 def deal_totals_by_salesperson(*, campaign_ids: Iterable[int] | None = None) -> dict[int, DealTotals]:
     """Inquiry-sourced deals per credited salesperson (the deal's ``salesperson``)."""
     deals = inquiry_deals()
-    if deals is None:
-        return {}
     if campaign_ids is not None:
-        deals = deals.filter(source_inquiry__campaign_id__in=list(campaign_ids))
+        deals = deals.filter(phone_inquiry__campaign_id__in=list(campaign_ids))
     rows = deals.values("salesperson_id").annotate(n=Count("pk"), amount=Sum("amount")).order_by()
     return _totals(rows, "salesperson_id")
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("inquiries/duplicates/", views.inquiry_duplicates, name="inquiry_duplicates"),
     path("inquiries/", views.inquiry_list, name="inquiry_list"),
     path("inquiries/<int:pk>/", views.inquiry_detail, name="inquiry_detail"),
+    path("inquiries/<int:pk>/deal/", views.inquiry_record_deal, name="inquiry_record_deal"),
     path("campaigns/", views.campaign_list, name="campaign_list"),
     path("campaigns/new/", views.campaign_create, name="campaign_create"),
     path("campaigns/results/", views.campaign_results, name="campaign_results"),

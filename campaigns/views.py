@@ -6,14 +6,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.forms_deals import DealForm
+from accounts.models import Deal
 from accounts.selectors import duplicates_for
+from accounts.selectors_deals import products_for_entry
+from accounts.services_deals import PriceDiffers, price_warning
 from campaigns import selectors, services
 from campaigns.forms import (
     INQUIRY_STATUS_CHOICES,
@@ -30,7 +34,9 @@ from campaigns.forms import (
     UploadForm,
 )
 from campaigns.models import Event, Mailing, OptOut, PhoneInquiry, ProspectImport
+from campaigns.permissions import may_record_deal
 from campaigns.services.imports import commit_progress_key
+from campaigns.services.inquiries import InquiryDropped, InquiryHasDeal, InquiryWithoutCustomer
 from campaigns.services.mailings import read_unsubscribe_token
 from crm.errors import ApplicationError
 from crm.models import User
@@ -130,11 +136,7 @@ def campaign_results(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "campaigns/campaign_results.html",
-        {
-            "per_campaign": per_campaign,
-            "per_channel": per_channel,
-            "deals_available": selectors.inquiry_deals() is not None,
-        },
+        {"per_campaign": per_campaign, "per_channel": per_channel},
     )
 
 
@@ -344,11 +346,45 @@ def inquiry_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def inquiry_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    inquiry = get_object_or_404(selectors.inquiries_for_list(user=request.user).select_related("customer"), pk=pk)
+def _inquiry_for(request: HttpRequest, pk: int) -> PhoneInquiry:
+    return get_object_or_404(selectors.inquiries_for_list(user=request.user).select_related("customer"), pk=pk)
+
+
+def _render_inquiry(
+    request: HttpRequest,
+    inquiry: PhoneInquiry,
+    *,
+    drop_form: DropForm | None = None,
+    assign_form: AssignForm | None = None,
+    deal_form: DealForm | None = None,
+    price_note: str = "",
+) -> HttpResponse:
     user = request.user
     may_work = user == inquiry.salesperson or has_role(user, Role.MANAGER, Role.ADMIN)
-    drop_form, assign_form = DropForm(), AssignForm()
+    open_to_deal = inquiry.deal_id is None and inquiry.status != PhoneInquiry.Status.DROPPED
+    show_deal_form = open_to_deal and may_record_deal(user, inquiry)
+    # Info staff see inquiries but no deals (DESIGN §4): the link shows only to those the deal is visible to.
+    deal = Deal.objects.visible_to(user).filter(pk=inquiry.deal_id).first() if inquiry.deal_id else None
+    return render(
+        request,
+        "campaigns/phoneinquiry_detail.html",
+        {
+            "inquiry": inquiry,
+            "may_work": may_work and inquiry.status not in ("converted", "dropped"),
+            "may_assign": has_role(user, Role.MANAGER, Role.ADMIN) and inquiry.status not in ("converted", "dropped"),
+            "drop_form": drop_form or DropForm(),
+            "assign_form": assign_form or AssignForm(),
+            "deal_form": (deal_form or DealForm(products=products_for_entry())) if show_deal_form else None,
+            "price_note": price_note,
+            "deal": deal,
+        },
+    )
+
+
+def inquiry_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inquiry = _inquiry_for(request, pk)
+    user = request.user
+    may_work = user == inquiry.salesperson or has_role(user, Role.MANAGER, Role.ADMIN)
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -375,17 +411,54 @@ def inquiry_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Inquiry updated."))
         return redirect(inquiry)
-    return render(
-        request,
-        "campaigns/phoneinquiry_detail.html",
-        {
-            "inquiry": inquiry,
-            "may_work": may_work and inquiry.status not in ("converted", "dropped"),
-            "may_assign": has_role(user, Role.MANAGER, Role.ADMIN) and inquiry.status not in ("converted", "dropped"),
-            "drop_form": drop_form,
-            "assign_form": assign_form,
-        },
-    )
+    return _render_inquiry(request, inquiry)
+
+
+@require_POST
+def inquiry_record_deal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The deal that came of the inquiry: recorded for its customer and credited by attribution (DESIGN §4)."""
+    inquiry = _inquiry_for(request, pk)
+    if not may_record_deal(request.user, inquiry):
+        raise PermissionDenied
+    form = DealForm(request.POST, products=products_for_entry())
+    price_note = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            deal = services.record_deal_from_inquiry(
+                inquiry=inquiry,
+                recorded_by=request.user,
+                product=data["product"],
+                number=data["number"],
+                amount=data["amount"],
+                issued_on=data["issued_on"],
+                instalments=data["instalments"] or None,
+                renewal_on=data["renewal_on"],
+                next_need=data["next_need"],
+                notes=data["notes"],
+                confirm_price=data["confirm_price"],
+            )
+        except PriceDiffers:
+            price_note = price_warning(
+                customer_id=inquiry.customer_id,
+                product_id=data["product"].pk,
+                on=data["issued_on"],
+                amount=data["amount"],
+            )
+            form.add_error("confirm_price", _("Tick this box to keep an amount other than the agreed price."))
+        except (InquiryDropped, InquiryHasDeal, InquiryWithoutCustomer) as error:
+            # The inquiry no longer takes a deal: its page says why and shows what it has become.
+            messages.error(request, error.message)
+            return redirect(inquiry)
+        except (ApplicationError, ValidationError) as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Deal %(number)s recorded.") % {"number": deal.number})
+            if Deal.objects.visible_to(request.user).filter(pk=deal.pk).exists():
+                return redirect(deal)
+            return redirect(inquiry)
+    inquiry.refresh_from_db()
+    return _render_inquiry(request, inquiry, deal_form=form, price_note=price_note)
 
 
 # --- events ---------------------------------------------------------------------------------------

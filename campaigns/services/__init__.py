@@ -15,6 +15,7 @@ from campaigns.services.inquiries import (
     flag_overdue_inquiries,
     mark_inquiry_converted,
     mark_inquiry_visited,
+    record_deal_from_inquiry,
     register_phone_inquiry,
     salesperson_to_credit,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "handle_sms_reply",
     "mark_inquiry_converted",
     "mark_inquiry_visited",
+    "record_deal_from_inquiry",
     "record_opt_out",
     "register_phone_inquiry",
     "report_competitor",

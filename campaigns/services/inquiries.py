@@ -1,4 +1,8 @@
-"""The phone inquiry register 电话咨询客户资料: register, route, follow to a visit and a deal."""
+"""The phone inquiry register 电话咨询客户资料: register, route, follow to a visit and a deal.
+
+Data flows one way: this module calls the deals services of ``accounts``; ``accounts`` knows nothing of
+inquiries (the link is ``PhoneInquiry.deal``).
+"""
 
 from __future__ import annotations
 
@@ -16,9 +20,10 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, override
 
-from accounts.models import Customer
+from accounts.models import Customer, Deal, Product
 from accounts.selectors import duplicate_candidates
 from accounts.services import ProspectCapReached, register_customer
+from accounts.services_deals import create_deal
 from campaigns.models import Campaign, Event, PhoneInquiry
 from crm.errors import ApplicationError
 from crm.models import Notification, User
@@ -33,6 +38,18 @@ Status = PhoneInquiry.Status
 
 class InquiryClosed(ApplicationError):
     default_message = _("This inquiry is already closed.")
+
+
+class InquiryDropped(ApplicationError):
+    default_message = _("This inquiry was dropped: no deal can be recorded for it.")
+
+
+class InquiryHasDeal(ApplicationError):
+    default_message = _("A deal has already been recorded for this inquiry.")
+
+
+class InquiryWithoutCustomer(ApplicationError):
+    default_message = _("This inquiry has no customer yet: register the caller as a customer, then record the deal.")
 
 
 def _notify_text(user: User, message: str, **values: Any) -> str:
@@ -172,7 +189,7 @@ def mark_inquiry_visited(*, inquiry: PhoneInquiry, visit_id: int | None = None) 
 
 @transaction.atomic
 def mark_inquiry_converted(*, inquiry: PhoneInquiry) -> PhoneInquiry:
-    """A deal came of it (called by the deals code). Idempotent."""
+    """A deal came of it (called by ``record_deal_from_inquiry``). Idempotent."""
     inquiry = PhoneInquiry.objects.select_for_update().get(pk=inquiry.pk)
     if inquiry.status == Status.DROPPED:
         raise InquiryClosed
@@ -201,8 +218,69 @@ def drop_phone_inquiry(*, inquiry: PhoneInquiry, dropped_by: User, reason: str) 
 def salesperson_to_credit(*, inquiry: PhoneInquiry, at: datetime | None = None) -> User | None:
     """Attribution (DESIGN §4): a deal from an inquiry is credited to the salesperson who owned the
     caller's territory when the deal closed, whoever entered the inquiry; without a territory, to the
-    salesperson the inquiry was given to. The deals code calls this when it records the deal."""
+    salesperson the inquiry was given to. ``record_deal_from_inquiry`` calls this when it records the deal."""
     return current_owner(territory=inquiry.territory, at=at) or inquiry.salesperson
+
+
+def _closing_moment(issued_on: date) -> datetime:
+    # The deal closes on the day its order is issued: a back-dated order is credited to whoever owned
+    # the territory at the end of that day, as ``accounts.services_deals.credited_salesperson`` does.
+    return min(timezone.make_aware(datetime.combine(issued_on, time.max)), timezone.now())
+
+
+@transaction.atomic
+def record_deal_from_inquiry(
+    *,
+    inquiry: PhoneInquiry,
+    recorded_by: User,
+    product: Product,
+    number: str,
+    amount: Any,
+    issued_on: date,
+    **deal_fields: Any,
+) -> Deal:
+    """Record the deal that came of an inquiry, in one transaction: the deal (``accounts`` ``create_deal``,
+    source "phone inquiry") for the inquiry's customer, credited to ``salesperson_to_credit`` at the
+    close, whoever records it; the inquiry linked to it and marked converted.
+
+    ``deal_fields`` go to ``create_deal`` as they are (instalments, renewal_on, next_need, notes,
+    confirm_price, idempotency_key). Refused, with nothing stored: a dropped inquiry
+    (``InquiryDropped``), one that already has a deal (``InquiryHasDeal``), one without a customer
+    (``InquiryWithoutCustomer``), an order issued before the call came in (``ValidationError``), and
+    whatever ``create_deal`` refuses. Who may call it is decided by the caller
+    (``campaigns.permissions.may_record_deal``).
+    """
+    inquiry = PhoneInquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if inquiry.status == Status.DROPPED:
+        raise InquiryDropped
+    if inquiry.deal_id is not None:
+        raise InquiryHasDeal
+    if inquiry.customer_id is None:
+        raise InquiryWithoutCustomer
+    if issued_on < timezone.localdate(inquiry.received_at):
+        raise ValidationError({"issued_on": _("The order cannot have been issued before the inquiry came in.")})
+    deal = create_deal(
+        created_by=recorded_by,
+        customer_id=inquiry.customer_id,
+        product=product,
+        number=number,
+        amount=amount,
+        issued_on=issued_on,
+        source=Deal.Source.INQUIRY,
+        credited_to=salesperson_to_credit(inquiry=inquiry, at=_closing_moment(issued_on)),
+        **deal_fields,
+    )
+    # Conditional, because select_for_update does not lock on SQLite: of two people recording at once,
+    # one links; the other's deal goes with its rolled-back transaction.
+    linked = (
+        PhoneInquiry.objects.filter(pk=inquiry.pk, deal__isnull=True)
+        .exclude(status=Status.DROPPED)
+        .update(deal=deal, updated_at=timezone.now())
+    )
+    if not linked:
+        raise InquiryHasDeal
+    mark_inquiry_converted(inquiry=inquiry)
+    return deal
 
 
 def flag_overdue_inquiries(*, day: date) -> int:
