@@ -229,3 +229,9 @@ def test_the_command_builds_the_week_of_any_day(people, clubs, capsys):
 
     assert "1 created for the week of 2026-03-09." in capsys.readouterr().out
     assert shortlist() == [("sales1", "命令")]
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    # These tests read messages in English; the Chinese catalogue is tested where a page is checked in Chinese.
+    settings.LANGUAGE_CODE = "en"

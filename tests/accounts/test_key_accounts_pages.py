@@ -261,3 +261,9 @@ def test_api_joint_visit_request_to_own_manager_only(client, people, entry, owne
         content_type="application/json",
     )
     assert answer.json()["status"] == "accepted"
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    # These tests read messages in English; the Chinese catalogue is tested where a page is checked in Chinese.
+    settings.LANGUAGE_CODE = "en"

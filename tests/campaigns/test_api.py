@@ -74,3 +74,9 @@ def test_campaign_and_competitor_api(api, people):
     assert response.status_code == 201
     assert response.json()["reported_by"] == people.sales1.pk
     assert PhoneInquiry.objects.count() == 0
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    # These tests read messages in English; the Chinese catalogue is tested where a page is checked in Chinese.
+    settings.LANGUAGE_CODE = "en"

@@ -178,3 +178,9 @@ def test_competitor_reports_list_and_compare(client, people):
         ("人保", "950.00"),
         ("平安", "880.00"),
     ]
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    # These tests read messages in English; the Chinese catalogue is tested where a page is checked in Chinese.
+    settings.LANGUAGE_CODE = "en"

@@ -124,3 +124,9 @@ def test_ending_an_assignment_leaves_the_territory_unowned(owned_tree, people):
 
     assert current_owner(territory=owned_tree["nanshan_clubs"]) is None
     assert set(unowned_territories().values_list("code", flat=True)) == {"nanshan-clubs", "futian-smes"}
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    # These tests read messages in English; the Chinese catalogue is tested where a page is checked in Chinese.
+    settings.LANGUAGE_CODE = "en"

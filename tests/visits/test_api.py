@@ -143,3 +143,9 @@ def test_api_list_query_count_does_not_grow(api, people, customers, django_asser
     with django_assert_max_num_queries(4):
         response = api.get("/api/visits/")
     assert response.json()["count"] == 30
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    # These tests read messages in English; the Chinese catalogue is tested where a page is checked in Chinese.
+    settings.LANGUAGE_CODE = "en"
