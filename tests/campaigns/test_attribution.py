@@ -311,3 +311,9 @@ def test_an_amount_off_the_agreed_price_needs_confirming_on_the_page(client, peo
     assert "¥1000.00" in unconfirmed.context["price_note"]
     assert confirmed.status_code == 302
     assert Deal.objects.get().amount == D("1200.00")
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    # These tests read messages in English; the Chinese catalogue is tested where a page is checked in Chinese.
+    settings.LANGUAGE_CODE = "en"

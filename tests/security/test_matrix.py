@@ -106,6 +106,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "dashboard/me/": SALESPERSON,
     "dashboard/targets/": MANAGER,
     "dashboard/targets/export/": MANAGER,
+    "inquiries/<int:pk>/deal/": EVERYONE,  # POST only; who may record is checked in the view (may_record_deal)
     "dashboard/targets/import/": ADMIN,
     "deals/": FIELD,
     "deals/<int:pk>/": FIELD,
@@ -183,6 +184,7 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     # territory console, which moves the open work: the admin site offers neither.
     "admin/accounts/ledgerentry/add/": 403,
     "dashboard/targets/import/": 405,  # POST only
+    "inquiries/<int:pk>/deal/": 405,  # POST only
     "admin/accounts/ledgerentry/<path:object_id>/delete/": 403,
     "admin/accounts/deal/<path:object_id>/delete/": 403,  # deals are cancelled or returned, never deleted
     "admin/territories/territoryassignment/add/": 403,
