@@ -15,6 +15,7 @@ from crm.models import Team, User
 DEMO_SEEDERS: list[str] = [
     "crm.demo.seed_organisation",
     "accounts.demo_deals.seed_deals",
+    "accounts.demo_service_tools.seed_service_tools",
 ]
 
 TEAMS = (

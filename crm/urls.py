@@ -11,6 +11,7 @@ api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include("accounts.api_urls_deals")),
+    path("", include("accounts.api_urls_service_tools")),
 ]
 
 urlpatterns = [
@@ -31,5 +32,6 @@ urlpatterns = [
     path("inquiries/", include("campaigns.urls")),
     path("dashboard/", include("performance.urls")),
     path("", include("accounts.urls_deals")),
+    path("service/", include("accounts.urls_service_tools")),
     path("admin/", admin.site.urls),
 ]
