@@ -29,7 +29,10 @@ class QuoteForm(forms.Form):
     """The optional coverages, then one field per input the chosen product's tables need."""
 
     coverages = forms.MultipleChoiceField(
-        label=_("Coverages"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
+        label=_("Coverages"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        choices=(),
     )
 
     def __init__(self, *args, product: Product, **kwargs) -> None:
@@ -86,6 +89,8 @@ class CheckupForm(forms.Form):
                 self.fields[f"p{slot}_c{coverage.pk}"] = _number_field(
                     coverage.name, help_text=_("Sum insured; leave empty if not covered.")
                 )
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
 
     def slots(self):
         for slot in range(1, POLICY_SLOTS + 1):

@@ -108,7 +108,7 @@ def quote_create(request: HttpRequest) -> HttpResponse:
     context: dict = {"customer": customer, "products": products, "product": product, "pricing": None}
     if product is None:
         return render(request, "service_tools/quote_form.html", context)
-    form = QuoteForm(request.POST or None, product=product)
+    form = QuoteForm(request.POST if request.method == "POST" else None, product=product)
     context["form"] = form
     if request.method == "POST" and form.is_valid():
         arguments = form.service_arguments()
@@ -172,7 +172,7 @@ def checkup_create(request: HttpRequest) -> HttpResponse:
     customer = _customer_from_query(request)
     if customer is None:
         return redirect("service_tools:home")
-    form = CheckupForm(request.POST or None, coverages=list(checkup_coverages()))
+    form = CheckupForm(request.POST if request.method == "POST" else None, coverages=list(checkup_coverages()))
     if request.method == "POST" and form.is_valid():
         try:
             checkup = create_policy_checkup(created_by=request.user, customer_id=customer.pk, policies=form.policies())
