@@ -7,7 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        import accounts.admin_deals  # noqa: F401  (the deal and ledger admin, beside the customer admin)
+        import accounts.admin_deals
+        import accounts.admin_service_tools  # noqa: F401  (price tables and the check-up checklist)
         from accounts.services import move_customers_of_territory
         from territories.services import register_open_work_mover
 

@@ -232,17 +232,35 @@ from accounts.models_deals import (  # noqa: E402
     RenewalReminder,
     ShowcasePhoto,
 )
+from accounts.models_service_tools import (  # noqa: E402
+    CheckedPolicy,
+    CheckupRule,
+    Coverage,
+    PolicyCheckup,
+    Quote,
+    RateBand,
+    RateInput,
+    RateTable,
+)
 
 __all__ = [
     "AppendOnly",
+    "CheckedPolicy",
+    "CheckupRule",
     "Contact",
+    "Coverage",
     "Customer",
     "Deal",
     "Instalment",
     "LedgerEntry",
     "OwnerChange",
+    "PolicyCheckup",
     "PriceAgreement",
     "Product",
+    "Quote",
+    "RateBand",
+    "RateInput",
+    "RateTable",
     "RenewalReminder",
     "ShowcasePhoto",
 ]

@@ -124,3 +124,31 @@ class JointVisitRequestQuerySet(models.QuerySet):
 
     def open(self) -> JointVisitRequestQuerySet:
         return self.filter(status__in=self.model.OPEN_STATUSES)
+
+
+class QuoteQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> QuoteQuerySet:
+        """Quotes of the customers ``user`` sees, plus the ones a salesperson made (their own history)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        if user.is_salesperson:
+            return self.filter(Q(created_by=user) | _visible_customer(user))
+        if user.is_manager:
+            return self.filter(_visible_customer(user))
+        return self.none()
+
+
+class PolicyCheckupQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> PolicyCheckupQuerySet:
+        """Check-ups of the customers ``user`` sees, plus the ones a salesperson made. Info staff: none."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        if user.is_salesperson:
+            return self.filter(Q(created_by=user) | _visible_customer(user))
+        if user.is_manager:
+            return self.filter(_visible_customer(user))
+        return self.none()

@@ -22,6 +22,7 @@ DEMO_SEEDERS: list[str] = [
     "campaigns.demo.seed_campaigns",
     "accounts.key_account_demo.seed_key_accounts",
     "performance.demo.seed_targets",
+    "accounts.demo_service_tools.seed_service_tools",
 ]
 
 TEAMS = (

@@ -58,6 +58,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("deals:deal_list", _("Deals"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
     NavItem("deals:receivables", _("Receivables"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
     NavItem("deals:renewal_list", _("Renewals due"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
+    NavItem("service_tools:home", _("Quote & check-up"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
+    NavItem("service_tools:product_list", _("Price tables"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
     NavItem("territories:console", _("Territories"), frozenset({Role.ADMIN})),
 )
 

@@ -23,6 +23,7 @@ api_patterns = [
     path("", include("accounts.api_urls_deals")),
     path("", include("campaigns.api_urls")),
     path("", include("accounts.key_account_api_urls")),
+    path("", include("accounts.api_urls_service_tools")),
 ]
 
 urlpatterns = [
@@ -45,5 +46,6 @@ urlpatterns = [
     path("dashboard/", include("performance.urls")),
     path("", include("accounts.urls_deals")),
     path("key-accounts/", include("accounts.key_account_urls")),
+    path("service/", include("accounts.urls_service_tools")),
     path("admin/", admin.site.urls),
 ]
