@@ -246,6 +246,8 @@ class CheckedPolicy(models.Model):
     expires_on = models.DateField(_("expires on"))
     premium = models.DecimalField(_("premium (CNY)"), null=True, blank=True, **MONEY)
     sums = models.JSONField(_("sums insured by coverage"), default=dict, blank=True)
+    # Set once by the daily renewal job: a policy seen at a check-up is a renewal to win.
+    reminded_at = models.DateTimeField(_("renewal reminded at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("checked policy")

@@ -329,8 +329,9 @@ def build_key_account_shortlists(*, week: date) -> int:
 def send_renewal_reminders(*, day: date) -> int:
     """Remind owners of renewals (and instalments) due soon after ``day``; once each. See ``services_deals``."""
     from accounts.services_deals import send_renewal_reminders as send
+    from accounts.services_service_tools import remind_expiring_policies
 
-    return send(day=day)
+    return send(day=day) + remind_expiring_policies(day=day)
 
 
 def _start_of(day: date) -> datetime:

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import pairwise
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +45,8 @@ from accounts.models_deals import ZERO
 from accounts.services_deals import agreed_price_for, create_deal
 from crm.dates import local_today
 from crm.errors import Conflict
-from crm.models import User
+from crm.models import Notification, User
+from crm.services import notify_many
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
@@ -520,3 +524,32 @@ def create_policy_checkup(
     customer._history_user = created_by
     customer.save()
     return checkup
+
+
+@transaction.atomic
+def remind_expiring_policies(*, day: date) -> int:
+    """Remind the customer's holder (else whoever did the check-up) of every policy seen at a check-up
+    that expires within RENEWAL_REMINDER_DAYS after ``day``: the renewal is a sale to win.
+
+    Idempotent: ``reminded_at`` is set in the same transaction, and rows taken by a concurrent run
+    are skipped. Returns the number of notifications created.
+    """
+    horizon = day + timedelta(days=settings.CRM["RENEWAL_REMINDER_DAYS"])
+    policies = list(
+        CheckedPolicy.objects.filter(reminded_at__isnull=True, expires_on__gte=day, expires_on__lte=horizon)
+        .select_related("checkup__customer")
+        .select_for_update(skip_locked=True, of=("self",))
+    )
+    notifications = [
+        Notification(
+            recipient_id=policy.checkup.customer.owner_id or policy.checkup.created_by_id,
+            kind="policy_expiring",
+            text=gettext("%(customer)s: the %(insurer)s policy expires on %(date)s. Offer the renewal.")
+            % {"customer": policy.checkup.customer, "insurer": policy.insurer, "date": policy.expires_on.isoformat()},
+            link=reverse("accounts:customer_detail", kwargs={"pk": policy.checkup.customer_id}),
+        )
+        for policy in policies
+        if policy.checkup.customer.owner_id or policy.checkup.created_by_id
+    ]
+    CheckedPolicy.objects.filter(pk__in=[policy.pk for policy in policies]).update(reminded_at=timezone.now())
+    return notify_many(notifications=notifications)

@@ -318,3 +318,20 @@ def test_coverage_fixture_has_five_coverages(car):
 def _english_by_default(settings):
     # These tests read messages in English; the Chinese catalogue is tested where a page is checked in Chinese.
     settings.LANGUAGE_CODE = "en"
+
+
+def test_a_policy_seen_at_a_check_up_feeds_the_renewal_reminders_once(car, checklist, customer, people, settings):
+    from accounts.services import send_renewal_reminders
+    from crm.models import Notification
+
+    settings.CRM = {**settings.CRM, "RENEWAL_REMINDER_DAYS": 30}
+    create_policy_checkup(created_by=people.sales1, customer_id=customer.pk, policies=_policies(car, expires_in=40))
+
+    assert send_renewal_reminders(day=TODAY) == 0  # 40 days away: not yet
+    assert send_renewal_reminders(day=TODAY + timedelta(days=10)) == 1
+    assert send_renewal_reminders(day=TODAY + timedelta(days=11)) == 0  # once only
+
+    reminder = Notification.objects.get(kind="policy_expiring")
+    assert reminder.recipient_id == (customer.owner_id or people.sales1.id)
+    expiry = TODAY + timedelta(days=40)
+    assert reminder.text == f"{customer.unit_name}: the 平安财险 policy expires on {expiry:%Y-%m-%d}. Offer the renewal."
