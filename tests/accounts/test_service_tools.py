@@ -334,4 +334,6 @@ def test_a_policy_seen_at_a_check_up_feeds_the_renewal_reminders_once(car, check
     reminder = Notification.objects.get(kind="policy_expiring")
     assert reminder.recipient_id == (customer.owner_id or people.sales1.id)
     expiry = TODAY + timedelta(days=40)
-    assert reminder.text == f"{customer.unit_name}: the 平安财险 policy expires on {expiry:%Y-%m-%d}. Offer the renewal."
+    assert reminder.text == (
+        f"{customer.unit_name}: the 平安财险 policy expires on {expiry:%Y-%m-%d}. " + "Offer the renewal."
+    )
