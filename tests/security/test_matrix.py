@@ -201,6 +201,9 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     # The ledger is append-only (corrections are reversing entries) and assignments are made on the
     # territory console, which moves the open work: the admin site offers neither.
     "admin/accounts/ledgerentry/add/": 403,
+    # Quotes and check-ups are computed by the services from their inputs; the admin only shows them.
+    "admin/accounts/quote/add/": 403,
+    "admin/accounts/policycheckup/add/": 403,
     "dashboard/targets/import/": 405,  # POST only
     "inquiries/<int:pk>/deal/": 405,  # POST only
     "admin/accounts/ledgerentry/<path:object_id>/delete/": 403,
