@@ -5,12 +5,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from crm import pwa, views
+from visits.api import OfflineCustomersView, VisitSyncView
 from visits.api import router as visits_router
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="api_token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("visits/sync/", VisitSyncView.as_view(), name="visit_sync"),
+    path("offline/customers/", OfflineCustomersView.as_view(), name="offline_customers"),
     path("", include(visits_router.urls)),
 ]
 
