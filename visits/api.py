@@ -6,6 +6,8 @@ import json
 
 import django_filters
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -109,6 +111,7 @@ class VisitSyncView(APIView):
 
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
         if not request.user.is_salesperson:
             raise PermissionDenied
@@ -133,6 +136,7 @@ class OfflineCustomersView(APIView):
     """The copy of the salesperson's customers kept on the phone for offline use: their scope only,
     capped (settings.CRM["OFFLINE_CUSTOMER_LIMIT"], most recently worked first)."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         if not request.user.is_salesperson:
             raise PermissionDenied

@@ -164,6 +164,10 @@ class RouteCandidate:
     visited_today: bool = False
 
     @property
+    def reason_label(self) -> str:
+        return RouteStop.Reason(self.reason).label
+
+    @property
     def links(self) -> dict[str, str] | None:
         if self.customer.latitude is None or self.customer.longitude is None:
             return None
@@ -295,11 +299,30 @@ def route_plans_for(*, user: User, day: date) -> QuerySet[RoutePlan]:
         .annotate(count=Count("id"))
         .values("count")
     )
+    visited_stops = (
+        RouteStop.objects.filter(plan=OuterRef("pk"))
+        .filter(
+            Exists(
+                Visit.objects.filter(
+                    salesperson=OuterRef("plan__salesperson"),
+                    customer=OuterRef("customer"),
+                    visited_on=OuterRef("plan__day"),
+                )
+            )
+        )
+        .order_by()
+        .values("plan")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
     return (
         RoutePlan.objects.visible_to(user)
         .filter(day=day)
         .select_related("salesperson")
-        .annotate(off_plan_visits=Coalesce(Subquery(off_plan, output_field=IntegerField()), Value(0)))
+        .annotate(
+            off_plan_visits=Coalesce(Subquery(off_plan, output_field=IntegerField()), Value(0)),
+            visited_count=Coalesce(Subquery(visited_stops, output_field=IntegerField()), Value(0)),
+        )
         .prefetch_related(_stops_with_visited())
         .order_by("salesperson__username")
     )
