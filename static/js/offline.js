@@ -255,7 +255,9 @@
       event.preventDefault();
       var data = new FormData(form);
       var button = form.querySelector(".js-submit-once");
-      window.setTimeout(function () { if (button) { button.disabled = false; } }, 0);
+      // visits.js disables the button on submit; here the page stays, so it comes back.
+      function enable() { window.setTimeout(function () { if (button) { button.disabled = false; } }, 50); }
+      enable();
       var customerId = data.get("customer");
       if (!customerId) { say(text.textChoose, "danger"); return; }
       var photos = data.getAll("photos").filter(function (file) { return file && file.size > 0; });
@@ -292,6 +294,7 @@
         var results = document.getElementById("customer-results");
         if (results) { results.replaceChildren(); }
         say(text.textSaved, "success");
+        enable();
         window.scrollTo(0, 0);
         return render();
       });
