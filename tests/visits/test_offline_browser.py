@@ -23,10 +23,17 @@ CHROMIUM = "/usr/bin/chromium"
 
 pytestmark = [
     pytest.mark.browser,
-    # live_server flushes the database between tests; keep the seeded channel types.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian Chromium"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _channel_types(transactional_db):
+    """live_server's tests flush the database, which removes what the data migration seeded."""
+    from territories.models import ChannelType
+
+    for code, name in (("car-clubs", "车友俱乐部和协会"), ("smes", "中小企业")):
+        ChannelType.objects.get_or_create(code=code, defaults={"name": name})
 
 
 @pytest.fixture
