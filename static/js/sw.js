@@ -46,8 +46,8 @@ self.addEventListener("fetch", (event) => {
           }
           return response;
         })
-        .catch(() => caches.match(request)
-          .then((cached) => cached || caches.match(request, { ignoreSearch: true }))
+        .catch(() => caches.match(request, { ignoreVary: true })
+          .then((cached) => cached || caches.match(request, { ignoreSearch: true, ignoreVary: true }))
           .then((cached) => cached || caches.match("/offline/")))
     );
     return;
