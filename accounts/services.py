@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -303,6 +304,18 @@ def record_customer_activity(*, customer_id: int, at: datetime) -> None:
     Customer.objects.filter(pk=customer_id).filter(
         Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=at)
     ).update(last_activity_at=at)
+
+
+def set_customer_location(
+    *, customer_id: int, latitude: Decimal, longitude: Decimal, only_if_unknown: bool = False
+) -> bool:
+    """Where the customer is, for check-ins and routes. With ``only_if_unknown`` (the first verified
+    visit) a location already set is kept. No new version: the registration form is not edited.
+    Returns whether the location was written."""
+    rows = Customer.objects.filter(pk=customer_id)
+    if only_if_unknown:
+        rows = rows.filter(latitude__isnull=True)
+    return rows.update(latitude=latitude, longitude=longitude) > 0
 
 
 def set_customer_intent(*, customer_id: int, intent: str) -> None:

@@ -296,6 +296,13 @@ CRM = {
     "NEW_STARTER_GRACE_DAYS": env.int("CRM_NEW_STARTER_GRACE_DAYS", default=5),
     # A check-in farther than this from the customer's known location is flagged for the manager.
     "CHECK_IN_RADIUS_M": env.int("CRM_CHECK_IN_RADIUS_M", default=500),
+    # When on, the daily visit quota counts only verified check-ins (position within the radius).
+    "QUOTA_COUNTS_VERIFIED_ONLY": env.bool("CRM_QUOTA_COUNTS_VERIFIED_ONLY", default=False),
+    # Today's route proposes customers not visited for this many days.
+    "ROUTE_IDLE_DAYS": env.int("CRM_ROUTE_IDLE_DAYS", default=14),
+    "ROUTE_MAX_STOPS": env.int("CRM_ROUTE_MAX_STOPS", default=12),
+    # The offline copy of a salesperson's customers holds at most this many (the most recently worked).
+    "OFFLINE_CUSTOMER_LIMIT": env.int("CRM_OFFLINE_CUSTOMER_LIMIT", default=2000),
     # Intent labels (A-D) are configurable; the codes are not.
     "INTENT_LABELS": {
         "A": env("CRM_INTENT_LABEL_A", default=""),

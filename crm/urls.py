@@ -8,6 +8,7 @@ from accounts.api import router as accounts_router
 from crm import pwa, views
 from performance.api import AttainmentView, DashboardView, TargetsView
 from territories.api import router as territories_router
+from visits.api import OfflineCustomersView, VisitSyncView
 from visits.api import router as visits_router
 
 api_patterns = [
@@ -19,6 +20,8 @@ api_patterns = [
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
     path("targets/", TargetsView.as_view(), name="targets"),
     path("attainment/", AttainmentView.as_view(), name="attainment"),
+    path("visits/sync/", VisitSyncView.as_view(), name="visit_sync"),
+    path("offline/customers/", OfflineCustomersView.as_view(), name="offline_customers"),
     path("", include(visits_router.urls)),
     path("", include("accounts.api_urls_deals")),
     path("", include("campaigns.api_urls")),

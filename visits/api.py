@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import json
+
 import django_filters
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
 
 from visits.filters import VisitFilter
 from visits.models import QuotaShortfall, Visit
-from visits.selectors import visits_for_list
+from visits.selectors import customers_for_offline_copy, visits_for_list
 from visits.serializers import QuotaShortfallSerializer, RatingSerializer, VisitCreateSerializer, VisitSerializer
-from visits.services import explain_shortfall, rate_visit, record_visit, review_shortfall
+from visits.services import explain_shortfall, rate_visit, record_visit, review_shortfall, sync_visits
 
 
 class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -91,6 +98,61 @@ class QuotaShortfallViewSet(viewsets.ReadOnlyModelViewSet):
             note=str(request.data.get("note", "")),
         )
         return Response(QuotaShortfallSerializer(shortfall).data)
+
+
+class VisitSyncView(APIView):
+    """Entries queued on a phone without signal, sent as one batch.
+
+    JSON ``{"items": [...]}``, or multipart with ``items`` as a JSON string and each entry's photos
+    as files named ``photos-<client_id>``. Every entry goes through record_visit (same scope and
+    validation as the form); the answer lists one result per entry: created, duplicate, conflict
+    or invalid. Sending the same batch again creates nothing.
+    """
+
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request) -> Response:
+        if not request.user.is_salesperson:
+            raise PermissionDenied
+        items = request.data.get("items", [])
+        if isinstance(items, str):
+            try:
+                items = json.loads(items)
+            except ValueError as exc:
+                raise ValidationError({"items": "not JSON"}) from exc
+        if not isinstance(items, list):
+            raise ValidationError({"items": "a list is expected"})
+        photos = {
+            key.removeprefix("photos-"): request.FILES.getlist(key)
+            for key in request.FILES
+            if key.startswith("photos-")
+        }
+        results = sync_visits(salesperson=request.user, items=items, photos=photos)
+        return Response({"results": results})
+
+
+class OfflineCustomersView(APIView):
+    """The copy of the salesperson's customers kept on the phone for offline use: their scope only,
+    capped (settings.CRM["OFFLINE_CUSTOMER_LIMIT"], most recently worked first)."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        if not request.user.is_salesperson:
+            raise PermissionDenied
+        rows = [
+            {
+                "id": row["pk"],
+                "name": row["unit_name"],
+                "district": row["district"],
+                "intent": row["intent"],
+                "version": row["version"],
+                "lat": None if row["latitude"] is None else float(row["latitude"]),
+                "lng": None if row["longitude"] is None else float(row["longitude"]),
+            }
+            for row in customers_for_offline_copy(user=request.user)
+        ]
+        return Response({"customers": rows, "synced_at": timezone.now().isoformat(), "user": request.user.pk})
 
 
 router = SimpleRouter(trailing_slash=True, use_regex_path=False)

@@ -133,6 +133,9 @@ class Visit(models.Model):
     accuracy_m = models.PositiveIntegerField(_("position accuracy (m)"), null=True, blank=True)
     distance_m = models.PositiveIntegerField(_("distance to the customer (m)"), null=True, blank=True)
     far_from_customer = models.BooleanField(_("far from the customer"), default=False)
+    # A check-in by position: a fix within the radius, at the customer's known location (or the
+    # first such fix, which sets that location). Only these count when the quota counts verified visits.
+    verified = models.BooleanField(_("verified check-in"), default=False)
     intent = models.CharField(_("intent"), max_length=1, choices=Customer.Intent.choices, blank=True)
     obstacles = models.JSONField(_("obstacles"), default=list, blank=True)
     obstacle_detail = models.CharField(_("obstacle detail"), max_length=300, blank=True)
@@ -165,6 +168,7 @@ class Visit(models.Model):
             models.Index(fields=["-visited_at", "-id"], name="visit_recent_idx"),
             models.Index(fields=["intent", "visited_on"], name="visit_intent_day_idx"),
             models.Index(fields=["kind", "visited_on"], name="visit_kind_day_idx"),
+            models.Index(fields=["far_from_customer", "visited_on"], name="visit_far_day_idx"),
         ]
 
     def __str__(self) -> str:
@@ -282,3 +286,58 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.salesperson} {self.week}"
+
+
+class RoutePlan(models.Model):
+    """A salesperson's planned stops for one day 顺路规划; the manager compares it with the visits."""
+
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), on_delete=models.CASCADE, related_name="route_plans"
+    )
+    day = models.DateField(_("day"))
+    start_latitude = models.DecimalField(_("start latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    start_longitude = models.DecimalField(_("start longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = PersonalRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("route plan")
+        verbose_name_plural = _("route plans")
+        ordering = ["-day", "salesperson"]
+        constraints = [
+            models.UniqueConstraint(fields=["salesperson", "day"], name="one_route_plan_per_salesperson_day"),
+        ]
+        indexes = [models.Index(fields=["day"], name="route_plan_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.salesperson} {self.day}"
+
+
+class RouteStop(models.Model):
+    class Reason(models.TextChoices):
+        KEY_ACCOUNT = "key_account", _("Key account due")
+        INQUIRY = "inquiry", _("Inquiry to visit")
+        RENEWAL = "renewal", _("Renewal due")
+        IDLE = "idle", _("Not visited for a while")
+        CHOSEN = "chosen", _("Chosen by the salesperson")
+
+    plan = models.ForeignKey(RoutePlan, verbose_name=_("route plan"), on_delete=models.CASCADE, related_name="stops")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="route_stops"
+    )
+    position = models.PositiveSmallIntegerField(_("order"))
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices, default=Reason.CHOSEN)
+    distance_from_previous_m = models.PositiveIntegerField(_("distance from the previous stop (m)"), null=True)
+
+    class Meta:
+        verbose_name = _("route stop")
+        verbose_name_plural = _("route stops")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "position"], name="one_route_stop_per_position"),
+            models.UniqueConstraint(fields=["plan", "customer"], name="one_route_stop_per_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} #{self.position}"

@@ -6,7 +6,7 @@ import logging
 import math
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -21,20 +21,22 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer
-from accounts.services import record_customer_activity, set_customer_intent
+from accounts.services import record_customer_activity, set_customer_intent, set_customer_location
 from crm.errors import ApplicationError, NotPermitted
 from crm.images import clean_image
 from crm.locks import lock_job
 from crm.models import Notification, Team, User
 from crm.services import notify, notify_many
 from visits.calendar import is_working_day, next_working_day
-from visits.geo import haversine_m
+from visits.geo import haversine_m, order_nearest
 from visits.models import (
     Assessment,
     FormSubmission,
     Material,
     Obstacle,
     QuotaShortfall,
+    RoutePlan,
+    RouteStop,
     TalkingPoint,
     Visit,
     VisitPhoto,
@@ -164,9 +166,18 @@ def record_visit(
     )
     if kind == Visit.Kind.JOINT and salesperson.team_id:
         visit.joint_manager_id = Team.objects.filter(pk=salesperson.team_id).values_list("manager_id", flat=True)[0]
+    radius = settings.CRM["CHECK_IN_RADIUS_M"]
+    precise = accuracy_m is not None and accuracy_m <= radius
+    sets_location = False
     if latitude is not None and customer.latitude is not None and customer.longitude is not None:
         visit.distance_m = haversine_m(latitude, longitude, customer.latitude, customer.longitude)
-        visit.far_from_customer = visit.distance_m - (accuracy_m or 0) > settings.CRM["CHECK_IN_RADIUS_M"]
+        visit.far_from_customer = visit.distance_m - (accuracy_m or 0) > radius
+        visit.verified = precise and visit.distance_m <= radius
+    elif latitude is not None and precise:
+        # The customer's location is not known yet: the first precise check-in sets it.
+        visit.distance_m = 0
+        visit.verified = True
+        sets_location = True
     visit.full_clean(exclude=["visited_on"])
     try:
         with transaction.atomic():
@@ -182,6 +193,8 @@ def record_visit(
         visit_photo = VisitPhoto(visit=visit)
         visit_photo.image.save(photo.name, photo, save=True)
     record_customer_activity(customer_id=customer.pk, at=visited_at)
+    if sets_location:
+        set_customer_location(customer_id=customer.pk, latitude=latitude, longitude=longitude, only_if_unknown=True)
     visit.replayed = False
     return visit
 
@@ -422,3 +435,218 @@ def review_shortfall(*, shortfall: QuotaShortfall, manager: User, accept: bool, 
         link=reverse("visits:shortfall_list"),
     )
     return shortfall
+
+
+# --- offline capture: the sync of entries queued on the phone -----------------------------------
+
+MAX_SYNC_ITEMS = 50
+
+
+class SyncStatus:
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+    INVALID = "invalid"
+
+
+def _parse_datetime(value: str | None, field: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        parsed = parse_datetime(str(value))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValidationError({field: _("Not a valid date and time.")})
+    return parsed
+
+
+def _parse_date(value: str | None, field: str) -> date | None:
+    if value in (None, ""):
+        return None
+    from django.utils.dateparse import parse_date
+
+    try:
+        parsed = parse_date(str(value))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValidationError({field: _("Not a valid date.")})
+    return parsed
+
+
+def _as_list(value) -> list[str]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(item) for item in value]
+
+
+def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) -> dict:
+    raw_id = item.get("client_id")
+    try:
+        client_id = uuid.UUID(str(raw_id))
+    except ValueError:
+        return {
+            "client_id": raw_id,
+            "status": SyncStatus.INVALID,
+            "messages": [_("The client id is not a valid UUID.")],
+        }
+    result: dict = {"client_id": str(client_id)}
+    existing = Visit.objects.filter(salesperson=salesperson, client_id=client_id).values_list("pk", flat=True).first()
+    if existing is not None:
+        return result | {"status": SyncStatus.DUPLICATE, "visit": existing}
+    try:
+        customer_id = int(item.get("customer"))
+    except (TypeError, ValueError):
+        return result | {"status": SyncStatus.INVALID, "messages": [_("Choose a customer.")]}
+    customer = Customer.objects.visible_to(salesperson).filter(pk=customer_id).values("unit_name", "version").first()
+    if customer is None:
+        return result | {
+            "status": SyncStatus.CONFLICT,
+            "reason": "out_of_scope",
+            "messages": [_("This customer is no longer yours (reassigned or returned to the pool). Ask your manager.")],
+        }
+    seen = item.get("customer_version")
+    if seen not in (None, "") and str(seen) != str(customer["version"]) and not item.get("accept_changes"):
+        return result | {
+            "status": SyncStatus.CONFLICT,
+            "reason": "customer_changed",
+            "customer_version": customer["version"],
+            "customer_name": customer["unit_name"],
+            "messages": [
+                _("%(customer)s was changed by someone else since your copy. Check it, then send again.")
+                % {"customer": customer["unit_name"]}
+            ],
+        }
+    try:
+        with transaction.atomic():
+            visit = record_visit(
+                salesperson=salesperson,
+                customer_id=customer_id,
+                kind=str(item.get("kind") or Visit.Kind.FIRST),
+                visited_at=_parse_datetime(item.get("visited_at"), "visited_at"),
+                materials=_as_list(item.get("materials")),
+                talking_points=_as_list(item.get("talking_points")),
+                notes=str(item.get("notes") or ""),
+                next_step=str(item.get("next_step") or "")[:200],
+                next_step_on=_parse_date(item.get("next_step_on"), "next_step_on"),
+                latitude=item.get("latitude"),
+                longitude=item.get("longitude"),
+                accuracy_m=item.get("accuracy_m"),
+                client_id=client_id,
+                photos=photos,
+            )
+            if item.get("intent") and not visit.replayed:
+                rate_visit(
+                    visit_id=visit.pk,
+                    salesperson=salesperson,
+                    intent=str(item["intent"]),
+                    obstacles=_as_list(item.get("obstacles")),
+                    obstacle_detail=str(item.get("obstacle_detail") or ""),
+                )
+    except ValidationError as error:
+        return result | {"status": SyncStatus.INVALID, "messages": error.messages}
+    except ApplicationError as error:
+        return result | {"status": SyncStatus.INVALID, "messages": [str(error.message)]}
+    status = SyncStatus.DUPLICATE if visit.replayed else SyncStatus.CREATED
+    return result | {
+        "status": status,
+        "visit": visit.pk,
+        "distance_m": visit.distance_m,
+        "far_from_customer": visit.far_from_customer,
+        "verified": visit.verified,
+    }
+
+
+def sync_visits(
+    *, salesperson: User, items: Sequence[dict], photos: Mapping[str, Sequence[UploadedFile]] | None = None
+) -> list[dict]:
+    """Store visits queued on a phone while it had no signal; one result per item, in order.
+
+    Each item is what the visit form sends (plus ``customer_version`` seen on the phone, and an
+    optional ``intent`` rated offline), and goes through ``record_visit``: the same scope and checks.
+    Each item is its own transaction, so one refused entry does not lose the others. Results:
+    ``created``; ``duplicate`` (this client_id is already stored: a replayed batch creates nothing);
+    ``conflict`` (the customer is out of scope now, or was changed since the phone's copy — never
+    dropped, the phone shows it); ``invalid`` with the messages.
+    """
+    if not salesperson.is_salesperson:
+        raise NotPermitted(_("Only salespeople log visits."))
+    if len(items) > MAX_SYNC_ITEMS:
+        raise ApplicationError(_("Send at most %(count)d entries at a time.") % {"count": MAX_SYNC_ITEMS})
+    photos = photos or {}
+    results = []
+    for item in items:
+        if not isinstance(item, dict):
+            results.append({"client_id": None, "status": SyncStatus.INVALID, "messages": [_("Not a visit entry.")]})
+            continue
+        results.append(_sync_one(salesperson=salesperson, item=item, photos=photos.get(str(item.get("client_id")), ())))
+    logger.info(
+        "Visit sync for %s: %s",
+        salesperson.username,
+        ", ".join(f"{result['status']}" for result in results) or "empty",
+    )
+    return results
+
+
+# --- today's route ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_route_plan(
+    *,
+    salesperson: User,
+    day: date,
+    customer_ids: Sequence[int],
+    reasons: Mapping[int, str] | None = None,
+    start_latitude: Decimal | float | str | None = None,
+    start_longitude: Decimal | float | str | None = None,
+) -> RoutePlan:
+    """Save (or replace) the salesperson's plan for ``day``: the stops ordered by nearest neighbour
+    from the start point (the phone's position, else the first located stop).
+
+    Every stop must be a customer the salesperson sees (else Http404). One plan per day: saving
+    again replaces its stops.
+    """
+    if not salesperson.is_salesperson:
+        raise NotPermitted(_("Only salespeople plan routes."))
+    customer_ids = list(dict.fromkeys(int(pk) for pk in customer_ids))
+    if not customer_ids:
+        raise ApplicationError(_("Choose at least one customer to visit."))
+    if len(customer_ids) > settings.CRM["ROUTE_MAX_STOPS"] * 2:
+        raise ApplicationError(_("Too many stops for one day."))
+    customers = {
+        row["pk"]: row
+        for row in Customer.objects.visible_to(salesperson)
+        .filter(pk__in=customer_ids)
+        .values("pk", "latitude", "longitude")
+    }
+    if len(customers) != len(customer_ids):
+        raise Http404("No customer matches the given query.")
+    start_lat, start_lon, _accuracy = _clean_position(start_latitude, start_longitude, None)
+    start = (float(start_lat), float(start_lon)) if start_lat is not None else None
+    ordered = order_nearest(
+        [(pk, customers[pk]["latitude"], customers[pk]["longitude"]) for pk in customer_ids], start=start
+    )
+    plan, _created = RoutePlan.objects.select_for_update().get_or_create(salesperson=salesperson, day=day)
+    plan.start_latitude, plan.start_longitude = start_lat, start_lon
+    plan.save()
+    plan.stops.all().delete()
+    reasons = reasons or {}
+    RouteStop.objects.bulk_create(
+        [
+            RouteStop(
+                plan=plan,
+                customer_id=pk,
+                position=index,
+                reason=reasons.get(pk, RouteStop.Reason.CHOSEN),
+                distance_from_previous_m=leg,
+            )
+            for index, (pk, leg) in enumerate(ordered, start=1)
+        ]
+    )
+    return plan

@@ -12,6 +12,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,16 +27,27 @@ from crm.phones import normalise_phone
 from crm.spreadsheets import xlsx_response
 from visits.filters import VisitFilter
 from visits.forms import QuickCustomerForm, RatingForm, VisitForm
-from visits.models import Material, Obstacle, QuotaShortfall, TalkingPoint, Visit
+from visits.geo import navigation_links
+from visits.models import Material, Obstacle, QuotaShortfall, RouteStop, TalkingPoint, Visit
 from visits.selectors import (
     customer_timeline,
     intent_choices,
+    route_candidates,
+    route_plan_of,
+    route_plans_for,
     submission_for,
     submission_status_for,
     visits_for_list,
     visits_of_day,
 )
-from visits.services import explain_shortfall, rate_visit, record_visit, review_shortfall, submit_forms
+from visits.services import (
+    explain_shortfall,
+    rate_visit,
+    record_visit,
+    review_shortfall,
+    save_route_plan,
+    submit_forms,
+)
 
 PAGE_SIZE = 25
 SEARCH_LIMIT = 8
@@ -391,3 +403,77 @@ def shortfall_review(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as error:
         return render_error(request, error)
     return _row(request, shortfall)
+
+
+# --- today's route 顺路规划 ----------------------------------------------------------------------
+
+
+def _start_point(request: HttpRequest) -> tuple[float, float] | None:
+    try:
+        lat, lng = float(request.GET["lat"]), float(request.GET["lng"])
+    except (KeyError, ValueError):
+        return None
+    if -90 <= lat <= 90 and -180 <= lng <= 180:
+        return lat, lng
+    return None
+
+
+@role_required(User.Role.SALESPERSON)
+def route(request: HttpRequest) -> HttpResponse:
+    """Today's route: the proposed stops ordered from the start point, each opening the phone's
+    navigation app; saving keeps the plan for the manager to compare with the visits."""
+    day = timezone.localdate()
+    if request.method == "POST":
+        ids = [int(pk) for pk in request.POST.getlist("customers") if pk.isdigit()]
+        reasons = {
+            int(key.removeprefix("reason-")): value
+            for key, value in request.POST.items()
+            if key.startswith("reason-") and key.removeprefix("reason-").isdigit()
+        }
+        try:
+            save_route_plan(
+                salesperson=request.user,
+                day=day,
+                customer_ids=ids,
+                reasons={pk: reason for pk, reason in reasons.items() if reason in RouteStop.Reason.values},
+                start_latitude=request.POST.get("lat") or None,
+                start_longitude=request.POST.get("lng") or None,
+            )
+        except ValidationError as error:
+            messages.error(request, _validation_message(error))
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Today's route is saved."))
+        return redirect("visits:route")
+    start = _start_point(request)
+    plan = route_plan_of(salesperson=request.user, day=day)
+    context = {
+        "day": day,
+        "plan": plan,
+        "stops": [
+            {
+                "stop": stop,
+                "links": navigation_links(stop.customer.latitude, stop.customer.longitude, stop.customer.unit_name)
+                if stop.customer.latitude is not None
+                else None,
+            }
+            for stop in (plan.stops.all() if plan else [])
+        ],
+        "candidates": route_candidates(salesperson=request.user, day=day, start=start),
+        "start": start,
+    }
+    return render(request, "visits/routeplan_detail.html", context)
+
+
+@role_required(User.Role.MANAGER, User.Role.ADMIN)
+def route_list(request: HttpRequest) -> HttpResponse:
+    """The team's plans for a day against the visits made: each stop visited or not, and the visits
+    made off the plan."""
+    day = parse_date(request.GET.get("day") or "") or timezone.localdate()
+    page = Paginator(route_plans_for(user=request.user, day=day), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "visits/routeplan_list.html",
+        {"page_obj": page, "day": day, "query_string": f"day={day.isoformat()}"},
+    )

@@ -23,7 +23,7 @@
     if (navigator.serviceWorker && navigator.serviceWorker.controller) {
       navigator.serviceWorker.controller.postMessage({ type: "logout" });
     }
-    if (window.caches) { caches.delete("crm-pages-v1"); }
+    if (window.caches) { caches.delete("crm-pages-v2"); }
     document.dispatchEvent(new CustomEvent("crm:logout"));
   });
 })();

@@ -1,9 +1,11 @@
 // Service worker: keeps the app shell for when there is no signal.
 // Pages are fetched from the network first; without a connection the last copy of the
-// page (or the offline page) is shown. Logging out clears every cache.
+// page (or the offline page) is shown. The field pages (my day, log a visit, today's route) are
+// fetched once when asked ("warm"), so they open offline even before they were visited.
+// Logging out clears every cached page. Entries logged offline live in IndexedDB (offline.js).
 "use strict";
-const SHELL_CACHE = "crm-shell-v1";
-const PAGE_CACHE = "crm-pages-v1";
+const SHELL_CACHE = "crm-shell-v2";
+const PAGE_CACHE = "crm-pages-v2";
 const SHELL = /*SHELL*/[];
 
 self.addEventListener("install", (event) => {
@@ -22,6 +24,13 @@ self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "logout") {
     event.waitUntil(caches.delete(PAGE_CACHE));
   }
+  if (event.data && event.data.type === "warm" && Array.isArray(event.data.urls)) {
+    event.waitUntil(caches.open(PAGE_CACHE).then((cache) => Promise.all(event.data.urls.map((url) =>
+      fetch(url, { credentials: "same-origin", redirect: "manual" })
+        .then((response) => { if (response.ok && response.type === "basic") { return cache.put(url, response); } })
+        .catch(() => undefined)
+    ))));
+  }
 });
 
 self.addEventListener("fetch", (event) => {
@@ -37,7 +46,9 @@ self.addEventListener("fetch", (event) => {
           }
           return response;
         })
-        .catch(() => caches.match(request).then((cached) => cached || caches.match("/offline/")))
+        .catch(() => caches.match(request, { ignoreVary: true })
+          .then((cached) => cached || caches.match(request, { ignoreSearch: true, ignoreVary: true }))
+          .then((cached) => cached || caches.match("/offline/")))
     );
     return;
   }

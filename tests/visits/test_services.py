@@ -121,12 +121,42 @@ def test_distance_to_the_customer_and_the_far_flag(people, customers, settings):
     assert far.latitude == Decimal("22.543000")
 
 
-def test_no_distance_without_the_customers_location(people, customers):
-    visit = record_visit(
-        salesperson=people.sales2, customer_id=customers["sales2"].pk, latitude=22.5, longitude=113.9, accuracy_m=10
+def test_the_first_precise_check_in_sets_the_customers_location(people, customers):
+    customer = customers["sales2"]
+    vague = record_visit(
+        salesperson=people.sales2, customer_id=customer.pk, latitude=22.6, longitude=113.8, accuracy_m=900
+    )
+    first = record_visit(
+        salesperson=people.sales2, customer_id=customer.pk, latitude=22.5, longitude=113.9, accuracy_m=10
+    )
+    second = record_visit(
+        salesperson=people.sales2, customer_id=customer.pk, latitude=22.501, longitude=113.9, accuracy_m=15
     )
 
-    assert (visit.latitude, visit.distance_m, visit.far_from_customer) == (Decimal("22.500000"), None, False)
+    customer.refresh_from_db()
+    assert (vague.distance_m, vague.far_from_customer, vague.verified) == (None, False, False)
+    assert (first.distance_m, first.verified) == (0, True)
+    assert (customer.latitude, customer.longitude, customer.version) == (Decimal("22.500000"), Decimal("113.900000"), 1)
+    assert (second.distance_m, second.far_from_customer, second.verified) == (111, False, True)
+
+
+def test_verified_needs_a_precise_fix_within_the_radius(people, customers, settings):
+    settings.CRM = {**settings.CRM, "CHECK_IN_RADIUS_M": 500}
+    customer = customers["sales1"]
+
+    at_door = record_visit(
+        salesperson=people.sales1, customer_id=customer.pk, latitude=22.534, longitude=113.93, accuracy_m=20
+    )
+    vague = record_visit(
+        salesperson=people.sales1, customer_id=customer.pk, latitude=22.533, longitude=113.93, accuracy_m=600
+    )
+    far = record_visit(
+        salesperson=people.sales1, customer_id=customer.pk, latitude=22.543, longitude=113.93, accuracy_m=20
+    )
+    none = record_visit(salesperson=people.sales1, customer_id=customer.pk)
+
+    assert [v.verified for v in (at_door, vague, far, none)] == [True, False, False, False]
+    assert [v.far_from_customer for v in (at_door, vague, far, none)] == [False, False, True, False]
 
 
 def test_photos_are_re_encoded_and_stored(people, customers, settings, tmp_path):
