@@ -106,6 +106,11 @@ ACCESS: dict[str, frozenset[str]] = {
     "dashboard/me/": SALESPERSON,
     "dashboard/targets/": MANAGER,
     "dashboard/targets/export/": MANAGER,
+    # The field app: the offline copy is a salesperson's own scope; sync is POST only.
+    "api/offline/customers/": frozenset({Role.SALESPERSON}),
+    "api/visits/sync/": EVERYONE,
+    "visits/route/": SALESPERSON,
+    "visits/routes/": MANAGER,
     # Service tools: lists scoped by visible_to; the product catalogue is open to everyone signed in.
     "api/policy-checkups/": EVERYONE,
     "api/policy-checkups/<str:pk>/": EVERYONE,
@@ -206,6 +211,7 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "admin/accounts/policycheckup/add/": 403,
     "dashboard/targets/import/": 405,  # POST only
     "inquiries/<int:pk>/deal/": 405,  # POST only
+    "api/visits/sync/": 405,  # POST only
     "admin/accounts/ledgerentry/<path:object_id>/delete/": 403,
     "admin/accounts/deal/<path:object_id>/delete/": 403,  # deals are cancelled or returned, never deleted
     "admin/territories/territoryassignment/add/": 403,
