@@ -73,3 +73,24 @@ def celery_worker(transactional_db):
     app.amqp.queues.select_add(app.conf.task_default_queue)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
         yield worker
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Debian Chromium for the whole run: Playwright's sync API allows one instance per
+    thread, so every browser test (tests/browser, the offline journeys in tests/visits) shares it."""
+    import os
+    import shutil
+
+    # Playwright's sync API runs an event loop in the test's thread; Django would take every ORM
+    # call made meanwhile for one made from async code and refuse it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield browser
+        browser.close()

@@ -50,15 +50,8 @@ def customers(owned_tree):
 
 
 @pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        yield chromium
-        chromium.close()
+def browser(chromium):
+    return chromium  # the session's one Chromium (tests/conftest.py)
 
 
 @pytest.fixture
@@ -160,7 +153,7 @@ def test_two_visits_logged_offline_arrive_once(browser, live_server, people, cus
     text = manager_page.inner_text("main")
     assert text.count("顺达汽修厂") == 1
     assert text.count("佳园车友会") == 1
-    assert "111 m" in text
+    assert "111 米" in text
     manager_context.close()
     context.close()
 
