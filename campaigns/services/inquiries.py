@@ -290,7 +290,7 @@ def flag_overdue_inquiries(*, day: date) -> int:
     cutoff = timezone.make_aware(datetime.combine(day - timedelta(days=days - 1), time.min))
     with transaction.atomic():
         overdue = list(
-            PhoneInquiry.objects.select_for_update()
+            PhoneInquiry.objects.select_for_update(of=("self",))  # PostgreSQL: not the outer-joined rows
             .filter(status=Status.ASSIGNED, assigned_at__lt=cutoff, overdue_flagged_at__isnull=True)
             .select_related("salesperson__team__manager")
             .order_by("pk")
