@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+from crm.querysets import PersonalRecordQuerySet
+
 if TYPE_CHECKING:
     from crm.models import User
 
@@ -94,18 +96,8 @@ class ShowcasePhotoQuerySet(models.QuerySet):
         return self.none()
 
 
-class KeyAccountEntryQuerySet(models.QuerySet):
-    def visible_to(self, user: User) -> KeyAccountEntryQuerySet:
-        """Admin: all. Salesperson: their own shortlist entries. Manager: their teams'. Others: none."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.sees_everything:
-            return self
-        if user.is_salesperson:
-            return self.filter(salesperson=user)
-        if user.is_manager:
-            return self.filter(salesperson__team__manager=user)
-        return self.none()
+class KeyAccountEntryQuerySet(PersonalRecordQuerySet):
+    """A salesperson's own shortlist entries; a manager their teams'."""
 
 
 class JointVisitRequestQuerySet(models.QuerySet):

@@ -8,7 +8,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer
-from visits.querysets import PersonalRecordQuerySet, VisitQuerySet
+from crm.querysets import PersonalRecordQuerySet
+from visits.querysets import VisitQuerySet
 
 
 class WorkingDay(models.Model):

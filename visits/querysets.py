@@ -31,18 +31,3 @@ class VisitQuerySet(models.QuerySet):
             team = User.objects.filter(team__manager=user).values("pk")
             return self.filter(Q(salesperson__in=team) | Q(joint_manager=user))
         return self.none()
-
-
-class PersonalRecordQuerySet(models.QuerySet):
-    """For records about one salesperson (shortfalls, submissions, assessments)."""
-
-    def visible_to(self, user: User) -> PersonalRecordQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.sees_everything:
-            return self
-        if user.is_salesperson:
-            return self.filter(salesperson=user)
-        if user.is_manager:
-            return self.filter(salesperson__team__manager=user)
-        return self.none()
