@@ -104,6 +104,8 @@ class Notification(models.Model):
     link = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Set when the notification was handed to the mail server (only those sent by e-mail too).
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -116,3 +118,29 @@ class Notification(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.link or reverse("home")
+
+
+class PendingTask(models.Model):
+    """A Celery task to send once the transaction that asked for it has committed (the outbox).
+
+    The row is written in the same transaction as the change it follows, so a task is never sent
+    for a change that was rolled back, and never lost when the broker is down or frozen at commit
+    time: ``crm.outbox.relay_pending_tasks`` sends what is still unsent, every minute.
+    """
+
+    task = models.CharField(_("task"), max_length=200)
+    kwargs = models.JSONField(_("arguments"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("pending task")
+        verbose_name_plural = _("pending tasks")
+        indexes = [
+            models.Index(fields=["created_at"], name="pendingtask_unsent_idx", condition=models.Q(sent_at__isnull=True))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"

@@ -43,6 +43,8 @@ DEFAULT_SCHEDULE: tuple[ScheduledJob, ...] = (
     ),
     # Before the morning meeting: inquiries nobody has visited in time are on the managers' list.
     ScheduledJob("Daily overdue phone inquiries", "campaigns.tasks.flag_overdue_inquiries_task", minute="20", hour="6"),
+    # The outbox: tasks that could not be sent when their transaction committed (broker down).
+    ScheduledJob("Relay pending tasks", "crm.tasks.relay_pending_tasks_task", minute="*", hour="*"),
 )
 
 

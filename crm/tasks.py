@@ -1,7 +1,24 @@
+from smtplib import SMTPException
+
 from celery import shared_task
+
+from crm.outbox import relay_pending_tasks
+from crm.services import email_notification
 
 
 @shared_task(acks_late=True)
 def ping(value: str = "pong") -> str:
     """Round trip through the broker and a worker; used by health checks and tests."""
     return value
+
+
+@shared_task(acks_late=True, autoretry_for=(SMTPException, OSError), retry_backoff=True, max_retries=5)
+def email_notification_task(notification_id: int) -> bool:
+    """Safe to run twice: a notification is e-mailed at most once."""
+    return email_notification(notification_id=notification_id)
+
+
+@shared_task(acks_late=True)
+def relay_pending_tasks_task() -> int:
+    """Send what the outbox still holds. Safe to run twice: tasks sent this way are idempotent."""
+    return relay_pending_tasks()

@@ -193,10 +193,28 @@ def record_visit(
         visit_photo = VisitPhoto(visit=visit)
         visit_photo.image.save(photo.name, photo, save=True)
     record_customer_activity(customer_id=customer.pk, at=visited_at)
+    if visit.far_from_customer:
+        _notify_far_check_in(visit)
     if sets_location:
         set_customer_location(customer_id=customer.pk, latitude=latitude, longitude=longitude, only_if_unknown=True)
     visit.replayed = False
     return visit
+
+
+def _notify_far_check_in(visit: Visit) -> None:
+    """Tell the team's manager, in the app and by e-mail, that a check-in was far from the customer."""
+    salesperson = visit.salesperson
+    manager_id = Team.objects.filter(pk=salesperson.team_id).values_list("manager_id", flat=True).first()
+    if manager_id is None:
+        return
+    notify(
+        recipient=User(pk=manager_id),
+        kind="far_check_in",
+        text=_("%(name)s checked in %(distance)s m from %(customer)s.")
+        % {"name": salesperson, "distance": visit.distance_m, "customer": visit.customer},
+        link=f"{reverse('visits:visit_list')}?far=true&salesperson={salesperson.pk}",
+        email=True,
+    )
 
 
 @transaction.atomic

@@ -36,6 +36,7 @@ from campaigns.prospect_files import (
 )
 from crm.errors import ApplicationError
 from crm.models import User
+from crm.outbox import enqueue
 from territories.services import route
 
 logger = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ def request_import_check(*, prospect_import: ProspectImport) -> ProspectImport:
     )
     if _runs_in_request(prospect_import):
         return check_prospect_import(import_id=prospect_import.pk)
-    check_prospect_import_task.delay_on_commit(import_id=prospect_import.pk)
+    enqueue(check_prospect_import_task.name, import_id=prospect_import.pk)
     prospect_import.refresh_from_db()
     return prospect_import
 
@@ -267,7 +268,7 @@ def request_import_commit(*, prospect_import: ProspectImport) -> ProspectImport:
     if _runs_in_request(prospect_import):
         commit_prospect_import(import_id=prospect_import.pk)
     else:
-        commit_prospect_import_task.delay_on_commit(import_id=prospect_import.pk)
+        enqueue(commit_prospect_import_task.name, import_id=prospect_import.pk)
     prospect_import.refresh_from_db()
     return prospect_import
 

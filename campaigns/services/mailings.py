@@ -18,6 +18,7 @@ from campaigns.models import Campaign, Mailing, MailingRecipient, OptOut, SmsTem
 from campaigns.selectors import segment_customers
 from campaigns.sms import get_sms_backend
 from crm.models import User
+from crm.outbox import enqueue
 from crm.phones import normalise_phone
 
 logger = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ def send_mailing(*, mailing: Mailing) -> Mailing:
     mailing.status = Mailing.Status.SENDING
     mailing.save(update_fields=["status", "updated_at"])
     task = send_email_batch_task if mailing.channel == Mailing.Channel.EMAIL else send_sms_batch_task
-    task.delay_on_commit(mailing_id=mailing.pk)
+    enqueue(task.name, mailing_id=mailing.pk)
     return mailing
 
 

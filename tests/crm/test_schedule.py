@@ -11,6 +11,7 @@ EXPECTED_TASKS = {
     "accounts.tasks.send_renewal_reminders_task",
     "accounts.tasks.return_idle_customers_to_pool_task",
     "campaigns.tasks.flag_overdue_inquiries_task",
+    "crm.tasks.relay_pending_tasks_task",
 }
 
 
@@ -19,7 +20,7 @@ def test_default_schedule_is_created_once():
     first = ensure_default_schedule()
     second = ensure_default_schedule()
 
-    assert len(first) == len(DEFAULT_SCHEDULE) == 6
+    assert len(first) == len(DEFAULT_SCHEDULE) == 7
     assert second == []
     assert set(PeriodicTask.objects.values_list("task", flat=True)) == EXPECTED_TASKS
 
@@ -34,7 +35,7 @@ def test_an_edited_time_is_kept():
     ensure_default_schedule()
 
     assert PeriodicTask.objects.get(name="Daily visit-quota check").crontab.hour == "7"
-    assert PeriodicTask.objects.count() == 6
+    assert PeriodicTask.objects.count() == 7
 
 
 @pytest.mark.django_db

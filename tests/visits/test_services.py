@@ -14,7 +14,7 @@ from PIL import Image
 
 from accounts.models import Customer
 from crm.errors import ApplicationError, NotPermitted
-from crm.models import Team
+from crm.models import Notification, PendingTask, Team
 from tests.accounts.factories import CustomerFactory
 from tests.visits.factories import VisitFactory
 from visits.models import FormSubmission, Visit, VisitPhoto
@@ -99,7 +99,7 @@ def test_a_joint_visit_records_the_team_manager(people, customers):
     assert visit.joint_manager == people.manager1
 
 
-def test_distance_to_the_customer_and_the_far_flag(people, customers, settings):
+def test_distance_to_the_customer_and_the_far_flag(people, customers, settings, english):
     settings.CRM = {**settings.CRM, "CHECK_IN_RADIUS_M": 500}
     customer = customers["sales1"]
 
@@ -119,6 +119,12 @@ def test_distance_to_the_customer_and_the_far_flag(people, customers, settings):
     assert (far.distance_m, far.far_from_customer, far.accuracy_m) == (1112, True, 30)
     assert (vague.distance_m, vague.far_from_customer) == (1112, False)
     assert far.latitude == Decimal("22.543000")
+    # Only the far one is reported to the manager, in the app and (through the outbox) by e-mail.
+    notification = Notification.objects.get()
+    assert (notification.recipient, notification.kind) == (people.manager1, "far_check_in")
+    assert notification.text == f"{people.sales1} checked in 1112 m from {customer}."
+    assert notification.link == f"/visits/?far=true&salesperson={people.sales1.pk}"
+    assert PendingTask.objects.get().kwargs == {"notification_id": notification.pk}
 
 
 def test_the_first_precise_check_in_sets_the_customers_location(people, customers):

@@ -1,0 +1,117 @@
+"""Fault injection on real services: a Redis of the test's own, a PostgreSQL cluster of its own,
+worker processes killed with SIGKILL. Each fault touches only what the test started."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess  # nosec B404 - the tests start and stop their own servers
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import redis
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(condition, *, timeout: float, what: str, interval: float = 0.1):
+    """Poll ``condition`` until it returns something truthy; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"gave up after {timeout} s waiting for {what}")
+
+
+@dataclass
+class SpareRedis:
+    """A throw-away redis-server: frozen with SIGSTOP, thawed with SIGCONT, stopped and started again."""
+
+    port: int
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - our own fixed arguments
+            [
+                shutil.which("redis-server"),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_until(self._answers, timeout=10, what="redis-server to start")
+
+    def _answers(self) -> bool:
+        try:
+            return redis.Redis(port=self.port, socket_timeout=0.5).ping()
+        except redis.RedisError:
+            return False
+
+    def freeze(self) -> None:
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        os.kill(self.process.pid, signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.thaw()
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def queued(self, queue: str = "celery") -> int:
+        return redis.Redis(port=self.port, socket_timeout=2).llen(queue)
+
+
+@pytest.fixture
+def spare_redis() -> Iterator[SpareRedis]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (Debian package redis-server)")
+    server = SpareRedis(port=free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def broker_on_spare_redis(spare_redis) -> Iterator[SpareRedis]:
+    """Point this process's Celery app at the spare Redis, with the production transport options."""
+    from crm.celery import app
+
+    saved = {key: app.conf[key] for key in ("broker_url", "broker_transport_options", "result_backend")}
+    app.conf.broker_url = spare_redis.url
+    app.conf.broker_transport_options = {
+        "visibility_timeout": 7200,
+        "socket_timeout": 2,
+        "socket_connect_timeout": 2,
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+    }
+    app.conf.result_backend = "cache+memory://"
+    app._pool = None
+    app.amqp._producer_pool = None
+    yield spare_redis
+    app.conf.update(saved)
+    app._pool = None
+    app.amqp._producer_pool = None
