@@ -269,11 +269,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 else:
     # Without socket timeouts a frozen Redis hangs delay() forever; with them it fails in ~2 s.
+    # A task taken by a worker that then died is given to another after the visibility timeout:
+    # longer than the longest task (30 min) and any retry countdown, or it would run twice.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": 7200,
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200),
         "socket_timeout": 2,
         "socket_connect_timeout": 2,
-        "unacked_restore_interval": 10,
+        "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
         "unacked_restore_throttle": 1,
     }
 

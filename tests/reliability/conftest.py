@@ -8,7 +8,9 @@ import shutil
 import signal
 import socket
 import subprocess  # nosec B404 - the tests start and stop their own servers
+import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -115,3 +117,65 @@ def broker_on_spare_redis(spare_redis) -> Iterator[SpareRedis]:
     app.conf.update(saved)
     app._pool = None
     app.amqp._producer_pool = None
+
+
+def needs_postgresql(connection) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the worker process must share the test database (run with DATABASE_URL)")
+
+
+def database_url(connection) -> str:
+    """The URL of the test database this test runs on, for a process started by the test."""
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@dataclass
+class WorkerProcess:
+    """``celery worker`` as production runs it (prefork), in a process group of its own."""
+
+    broker_url: str
+    database: str
+    visibility_timeout: int = 7200
+    process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        from django.conf import settings
+
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.database,
+            "CELERY_BROKER_URL": self.broker_url,
+            "CELERY_RESULT_BACKEND": "",
+            "CELERY_VISIBILITY_TIMEOUT": str(self.visibility_timeout),
+            "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+        }
+        command = [
+            *(sys.executable, "-m", "celery", "-A", "crm", "worker"),
+            *("--pool", "prefork", "--concurrency", "1", "--without-heartbeat", "--without-gossip"),
+            *("--without-mingle", "--loglevel", "INFO", "--hostname", f"chaos-{uuid.uuid4().hex[:8]}@%h"),
+        ]
+        self.process = subprocess.Popen(  # noqa: S603 - our own fixed arguments
+            command, cwd=settings.BASE_DIR, env=env, start_new_session=True
+        )
+
+    def pool_children(self) -> list[int]:
+        found = subprocess.run(  # noqa: S603 - our own fixed arguments
+            [shutil.which("pgrep"), "-P", str(self.process.pid)], capture_output=True, text=True, check=False
+        )
+        return [int(pid) for pid in found.stdout.split()]
+
+    def kill_all(self) -> None:
+        """SIGKILL the whole worker, main process and pool: as an OOM kill or a lost machine would."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill_all()
