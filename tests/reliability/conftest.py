@@ -3,12 +3,14 @@ worker processes killed with SIGKILL. Each fault touches only what the test star
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import signal
 import socket
 import subprocess  # nosec B404 - the tests start and stop their own servers
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -179,3 +181,61 @@ class WorkerProcess:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.kill_all()
+
+
+@dataclass
+class SparePostgres:
+    """A throw-away PostgreSQL cluster (initdb in a temporary folder): restarted at will with
+    ``pg_ctl restart -m immediate``, a crash restart with WAL recovery, as after a power cut."""
+
+    folder: str
+    port: int
+    bin_dir: str
+
+    def _run(self, *command: str) -> str:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        done = subprocess.run(  # noqa: S603 - our own fixed arguments
+            [*prefix, *command], capture_output=True, text=True, timeout=120, check=False
+        )
+        if done.returncode != 0:
+            pytest.fail(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+        return done.stdout
+
+    def init_and_start(self) -> None:
+        self._run(f"{self.bin_dir}/initdb", "-D", f"{self.folder}/data", "-A", "trust", "-U", "postgres", "-E", "UTF8")
+        self._pg_ctl("start")
+
+    def _pg_ctl(self, action: str, *options: str) -> None:
+        settings = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.folder} -c fsync=on"
+        self._run(
+            f"{self.bin_dir}/pg_ctl", action, "-D", f"{self.folder}/data", "-w", "-t", "60",
+            "-l", f"{self.folder}/server.log", "-o", settings, *options,
+        )  # fmt: skip
+
+    def crash_restart(self) -> None:
+        self._pg_ctl("restart", "-m", "immediate")
+
+    def stop(self) -> None:
+        self._pg_ctl("stop", "-m", "fast")
+
+    def url(self, database: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def query(self, database: str, sql: str) -> list[str]:
+        return self._run(f"{self.bin_dir}/psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                         "-d", database, "-At", "-c", sql).splitlines()  # fmt: skip
+
+
+@pytest.fixture
+def spare_postgres(tmp_path_factory) -> Iterator[SparePostgres]:
+    bin_dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not bin_dirs:
+        pytest.skip("PostgreSQL server binaries are not installed (Debian package postgresql)")
+    folder = tempfile.mkdtemp(prefix="crm-chaos-pg-")
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres", "postgres")
+    server = SparePostgres(folder=folder, port=free_port(), bin_dir=os.path.dirname(bin_dirs[-1]))
+    server.init_and_start()
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
