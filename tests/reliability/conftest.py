@@ -121,9 +121,9 @@ def broker_on_spare_redis(spare_redis) -> Iterator[SpareRedis]:
     app.amqp._producer_pool = None
 
 
-def needs_postgresql(connection) -> None:
+def needs_postgresql(connection, why: str = "a worker process must share the test database") -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: the worker process must share the test database (run with DATABASE_URL)")
+        pytest.skip(f"needs PostgreSQL (DATABASE_URL): {why}")
 
 
 def database_url(connection) -> str:
@@ -239,3 +239,6 @@ def spare_postgres(tmp_path_factory) -> Iterator[SparePostgres]:
     yield server
     server.stop()
     shutil.rmtree(folder, ignore_errors=True)
+
+
+from tests.territories.fixtures import owned_tree, tree  # noqa: E402, F401
