@@ -8,6 +8,7 @@ import importlib
 import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -133,6 +134,10 @@ def test_overdue_inquiries_flagged_twice_at_once_are_told_to_the_manager_once(pe
     assert Notification.objects.filter(recipient=people.manager1).count() == 1
 
 
+def save_name(customer_id: int, user: User, version: int, name: str) -> Customer:
+    return update_customer(customer_id=customer_id, changed_by=user, version=version, data={"unit_name": name})
+
+
 def test_two_people_saving_one_customer_at_once_never_overwrite_each_other_silently(people):
     customer = CustomerFactory(unit_name="顺达汽修厂", owner=people.sales1)
     first_version = customer.version
@@ -141,11 +146,10 @@ def test_two_people_saving_one_customer_at_once_never_overwrite_each_other_silen
         customer.refresh_from_db()
         opened = customer.version  # both forms were opened on this version
 
-        def save(user: User, name: str):
-            return update_customer(customer_id=customer.pk, changed_by=user, version=opened, data={"unit_name": name})
-
-        mine, theirs = f"销售改{trial}", f"经理改{trial}"
-        results = at_once(lambda: save(people.sales1, mine), lambda: save(people.manager1, theirs))
+        results = at_once(
+            partial(save_name, customer.pk, people.sales1, opened, f"销售改{trial}"),
+            partial(save_name, customer.pk, people.manager1, opened, f"经理改{trial}"),
+        )
 
         saved = [result for result in results if isinstance(result, Customer)]
         refused = [result for result in results if isinstance(result, StaleCustomer)]
