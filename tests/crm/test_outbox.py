@@ -16,8 +16,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def broker_down(settings):
+def broker_down(settings, monkeypatch):
     from crm.celery import app
+
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")  # Celery reads it before its conf
 
     saved = app.conf.broker_url, app.conf.broker_transport_options
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1: refused at once
