@@ -158,6 +158,19 @@ def test_one_tap_rating(client, people, visits, customers):
     assert (visits["sales1"].intent, visits["sales1"].obstacles, customers["sales1"].intent) == ("B", ["price"], "B")
 
 
+def test_a_rating_also_updates_how_many_are_left_to_rate_on_my_day(client, people, visits, english):
+    VisitFactory(salesperson=people.sales1, customer=visits["sales1"].customer)  # a second visit today
+    client.force_login(people.sales1)
+
+    response = client.post(f"/visits/{visits['sales1'].pk}/rating/", {"intent": "A"}, HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert f'id="visit-{visits["sales1"].pk}"' in html
+    assert (
+        '<h2 class="h6 text-body-secondary" id="day-summary" hx-swap-oob="true">2 visits today · 1 to rate</h2>' in html
+    )
+
+
 def test_rating_someone_elses_visit_is_refused(client, people, visits, english):
     client.force_login(people.sales1)
 
