@@ -16,14 +16,23 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Contact, Customer, OwnerChange
+from campaigns.models import PhoneInquiry
 from crm.models import Notification, User
+from territories.models import TerritoryAssignment
 from tests.accounts.factories import CustomerFactory
 from tests.browser.conftest import SCREENSHOTS
+from tests.campaigns.factories import CampaignFactory
 from visits.models import FormSubmission, QuotaShortfall, Visit
 from visits.services import check_visit_quotas, explain_shortfall, rate_visit, record_visit, submit_forms
 from visits.tasks import default_quota_day
 
 pytestmark = pytest.mark.browser
+
+
+def rename(person: User, last_name: str, first_name: str) -> None:
+    """A real name for a person of the `people` fixture, as pages and notifications show it."""
+    User.objects.filter(pk=person.pk).update(last_name=last_name, first_name=first_name)
+    person.refresh_from_db()
 
 
 def screen(browser, name: str) -> None:
@@ -152,9 +161,8 @@ def yesterday_below_quota(people):
     王强 (sales2) made 3 and submitted his forms. The daily quota check has run, as at 06:00."""
     day = default_quota_day()
     User.objects.update(date_joined=timezone.make_aware(datetime(2026, 1, 5, 9)))
-    for person, (last_name, first_name) in ((people.sales1, ("李", "娜")), (people.sales2, ("王", "强"))):
-        User.objects.filter(pk=person.pk).update(last_name=last_name, first_name=first_name)
-        person.refresh_from_db()
+    rename(people.sales1, "李", "娜")
+    rename(people.sales2, "王", "强")
     people.team_one.daily_visit_quota = 3
     people.team_one.save()
     at = timezone.make_aware(datetime.combine(day, time(10)))
@@ -243,3 +251,170 @@ def test_manager_sees_a_shortfall_at_the_morning_meeting_and_rejects_the_explana
         ("quota_shortfall", f"{day.isoformat()}：拜访 1 次，要求 3 次。请说明未达标原因。", "/visits/shortfalls/"),
         ("shortfall_reviewed", f"您对 {day.isoformat()} 的说明被驳回。", "/visits/shortfalls/"),
     ]
+
+
+# --- 3. the info staff's inquiry ----------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_info_staff_registers_an_inquiry_call_by_keyboard_and_it_goes_to_the_territorys_salesperson(
+    login_as, people, routed
+):
+    """南山区 is routed to 南山车友会, which 李娜 (sales1) owns (tests/campaigns/fixtures.py)."""
+    rename(people.sales1, "李", "娜")
+    campaign = CampaignFactory(name="小区直邮十一月", created_by=people.info1)
+    browser = login_as("info1")
+    page = browser.page
+    expect(page.locator("h1")).to_have_text("登记来电咨询")
+
+    # Headset on, hands on the keyboard: the fields come in the order the caller is asked.
+    expect(page.get_by_label("电话")).to_be_focused()
+    page.keyboard.type("139 2345 6789")
+    page.keyboard.press("Tab")
+    page.keyboard.type("陈先生")
+    page.keyboard.press("Tab")
+    page.keyboard.type("蓝海物流有限公司")
+    page.keyboard.press("Tab")
+    page.keyboard.type("南山区")
+    page.keyboard.press("Tab")  # no address: the district routes the call
+    page.keyboard.press("Tab")
+    page.keyboard.type("车队12台车的商业险续保，想要报价")
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_label("来源宣传活动")).to_have_value(str(campaign.pk))
+    page.keyboard.press("Shift+Tab")
+    screen(browser, "3-inquiry-typed")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # in "what they asked", Enter saves
+
+    expect(page.locator("#messages")).to_have_text("咨询已保存，已分派给 李娜（南山车友会）。")
+    latest = page.locator("main .list-group-item")
+    expect(latest).to_have_count(1)
+    expect(latest).to_contain_text("蓝海物流有限公司")
+    expect(latest).to_contain_text("→ 李娜")
+    expect(latest).to_contain_text("已分派")
+    expect(page.get_by_label("电话")).to_be_focused()  # ready for the next call
+    screen(browser, "3-inquiry-routed")
+
+    inquiry = PhoneInquiry.objects.get()
+    customer = Customer.objects.get()
+    assert PhoneInquiry.objects.values_list(
+        "phone",
+        "caller_name",
+        "unit_name",
+        "district",
+        "topic",
+        "campaign",
+        "channel",
+        "entered_by",
+        "territory",
+        "salesperson",
+        "status",
+        "customer",
+    ).get() == (
+        "+8613923456789",
+        "陈先生",
+        "蓝海物流有限公司",
+        "南山区",
+        "车队12台车的商业险续保，想要报价",
+        campaign.pk,
+        PhoneInquiry.Channel.PHONE,
+        people.info1.pk,
+        routed["nanshan_clubs"].pk,
+        people.sales1.pk,
+        PhoneInquiry.Status.ASSIGNED,
+        customer.pk,
+    )
+    assert inquiry.assigned_at is not None
+    # The caller is registered as a prospect in the territory, held by its salesperson.
+    assert Customer.objects.values_list(
+        "unit_name", "phone", "source", "territory", "owner", "created_by", "status"
+    ).get() == (
+        "蓝海物流有限公司",
+        "+8613923456789",
+        Customer.Source.PHONE_INQUIRY,
+        routed["nanshan_clubs"].pk,
+        people.sales1.pk,
+        people.info1.pk,
+        Customer.Status.PROSPECT,
+    )
+    assert list(Contact.objects.values_list("customer", "name", "mobile")) == [
+        (customer.pk, "陈先生", "+8613923456789")
+    ]
+    assert list(Notification.objects.values_list("recipient", "kind", "text", "link")) == [
+        (
+            people.sales1.pk,
+            "phone_inquiry",
+            "新的来电咨询：蓝海物流有限公司（+8613923456789）咨询车队12台车的商业险续保，想要报价",
+            f"/inquiries/{inquiry.pk}/",
+        )
+    ]
+
+
+# --- 4. the admin's reassignment of a territory ---------------------------------------------------
+
+
+@pytest.mark.browser
+def test_admin_reassigns_a_territory_and_its_customers_follow_with_their_history(login_as, people, owned_tree):
+    """李娜 (sales1) hands 南山车友会 over to 赵敏 (sales3); the territory's customers go with it."""
+    rename(people.sales1, "李", "娜")
+    rename(people.sales3, "赵", "敏")
+    rename(people.admin, "周", "伟")
+    clubs, smes = owned_tree["nanshan_clubs"], owned_tree["nanshan_smes"]
+    moving = [
+        CustomerFactory(unit_name="顺达汽修厂", territory=clubs, owner=people.sales1).pk,
+        CustomerFactory(unit_name="佳园车友会", territory=clubs, owner=people.sales1).pk,
+        CustomerFactory(unit_name="南山摩友会", territory=clubs, owner=people.sales2).pk,  # registered by a colleague
+    ]
+    already_hers = CustomerFactory(unit_name="蛇口车友会", territory=clubs, owner=people.sales3).pk
+    pooled = CustomerFactory(unit_name="公海车行", territory=clubs, owner=None, pooled_at=timezone.now()).pk
+    elsewhere = CustomerFactory(unit_name="南山小企业", territory=smes, owner=people.sales1).pk
+    browser = login_as("admin")
+    page = browser.page
+    expect(page.locator("h1")).to_have_text("区域")
+
+    territory = page.locator(f"#territory-{clubs.pk}")
+    expect(territory.locator(".badge.text-bg-primary")).to_have_text("李娜")
+    territory.get_by_text("负责人及历史").tap()
+    territory.get_by_label("新负责人").select_option(label="赵敏 (sales3)")
+    territory.get_by_label("原因").fill("李娜调往福田网点")
+    screen(browser, "4-reassign")
+    with page.expect_navigation():
+        territory.get_by_role("button", name="调整").tap()
+
+    expect(page.locator("#messages")).to_have_text("南山车友会 现由 赵敏 负责。已移交：3 个客户。")
+    expect(territory.locator(".badge.text-bg-primary")).to_have_text("赵敏")
+    territory.get_by_text("负责人及历史").tap()
+    history = territory.locator("ul li")
+    expect(history).to_have_count(2)
+    minute = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"
+    expect(history).to_have_text(
+        [
+            re.compile(rf"^{minute} – 至今: 赵敏 \(操作人：周伟\) · 李娜调往福田网点$"),
+            re.compile(rf"^{minute} – {minute}: 李娜 \(操作人：周伟\)$"),
+        ]
+    )
+    screen(browser, "4-reassigned")
+
+    assert TerritoryAssignment.objects.current().get(territory=clubs).salesperson == people.sales3
+    (before, after) = TerritoryAssignment.objects.filter(territory=clubs).order_by("started_at", "pk")
+    assert (before.salesperson, before.assigned_by, before.reason) == (people.sales1, people.admin, "")
+    assert (after.salesperson, after.assigned_by, after.reason) == (people.sales3, people.admin, "李娜调往福田网点")
+    assert (before.ended_at, after.ended_at) == (after.started_at, None)  # one owner at a time, no gap
+    owners = dict(Customer.objects.values_list("pk", "owner"))
+    assert owners == {
+        **dict.fromkeys(moving, people.sales3.pk),
+        already_hers: people.sales3.pk,
+        pooled: None,
+        elsewhere: people.sales1.pk,
+    }
+    assert sorted(
+        OwnerChange.objects.filter(kind=OwnerChange.Kind.REASSIGNED).values_list(
+            "customer", "from_owner", "to_owner", "changed_by", "reason"
+        )
+    ) == [
+        (moving[0], people.sales1.pk, people.sales3.pk, people.admin.pk, "李娜调往福田网点"),
+        (moving[1], people.sales1.pk, people.sales3.pk, people.admin.pk, "李娜调往福田网点"),
+        (moving[2], people.sales2.pk, people.sales3.pk, people.admin.pk, "李娜调往福田网点"),
+    ]
+    assert OwnerChange.objects.exclude(kind=OwnerChange.Kind.REASSIGNED).count() == 0
