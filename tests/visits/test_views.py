@@ -129,6 +129,19 @@ def test_registering_a_new_customer_inline_selects_it(client, people, owned_tree
     assert customer.contacts.get().name == "王老板"
 
 
+def test_a_mobile_registered_inline_without_a_contact_name_is_kept(client, people, owned_tree):
+    client.force_login(people.sales1)
+
+    client.post(
+        "/visits/customers/new/",
+        {"unit_name": "新开的汽修店", "mobile": "139 1234 5678", "district": "南山区"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    customer = Customer.objects.get(unit_name="新开的汽修店")
+    assert (str(customer.phone), customer.contacts.count()) == ("+8613912345678", 0)
+
+
 def test_registering_a_duplicate_offers_the_existing_customer(client, people, customers, english):
     client.force_login(people.sales1)
 
