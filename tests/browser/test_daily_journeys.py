@@ -1,6 +1,6 @@
 """The four daily journeys of DESIGN.md §1, each driven as its user would in the Chinese interface.
 
-A phone-sized Chromium (tests/browser/conftest.py) taps, types and swipes through the real pages;
+A phone-sized Chromium (tests/browser/conftest.py) taps and types through the real pages;
 each journey then checks exactly what the database holds and what the page says. Set
 JOURNEY_SCREENSHOTS=1 to keep a screenshot of each key screen in var/test-screenshots/.
 """
@@ -25,8 +25,6 @@ from tests.campaigns.factories import CampaignFactory
 from visits.models import FormSubmission, QuotaShortfall, Visit
 from visits.services import check_visit_quotas, explain_shortfall, rate_visit, record_visit, submit_forms
 from visits.tasks import default_quota_day
-
-pytestmark = pytest.mark.browser
 
 
 def rename(person: User, last_name: str, first_name: str) -> None:
