@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 class AccountsConfig(AppConfig):
@@ -13,4 +14,8 @@ class AccountsConfig(AppConfig):
         from territories.services import register_open_work_mover
 
         # A territory's customers follow the territory to its new owner.
-        register_open_work_mover(name="customers", label=_("customers"), move=move_customers_of_territory)
+        register_open_work_mover(
+            name="customers",
+            label=ngettext_lazy("%(count)d customer", "%(count)d customers", "count"),
+            move=move_customers_of_territory,
+        )

@@ -45,6 +45,8 @@ class OpenWorkMover:
 
     ``move`` is called inside the reassignment's transaction with keyword arguments
     ``territory``, ``to_user``, ``changed_by``, ``reason`` and ``at`` (the moment of the change).
+    ``label`` says how many moved from ``%(count)d``: ``ngettext_lazy(singular, plural, "count")``,
+    so that each language counts in its own words (3 customers, 3 个客户).
     """
 
     name: str

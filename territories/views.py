@@ -50,7 +50,7 @@ def territory_assign(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("territories:console")
     moved = ", ".join(
-        f"{count} {mover.label}" for mover in services.OPEN_WORK_MOVERS if (count := result.moved.get(mover.name))
+        mover.label % {"count": count} for mover in services.OPEN_WORK_MOVERS if (count := result.moved.get(mover.name))
     )
     messages.success(
         request,

@@ -67,6 +67,8 @@ class QuickCustomerForm(forms.Form):
         data = self.cleaned_data
         return {
             "unit_name": data["unit_name"].strip(),
+            # The unit's phone even when no contact is named: it is what finds the customer again.
+            "phone": data["mobile"].strip(),
             "district": data["district"].strip(),
             "address": data["address"].strip(),
             "source": Customer.Source.VISIT,

@@ -86,6 +86,14 @@ def visits_of_day(*, salesperson: User, day: date) -> QuerySet[Visit]:
     )
 
 
+def day_counts(*, salesperson: User, day: date) -> tuple[int, int]:
+    """How many visits the salesperson logged on ``day`` and how many of them are still unrated: one query."""
+    counts = Visit.objects.filter(salesperson=salesperson, visited_on=day).aggregate(
+        total=Count("id"), unrated=Count("id", filter=Q(intent=""))
+    )
+    return counts["total"], counts["unrated"]
+
+
 def customer_timeline(*, user: User, customer_id: int) -> QuerySet[Visit]:
     """Every visit to one customer that ``user`` may see, newest first."""
     return (

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -31,6 +32,7 @@ from visits.geo import navigation_links
 from visits.models import Material, Obstacle, QuotaShortfall, RouteStop, TalkingPoint, Visit
 from visits.selectors import (
     customer_timeline,
+    day_counts,
     intent_choices,
     route_candidates,
     route_plan_of,
@@ -79,6 +81,7 @@ def today(request: HttpRequest) -> HttpResponse:
     )
     context = _review_context(request, day) | {
         "visits": visits,
+        "visit_count": len(visits),
         "unrated": sum(1 for visit in visits if not visit.intent),
         "shortfalls_to_explain": to_explain.count(),
     }
@@ -209,11 +212,20 @@ def visit_rate(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         return redirect("visits:today")
     visit = Visit.objects.select_related("customer").get(pk=visit.pk)
-    return render(
-        request,
+    html = render_to_string(
         "visits/visit_today.html#visit-card",
         {"visit": visit, "intent_choices": intent_choices(), "obstacle_choices": Obstacle.choices},
+        request,
     )
+    if visit.visited_on == timezone.localdate():
+        # "My day" counts what is left to rate above the cards: it changes with this rating too.
+        visit_count, unrated = day_counts(salesperson=request.user, day=visit.visited_on)
+        html += render_to_string(
+            "visits/visit_today.html#day-summary",
+            {"visit_count": visit_count, "unrated": unrated, "oob": True},
+            request,
+        )
+    return HttpResponse(html)
 
 
 @require_POST

@@ -6,6 +6,19 @@
     var meta = document.querySelector('meta[name="csrf-token"]');
     if (meta) { event.detail.headers["X-CSRFToken"] = meta.content; }
   });
+  // A refusal answered to htmx (crm/htmx.py: a 4xx naming its target with HX-Retarget, "#messages")
+  // is a message for the user: htmx drops every 4xx answer unless told to swap it.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader("HX-Retarget")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  // A refusal answers one attempt: the next attempt takes it away, whatever its outcome.
+  document.body.addEventListener("htmx:beforeRequest", function () {
+    document.querySelectorAll("#messages .js-refusal").forEach(function (alert) { alert.remove(); });
+  });
   // Selects marked js-autosubmit submit their form when changed (the language switcher).
   document.addEventListener("change", function (event) {
     if (event.target.classList.contains("js-autosubmit")) { event.target.form.submit(); }

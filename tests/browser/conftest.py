@@ -7,10 +7,12 @@ A screenshot of a failing test is saved under var/test-screenshots/.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -21,6 +23,9 @@ from django.conf import settings
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from playwright.sync_api import Page
+
+from tests.campaigns.fixtures import routed  # noqa: F401
+from tests.territories.fixtures import owned_tree, tree  # noqa: F401
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = settings.BASE_DIR / "var" / "test-screenshots"
@@ -52,6 +57,24 @@ class BrowserPage:
 
     def path(self) -> str:
         return self.page.url.removeprefix(self.base_url)
+
+    @contextmanager
+    def refused(self, status: int) -> Iterator[None]:
+        """Around an action the server refuses on purpose (a 4xx carrying a message for the user):
+        Chromium logs the refused request as a console error, which here is expected, not a problem."""
+        text = f"Failed to load resource: the server responded with a status of {status} "
+        with self.page.expect_console_message(lambda message: message.text.startswith(text)):
+            yield
+        self.problems.remove(next(problem for problem in self.problems if problem.startswith(text)))
+
+
+@pytest.fixture(autouse=True)
+def _seeded_lists(transactional_db):
+    """The live server's tests flush the database after each test, which removes what the data
+    migrations seeded (product lines, channel types): put it back, as the migration does."""
+    from django.apps import apps
+
+    importlib.import_module("territories.migrations.0002_seed_channel_types").seed(apps, None)
 
 
 @pytest.fixture

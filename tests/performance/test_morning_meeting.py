@@ -94,7 +94,8 @@ def test_the_page_shows_the_day_in_chinese(client, logged_day):
 
     assert "早会 · 2026-11-25" in body
     assert "车坏了" in body
-    assert body.count('class="table-danger"') == 1
+    assert body.count('<tr class="table-danger') == 1
+    assert '<td colspan="6" class="small text-body-secondary pt-0">说明：车坏了' in body
 
 
 @pytest.mark.django_db

@@ -7,6 +7,8 @@ with inline code must carry the CSP nonce (data blocks such as application/json 
 
 from __future__ import annotations
 
+import json
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -152,3 +154,16 @@ def test_a_refused_page_is_clean(client_as):
     assert response.status_code == 403
     assert_security_headers(response)
     assert_no_unsafe_inline_script(response)
+
+
+@pytest.mark.django_db
+def test_htmx_is_configured_to_write_no_inline_style(client):
+    """htmx settles a swapped element by copying attributes with setAttribute: a style attribute
+    copied that way is blocked by the CSP (style-src 'self') and reported, so style is not settled;
+    its indicator styles are inline too and replaced by app.css."""
+    html = client.get("/login/").content.decode()
+
+    config = json.loads(re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", html).group(1))
+
+    assert config["includeIndicatorStyles"] is False
+    assert config["attributesToSettle"] == ["class", "width", "height"]

@@ -72,6 +72,23 @@ def test_reassigning_from_the_console_moves_the_customers_and_says_how_many(clie
     ]
 
 
+def test_the_reassignment_message_counts_the_customers_in_chinese_words(client, people, owned_tree):
+    clubs = owned_tree["nanshan_clubs"]
+    CustomerFactory(territory=clubs, owner=people.sales1)
+    client.force_login(people.admin)
+
+    response = client.post(
+        reverse("territories:territory_assign", args=[clubs.pk]),
+        {"salesperson": people.sales3.pk},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [
+        f"南山车友会 现由 {people.sales3} 负责。已移交：1 个客户。"
+    ]
+
+
 def test_releasing_a_territory(client, people, owned_tree):
     client.force_login(people.admin)
 

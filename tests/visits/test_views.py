@@ -129,6 +129,19 @@ def test_registering_a_new_customer_inline_selects_it(client, people, owned_tree
     assert customer.contacts.get().name == "王老板"
 
 
+def test_a_mobile_registered_inline_without_a_contact_name_is_kept(client, people, owned_tree):
+    client.force_login(people.sales1)
+
+    client.post(
+        "/visits/customers/new/",
+        {"unit_name": "新开的汽修店", "mobile": "139 1234 5678", "district": "南山区"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    customer = Customer.objects.get(unit_name="新开的汽修店")
+    assert (str(customer.phone), customer.contacts.count()) == ("+8613912345678", 0)
+
+
 def test_registering_a_duplicate_offers_the_existing_customer(client, people, customers, english):
     client.force_login(people.sales1)
 
@@ -156,6 +169,19 @@ def test_one_tap_rating(client, people, visits, customers):
     visits["sales1"].refresh_from_db()
     customers["sales1"].refresh_from_db()
     assert (visits["sales1"].intent, visits["sales1"].obstacles, customers["sales1"].intent) == ("B", ["price"], "B")
+
+
+def test_a_rating_also_updates_how_many_are_left_to_rate_on_my_day(client, people, visits, english):
+    VisitFactory(salesperson=people.sales1, customer=visits["sales1"].customer)  # a second visit today
+    client.force_login(people.sales1)
+
+    response = client.post(f"/visits/{visits['sales1'].pk}/rating/", {"intent": "A"}, HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert f'id="visit-{visits["sales1"].pk}"' in html
+    assert (
+        '<h2 class="h6 text-body-secondary" id="day-summary" hx-swap-oob="true">2 visits today · 1 to rate</h2>' in html
+    )
 
 
 def test_rating_someone_elses_visit_is_refused(client, people, visits, english):
