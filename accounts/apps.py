@@ -10,7 +10,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         import accounts.admin_deals
         import accounts.admin_service_tools  # noqa: F401  (price tables and the check-up checklist)
-        from accounts.services import move_customers_of_territory
+        from accounts.services import move_customers_of_territory, move_key_accounts_of_territory
         from territories.services import register_open_work_mover
 
         # A territory's customers follow the territory to its new owner.
@@ -18,4 +18,10 @@ class AccountsConfig(AppConfig):
             name="customers",
             label=ngettext_lazy("%(count)d customer", "%(count)d customers", "count"),
             move=move_customers_of_territory,
+        )
+        # So do this week's open key accounts: the new owner makes the second visits.
+        register_open_work_mover(
+            name="key_accounts",
+            label=ngettext_lazy("%(count)d key account", "%(count)d key accounts", "count"),
+            move=move_key_accounts_of_territory,
         )

@@ -292,6 +292,28 @@ def move_customers_of_territory(
     return len(rows)
 
 
+def move_key_accounts_of_territory(
+    *, territory: Territory, to_user: User, changed_by: User | None, reason: str, at: datetime
+) -> int:
+    """Open-work mover for territory reassignment: this week's open key-account entries of the
+    territory's customers go to the new owner, who now prepares the second visits. Decided entries
+    (won, lost) and earlier weeks stay with whoever worked them. An entry the new owner already has
+    for the same customer and week is not doubled (one entry per salesperson, week and customer)."""
+    from accounts.models import KeyAccountEntry
+    from crm.dates import week_start
+
+    week = week_start(timezone.localdate(at))
+    already = KeyAccountEntry.objects.filter(week__gte=week, salesperson=to_user).values("customer_id")
+    return (
+        KeyAccountEntry.objects.filter(
+            customer__territory=territory, week__gte=week, outcome=KeyAccountEntry.Outcome.OPEN
+        )
+        .exclude(salesperson=to_user)
+        .exclude(customer_id__in=already)
+        .update(salesperson=to_user, version=F("version") + 1, updated_at=at)
+    )
+
+
 # --- what visits tell the customer record ----------------------------------------------------------
 
 

@@ -4,10 +4,12 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.key_accounts import build_shortlists
 from accounts.models import Customer, KeyAccountEntry
 from accounts.services import build_key_account_shortlists
+from crm.dates import week_start
 from crm.models import Notification
 from territories.services import assign_territory
 from tests.accounts.factories import CustomerFactory
@@ -197,6 +199,37 @@ def test_a_customer_already_listed_this_week_is_not_listed_again_after_reassignm
 
     assert build_shortlists(week=MONDAY) == 0
     assert shortlist() == [("sales1", "周中转交")]
+
+
+def test_a_reassignment_mid_week_hands_this_weeks_open_key_accounts_to_the_new_owner(people, clubs, smes):
+    this_week = week_start(timezone.localdate())
+    moving = customer_of(clubs, people.sales1, "本周跟进")
+    won = customer_of(clubs, people.sales1, "本周已成交")
+    elsewhere = customer_of(smes, people.sales2, "别的区域")
+    last_week = KeyAccountEntry.objects.create(
+        week=this_week - timedelta(days=7), salesperson=people.sales1, customer=moving, intent="A"
+    )
+    open_entry = KeyAccountEntry.objects.create(week=this_week, salesperson=people.sales1, customer=moving, intent="A")
+    won_entry = KeyAccountEntry.objects.create(
+        week=this_week, salesperson=people.sales1, customer=won, intent="B", outcome=KeyAccountEntry.Outcome.WON
+    )
+    other_entry = KeyAccountEntry.objects.create(week=this_week, salesperson=people.sales2, customer=elsewhere)
+
+    result = assign_territory(territory=clubs, salesperson=people.sales3, assigned_by=people.admin, reason="调岗")
+
+    assert result.moved["key_accounts"] == 1
+    owners = dict(KeyAccountEntry.objects.values_list("pk", "salesperson__username"))
+    assert owners == {
+        last_week.pk: "sales1",
+        open_entry.pk: "sales3",
+        won_entry.pk: "sales1",
+        other_entry.pk: "sales2",
+    }
+    assert KeyAccountEntry.objects.get(pk=open_entry.pk).version == 2
+    # Moving it back returns only what is still open this week: the entry moved above.
+    back = assign_territory(territory=clubs, salesperson=people.sales1, assigned_by=people.admin, reason="回调")
+    assert back.moved["key_accounts"] == 1
+    assert KeyAccountEntry.objects.get(pk=won_entry.pk).salesperson == people.sales1
 
 
 def test_the_rule_numbers_are_settings(people, clubs, settings):
