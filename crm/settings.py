@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # after sessions, locale, authentication and messages: signs idle and day-old sessions out
+    "crm.middleware.SessionTimeoutMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # axes last, as its docs require
     "axes.middleware.AxesMiddleware",
@@ -139,7 +141,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
-SESSION_COOKIE_AGE = 12 * 3600
+# Sessions end after 30 minutes without a request and 12 hours after signing in, whatever the
+# activity (ASVS 7.3.1/7.3.2; crm.middleware.SessionTimeoutMiddleware). The cookie lives no longer.
+CRM_SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("CRM_SESSION_IDLE_MINUTES", default=30))
+CRM_SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env.int("CRM_SESSION_ABSOLUTE_HOURS", default=12))
+SESSION_COOKIE_AGE = int(CRM_SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
