@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from our static files (the CSP allows no CDN)
     "django_htmx",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -231,6 +232,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Field Sales CRM API",
     "VERSION": "0.1.0",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Several models have a "kind" or "status"; name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
         "TerritoryKindEnum": "territories.models.Territory.Kind",
