@@ -1,9 +1,9 @@
-"""Middleware of the project: login required for pages, and the session's idle and absolute limits."""
+"""Middleware of the project: login required for pages, the session's idle and absolute limits, the second factor."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,11 +11,16 @@ from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sessions.backends.base import SessionBase
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_htmx.http import HttpResponseClientRedirect
+
+from crm.selectors import SECOND_FACTOR_NONE, SECOND_FACTOR_VERIFY, second_factor_due
 
 # Session keys, in epoch seconds: when this session signed in, and when it was last used.
 LOGIN_AT = "crm_login_at"
@@ -126,3 +131,54 @@ def _page_behind_htmx(request: HttpRequest) -> str:
         request.headers.get("HX-Current-URL", ""), allowed_hosts={request.get_host()}, require_https=False
     )
     return page if current.path and same_site else "/"
+
+
+# Session key: which second-factor step the login still owes (crm.selectors.second_factor_due).
+SECOND_FACTOR_DUE = "crm_second_factor_due"
+
+
+def note_second_factor_due(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    """Receiver of Django's ``user_logged_in``: decide once per login whether a second factor is due,
+    so that the pages do not ask the database on every request. Connected in ``CrmConfig.ready``."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SECOND_FACTOR_DUE] = second_factor_due(user=user)
+
+
+class SecondFactorMiddleware:
+    """After a password login, the pages wait for the second factor where one is due (ASVS 6.3.3).
+
+    A user with two-step verification turned on is sent to the code page; a user whose role is in
+    CRM_MFA_REQUIRED_ROLES and has no device yet is sent to the enrolment page. Until then only that
+    page, logging out and the public pages answer; an htmx request gets an HX-Redirect there and the
+    API a 403 JSON. Must come after the OTP and session-limit middleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        if SESSION_KEY not in request.session:
+            return None
+        # Public pages stay open; DRF marks every API view public too (it authenticates them itself).
+        if getattr(view_func, "login_required", True) is False and not _is_api(request):
+            return None
+        due = request.session.get(SECOND_FACTOR_DUE)
+        if due is None:  # signed in before this was deployed
+            due = request.session[SECOND_FACTOR_DUE] = second_factor_due(user=request.user)
+        if due == SECOND_FACTOR_NONE or request.user.is_verified():
+            return None
+        step = "mfa_verify" if due == SECOND_FACTOR_VERIFY else "mfa_setup"
+        if request.resolver_match.view_name in ("logout", step):
+            return None
+        if _is_api(request):
+            return JsonResponse({"detail": _("Two-step verification is needed: sign in on the web page.")}, status=403)
+        if request.headers.get("HX-Request") == "true":
+            return HttpResponseClientRedirect(_with_next(reverse(step), _page_behind_htmx(request)))
+        return redirect(_with_next(reverse(step), request.get_full_path()))
+
+
+def _with_next(url: str, next_page: str) -> str:
+    return f"{url}?{urlencode({'next': next_page})}"

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # ours, in the order data flows: territories <- accounts <- visits; the rest read them
     "territories.apps.TerritoriesConfig",
     "accounts.apps.AccountsConfig",
@@ -67,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a second factor
     "crm.middleware.PageLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -74,6 +78,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # after sessions, locale, authentication and messages: signs idle and day-old sessions out
     "crm.middleware.SessionTimeoutMiddleware",
+    # after the session limits: asks for the second factor (or its enrolment) where it is due
+    "crm.middleware.SecondFactorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # axes last, as its docs require
     "axes.middleware.AxesMiddleware",
@@ -148,6 +154,12 @@ CRM_SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("CRM_SESSION_IDLE_MINUTES",
 CRM_SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env.int("CRM_SESSION_ABSOLUTE_HOURS", default=12))
 SESSION_COOKIE_AGE = int(CRM_SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 SESSION_COOKIE_HTTPONLY = True
+# Two-step verification (TOTP, django-otp): anyone may turn it on for themselves; the roles listed here
+# (salesperson, manager, info_staff, admin) must, and are sent to the enrolment page until they do.
+CRM_MFA_REQUIRED_ROLES = env.list("CRM_MFA_REQUIRED_ROLES", default=[])
+OTP_TOTP_ISSUER = env("CRM_PRODUCT_NAME", default="Field Sales CRM")
+# The admin may remove a user's device (a lost phone), never read its secret or QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 
