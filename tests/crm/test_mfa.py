@@ -305,3 +305,11 @@ def test_the_two_step_pages_are_never_stored_by_the_browser_or_the_service_worke
 
     assert "no-store" in response["Cache-Control"]
     assert "no-store" in Client().get("/sw.js").content.decode()  # the service worker skips such pages
+
+
+def test_the_admin_site_waits_for_the_second_factor_too(people, required):
+    client = sign_in("admin")
+
+    response = client.get("/admin/crm/user/")
+
+    assert (response.status_code, response["Location"]) == (302, "/mfa/setup/?next=%2Fadmin%2Fcrm%2Fuser%2F")
