@@ -160,7 +160,7 @@ class SecondFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
-        if SESSION_KEY not in request.session:
+        if not request.user.is_authenticated:  # the session's user; the API's token users are judged by DRF
             return None
         # Public pages stay open; DRF marks every API view public too (it authenticates them itself).
         if getattr(view_func, "login_required", True) is False and not _is_api(request):
