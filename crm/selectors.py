@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django_otp import user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from crm.models import Notification, Team, User
 
@@ -22,3 +25,22 @@ def teams_managed_by(*, user: User) -> QuerySet[Team]:
 def team_members_of(*, manager: User) -> QuerySet[User]:
     """Active salespeople in the teams this manager leads."""
     return User.objects.filter(team__manager=manager, is_active=True, role=User.Role.SALESPERSON)
+
+
+# What a password login still needs before the pages open (crm.middleware.SecondFactorMiddleware).
+SECOND_FACTOR_VERIFY = "verify"  # the user has turned two-step verification on: enter a code
+SECOND_FACTOR_ENROL = "enrol"  # the user's role must use it and they have no device yet: set it up
+SECOND_FACTOR_NONE = ""
+
+
+def second_factor_due(*, user: User) -> str:
+    """Which second-factor step this user owes after a password login (one of the constants above)."""
+    if user_has_device(user, confirmed=True):
+        return SECOND_FACTOR_VERIFY
+    if user.role in settings.CRM_MFA_REQUIRED_ROLES:
+        return SECOND_FACTOR_ENROL
+    return SECOND_FACTOR_NONE
+
+
+def totp_device_of(*, user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()

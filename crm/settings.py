@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from our static files (the CSP allows no CDN)
     "django_htmx",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -50,6 +51,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # ours, in the order data flows: territories <- accounts <- visits; the rest read them
     "territories.apps.TerritoriesConfig",
     "accounts.apps.AccountsConfig",
@@ -66,11 +70,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a second factor
     "crm.middleware.PageLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # after sessions, locale, authentication and messages: signs idle and day-old sessions out
+    "crm.middleware.SessionTimeoutMiddleware",
+    # after the session limits: asks for the second factor (or its enrolment) where it is due
+    "crm.middleware.SecondFactorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # axes last, as its docs require
     "axes.middleware.AxesMiddleware",
@@ -139,8 +148,18 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
-SESSION_COOKIE_AGE = 12 * 3600
+# Sessions end after 30 minutes without a request and 12 hours after signing in, whatever the
+# activity (ASVS 7.3.1/7.3.2; crm.middleware.SessionTimeoutMiddleware). The cookie lives no longer.
+CRM_SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("CRM_SESSION_IDLE_MINUTES", default=30))
+CRM_SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env.int("CRM_SESSION_ABSOLUTE_HOURS", default=12))
+SESSION_COOKIE_AGE = int(CRM_SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 SESSION_COOKIE_HTTPONLY = True
+# Two-step verification (TOTP, django-otp): anyone may turn it on for themselves; the roles listed here
+# (salesperson, manager, info_staff, admin) must, and are sent to the enrolment page until they do.
+CRM_MFA_REQUIRED_ROLES = env.list("CRM_MFA_REQUIRED_ROLES", default=[])
+OTP_TOTP_ISSUER = env("CRM_PRODUCT_NAME", default="Field Sales CRM")
+# The admin may remove a user's device (a lost phone), never read its secret or QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 
@@ -225,6 +244,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Field Sales CRM API",
     "VERSION": "0.1.0",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Several models have a "kind" or "status"; name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
         "TerritoryKindEnum": "territories.models.Territory.Kind",

@@ -1,15 +1,24 @@
+from base64 import b32encode
+
+import segno
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.i18n import set_language as django_set_language
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
+from crm.forms import OneTimeCodeForm
 from crm.health import broker_status, database_status
+from crm.middleware import SECOND_FACTOR_DUE
 from crm.navigation import start_page_for
-from crm.selectors import notifications_for
-from crm.services import mark_notifications_read
+from crm.selectors import SECOND_FACTOR_VERIFY, notifications_for, second_factor_due, totp_device_of
+from crm.services import WrongCode, mark_notifications_read, turn_on_two_step_verification, verify_second_factor
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -38,3 +47,69 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     response = render(request, "crm/notification_list.html", {"page_obj": page})
     mark_notifications_read(recipient=request.user, ids=[notification.id for notification in page])
     return response
+
+
+# --- two-step verification -----------------------------------------------------------------------
+
+# Session key: the secret being set up, kept on the server until the user's app proves it has it.
+MFA_SETUP_KEY = "crm_mfa_setup_key"
+
+
+def _next_page(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return resolve_url("home")
+
+
+@never_cache
+def mfa_setup(request: HttpRequest) -> HttpResponse:
+    """Turn on two-step verification (or move it to a new phone): scan the QR code, enter the code.
+
+    The secret is made here and kept in the session; only a correct code from the app stores it.
+    """
+    form = OneTimeCodeForm(request.POST or None)
+    key = request.session.get(MFA_SETUP_KEY)
+    if request.method == "POST" and key and form.is_valid():
+        try:
+            device, codes = turn_on_two_step_verification(user=request.user, key=key, code=form.cleaned_data["code"])
+        except WrongCode as error:
+            form.add_error("code", error.message)
+        else:
+            del request.session[MFA_SETUP_KEY]
+            otp_login(request, device)
+            request.session[SECOND_FACTOR_DUE] = SECOND_FACTOR_VERIFY
+            return render(request, "crm/mfa_backup_codes.html", {"codes": codes, "next": _next_page(request)})
+    if key is None:
+        key = request.session[MFA_SETUP_KEY] = default_key()
+    device = TOTPDevice(user=request.user, name="authenticator", key=key)  # not saved: for its otpauth:// URL
+    secret = b32encode(bytes.fromhex(key)).decode()
+    context = {
+        "form": form,
+        "qr_code": segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2),
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "is_on": totp_device_of(user=request.user) is not None,
+        "is_required": request.user.role in settings.CRM_MFA_REQUIRED_ROLES,
+        "next": _next_page(request),
+    }
+    return render(request, "crm/mfa_setup.html", context)
+
+
+@never_cache
+def mfa_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the authenticator app, or a backup code."""
+    if request.user.is_verified() or second_factor_due(user=request.user) != SECOND_FACTOR_VERIFY:
+        return redirect(_next_page(request))
+    form = OneTimeCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = verify_second_factor(user=request.user, code=form.cleaned_data["code"])
+        except WrongCode as error:
+            form.add_error("code", error.message)
+        else:
+            request.session.cycle_key()  # a new session key for the stronger sign-in (ASVS 7.2.4)
+            otp_login(request, device)
+            return redirect(_next_page(request))
+    return render(request, "crm/mfa_verify.html", {"form": form, "next": _next_page(request)})

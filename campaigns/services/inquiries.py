@@ -14,11 +14,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop, override
+from django.utils.translation import gettext_noop, ngettext, override
 
 from accounts.models import Customer, Deal, Product
 from accounts.selectors import duplicate_candidates
@@ -29,11 +30,15 @@ from crm.errors import ApplicationError
 from crm.models import Notification, User
 from crm.phones import normalise_phone
 from crm.services import notify, notify_many
+from territories.models import Territory
 from territories.selectors import current_owner
 from territories.services import route
 
 logger = logging.getLogger(__name__)
 Status = PhoneInquiry.Status
+# Neither converted nor dropped: someone still has to visit the caller or close the deal.
+OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.VISITED)
+MOVE_BATCH = 1000
 
 
 class InquiryClosed(ApplicationError):
@@ -213,6 +218,50 @@ def drop_phone_inquiry(*, inquiry: PhoneInquiry, dropped_by: User, reason: str) 
     inquiry.closed_at = timezone.now()
     inquiry.save(update_fields=["status", "drop_reason", "closed_at", "updated_at"])
     return inquiry
+
+
+def move_phone_inquiries_of_territory(
+    *, territory: Territory, to_user: User, changed_by: User | None, reason: str, at: datetime
+) -> int:
+    """Open-work mover for territory reassignment: the territory's open inquiries go to its new owner.
+
+    Moves the inquiries that are still open (new, assigned or visited) and either were routed to
+    ``territory`` or came from one of its customers (pooled customers stay in the pool, as in the
+    customers' mover). A new or assigned inquiry becomes assigned to ``to_user`` with a fresh visit
+    deadline (``assigned_at`` = ``at``, overdue flag cleared); a visited one keeps its state. Converted
+    and dropped inquiries stay as they are: their deal's credit is decided at the close
+    (``salesperson_to_credit``). The new owner gets one notification with the count. Runs inside
+    ``assign_territory``'s transaction; returns how many moved (none the second time).
+    """
+    ids = list(
+        PhoneInquiry.objects.select_for_update(of=("self",))  # PostgreSQL: not the outer-joined customers
+        .filter(status__in=OPEN_STATUSES)
+        .filter(Q(territory=territory) | Q(customer__territory=territory, customer__pooled_at__isnull=True))
+        .exclude(salesperson=to_user)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), MOVE_BATCH):
+        batch = ids[start : start + MOVE_BATCH]
+        PhoneInquiry.objects.filter(pk__in=batch, status__in=(Status.NEW, Status.ASSIGNED)).update(
+            salesperson=to_user, status=Status.ASSIGNED, assigned_at=at, overdue_flagged_at=None, updated_at=at
+        )
+        PhoneInquiry.objects.filter(pk__in=batch, status=Status.VISITED).update(salesperson=to_user, updated_at=at)
+    if ids:
+        with override(to_user.language or settings.LANGUAGE_CODE):
+            text = ngettext(
+                "%(count)s open phone inquiry of %(territory)s is now yours.",
+                "%(count)s open phone inquiries of %(territory)s are now yours.",
+                len(ids),
+            ) % {"count": len(ids), "territory": territory.name}
+        notify(
+            recipient=to_user,
+            kind="phone_inquiries_reassigned",
+            text=text,
+            link=reverse("campaigns:inquiry_list"),
+        )
+    logger.info("Territory %s to user %s: %d open inquiries moved", territory.pk, to_user.pk, len(ids))
+    return len(ids)
 
 
 def salesperson_to_credit(*, inquiry: PhoneInquiry, at: datetime | None = None) -> User | None:

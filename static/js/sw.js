@@ -2,7 +2,7 @@
 // Pages are fetched from the network first; without a connection the last copy of the
 // page (or the offline page) is shown. The field pages (my day, log a visit, today's route) are
 // fetched once when asked ("warm"), so they open offline even before they were visited.
-// Logging out clears every cached page. Entries logged offline live in IndexedDB (offline.js).
+// Logging out clears every cached page; pages sent with Cache-Control: no-store are never kept. Entries logged offline live in IndexedDB (offline.js).
 "use strict";
 const SHELL_CACHE = "crm-shell-v2";
 const PAGE_CACHE = "crm-pages-v2";
@@ -40,7 +40,8 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(
       fetch(request)
         .then((response) => {
-          if (response.ok && !response.redirected) {
+          // no-store: pages that must not outlive the request (the two-step set-up shows its secret key).
+          if (response.ok && !response.redirected && !/no-store/.test(response.headers.get("Cache-Control") || "")) {
             const copy = response.clone();
             caches.open(PAGE_CACHE).then((cache) => cache.put(request, copy));
           }

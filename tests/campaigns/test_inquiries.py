@@ -181,3 +181,150 @@ def test_inquiry_visibility(people, routed):
     assert visible(people.manager1) == sorted([mine.pk, queued.pk])
     assert visible(people.manager2) == sorted([queued.pk, futian.pk])
     assert visible(people.info1) == sorted([mine.pk, queued.pk, futian.pk])
+
+
+# --- reassignment: open inquiries follow the territory ---------------------------------------------
+
+
+@pytest.fixture
+def inquiries_of_nanshan_clubs(people, routed):
+    """Inquiries around 南山车友会 (sales1), open and closed, plus some that must not move."""
+    clubs, smes = routed["nanshan_clubs"], routed["nanshan_smes"]
+    long_ago = timezone.now() - timedelta(days=10)
+    customer = CustomerFactory(territory=clubs, owner=people.sales1)
+    pooled = CustomerFactory(territory=clubs, owner=None, pooled_at=long_ago, pooled_from=people.sales1)
+
+    def inquiry(**fields):
+        return PhoneInquiryFactory(entered_by=people.info1, **fields)
+
+    return {
+        "assigned": inquiry(
+            territory=clubs,
+            salesperson=people.sales1,
+            status="assigned",
+            assigned_at=long_ago,
+            overdue_flagged_at=long_ago,
+        ),
+        "visited": inquiry(
+            territory=clubs, salesperson=people.sales1, status="visited", assigned_at=long_ago, visited_at=long_ago
+        ),
+        # came in while the territory had no owner: waiting in the managers' queue
+        "queued": inquiry(territory=clubs, salesperson=None, status="new"),
+        # a known caller: found through the customer, whatever territory the call was routed to
+        "via_customer": inquiry(customer=customer, salesperson=people.sales1, status="assigned", assigned_at=long_ago),
+        "converted": inquiry(territory=clubs, salesperson=people.sales1, status="converted", closed_at=long_ago),
+        "dropped": inquiry(
+            territory=clubs, salesperson=people.sales1, status="dropped", closed_at=long_ago, drop_reason="不需要"
+        ),
+        "pooled_customer": inquiry(customer=pooled, salesperson=people.sales1, status="assigned", assigned_at=long_ago),
+        "elsewhere": inquiry(territory=smes, salesperson=people.sales2, status="assigned", assigned_at=long_ago),
+    }
+
+
+OPEN_ONES = ("assigned", "visited", "queued", "via_customer")
+
+
+@pytest.mark.django_db
+def test_reassignment_moves_exactly_the_open_inquiries_to_the_new_owner(people, routed, inquiries_of_nanshan_clubs):
+    rows = inquiries_of_nanshan_clubs
+
+    result = assign_territory(territory=routed["nanshan_clubs"], salesperson=people.sales3, assigned_by=people.admin)
+
+    assert result.moved["phone_inquiries"] == 4
+    moved = PhoneInquiry.objects.filter(salesperson=people.sales3)
+    assert set(moved.values_list("pk", flat=True)) == {rows[name].pk for name in OPEN_ONES}
+    owners = dict(PhoneInquiry.objects.values_list("pk", "salesperson__username"))
+    assert {name: owners[row.pk] for name, row in rows.items() if name not in OPEN_ONES} == {
+        "converted": "sales1",
+        "dropped": "sales1",
+        "pooled_customer": "sales1",
+        "elsewhere": "sales2",
+    }
+
+
+@pytest.mark.django_db
+def test_moved_inquiries_get_a_fresh_visit_deadline_and_visited_ones_keep_their_state(
+    people, routed, inquiries_of_nanshan_clubs
+):
+    rows = inquiries_of_nanshan_clubs
+
+    result = assign_territory(territory=routed["nanshan_clubs"], salesperson=people.sales3, assigned_by=people.admin)
+
+    at = result.assignment.started_at
+    state = {
+        name: PhoneInquiry.objects.values("status", "assigned_at", "overdue_flagged_at").get(pk=rows[name].pk)
+        for name in OPEN_ONES
+    }
+    assert state["assigned"] == {"status": "assigned", "assigned_at": at, "overdue_flagged_at": None}
+    assert state["queued"] == {"status": "assigned", "assigned_at": at, "overdue_flagged_at": None}
+    assert state["via_customer"] == {"status": "assigned", "assigned_at": at, "overdue_flagged_at": None}
+    assert state["visited"] == {
+        "status": "visited",
+        "assigned_at": rows["visited"].assigned_at,
+        "overdue_flagged_at": None,
+    }
+
+
+@pytest.mark.django_db
+def test_the_new_owner_is_told_once_in_their_language(people, routed, inquiries_of_nanshan_clubs):
+    people.sales3.language = "en"
+    people.sales3.save(update_fields=["language"])
+
+    assign_territory(territory=routed["nanshan_clubs"], salesperson=people.sales3, assigned_by=people.admin)
+
+    notes = list(
+        Notification.objects.filter(kind="phone_inquiries_reassigned").values("recipient__username", "text", "link")
+    )
+    assert notes == [
+        {
+            "recipient__username": "sales3",
+            "text": "4 open phone inquiries of 南山车友会 are now yours.",
+            "link": "/inquiries/",
+        }
+    ]
+
+
+@pytest.mark.django_db
+def test_the_notification_reads_chinese_by_default(people, routed, inquiries_of_nanshan_clubs):
+    assign_territory(territory=routed["nanshan_clubs"], salesperson=people.sales3, assigned_by=people.admin)
+
+    note = Notification.objects.get(kind="phone_inquiries_reassigned")
+    assert note.text == "南山车友会有 4 条未结电话咨询已转给您。"
+
+
+@pytest.mark.django_db
+def test_the_moved_inquiries_are_what_each_salesperson_now_sees(people, routed, inquiries_of_nanshan_clubs):
+    rows = inquiries_of_nanshan_clubs
+
+    assign_territory(territory=routed["nanshan_clubs"], salesperson=people.sales3, assigned_by=people.admin)
+
+    def visible(user):
+        return set(PhoneInquiry.objects.visible_to(user).values_list("pk", flat=True))
+
+    assert visible(people.sales3) == {rows[name].pk for name in OPEN_ONES}
+    assert visible(people.sales1) == {rows[name].pk for name in ("converted", "dropped", "pooled_customer")}
+
+
+@pytest.mark.django_db
+def test_nothing_open_means_nothing_moved_and_nobody_told(people, routed):
+    PhoneInquiryFactory(
+        entered_by=people.info1, territory=routed["nanshan_clubs"], salesperson=people.sales1, status="converted"
+    )
+
+    result = assign_territory(territory=routed["nanshan_clubs"], salesperson=people.sales3, assigned_by=people.admin)
+
+    assert result.moved == {"customers": 0, "key_accounts": 0, "phone_inquiries": 0}
+    assert not Notification.objects.filter(kind="phone_inquiries_reassigned").exists()
+
+
+@pytest.mark.django_db
+def test_moving_again_to_the_same_owner_moves_nothing(people, routed, inquiries_of_nanshan_clubs):
+    from campaigns.services import move_phone_inquiries_of_territory
+
+    assign_territory(territory=routed["nanshan_clubs"], salesperson=people.sales3, assigned_by=people.admin)
+    again = move_phone_inquiries_of_territory(
+        territory=routed["nanshan_clubs"], to_user=people.sales3, changed_by=people.admin, reason="", at=timezone.now()
+    )
+
+    assert again == 0
+    assert Notification.objects.filter(kind="phone_inquiries_reassigned").count() == 1

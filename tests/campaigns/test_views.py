@@ -184,3 +184,20 @@ def test_competitor_reports_list_and_compare(client, people):
 def _english_by_default(settings):
     # These tests read messages in English; the Chinese catalogue is tested where a page is checked in Chinese.
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.mark.django_db
+def test_the_territory_console_says_how_many_open_inquiries_moved(client, people, routed, english):
+    clubs = routed["nanshan_clubs"]
+    register_phone_inquiry(entered_by=people.info1, data=CALL)  # routed to 南山车友会: a customer and an inquiry
+    PhoneInquiryFactory(entered_by=people.info1, territory=clubs, salesperson=people.sales1, status="converted")
+    client.force_login(people.admin)
+
+    response = client.post(
+        reverse("territories:territory_assign", args=[clubs.pk]), {"salesperson": people.sales3.pk}, follow=True
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [
+        f"南山车友会 now belongs to {people.sales3}. Moved: 1 customer, 1 open phone inquiry."
+    ]
+    assert list(PhoneInquiry.objects.filter(salesperson=people.sales3).values_list("status", flat=True)) == ["assigned"]

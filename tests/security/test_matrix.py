@@ -28,6 +28,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "logout/": EVERYONE,
     "password/": EVERYONE,
     "password/done/": EVERYONE,
+    # Two-step verification: anyone signed in may turn it on; the code page sends away who has nothing to verify.
+    "mfa/setup/": EVERYONE,
+    "mfa/verify/": EVERYONE,
     "i18n/setlang/": EVERYONE,
     "api/auth/token/": EVERYONE,
     "api/schema/": ADMIN,
@@ -209,6 +212,9 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     # Quotes and check-ups are computed by the services from their inputs; the admin only shows them.
     "admin/accounts/quote/add/": 403,
     "admin/accounts/policycheckup/add/": 403,
+    # django-otp: the admin may remove a user's device, never read its secret (OTP_ADMIN_HIDE_SENSITIVE_DATA)
+    "admin/otp_totp/totpdevice/<int:pk>/config/": 403,
+    "admin/otp_totp/totpdevice/<int:pk>/qrcode/": 403,
     "dashboard/targets/import/": 405,  # POST only
     "inquiries/<int:pk>/deal/": 405,  # POST only
     "api/visits/sync/": 405,  # POST only

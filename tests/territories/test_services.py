@@ -89,7 +89,7 @@ def test_reassignment_moves_exactly_the_open_customers(owned_tree, people):
 
     result = assign_territory(territory=clubs, salesperson=people.sales3, assigned_by=people.admin, reason="离职")
 
-    assert result.moved == {"customers": 4, "key_accounts": 0}
+    assert result.moved == {"customers": 4, "key_accounts": 0, "phone_inquiries": 0}
     moved_ids = {c.pk for c in moving} | {unowned.pk}
     assert set(people.sales3.owned_customers.values_list("pk", flat=True)) == moved_ids
     pooled.refresh_from_db()
