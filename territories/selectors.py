@@ -32,7 +32,7 @@ def territories_with_owners(*, user: User) -> QuerySet[Territory]:
     """
     return (
         Territory.objects.visible_to(user)
-        .select_related("product_line", "channel_type", "parent")
+        .select_related("channel_type")
         .prefetch_related(
             Prefetch(
                 "assignments",
