@@ -46,7 +46,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        # Without the ORDER BY the planner may take any cap + 1 matching rows (a team's visits: a
+        # few thousand heap rows), instead of walking the ordering's index past the others.
+        return self.object_list.order_by()[: self.cap + 1].count()
 
     @property
     def count_is_capped(self) -> bool:
