@@ -395,8 +395,11 @@ def customer_ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*DEAL_ROLES)
 def receivables(request: HttpRequest) -> HttpResponse:
     today = local_today()
-    page = Paginator(overdue_instalments(user=request.user, today=today), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"teams": receivables_by_salesperson(user=request.user, today=today), "page_obj": page, "today": today}
+    teams = receivables_by_salesperson(user=request.user, today=today)
+    paginator = Paginator(overdue_instalments(user=request.user, today=today), PAGE_SIZE)
+    # The per-salesperson lines count the same overdue instalments: no second COUNT over the deals.
+    paginator.count = sum(line.overdue_count for team in teams for line in team.lines)
+    context = {"teams": teams, "page_obj": paginator.get_page(request.GET.get("page")), "today": today}
     return render(request, "accounts/instalment_receivables.html", context)
 
 

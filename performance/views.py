@@ -57,7 +57,8 @@ def morning_meeting(request: HttpRequest) -> HttpResponse:
     """The morning meeting 早会: yesterday per salesperson, what needs talking about first."""
     day = _day_from(request.GET.get("day"))
     meeting = morning_meeting_figures(viewer=request.user, day=day)
-    month = attainment_figures(viewer=request.user, month=day.replace(day=1), today=day)
+    people = [row.salesperson for row in meeting.rows]
+    month = attainment_figures(viewer=request.user, month=day.replace(day=1), today=day, people=people)
     return render(
         request,
         "performance/morning_meeting.html",
@@ -67,7 +68,7 @@ def morning_meeting(request: HttpRequest) -> HttpResponse:
             "bars": _trend_bars(meeting),
             "chart_width": BAR_PITCH * len(meeting.trend),
             "chart_height": CHART_HEIGHT,
-            "previous_day": previous_working_day(day),
+            "previous_day": meeting.previous_working_day or previous_working_day(day),
             "month": month,
             "inquiries": inquiry_backlog(user=request.user),
             "key_accounts": key_account_progress(viewer=request.user, week=week_start(day)),

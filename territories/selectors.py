@@ -25,25 +25,31 @@ def current_owner(*, territory: Territory | None, at: datetime | None = None) ->
 
 
 def territories_with_owners(*, user: User) -> QuerySet[Territory]:
-    """The tree in path order, each territory with ``current_assignments`` (0 or 1) and its full history."""
+    """The tree in path order, each territory with ``current_assignments`` (0 or 1).
+
+    Two queries whatever the size of the tree. The history of each territory is not loaded here:
+    the console fetches it per territory when the admin opens it (``assignment_history``).
+    """
     return (
         Territory.objects.visible_to(user)
-        .select_related("product_line", "channel_type", "parent")
+        .select_related("channel_type")
         .prefetch_related(
             Prefetch(
                 "assignments",
                 queryset=TerritoryAssignment.objects.current().select_related("salesperson"),
                 to_attr="current_assignments",
-            ),
-            Prefetch(
-                "assignments",
-                queryset=TerritoryAssignment.objects.select_related("salesperson", "assigned_by").order_by(
-                    "-started_at", "-id"
-                ),
-                to_attr="assignment_history",
-            ),
+            )
         )
         .order_by("path")
+    )
+
+
+def assignment_history(*, territory: Territory) -> QuerySet[TerritoryAssignment]:
+    """Who owned ``territory`` from when to when, newest first, with the people joined."""
+    return (
+        TerritoryAssignment.objects.filter(territory=territory)
+        .select_related("salesperson", "assigned_by")
+        .order_by("-started_at", "-id")
     )
 
 

@@ -163,8 +163,15 @@ class Visit(models.Model):
         ]
         indexes = [
             models.Index(fields=["salesperson", "visited_on"], name="visit_salesperson_day_idx"),
-            models.Index(fields=["visited_on"], name="visit_day_idx"),
+            # the day's visits per salesperson and intent (morning meeting, quota check), from the index alone
+            models.Index(fields=["visited_on", "salesperson", "intent"], name="visit_day_person_idx"),
             models.Index(fields=["customer", "-visited_at"], name="visit_customer_timeline_idx"),
+            # a customer's latest rating before a day (the Monday shortlist, one probe per customer)
+            models.Index(
+                fields=["customer", "-rated_at", "-id"],
+                condition=Q(rated_at__isnull=False) & ~Q(intent=""),
+                name="visit_customer_rating_idx",
+            ),
             # the lists: newest first, filtered by intent or kind over a date range
             models.Index(fields=["-visited_at", "-id"], name="visit_recent_idx"),
             models.Index(fields=["intent", "visited_on"], name="visit_intent_day_idx"),

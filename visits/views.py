@@ -23,6 +23,7 @@ from accounts.services import register_customer
 from crm.errors import ApplicationError
 from crm.htmx import render_error
 from crm.models import User
+from crm.pagination import CappedPaginator
 from crm.permissions import role_required
 from crm.phones import normalise_phone
 from crm.spreadsheets import xlsx_response
@@ -262,7 +263,7 @@ def my_visits(request: HttpRequest) -> HttpResponse:
         queryset=visits_for_list(user=request.user).filter(salesperson=request.user),
         request=request,
     )
-    page = Paginator(visits.qs.order_by("-visited_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(visits.qs.order_by("-visited_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "visits/visit_list.html",
@@ -272,9 +273,12 @@ def my_visits(request: HttpRequest) -> HttpResponse:
 
 @role_required(User.Role.MANAGER, User.Role.ADMIN)
 def visit_list(request: HttpRequest) -> HttpResponse:
-    """The team's visits (admin: everyone's), filtered by person, dates, intent, kind and territory."""
+    """The team's visits (admin: everyone's), filtered by person, dates, intent, kind and territory.
+
+    Counted up to COUNT_CAP (crm.pagination): past it the page says "more than 1000" and pages on.
+    """
     visits = _filtered_visits(request)
-    page = Paginator(visits.qs.order_by("-visited_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(visits.qs.order_by("-visited_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "visits/visit_list.html",

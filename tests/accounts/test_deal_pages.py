@@ -200,3 +200,29 @@ def test_showcase_photo_needs_consent_and_is_served_only_within_visibility(clien
     assert client.get(reverse("deals:showcase_photo_image", args=[photo.pk])).status_code == 200
     client.force_login(people.sales3)
     assert client.get(reverse("deals:showcase_photo_image", args=[photo.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("rows", [5, 40])
+def test_receivables_count_the_overdue_once_in_fixed_queries(
+    client, people, customer, product, rows, django_assert_num_queries
+):
+    for n in range(rows):
+        create_deal(
+            created_by=people.sales1,
+            customer_id=customer.pk,
+            product=product,
+            number=f"R{n}",
+            amount="100",
+            issued_on=TODAY - timedelta(days=40),
+            instalments=[("100", TODAY - timedelta(days=10))],
+        )
+    client.force_login(people.manager1)
+
+    # session, user, balances, overdue per salesperson, people, notifications, the page's instalments
+    with django_assert_num_queries(7):
+        response = client.get(reverse("deals:receivables"), headers={"accept-language": "en"})
+
+    page = response.context["page_obj"]
+    assert page.paginator.count == rows  # from the per-salesperson lines, not a COUNT of its own
+    assert len(page) == min(rows, 30)
+    assert ("Page 1 of 2" in response.content.decode()) is (rows > 30)

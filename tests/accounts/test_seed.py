@@ -31,6 +31,8 @@ def test_seed_scale_makes_the_requested_sizes(db):
     assert Territory.objects.filter(kind=Territory.Kind.BRANCH).count() == 3
     assert TerritoryAssignment.objects.current().count() == 12
     assert Customer.objects.count() == 250
+    office = User.objects.exclude(role__in=[User.Role.SALESPERSON, User.Role.MANAGER])
+    assert sorted(office.values_list("username", "role")) == [("scale-admin", "admin"), ("scale-info001", "info_staff")]
     manager = User.objects.get(username="scale-manager001")
     assert Customer.objects.visible_to(manager).count() == sum(1 for n in range(250) if n % 12 < 5)
     with pytest.raises(CommandError):

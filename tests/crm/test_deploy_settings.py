@@ -36,3 +36,14 @@ def test_production_refuses_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_postgresql_connections_run_without_jit():
+    show = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS']['options'])"
+    result = _manage(
+        "shell", "-c", show, DATABASE_URL="postgres://crm@db:5432/crm?options=-c%20statement_timeout%3D5000"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("-c jit=off")
+    assert "statement_timeout" in result.stdout  # an option given in DATABASE_URL is kept

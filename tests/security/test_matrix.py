@@ -174,6 +174,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "renewals/": FIELD,
     "showcase-photos/<int:pk>/image/": FIELD,
     "sw.js": EVERYONE,
+    "territories/<int:pk>/owner/": ADMIN,
     "territories/<int:pk>/assign/": EVERYONE,
     "territories/<int:pk>/release/": EVERYONE,
     "unsubscribe/<str:token>/": EVERYONE,

@@ -142,7 +142,32 @@ def test_api_list_query_count_does_not_grow(api, people, customers, django_asser
 
     with django_assert_max_num_queries(4):
         response = api.get("/api/visits/")
-    assert response.json()["count"] == 30
+    assert len(response.json()["results"]) == 30
+    assert "count" not in response.json()  # no COUNT over a team's visits
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_the_api_list_is_paged_by_cursor_in_fixed_queries(
+    api, people, customers, monkeypatch, django_assert_num_queries, rows
+):
+    monkeypatch.setattr("visits.api.VisitCursorPagination.page_size", 4)
+    now = timezone.now()
+    made = [
+        VisitFactory(salesperson=people.sales1, customer=customers["sales1"], visited_at=now - timedelta(minutes=n))
+        for n in range(rows)
+    ]
+    api.force_authenticate(people.manager1)
+
+    with django_assert_num_queries(1):  # the page's rows (one more than shown: is there a next page?)
+        first = api.get("/api/visits/").json()
+    pages, url = [first], first["next"]
+    while url:
+        pages.append(api.get(url).json())
+        url = pages[-1]["next"]
+
+    assert set(first) == {"next", "previous", "results"}
+    assert [row["id"] for page in pages for row in page["results"]] == [visit.pk for visit in made]
+    assert pages[0]["previous"] is None and pages[-1]["next"] is None
 
 
 @pytest.fixture(autouse=True)

@@ -283,6 +283,41 @@ def test_list_query_count_does_not_grow(client, people, customers, django_assert
     with django_assert_max_num_queries(9):
         response = client.get("/visits/", {"intent": ""})
     assert response.context["page_obj"].paginator.count == rows
+    assert f"{rows} visits" in response.content.decode()
+
+
+@pytest.mark.parametrize("rows", [5, 60])
+def test_the_team_list_counts_up_to_the_cap_in_fixed_queries(
+    client, people, customers, monkeypatch, django_assert_num_queries, rows
+):
+    monkeypatch.setattr("crm.pagination.COUNT_CAP", 30)
+    VisitFactory.create_batch(rows, salesperson=people.sales1, customer=customers["sales1"])
+    client.force_login(people.manager1)
+
+    # session, user, filter choices (people, territories), capped count, rows, notifications
+    with django_assert_num_queries(7):
+        body = client.get("/visits/").content.decode()
+
+    if rows > 30:
+        assert "More than 30 visits: narrow the filters (dates, salesperson) to count them." in body
+        assert "Page 1<" in body and "page=2" in body
+    else:
+        assert "5 visits" in body and "Page 1" not in body
+
+
+def test_past_the_cap_the_team_list_pages_on_to_the_last_visit(client, people, customers, monkeypatch):
+    monkeypatch.setattr("crm.pagination.COUNT_CAP", 30)
+    VisitFactory.create_batch(60, salesperson=people.sales1, customer=customers["sales1"])
+    client.force_login(people.manager1)
+
+    pages = [client.get("/visits/", {"page": number, "salesperson": people.sales1.pk}) for number in (1, 2, 3)]
+
+    seen = [visit.pk for response in pages for visit in response.context["page_obj"]]
+    assert sorted(seen) == sorted(Visit.objects.values_list("pk", flat=True))
+    assert [response.context["page_obj"].has_next() for response in pages] == [True, True, False]
+    last = pages[2].content.decode()
+    assert "Page 3<" in last and "page=2" in last and "page=4" not in last
+    assert "salesperson=" in last  # the filters stay on the pager's links
 
 
 def test_customer_timeline_visibility(client, people, visits, customers):

@@ -1,7 +1,8 @@
 """The "large branch" data set of DESIGN.md §5 for territories and customers, made with bulk inserts.
 
 Default sizes: 200 salespeople in teams of 10 (each with a manager), 10 county branches, one channel
-territory per salesperson, 200,000 customers. Every size is an option, so tests run it small.
+territory per salesperson, 200,000 customers; plus the office: one admin and one info staff member
+(the benchmark measures their pages too). Every size is an option, so tests run it small.
 Rows are written in batches without history (a benchmark set, not an audit trail).
 """
 
@@ -76,6 +77,7 @@ class Command(BaseCommand):
             for index in range(count)
         ]
         User.objects.bulk_create(users, batch_size=options["batch_size"])
+        self.office(prefix=prefix, password=password)
         salespeople = list(User.objects.filter(username__startswith=f"{prefix}-sales").order_by("username"))
 
         channel_types = list(ChannelType.objects.filter(is_active=True))
@@ -108,6 +110,18 @@ class Command(BaseCommand):
             assignments.append(TerritoryAssignment(territory=territory, salesperson=person, started_at=now))
         TerritoryAssignment.objects.bulk_create(assignments, batch_size=options["batch_size"])
         return salespeople, channels
+
+    @staticmethod
+    def office(*, prefix: str, password: str) -> None:
+        """The admin and the info staff of the branch; none of the sizes depends on them."""
+        User.objects.get_or_create(
+            username=f"{prefix}-admin",
+            defaults={"role": User.Role.ADMIN, "is_staff": True, "password": password, "last_name": "管理员"},
+        )
+        User.objects.get_or_create(
+            username=f"{prefix}-info001",
+            defaults={"role": User.Role.INFO_STAFF, "password": password, "last_name": "信息员"},
+        )
 
     def _customers(self, *, channels, rng: random.Random, **options) -> int:
         prefix = options["prefix"]
