@@ -19,9 +19,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def broker_down(settings, monkeypatch):
     from crm.celery import app
 
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")  # Celery reads it before its conf
-
     saved = app.conf.broker_url, app.conf.broker_transport_options
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")  # Celery reads it before its conf
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1: refused at once
     app.conf.broker_transport_options = {}
     yield

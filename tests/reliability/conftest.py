@@ -103,10 +103,9 @@ def broker_on_spare_redis(spare_redis, monkeypatch) -> Iterator[SpareRedis]:
     """Point this process's Celery app at the spare Redis, with the production transport options."""
     from crm.celery import app
 
+    saved = {key: app.conf[key] for key in ("broker_url", "broker_transport_options", "result_backend")}
     # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it).
     monkeypatch.setenv("CELERY_BROKER_URL", spare_redis.url)
-
-    saved = {key: app.conf[key] for key in ("broker_url", "broker_transport_options", "result_backend")}
     app.conf.broker_url = spare_redis.url
     app.conf.broker_transport_options = {
         "visibility_timeout": 7200,
