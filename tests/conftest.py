@@ -68,11 +68,13 @@ def celery_worker(transactional_db):
     if not settings.CELERY_RESULT_BACKEND:
         app.conf.result_backend = "cache+memory://"
     # A private queue, so that a `make run` worker on this machine cannot take the test's tasks.
+    saved = app.conf.task_default_queue, app.amqp.queues
     app.conf.task_default_queue = f"test-{uuid.uuid4().hex}"
     app.amqp.queues = app.amqp.Queues(())
     app.amqp.queues.select_add(app.conf.task_default_queue)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
         yield worker
+    app.conf.task_default_queue, app.amqp.queues = saved
 
 
 @pytest.fixture(scope="session")

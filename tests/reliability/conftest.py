@@ -103,7 +103,13 @@ def broker_on_spare_redis(spare_redis, monkeypatch) -> Iterator[SpareRedis]:
     """Point this process's Celery app at the spare Redis, with the production transport options."""
     from crm.celery import app
 
-    saved = {key: app.conf[key] for key in ("broker_url", "broker_transport_options", "result_backend")}
+    keys = ("broker_url", "broker_transport_options", "result_backend", "task_default_queue")
+    saved = {key: app.conf[key] for key in keys}
+    saved_queues = app.amqp.queues
+    # The worker processes the tests start consume Celery's default queue.
+    app.conf.task_default_queue = "celery"
+    app.amqp.queues = app.amqp.Queues(())
+    app.amqp.queues.select_add("celery")
     # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it).
     monkeypatch.setenv("CELERY_BROKER_URL", spare_redis.url)
     app.conf.broker_url = spare_redis.url
@@ -119,6 +125,7 @@ def broker_on_spare_redis(spare_redis, monkeypatch) -> Iterator[SpareRedis]:
     app.amqp._producer_pool = None
     yield spare_redis
     app.conf.update(saved)
+    app.amqp.queues = saved_queues
     app._pool = None
     app.amqp._producer_pool = None
 
