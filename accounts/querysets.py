@@ -140,9 +140,11 @@ class JointVisitRequestQuerySet(models.QuerySet):
         return self.filter(status__in=self.model.OPEN_STATUSES)
 
 
-class QuoteQuerySet(models.QuerySet):
-    def visible_to(self, user: User) -> QuoteQuerySet:
-        """Quotes of the customers ``user`` sees, plus the ones a salesperson made (their own history)."""
+class MadeForCustomerQuerySet(models.QuerySet):
+    """Records a salesperson makes for a customer (quotes, policy check-ups): those of the customers
+    ``user`` sees, plus the ones a salesperson made (their own history). Info staff: none."""
+
+    def visible_to(self, user: User) -> MadeForCustomerQuerySet:
         if not user.is_authenticated:
             return self.none()
         if user.sees_everything:
@@ -154,15 +156,6 @@ class QuoteQuerySet(models.QuerySet):
         return self.none()
 
 
-class PolicyCheckupQuerySet(models.QuerySet):
-    def visible_to(self, user: User) -> PolicyCheckupQuerySet:
-        """Check-ups of the customers ``user`` sees, plus the ones a salesperson made. Info staff: none."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.sees_everything:
-            return self
-        if user.is_salesperson:
-            return self.filter(Q(created_by=user) | _visible_customer(user))
-        if user.is_manager:
-            return self.filter(_visible_customer(user))
-        return self.none()
+# The same rule for both; the names say which model each manager belongs to.
+QuoteQuerySet = MadeForCustomerQuerySet
+PolicyCheckupQuerySet = MadeForCustomerQuerySet
