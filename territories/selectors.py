@@ -69,3 +69,26 @@ def assignable_salespeople() -> QuerySet[User]:
 
 def active_channel_types() -> QuerySet[ChannelType]:
     return ChannelType.objects.filter(is_active=True)
+
+
+def territory_of_salesperson_in_branch_of(
+    *, salesperson: User, territory: Territory, channel_type_id: int | None = None
+) -> Territory | None:
+    """The territory ``salesperson`` owns now in the county branch of ``territory`` (``territory`` itself
+    when they own it; a channel territory of ``channel_type_id`` first, then the first in tree order), or None.
+    """
+    scope = territory
+    if territory.kind not in (Territory.Kind.BRANCH, Territory.Kind.CITY, Territory.Kind.COMPANY):
+        scope = Territory.objects.filter(pk__in=territory.ancestor_ids, kind=Territory.Kind.BRANCH).first() or territory
+    owned = list(
+        Territory.objects.filter(
+            path__startswith=scope.path,
+            is_active=True,
+            assignments__salesperson=salesperson,
+            assignments__ended_at__isnull=True,
+        ).order_by("path")
+    )
+    if territory in owned:
+        return territory
+    same_channel = [t for t in owned if channel_type_id is not None and t.channel_type_id == channel_type_id]
+    return (same_channel or owned or [None])[0]
