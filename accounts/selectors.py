@@ -132,6 +132,11 @@ def customers_to_be_assigned(*, user: User) -> QuerySet[Customer]:
     )
 
 
+def customers_to_be_assigned_count(*, user: User) -> int:
+    """How many customers wait in the queue (for the start pages of managers and the admin): one query."""
+    return customers_to_be_assigned(user=user).order_by().count()
+
+
 def branch_paths_of(*, user: User) -> list[str]:
     """Paths of the county branches above the territories ``user`` owns now (for a manager: their team owns)."""
     assignments = TerritoryAssignment.objects.current()

@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.functional import Promise
 
 from crm.models import User
 from territories.models import ChannelType, Territory, TerritoryAssignment
+
+
+@dataclass(frozen=True)
+class ConsoleQueue:
+    """A queue of work waiting for the admin, shown with its count on the territory console. Registered
+    by a higher app (accounts: the customers to be assigned) so that territories never imports it."""
+
+    name: str
+    label: Promise | str  # ngettext_lazy(singular, plural, "count") with %(count)d
+    url_name: str
+    count: Callable[..., int]  # count(user=...)
+
+
+CONSOLE_QUEUES: dict[str, ConsoleQueue] = {}
+
+
+def register_console_queue(*, name: str, label: Promise | str, url_name: str, count: Callable[..., int]) -> None:
+    """Called from an app's ``AppConfig.ready``; the same name twice keeps the first."""
+    CONSOLE_QUEUES.setdefault(name, ConsoleQueue(name=name, label=label, url_name=url_name, count=count))
+
+
+def console_queues(*, user: User) -> list[tuple[str, str, int]]:
+    """(text, url name, count) of each registered queue for ``user``: one query each."""
+    rows = []
+    for queue in CONSOLE_QUEUES.values():
+        count = queue.count(user=user)
+        rows.append((queue.label % {"count": count}, queue.url_name, count))
+    return rows
 
 
 def current_owner(*, territory: Territory | None, at: datetime | None = None) -> User | None:
