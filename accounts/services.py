@@ -47,6 +47,11 @@ MANAGED_FIELDS = ("territory", "owner")
 MOVE_BATCH = 1000
 
 
+NOBODY_OWNS_TERRITORY = _(
+    "Nobody owns this territory now. Leave it empty to route the customer, or choose a territory with a salesperson."
+)
+
+
 class StaleCustomer(Conflict):
     default_message = _(
         "Someone else saved this customer after you opened the form. Your changes were not saved: "
@@ -90,14 +95,7 @@ def _territory_and_owner(
     if territory is not None:
         owner = current_owner(territory=territory)
         if owner is None:
-            raise ValidationError(
-                {
-                    "territory": _(
-                        "Nobody owns this territory now. Leave it empty to route the customer, or choose a "
-                        "territory with a salesperson."
-                    )
-                }
-            )
+            raise ValidationError({"territory": NOBODY_OWNS_TERRITORY})
     else:
         decision = (router or Router()).decide(
             district=customer.district,
@@ -120,6 +118,49 @@ def _territory_and_owner(
             }
         )
     return territory, owner
+
+
+def _keep_owned(*, customer: Customer, previous_owner: User | None, previous_territory_id: int | None) -> None:
+    """After a manager moved a customer by hand, holder and territory still agree (DESIGN §4 Routing).
+
+    A new territory brings its current owner (refused when nobody owns it, or when a different owner was
+    also chosen); a new holder takes the customer into their territory of its branch (refused when they
+    have none there); clearing either puts the customer in the "to be assigned" queue.
+    """
+    territory_changed = customer.territory_id != previous_territory_id
+    owner_changed = customer.owner_id != (previous_owner.pk if previous_owner else None)
+    if not (territory_changed or owner_changed):
+        return
+    if territory_changed and customer.territory is not None:
+        owner = current_owner(territory=customer.territory)
+        if owner is None:
+            raise ValidationError({"territory": NOBODY_OWNS_TERRITORY})
+        if owner_changed and customer.owner is not None and customer.owner != owner:
+            raise ValidationError(
+                {
+                    "owner": _("The owner is the salesperson of the territory: %(territory)s is held by %(owner)s.")
+                    % {"territory": customer.territory, "owner": owner}
+                }
+            )
+        customer.owner = owner
+    elif territory_changed or customer.owner is None:
+        customer.territory, customer.owner = None, None
+    else:
+        territory = (
+            territory_of_salesperson_in_branch_of(salesperson=customer.owner, territory=customer.territory)
+            if customer.territory is not None
+            else None
+        )
+        if territory is None:
+            raise ValidationError(
+                {
+                    "owner": _("No territory of %(owner)s matches this customer: choose the territory instead.")
+                    % {"owner": customer.owner}
+                }
+            )
+        customer.territory = territory
+    if customer.owner is not None:
+        customer.pooled_at, customer.pooled_from = None, None
 
 
 def _first_contact_phone(contacts: Sequence[Mapping[str, Any]]) -> str:
@@ -204,16 +245,18 @@ def update_customer(
 ) -> Customer:
     """Save an edit made on ``version`` of the customer; refuse it (StaleCustomer) if someone saved since.
 
-    ``territory`` and ``owner`` in ``data`` are applied only for managers and the admin.
+    ``territory`` and ``owner`` in ``data`` are applied only for managers and the admin, and never
+    leave the customer half-owned (``_keep_owned``).
     """
     customer = lock_customer(customer_id=customer_id)
     if customer.version != version:
         raise StaleCustomer
     allowed = REGISTRATION_FIELDS + (MANAGED_FIELDS if (changed_by.is_manager or changed_by.sees_everything) else ())
-    previous_owner = customer.owner
+    previous_owner, previous_territory_id = customer.owner, customer.territory_id
     for key in allowed:
         if key in data:
             setattr(customer, key, data[key])
+    _keep_owned(customer=customer, previous_owner=previous_owner, previous_territory_id=previous_territory_id)
     customer.version += 1
     customer.full_clean(exclude=["business_card"])
     if business_card is not None:

@@ -153,3 +153,34 @@ def test_a_given_owner_must_be_the_territorys_owner(people, owned_tree, english)
         created_by=people.manager1, data={"unit_name": "配对", "owner": people.sales2, "district": "南山区"}
     )
     assert (customer.owner, customer.territory) == (people.sales2, owned_tree["nanshan_smes"])
+
+
+@pytest.mark.django_db
+def test_moving_a_customer_by_hand_keeps_holder_and_territory_together(people, owned_tree, english):
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import update_customer
+
+    customer = CustomerFactory(territory=owned_tree["nanshan_clubs"], owner=people.sales1)
+
+    # A new holder takes the customer into their territory of the branch.
+    update_customer(customer_id=customer.pk, changed_by=people.manager1, version=1, data={"owner": people.sales2})
+    customer.refresh_from_db()
+    assert (customer.territory, customer.owner) == (owned_tree["nanshan_smes"], people.sales2)
+    # A new territory brings its owner.
+    update_customer(
+        customer_id=customer.pk, changed_by=people.admin, version=2, data={"territory": owned_tree["futian_clubs"]}
+    )
+    customer.refresh_from_db()
+    assert (customer.territory, customer.owner) == (owned_tree["futian_clubs"], people.sales3)
+    # A territory nobody owns is refused, and nothing changes.
+    with pytest.raises(ValidationError) as error:
+        update_customer(
+            customer_id=customer.pk, changed_by=people.admin, version=3, data={"territory": owned_tree["futian_smes"]}
+        )
+    assert list(error.value.message_dict) == ["territory"]
+    # Clearing the holder puts the customer in the queue.
+    update_customer(customer_id=customer.pk, changed_by=people.admin, version=3, data={"owner": None})
+    customer.refresh_from_db()
+    assert (customer.territory, customer.owner, customer.version) == (None, None, 4)
+    assert_never_half_owned()
