@@ -173,13 +173,25 @@ def _announce(inquiry: PhoneInquiry) -> None:
 
 @transaction.atomic
 def assign_phone_inquiry(*, inquiry: PhoneInquiry, salesperson: User, assigned_by: User) -> PhoneInquiry:
-    """A manager gives an inquiry from the queue (or someone else's) to a salesperson, who is notified."""
+    """A manager gives an inquiry from the queue to a salesperson, who is notified. Never half-owned: a
+    caller's customer in the "to be assigned" queue goes along (into the salesperson's territory of the
+    branch the call routed to); a caller whose customer someone else holds stays with that holder.
+    The customer of an inquiry given to someone else is moved on the customer's page (or by reassigning
+    the territory), and its open inquiries follow."""
     inquiry = PhoneInquiry.objects.select_for_update().get(pk=inquiry.pk)
     if inquiry.status in (Status.CONVERTED, Status.DROPPED):
         raise InquiryClosed
     if not (salesperson.is_active and salesperson.is_salesperson):
         raise ValidationError({"salesperson": _("Only an active salesperson can take an inquiry.")})
     customer = inquiry.customer
+    if customer is not None and customer.owner_id is not None and customer.owner_id != salesperson.pk:
+        # Given to someone who cannot open the caller's customer page: refused (move the customer instead).
+        raise ValidationError(
+            {
+                "salesperson": _("The caller is a customer of %(owner)s: the inquiry stays with them.")
+                % {"owner": customer.owner}
+            }
+        )
     if customer is not None and customer.owner_id is None and customer.pooled_at is None:
         # Never half-owned: the caller's customer leaves the queue with the inquiry, into the
         # salesperson's territory of the branch the call routed to (else their first territory).

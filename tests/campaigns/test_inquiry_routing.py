@@ -151,3 +151,18 @@ def test_managers_and_the_admin_see_the_queue_count_on_their_start_pages(client,
     assert "2 customers to be assigned" in dashboard.content.decode()
     assert [(text, count) for text, _url, count in console.context["queues"]] == [("2 customers to be assigned", 2)]
     assert reverse("accounts:customer_unassigned") in console.content.decode()
+
+
+def test_an_inquiry_cannot_be_given_to_someone_who_cannot_open_its_customer(people, owned_tree, english):
+    from django.core.exceptions import ValidationError
+
+    inquiry = call(people, district="南山区", business_type="车友会")  # sales1's
+
+    with pytest.raises(ValidationError) as error:
+        assign_phone_inquiry(inquiry=inquiry, salesperson=people.sales2, assigned_by=people.manager1)
+
+    assert error.value.message_dict == {
+        "salesperson": [f"The caller is a customer of {inquiry.customer.owner}: the inquiry stays with them."]
+    }
+    inquiry.refresh_from_db()
+    assert inquiry.salesperson == people.sales1
