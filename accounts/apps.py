@@ -10,7 +10,9 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         import accounts.admin_deals
         import accounts.admin_service_tools  # noqa: F401  (price tables and the check-up checklist)
+        from accounts.selectors import customers_to_be_assigned_count
         from accounts.services import move_customers_of_territory, move_key_accounts_of_territory
+        from territories.selectors import register_console_queue
         from territories.services import register_open_work_mover
 
         # A territory's customers follow the territory to its new owner.
@@ -24,4 +26,11 @@ class AccountsConfig(AppConfig):
             name="key_accounts",
             label=ngettext_lazy("%(count)d key account", "%(count)d key accounts", "count"),
             move=move_key_accounts_of_territory,
+        )
+        # The admin's start page (the territory console) shows the customers waiting for a territory.
+        register_console_queue(
+            name="customers_to_be_assigned",
+            label=ngettext_lazy("%(count)d customer to be assigned", "%(count)d customers to be assigned", "count"),
+            url_name="accounts:customer_unassigned",
+            count=customers_to_be_assigned_count,
         )

@@ -12,6 +12,7 @@ from accounts.key_accounts import build_shortlists, request_joint_visit
 from accounts.models import Customer, KeyAccountEntry
 from crm.dates import local_today, week_start
 from crm.models import User
+from territories.selectors import territories_owned_by
 from visits.models import Visit
 
 OBSTACLE_SETS = (["price"], ["trust"], ["coverage", "price"], ["profit_ratio"], ["trust", "other"], [])
@@ -34,10 +35,15 @@ def seed_key_accounts(fake: Faker) -> dict[str, int]:
     salespeople = list(User.objects.filter(role=User.Role.SALESPERSON).order_by("username"))
     visits = []
     for person_index, salesperson in enumerate(salespeople):
+        # Never half-owned: the customers are in the salesperson's own territory (when one is seeded).
+        territory = territories_owned_by(salesperson=salesperson).select_related("parent").order_by("path").first()
+        districts = (territory.parent.districts if territory and territory.parent else None) or []
         for n in range(6):
             customer = Customer.objects.create(
                 unit_name=f"{fake.city_name()}{fake.company_prefix()}{fake.company_suffix()}",
-                district=fake.district() + "区",
+                district=districts[n % len(districts)] if districts else fake.district() + "区",
+                territory=territory,
+                channel_type=territory.channel_type if territory else None,
                 owner=salesperson,
                 created_by=salesperson,
                 last_activity_at=timezone.now(),

@@ -120,15 +120,21 @@ def duplicates_for(
 
 
 def customers_to_be_assigned(*, user: User) -> QuerySet[Customer]:
-    """The queue managers work: customers routing could not place (no territory). Admin and managers
-    see the whole queue; it shows only what is needed to place a customer."""
+    """The queue managers work: customers nobody holds that are not in the public pool (routing found
+    no territory, or no owner for it). Admin and managers see the whole queue; it shows only what is
+    needed to place a customer."""
     if not (user.sees_everything or user.is_manager):
         return Customer.objects.none()
     return (
-        Customer.objects.filter(territory__isnull=True)
+        Customer.objects.filter(owner__isnull=True, pooled_at__isnull=True)
         .select_related("channel_type", "owner")
         .order_by("created_at", "pk")
     )
+
+
+def customers_to_be_assigned_count(*, user: User) -> int:
+    """How many customers wait in the queue (for the start pages of managers and the admin): one query."""
+    return customers_to_be_assigned(user=user).order_by().count()
 
 
 def branch_paths_of(*, user: User) -> list[str]:

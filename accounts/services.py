@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
 from django.db.models import F, Q
@@ -20,8 +21,8 @@ from accounts.models import Contact, Customer, OwnerChange
 from crm.errors import ApplicationError, Conflict
 from crm.models import User
 from territories.models import Territory
-from territories.selectors import current_owner
-from territories.services import route
+from territories.selectors import current_owner, territory_of_salesperson_in_branch_of
+from territories.services import Router
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,11 @@ REGISTRATION_FIELDS = (
 MANAGED_FIELDS = ("territory", "owner")
 
 MOVE_BATCH = 1000
+
+
+NOBODY_OWNS_TERRITORY = _(
+    "Nobody owns this territory now. Leave it empty to route the customer, or choose a territory with a salesperson."
+)
 
 
 class StaleCustomer(Conflict):
@@ -73,6 +79,90 @@ def _ensure_below_prospect_cap(*, user: User | None, extra: int = 1) -> None:
         raise ProspectCapReached
 
 
+def _territory_and_owner(
+    *, customer: Customer, created_by: User, data: Mapping[str, Any], router: Router | None = None
+) -> tuple[Territory | None, User | None]:
+    """Where a new customer goes (DESIGN §4 Routing): never half-owned.
+
+    A territory given by hand (managers, admin, a salesperson picking one of theirs) must have a current
+    owner, who holds the customer. Otherwise the routing decision (``territories.services.Router``) by
+    district / address and channel type (or business type) decides, preferring the salesperson who
+    registers (or the owner given by a manager) among the channel territories of the matched branch.
+    A given owner must be the owner found. Sets the customer's channel type when the business type found it.
+    """
+    territory = data.get("territory")
+    wanted_owner = data.get("owner")
+    if territory is not None:
+        owner = current_owner(territory=territory)
+        if owner is None:
+            raise ValidationError({"territory": NOBODY_OWNS_TERRITORY})
+    else:
+        decision = (router or Router()).decide(
+            district=customer.district,
+            address=customer.address,
+            channel_type=customer.channel_type_id,
+            business_type=customer.business_type,
+            prefer=wanted_owner or (created_by if created_by.is_salesperson else None),
+        )
+        territory, owner = decision.territory, decision.owner
+        if customer.channel_type_id is None and decision.channel_type is not None:
+            customer.channel_type = decision.channel_type
+    if wanted_owner is not None and wanted_owner != owner:
+        raise ValidationError(
+            {
+                "owner": _("The owner is the salesperson of the territory: %(territory)s is held by %(owner)s.")
+                % {"territory": territory, "owner": owner}
+                if territory is not None
+                else _("No territory of %(owner)s matches this customer: choose the territory instead.")
+                % {"owner": wanted_owner}
+            }
+        )
+    return territory, owner
+
+
+def _keep_owned(*, customer: Customer, previous_owner: User | None, previous_territory_id: int | None) -> None:
+    """After a manager moved a customer by hand, holder and territory still agree (DESIGN §4 Routing).
+
+    A new territory brings its current owner (refused when nobody owns it, or when a different owner was
+    also chosen); a new holder takes the customer into their territory of its branch (refused when they
+    have none there); clearing either puts the customer in the "to be assigned" queue.
+    """
+    territory_changed = customer.territory_id != previous_territory_id
+    owner_changed = customer.owner_id != (previous_owner.pk if previous_owner else None)
+    if not (territory_changed or owner_changed):
+        return
+    if territory_changed and customer.territory is not None:
+        owner = current_owner(territory=customer.territory)
+        if owner is None:
+            raise ValidationError({"territory": NOBODY_OWNS_TERRITORY})
+        if owner_changed and customer.owner is not None and customer.owner != owner:
+            raise ValidationError(
+                {
+                    "owner": _("The owner is the salesperson of the territory: %(territory)s is held by %(owner)s.")
+                    % {"territory": customer.territory, "owner": owner}
+                }
+            )
+        customer.owner = owner
+    elif territory_changed or customer.owner is None:
+        customer.territory, customer.owner = None, None
+    else:
+        territory = (
+            territory_of_salesperson_in_branch_of(salesperson=customer.owner, territory=customer.territory)
+            if customer.territory is not None
+            else None
+        )
+        if territory is None:
+            raise ValidationError(
+                {
+                    "owner": _("No territory of %(owner)s matches this customer: choose the territory instead.")
+                    % {"owner": customer.owner}
+                }
+            )
+        customer.territory = territory
+    if customer.owner is not None:
+        customer.pooled_at, customer.pooled_from = None, None
+
+
 def _first_contact_phone(contacts: Sequence[Mapping[str, Any]]) -> str:
     for contact in contacts:
         for key in ("mobile", "phone"):
@@ -91,19 +181,13 @@ def register_customer(
 ) -> Customer:
     """Register a customer (客户信息登记表) with its contacts.
 
-    Territory: the one given (managers, admin, or a salesperson picking one of theirs), else the
-    routing rules; None puts the customer in the "to be assigned" queue. Holder: a salesperson who
-    registers holds the customer; for anyone else the territory's current owner does.
+    Territory and holder together (``_territory_and_owner``): the territory given or routed, held by
+    its current owner; with no route or no owner, both empty: the "to be assigned" queue. A salesperson
+    who registers a customer of someone else's territory hands it to that salesperson.
     ``business_card`` must already be cleaned (``crm.images.clean_image``).
     """
     customer = Customer(created_by=created_by, **{key: data[key] for key in REGISTRATION_FIELDS if key in data})
-    customer.territory = data.get("territory") or route(
-        district=customer.district, address=customer.address, channel_type=customer.channel_type_id
-    )
-    if created_by.is_salesperson:
-        customer.owner = created_by
-    else:
-        customer.owner = data.get("owner") or current_owner(territory=customer.territory)
+    customer.territory, customer.owner = _territory_and_owner(customer=customer, created_by=created_by, data=data)
     if customer.status == Customer.Status.PROSPECT:
         _ensure_below_prospect_cap(user=customer.owner)
     if not customer.phone:
@@ -161,16 +245,18 @@ def update_customer(
 ) -> Customer:
     """Save an edit made on ``version`` of the customer; refuse it (StaleCustomer) if someone saved since.
 
-    ``territory`` and ``owner`` in ``data`` are applied only for managers and the admin.
+    ``territory`` and ``owner`` in ``data`` are applied only for managers and the admin, and never
+    leave the customer half-owned (``_keep_owned``).
     """
     customer = lock_customer(customer_id=customer_id)
     if customer.version != version:
         raise StaleCustomer
     allowed = REGISTRATION_FIELDS + (MANAGED_FIELDS if (changed_by.is_manager or changed_by.sees_everything) else ())
-    previous_owner = customer.owner
+    previous_owner, previous_territory_id = customer.owner, customer.territory_id
     for key in allowed:
         if key in data:
             setattr(customer, key, data[key])
+    _keep_owned(customer=customer, previous_owner=previous_owner, previous_territory_id=previous_territory_id)
     customer.version += 1
     customer.full_clean(exclude=["business_card"])
     if business_card is not None:
@@ -189,37 +275,60 @@ def update_customer(
     return customer
 
 
+class TerritoryWithoutOwner(ApplicationError):
+    default_message = _("Nobody owns this territory now: assign the territory first, or choose another.")
+
+
+# Who follows a customer taken off the queue (e.g. its open phone inquiries, registered by campaigns):
+# called as ``follow(customer=..., territory=..., to_user=..., changed_by=..., at=...)`` inside the
+# assignment's transaction; returns how many rows moved. A lower app never imports a higher one.
+CUSTOMER_FOLLOWERS: dict[str, Callable[..., int]] = {}
+
+
+def register_customer_follower(*, name: str, follow: Callable[..., int]) -> None:
+    """Called from an app's ``AppConfig.ready``; registering the same name twice keeps the first."""
+    CUSTOMER_FOLLOWERS.setdefault(name, follow)
+
+
 @transaction.atomic
 def assign_customer_to_territory(
     *, customer_id: int, territory: Territory, assigned_by: User, reason: str = ""
 ) -> Customer:
-    """Take a customer off the "to be assigned" queue: give it a territory and the territory's owner."""
+    """Take a customer off the "to be assigned" queue: give it a territory and that territory's current
+    owner, and move its open work (``CUSTOMER_FOLLOWERS``: its open inquiries) to them in the same
+    transaction. Refused: a customer already held (``AlreadyAssigned``), a territory nobody owns
+    (``TerritoryWithoutOwner``)."""
     customer = lock_customer(customer_id=customer_id)
-    if customer.territory_id is not None:
+    if customer.owner_id is not None or customer.pooled_at is not None:
         raise AlreadyAssigned
-    previous_owner = customer.owner
+    owner = current_owner(territory=territory)
+    if owner is None:
+        raise TerritoryWithoutOwner
+    now = timezone.now()
     customer.territory = territory
-    customer.owner = current_owner(territory=territory) or previous_owner
+    customer.owner = owner
     customer.version += 1
     customer._history_user = assigned_by
     customer._change_reason = reason
     customer.save()
-    if customer.owner != previous_owner:
-        OwnerChange.objects.create(
-            customer=customer,
-            kind=OwnerChange.Kind.ASSIGNED,
-            from_owner=previous_owner,
-            to_owner=customer.owner,
-            changed_by=assigned_by,
-            changed_at=timezone.now(),
-            reason=reason,
-        )
+    OwnerChange.objects.create(
+        customer=customer,
+        kind=OwnerChange.Kind.ASSIGNED,
+        to_owner=owner,
+        changed_by=assigned_by,
+        changed_at=now,
+        reason=reason,
+    )
+    for follow in CUSTOMER_FOLLOWERS.values():
+        follow(customer=customer, territory=territory, to_user=owner, changed_by=assigned_by, at=now)
     return customer
 
 
 @transaction.atomic
 def claim_from_pool(*, customer_id: int, salesperson: User) -> Customer:
-    """A salesperson of the customer's branch takes a pooled customer, within the prospect cap.
+    """A salesperson of the customer's branch takes a pooled customer, within the prospect cap. The
+    customer moves to the claimer's territory in that branch (of its channel type when they have one),
+    so that its holder and its territory's owner stay the same person.
 
     The pool's two steps are written to the owner history: the return to the pool (by the job,
     from the previous holder) and this claim.
@@ -250,6 +359,12 @@ def claim_from_pool(*, customer_id: int, salesperson: User) -> Customer:
             ),
         ]
     )
+    # Never half-owned: the customer follows its new holder into their territory of the branch.
+    customer.territory = territory_of_salesperson_in_branch_of(
+        salesperson=salesperson, territory=customer.territory, channel_type_id=customer.channel_type_id
+    )
+    if customer.territory is None:
+        raise NotInPool
     customer.owner = salesperson
     customer.pooled_at = None
     customer.pooled_from = None
@@ -396,15 +511,15 @@ def register_customers_in_bulk(
     *,
     created_by: User,
     rows: Iterable[Mapping[str, Any]],
-    territory_for: Callable[[Mapping[str, Any]], Territory | None],
     batch_size: int = 1000,
     on_batch: Callable[[int], None] | None = None,
 ) -> int:
     """Register many customers at once (prospect-list imports); the caller holds the transaction.
 
     Each row has ``REGISTRATION_FIELDS`` keys (already validated and normalised) and optionally
-    ``contact_name``. ``territory_for(row)`` returns the routed territory (or None: the "to be
-    assigned" queue); the holder is the territory's current owner, as in ``register_customer``.
+    ``contact_name``. Each row is routed like every other door (``territories.services.Router`` by
+    district / address and channel or business type): to a territory held by its current owner, or to
+    the "to be assigned" queue (both empty).
     Rows are taken batch by batch (bounded memory); the prospect cap is checked per holder before
     each batch is written, counting the batches already written, so an import that would overfill
     someone's list raises ProspectCapReached and the caller's transaction leaves nothing behind.
@@ -413,7 +528,7 @@ def register_customers_in_bulk(
     from simple_history.utils import bulk_create_with_history
 
     now = timezone.now()
-    owners: dict[int, User | None] = {}
+    router = Router()
     created = 0
     batch: list[tuple[Customer, str]] = []
 
@@ -452,16 +567,19 @@ def register_customers_in_bulk(
         return len(customers)
 
     for row in rows:
-        territory = territory_for(row)
-        key = territory.pk if territory else 0
-        if key not in owners:
-            owners[key] = current_owner(territory=territory)
         customer = Customer(
             created_by=created_by,
             **{name: row[name] for name in REGISTRATION_FIELDS if row.get(name) is not None},
         )
-        customer.territory = territory
-        customer.owner = owners[key]
+        decision = router.decide(
+            district=customer.district,
+            address=customer.address,
+            channel_type=customer.channel_type_id,
+            business_type=customer.business_type,
+        )
+        customer.territory, customer.owner = decision.territory, decision.owner
+        if customer.channel_type_id is None and decision.channel_type is not None:
+            customer.channel_type = decision.channel_type
         customer.last_activity_at = now
         batch.append((customer, row.get("contact_name") or ""))
         if len(batch) >= batch_size:

@@ -120,9 +120,10 @@ def customer_create(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Customer registered."))
             if selectors.customers_for_list(user=request.user).filter(pk=customer.pk).exists():
+                messages.success(request, _("Customer registered."))
                 return redirect(customer)
+            messages.info(request, routed_elsewhere_message(customer))
             return redirect("accounts:customer_list")
     return render(request, "accounts/customer_form.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -154,6 +155,16 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(customer)
         status = status if status != 200 else 400
     return render(request, "accounts/customer_form.html", {"form": form, "customer": customer}, status=status)
+
+
+def routed_elsewhere_message(customer) -> str:
+    """What a registrar is told when the customer went to someone else's territory, or to the queue."""
+    if customer.owner is None:
+        return _("Customer registered. No territory with a salesperson matched: it waits in the managers' queue.")
+    return _("Customer registered and given to %(owner)s (%(territory)s), whose territory it is.") % {
+        "owner": customer.owner,
+        "territory": customer.territory,
+    }
 
 
 def _add_errors(form, error: ValidationError) -> None:

@@ -8,8 +8,11 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Campaigns")
 
     def ready(self) -> None:
-        from campaigns.services.inquiries import move_phone_inquiries_of_territory
+        from accounts.services import register_customer_follower
+        from campaigns.selectors import inquiry_customers_for_route
+        from campaigns.services.inquiries import move_phone_inquiries_of_customer, move_phone_inquiries_of_territory
         from territories.services import register_open_work_mover
+        from visits.selectors import register_route_source
 
         # Open phone inquiries follow the territory (and its customers) to the new owner.
         register_open_work_mover(
@@ -17,3 +20,7 @@ class CampaignsConfig(AppConfig):
             label=ngettext_lazy("%(count)d open phone inquiry", "%(count)d open phone inquiries", "count"),
             move=move_phone_inquiries_of_territory,
         )
+        # A customer taken off the "to be assigned" queue takes its open inquiries along.
+        register_customer_follower(name="phone_inquiries", follow=move_phone_inquiries_of_customer)
+        # Today's route (visits) shows the callers routed to the salesperson and not visited yet.
+        register_route_source(name="inquiry", urgency=1, customer_ids=inquiry_customers_for_route)

@@ -21,9 +21,11 @@ COMPETITOR_REPORTS = (
     ("人保财险", "摩托车险", "120", "", "车管所门口摆点", "", "宝安车管所"),
 )
 CALLS = (
-    ("深圳湾物流有限公司", "李经理", "南山区", "车队20台车的商业险报价"),
-    ("福田商贸中心", "王女士", "福田区", "收到宣传单，想了解企业财产险"),
-    ("科技园创业公司", "张先生", "南山区", "员工摩托车险"),
+    # unit, caller, district, the caller's business (行业), what they asked
+    ("佛山顺达物流有限公司", "李经理", "南海区", "物流运输", "车队20台车的商业险报价"),
+    ("禅城名车汽车4S店", "王女士", "禅城区", "汽车4S店", "收到宣传单，想了解合作"),
+    ("高明宏达摩托车行", "张先生", "高明区", "摩托车行", "代办摩托车险"),
+    ("容桂某五金厂", "陈先生", "容桂街道", "", "员工车辆保险"),  # routes nowhere: the managers' queue
 )
 
 
@@ -81,11 +83,11 @@ def seed_campaigns(fake: Faker) -> dict[str, int]:
                   "way_of_operating": way, "policy": policy, "seen_where": where,
                   "seen_on": today - timedelta(days=days * 3)},
         )  # fmt: skip
-    for index, (unit, caller, district, topic) in enumerate(CALLS):
+    for index, (unit, caller, district, business, topic) in enumerate(CALLS):
         register_phone_inquiry(
             entered_by=info,
             data={"unit_name": unit, "caller_name": caller, "phone": f"1390000{index:04d}", "district": district,
-                  "topic": topic},
+                  "business_type": business, "topic": topic},
             campaign=direct_mail,
         )  # fmt: skip
     return {

@@ -7,6 +7,7 @@ from accounts.models import Customer
 from campaigns.models import Campaign, CompetitorReport, Event, Mailing, PhoneInquiry, SmsTemplate
 from campaigns.prospect_files import TARGET_FIELDS
 from crm.models import User
+from territories.models import ChannelType
 
 
 class CampaignForm(forms.ModelForm):
@@ -48,6 +49,18 @@ class InquiryForm(forms.Form):
     unit_name = forms.CharField(label=_("Caller's unit"), max_length=200, required=False)
     district = forms.CharField(label=_("District"), max_length=50, required=False)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    business_type = forms.CharField(
+        label=_("Caller's business"),
+        max_length=100,
+        required=False,
+        help_text=_("What the caller does: 4S shop, car dealer, transport company, private owner…"),
+    )
+    channel_type = forms.ModelChoiceField(
+        label=_("Channel type"),
+        queryset=ChannelType.objects.none(),
+        required=False,
+        help_text=_("Leave empty to take it from the caller's business."),
+    )
     topic = forms.CharField(label=_("What they asked"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     campaign = forms.ModelChoiceField(
         label=_("Which campaign brought them"), queryset=Campaign.objects.none(), required=False
@@ -55,6 +68,7 @@ class InquiryForm(forms.Form):
 
     def __init__(self, *args, campaigns=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["channel_type"].queryset = ChannelType.objects.filter(is_active=True)
         if campaigns is not None:
             self.fields["campaign"].queryset = campaigns
 

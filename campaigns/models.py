@@ -136,6 +136,11 @@ class ProspectImport(TimeStampedModel):
     valid_rows = models.PositiveIntegerField(_("good rows"), default=0)
     error_rows = models.PositiveIntegerField(_("rows with errors"), default=0)
     duplicate_rows = models.PositiveIntegerField(_("duplicate rows"), default=0)
+    queued_rows = models.PositiveIntegerField(
+        _("rows routed to no one"),
+        default=0,
+        help_text=_("Good rows that no territory with an owner matches: they go to the “to be assigned” queue."),
+    )
     created_count = models.PositiveIntegerField(_("customers created"), default=0)
     message = models.CharField(_("message"), max_length=500, blank=True)
     created_by = models.ForeignKey(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from accounts.models import Customer, Deal
 from campaigns.models import (
@@ -238,4 +240,19 @@ def inquiry_backlog(*, user: User) -> dict[str, int]:
     return PhoneInquiry.objects.visible_to(user).aggregate(
         unassigned=Count("pk", filter=Q(salesperson__isnull=True, status=status.NEW)),
         overdue=Count("pk", filter=Q(status=status.ASSIGNED, overdue_flagged_at__isnull=False)),
+    )
+
+
+def inquiry_customers_for_route(*, salesperson: User, day: date) -> QuerySet[PhoneInquiry]:
+    """Route source of today's route (registered with ``visits.selectors.register_route_source``): the
+    customers of the inquiries given to ``salesperson`` and still waiting for a visit (new or assigned)."""
+    return (
+        PhoneInquiry.objects.filter(
+            salesperson=salesperson,
+            status__in=(PhoneInquiry.Status.NEW, PhoneInquiry.Status.ASSIGNED),
+            customer__isnull=False,
+            received_at__lt=timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min)),
+        )
+        .order_by()
+        .values_list("customer_id", flat=True)
     )

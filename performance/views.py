@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.key_account_selectors import key_account_progress
+from accounts.selectors import customers_to_be_assigned_count
 from campaigns.selectors import inquiry_backlog
 from crm.dates import local_today, week_start
 from crm.errors import ApplicationError
@@ -71,6 +72,7 @@ def morning_meeting(request: HttpRequest) -> HttpResponse:
             "previous_day": meeting.previous_working_day or previous_working_day(day),
             "month": month,
             "inquiries": inquiry_backlog(user=request.user),
+            "to_be_assigned": customers_to_be_assigned_count(user=request.user),
             "key_accounts": key_account_progress(viewer=request.user, week=week_start(day)),
         },
     )

@@ -36,6 +36,12 @@ class ChannelType(models.Model):
     name = models.CharField(_("name"), max_length=100)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    keywords = models.JSONField(
+        _("business-type keywords"),
+        default=list,
+        blank=True,
+        help_text=_("Words of a business type (行业) that belong to this channel, used to route callers and imports."),
+    )
 
     class Meta:
         verbose_name = _("channel type")

@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.functional import Promise
 
 from crm.models import User
 from territories.models import ChannelType, Territory, TerritoryAssignment
+
+
+@dataclass(frozen=True)
+class ConsoleQueue:
+    """A queue of work waiting for the admin, shown with its count on the territory console. Registered
+    by a higher app (accounts: the customers to be assigned) so that territories never imports it."""
+
+    name: str
+    label: Promise | str  # ngettext_lazy(singular, plural, "count") with %(count)d
+    url_name: str
+    count: Callable[..., int]  # count(user=...)
+
+
+CONSOLE_QUEUES: dict[str, ConsoleQueue] = {}
+
+
+def register_console_queue(*, name: str, label: Promise | str, url_name: str, count: Callable[..., int]) -> None:
+    """Called from an app's ``AppConfig.ready``; the same name twice keeps the first."""
+    CONSOLE_QUEUES.setdefault(name, ConsoleQueue(name=name, label=label, url_name=url_name, count=count))
+
+
+def console_queues(*, user: User) -> list[tuple[str, str, int]]:
+    """(text, url name, count) of each registered queue for ``user``: one query each."""
+    rows = []
+    for queue in CONSOLE_QUEUES.values():
+        count = queue.count(user=user)
+        rows.append((queue.label % {"count": count}, queue.url_name, count))
+    return rows
 
 
 def current_owner(*, territory: Territory | None, at: datetime | None = None) -> User | None:
@@ -69,3 +100,26 @@ def assignable_salespeople() -> QuerySet[User]:
 
 def active_channel_types() -> QuerySet[ChannelType]:
     return ChannelType.objects.filter(is_active=True)
+
+
+def territory_of_salesperson_in_branch_of(
+    *, salesperson: User, territory: Territory, channel_type_id: int | None = None
+) -> Territory | None:
+    """The territory ``salesperson`` owns now in the county branch of ``territory`` (``territory`` itself
+    when they own it; a channel territory of ``channel_type_id`` first, then the first in tree order), or None.
+    """
+    scope = territory
+    if territory.kind not in (Territory.Kind.BRANCH, Territory.Kind.CITY, Territory.Kind.COMPANY):
+        scope = Territory.objects.filter(pk__in=territory.ancestor_ids, kind=Territory.Kind.BRANCH).first() or territory
+    owned = list(
+        Territory.objects.filter(
+            path__startswith=scope.path,
+            is_active=True,
+            assignments__salesperson=salesperson,
+            assignments__ended_at__isnull=True,
+        ).order_by("path")
+    )
+    if territory in owned:
+        return territory
+    same_channel = [t for t in owned if channel_type_id is not None and t.channel_type_id == channel_type_id]
+    return (same_channel or owned or [None])[0]

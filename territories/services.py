@@ -205,3 +205,141 @@ def route(*, district: str, address: str = "", channel_type: ChannelType | int |
         if district in names or any(name and name in address for name in names):
             return _narrow_to_channel(branch, channel_type_id)
     return None
+
+
+# --- the routing decision: territory AND owner, or the queue -------------------------------------
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    """Where a new customer or inquiry goes: a territory with its current owner, or the queue (both None).
+
+    Never half-owned: ``territory`` is None exactly when ``owner`` is. ``channel_type`` is the channel
+    type used (given, or found from the business type), so the customer can be saved with it.
+    """
+
+    territory: Territory | None
+    owner: User | None
+    channel_type: ChannelType | None = None
+
+    @property
+    def queued(self) -> bool:
+        return self.owner is None
+
+
+class Router:
+    """The routing decision of every door (form, desk, import, API, offline sync, pool claim).
+
+    One instance remembers the channel types and the decisions it made, so a prospect import of
+    100,000 rows routes each (district, channel, preferred salesperson) once. Use a new instance per
+    request or import: a remembered decision does not see owners changed afterwards.
+    """
+
+    def __init__(self) -> None:
+        self._channel_types: list[ChannelType] | None = None
+        self._decisions: dict[tuple, RoutingDecision] = {}
+
+    def _all_channel_types(self) -> list[ChannelType]:
+        if self._channel_types is None:
+            self._channel_types = list(ChannelType.objects.order_by("sort_order", "name", "pk"))
+        return self._channel_types
+
+    def channel_type_for(self, business_type: str) -> ChannelType | None:
+        """The active channel type a business type (行业) belongs to: its name or code exactly, else the
+        channel type with the longest keyword found in the text (ties: the list's order); None if none."""
+        text = (business_type or "").strip().casefold()
+        if not text:
+            return None
+        best, best_length = None, 0
+        for candidate in self._all_channel_types():
+            if not candidate.is_active:
+                continue
+            if text in (candidate.name.casefold(), candidate.code.casefold()):
+                return candidate
+            for keyword in candidate.keywords or []:
+                word = str(keyword).strip().casefold()
+                if word and word in text and len(word) > best_length:
+                    best, best_length = candidate, len(word)
+        return best
+
+    def _channel_type(self, channel_type: ChannelType | int | None, business_type: str) -> ChannelType | None:
+        if isinstance(channel_type, ChannelType):
+            return channel_type
+        if channel_type:
+            return next((c for c in self._all_channel_types() if c.pk == int(channel_type)), None)
+        return self.channel_type_for(business_type)
+
+    def decide(
+        self,
+        *,
+        district: str = "",
+        address: str = "",
+        channel_type: ChannelType | int | None = None,
+        business_type: str = "",
+        prefer: User | None = None,
+    ) -> RoutingDecision:
+        """Route by district (the address only when no district is given) and channel type (given, or
+        found from ``business_type``), then settle the owner:
+
+        - a channel territory: its current owner, or the queue when it has none;
+        - a branch (or any node above): ``prefer`` (the salesperson registering) when they own a channel
+          territory below it; else its own owner; else the owned channel territory below it of the
+          channel type; else, without a channel type, the only owned channel territory below it; else
+          the queue (nobody can say whose customer it is).
+        """
+        district = (district or "").strip()
+        address = "" if district else (address or "").strip()
+        resolved = self._channel_type(channel_type, business_type)
+        key = (district, address, resolved.pk if resolved else None, prefer.pk if prefer else None)
+        if key not in self._decisions:
+            self._decisions[key] = self._decide(district, address, resolved, prefer)
+        return self._decisions[key]
+
+    def _decide(
+        self, district: str, address: str, channel_type: ChannelType | None, prefer: User | None
+    ) -> RoutingDecision:
+        from territories.selectors import current_owner
+
+        territory = route(district=district, address=address, channel_type=channel_type)
+        if territory is None:
+            return RoutingDecision(None, None, channel_type)
+        owner = current_owner(territory=territory)
+        if territory.kind == Kind.CHANNEL:
+            return RoutingDecision(territory if owner else None, owner, channel_type)
+        below = list(
+            TerritoryAssignment.objects.current()
+            .filter(territory__path__startswith=territory.path, territory__kind=Kind.CHANNEL, territory__is_active=True)
+            .select_related("territory", "salesperson")
+            .order_by("territory__path")
+        )
+        mine = [a for a in below if prefer is not None and a.salesperson_id == prefer.pk]
+        if mine:
+            return RoutingDecision(mine[0].territory, prefer, channel_type)
+        if owner is not None:
+            return RoutingDecision(territory, owner, channel_type)
+        if channel_type is not None:
+            below = [a for a in below if a.territory.channel_type_id == channel_type.pk]
+            chosen = below[0] if below else None
+        else:
+            chosen = below[0] if len(below) == 1 else None
+        if chosen is None:
+            return RoutingDecision(None, None, channel_type)
+        return RoutingDecision(chosen.territory, chosen.salesperson, channel_type)
+
+
+def route_customer(
+    *,
+    district: str = "",
+    address: str = "",
+    channel_type: ChannelType | int | None = None,
+    business_type: str = "",
+    prefer: User | None = None,
+) -> RoutingDecision:
+    """``Router().decide(...)`` for one customer or inquiry; see ``Router.decide``."""
+    return Router().decide(
+        district=district, address=address, channel_type=channel_type, business_type=business_type, prefer=prefer
+    )
+
+
+def channel_type_for_business(business_type: str) -> ChannelType | None:
+    return Router().channel_type_for(business_type)

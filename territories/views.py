@@ -26,7 +26,11 @@ def console(request: HttpRequest) -> HttpResponse:
     for territory in territories:
         territory.owner_assignment = territory.current_assignments[0] if territory.current_assignments else None
     unowned = [t for t in territories if t.kind == Territory.Kind.CHANNEL and t.is_active and not t.owner_assignment]
-    return render(request, "territories/territory_console.html", {"territories": territories, "unowned": unowned})
+    return render(
+        request,
+        "territories/territory_console.html",
+        {"territories": territories, "unowned": unowned, "queues": selectors.console_queues(user=request.user)},
+    )
 
 
 @require_GET

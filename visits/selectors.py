@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
@@ -189,43 +191,54 @@ class RouteCandidate:
         return navigation_links(self.customer.latitude, self.customer.longitude, self.customer.unit_name)
 
 
-def _optional_customer_ids(*, app_label: str, model_name: str, filters: dict) -> set[int]:
-    """Customers named by another app's records, when that app is installed (key-account shortlists,
-    phone inquiries); nothing otherwise."""
-    from django.apps import apps
-    from django.core.exceptions import FieldError
+@dataclass(frozen=True)
+class RouteSource:
+    """Customers a higher app asks to put on today's route (phone inquiries: campaigns).
 
-    try:
-        model = apps.get_model(app_label, model_name)
-        return set(model.objects.filter(**filters).values_list("customer_id", flat=True))
-    except (LookupError, FieldError):
-        return set()
+    ``customer_ids(salesperson=..., day=...)`` returns a queryset of customer ids (or an iterable);
+    such a customer is due until its first visit. ``name`` is the stop's reason (a ``RouteStop.Reason``);
+    the lower ``urgency`` goes first (key accounts 0, renewals 2, idle 3).
+    """
+
+    name: str
+    urgency: int
+    customer_ids: Callable[..., Any]
+
+
+ROUTE_SOURCES: dict[str, RouteSource] = {}
+
+
+def register_route_source(*, name: str, urgency: int, customer_ids: Callable[..., Any]) -> None:
+    """Called from a higher app's ``AppConfig.ready`` (visits never imports it). The same name twice keeps
+    the first; a name that is not a stop reason is a programming error."""
+    if name not in RouteStop.Reason.values:
+        raise ValueError(f"Unknown route stop reason: {name}")
+    ROUTE_SOURCES.setdefault(name, RouteSource(name=name, urgency=urgency, customer_ids=customer_ids))
 
 
 def route_candidates(*, salesperson: User, day: date, start: tuple[float, float] | None = None) -> list[RouteCandidate]:
     """Today's proposed stops 顺路规划, in visiting order.
 
-    Who is due: key accounts (the customer's status or this week's shortlist, when that app is
-    there) not visited this week; inquiries routed to the salesperson that have no visit yet (when
-    campaigns has them); renewals due this month or within the reminder window; customers not
-    visited for settings.CRM["ROUTE_IDLE_DAYS"]. At most ROUTE_MAX_STOPS, most urgent first, then
-    ordered by nearest neighbour from ``start`` (or the first located stop). Two queries.
+    Who is due: key accounts (the customer's status or this week's shortlist) not visited this week;
+    the customers that registered route sources name (``register_route_source``: campaigns'
+    inquiries routed to the salesperson) that have no visit yet; renewals due this month or within
+    the reminder window; customers not visited for settings.CRM["ROUTE_IDLE_DAYS"]. At most
+    ROUTE_MAX_STOPS, most urgent first, then ordered by nearest neighbour from ``start`` (or the
+    first located stop). Two queries, plus one per route source.
     """
-    from accounts.models import Customer
+    from accounts.models import Customer, KeyAccountEntry
     from visits.geo import order_nearest
 
     now = _start_of(day)
     monday = day - timedelta(days=day.weekday())
     idle_since = now - timedelta(days=settings.CRM["ROUTE_IDLE_DAYS"])
     renewal_months = {day.month, (day + timedelta(days=settings.CRM["RENEWAL_REMINDER_DAYS"])).month}
-    shortlisted = _optional_customer_ids(
-        app_label="accounts", model_name="KeyAccountEntry", filters={"salesperson": salesperson, "week": monday}
+    shortlisted = set(
+        KeyAccountEntry.objects.filter(salesperson=salesperson, week=monday).values_list("customer_id", flat=True)
     )
-    inquiries = _optional_customer_ids(
-        app_label="campaigns",
-        model_name="PhoneInquiry",
-        filters={"routed_to": salesperson, "customer__isnull": False},
-    )
+    sources = sorted(ROUTE_SOURCES.values(), key=lambda source: source.urgency)
+    registered = {source.name: set(source.customer_ids(salesperson=salesperson, day=day)) for source in sources}
+    awaited = set().union(*registered.values())
     visited_this_week = Exists(
         Visit.objects.filter(salesperson=salesperson, customer=OuterRef("pk"), visited_on__gte=monday)
     )
@@ -234,7 +247,7 @@ def route_candidates(*, salesperson: User, day: date, start: tuple[float, float]
     due = (
         Q(status=Customer.Status.KEY_ACCOUNT, visited_this_week=False)
         | Q(pk__in=shortlisted, visited_this_week=False)
-        | Q(pk__in=inquiries, visited_ever=False)
+        | Q(pk__in=awaited, visited_ever=False)
         | Q(renewal_month__in=renewal_months, visited_this_week=False)
         | Q(last_activity_at__isnull=True)
         | Q(last_activity_at__lt=idle_since)
@@ -264,13 +277,14 @@ def route_candidates(*, salesperson: User, day: date, start: tuple[float, float]
     def reason_of(customer) -> str:
         if customer.status == Customer.Status.KEY_ACCOUNT or customer.pk in shortlisted:
             return "key_account"
-        if customer.pk in inquiries:
-            return "inquiry"
+        for source in sources:
+            if customer.pk in registered[source.name]:
+                return source.name
         if customer.renewal_month in renewal_months:
             return "renewal"
         return "idle"
 
-    urgency = {"key_account": 0, "inquiry": 1, "renewal": 2, "idle": 3}
+    urgency = {"key_account": 0, "renewal": 2, "idle": 3} | {source.name: source.urgency for source in sources}
     chosen = sorted(rows, key=lambda customer: urgency[reason_of(customer)])[: settings.CRM["ROUTE_MAX_STOPS"]]
     by_pk = {customer.pk: customer for customer in chosen}
     ordered = order_nearest([(c.pk, c.latitude, c.longitude) for c in chosen], start=start)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Customer
 from accounts.selectors import duplicates_for
 from accounts.services import register_customer
+from accounts.views import routed_elsewhere_message
 from crm.errors import ApplicationError
 from crm.htmx import render_error
 from crm.models import User
@@ -183,6 +184,9 @@ def customer_register(request: HttpRequest) -> HttpResponse:
         return render_error(request, ApplicationError(_validation_message(error)))
     except ApplicationError as error:
         return render_error(request, error)
+    if customer.owner != request.user:
+        # Routed to a colleague's territory (or the queue): the visit cannot be logged against it here.
+        return render_error(request, ApplicationError(routed_elsewhere_message(customer)), status=200)
     return render(
         request,
         "visits/visit_form.html#customer-results",

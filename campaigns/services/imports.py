@@ -37,7 +37,7 @@ from campaigns.prospect_files import (
 from crm.errors import ApplicationError
 from crm.models import User
 from crm.outbox import enqueue
-from territories.services import route
+from territories.services import Router
 
 logger = logging.getLogger(__name__)
 
@@ -200,13 +200,17 @@ def _checked_batches(prospect_import: ProspectImport, path: Path) -> Iterator[li
 def check_prospect_import(*, import_id: int) -> ProspectImport:
     """The dry run: check every row and record its issues; write no customer. Safe to rerun.
 
+    Each good row is routed as the commit will route it (``territories.services.Router``):
+    ``queued_rows`` says how many would land in the "to be assigned" queue.
+
     Progress (rows processed) is saved after each batch so that the page can show it.
     """
     prospect_import = ProspectImport.objects.get(pk=import_id)
     if prospect_import.status in (Status.COMMITTING, Status.COMMITTED):
         return prospect_import
     ImportRowIssue.objects.filter(prospect_import=prospect_import).delete()
-    counts = {"processed": 0, "valid": 0, "errors": 0, "duplicates": 0}
+    counts = {"processed": 0, "valid": 0, "errors": 0, "duplicates": 0, "queued": 0}
+    router = Router()
     try:
         with _local_path(prospect_import) as path:
             for batch in _checked_batches(prospect_import, path):
@@ -215,6 +219,11 @@ def check_prospect_import(*, import_id: int) -> ProspectImport:
                     counts["processed"] += 1
                     if not row.issues:
                         counts["valid"] += 1
+                        counts["queued"] += router.decide(
+                            district=row.data.get("district", ""),
+                            address=row.data.get("address", ""),
+                            business_type=row.data.get("business_type", ""),
+                        ).queued
                     elif any(issue.kind == "error" for issue in row.issues):
                         counts["errors"] += 1
                     else:
@@ -247,6 +256,7 @@ def check_prospect_import(*, import_id: int) -> ProspectImport:
         valid_rows=counts["valid"],
         error_rows=counts["errors"],
         duplicate_rows=counts["duplicates"],
+        queued_rows=counts["queued"],
         validated_at=timezone.now(),
         message="",
     )
@@ -271,22 +281,6 @@ def request_import_commit(*, prospect_import: ProspectImport) -> ProspectImport:
         enqueue(commit_prospect_import_task.name, import_id=prospect_import.pk)
     prospect_import.refresh_from_db()
     return prospect_import
-
-
-def _router() -> Any:
-    """``territories.services.route`` remembered per (district, channel) — or per address when no
-    district is given — so that 100,000 rows do not mean 100,000 routing look-ups."""
-    memo: dict[tuple[str, str], Any] = {}
-
-    def territory_for(row: dict[str, Any]) -> Any:
-        district = row.get("district", "")
-        address = "" if district else row.get("address", "")
-        key = (district, address)
-        if key not in memo:
-            memo[key] = route(district=district, address=address)
-        return memo[key]
-
-    return territory_for
 
 
 def _good_rows(prospect_import: ProspectImport, path: Path) -> Iterator[dict[str, Any]]:
@@ -319,7 +313,6 @@ def commit_prospect_import(*, import_id: int) -> int:
                 created = register_customers_in_bulk(
                     created_by=prospect_import.created_by,
                     rows=_good_rows(prospect_import, path),
-                    territory_for=_router(),
                     batch_size=BATCH_SIZE,
                     on_batch=lambda done: cache.set(key, done, 3600),
                 )

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop, ngettext, override
 
 from accounts.models import Customer, Deal, Product
 from accounts.selectors import duplicate_candidates
-from accounts.services import ProspectCapReached, register_customer
+from accounts.services import ProspectCapReached, assign_customer_to_territory, register_customer
 from accounts.services_deals import create_deal
 from campaigns.models import Campaign, Event, PhoneInquiry
 from crm.errors import ApplicationError
@@ -31,8 +31,8 @@ from crm.models import Notification, User
 from crm.phones import normalise_phone
 from crm.services import notify, notify_many
 from territories.models import Territory
-from territories.selectors import current_owner
-from territories.services import route
+from territories.selectors import current_owner, territories_owned_by
+from territories.services import route_customer
 
 logger = logging.getLogger(__name__)
 Status = PhoneInquiry.Status
@@ -75,9 +75,11 @@ def register_phone_inquiry(
     """Register a call (or an event lead) and route it to the salesperson of the caller's territory.
 
     A caller who is already a customer (same phone) goes to that customer's territory and holder;
-    anyone else is routed by district/address (``territories.services.route``) and registered as a
-    prospect customer (source: phone inquiry / event). The salesperson found is notified; with no
-    territory or owner the inquiry waits as "new" in the managers' queue (and they are notified).
+    anyone else is routed by district/address and channel type (given as ``channel_type``, or found from
+    the caller's ``business_type``) by ``territories.services.route_customer``, the decision every door
+    uses, and registered as a prospect customer of that territory held by its owner (source: phone
+    inquiry / event). The salesperson found is notified; with no territory or no owner, the inquiry and
+    its customer both wait in the managers' queues ("new" / "to be assigned"; the managers are notified).
     """
     phone = normalise_phone(data.get("phone"))
     if not phone:
@@ -102,8 +104,13 @@ def register_phone_inquiry(
         inquiry.territory = existing.territory
         inquiry.salesperson = current_owner(territory=existing.territory) or existing.owner
     else:
-        inquiry.territory = route(district=inquiry.district, address=inquiry.address)
-        inquiry.salesperson = current_owner(territory=inquiry.territory)
+        decision = route_customer(
+            district=inquiry.district,
+            address=inquiry.address,
+            channel_type=data.get("channel_type"),
+            business_type=(data.get("business_type") or "").strip(),
+        )
+        inquiry.territory, inquiry.salesperson = decision.territory, decision.owner
         try:
             inquiry.customer = register_customer(
                 created_by=entered_by,
@@ -112,6 +119,8 @@ def register_phone_inquiry(
                     "phone": phone,
                     "district": inquiry.district,
                     "address": inquiry.address,
+                    "business_type": (data.get("business_type") or "").strip()[:100],
+                    "channel_type": decision.channel_type,
                     "source": Customer.Source.EVENT if event else Customer.Source.PHONE_INQUIRY,
                     "territory": inquiry.territory,
                     "notes": inquiry.topic[:500],
@@ -164,12 +173,35 @@ def _announce(inquiry: PhoneInquiry) -> None:
 
 @transaction.atomic
 def assign_phone_inquiry(*, inquiry: PhoneInquiry, salesperson: User, assigned_by: User) -> PhoneInquiry:
-    """A manager gives an inquiry from the queue (or someone else's) to a salesperson, who is notified."""
+    """A manager gives an inquiry from the queue to a salesperson, who is notified. Never half-owned: a
+    caller's customer in the "to be assigned" queue goes along (into the salesperson's territory of the
+    branch the call routed to); a caller whose customer someone else holds stays with that holder.
+    The customer of an inquiry given to someone else is moved on the customer's page (or by reassigning
+    the territory), and its open inquiries follow."""
     inquiry = PhoneInquiry.objects.select_for_update().get(pk=inquiry.pk)
     if inquiry.status in (Status.CONVERTED, Status.DROPPED):
         raise InquiryClosed
     if not (salesperson.is_active and salesperson.is_salesperson):
         raise ValidationError({"salesperson": _("Only an active salesperson can take an inquiry.")})
+    customer = inquiry.customer
+    if customer is not None and customer.owner_id is not None and customer.owner_id != salesperson.pk:
+        # Given to someone who cannot open the caller's customer page: refused (move the customer instead).
+        raise ValidationError(
+            {
+                "salesperson": _("The caller is a customer of %(owner)s: the inquiry stays with them.")
+                % {"owner": customer.owner}
+            }
+        )
+    if customer is not None and customer.owner_id is None and customer.pooled_at is None:
+        # Never half-owned: the caller's customer leaves the queue with the inquiry, into the
+        # salesperson's territory of the branch the call routed to (else their first territory).
+        territory = _territory_for_queued_customer(customer=customer, salesperson=salesperson)
+        if territory is None:
+            raise ValidationError({"salesperson": _("This salesperson owns no territory: assign a territory first.")})
+        assign_customer_to_territory(customer_id=customer.pk, territory=territory, assigned_by=assigned_by)
+        inquiry.refresh_from_db()
+        if inquiry.salesperson == salesperson:
+            return inquiry  # moved and announced with its customer (move_phone_inquiries_of_customer)
     inquiry.salesperson = salesperson
     inquiry.status = Status.ASSIGNED if inquiry.status == Status.NEW else inquiry.status
     inquiry.assigned_at = timezone.now()
@@ -177,6 +209,46 @@ def assign_phone_inquiry(*, inquiry: PhoneInquiry, salesperson: User, assigned_b
     inquiry.save()
     _announce(inquiry)
     return inquiry
+
+
+def _territory_for_queued_customer(*, customer: Customer, salesperson: User) -> Territory | None:
+    decision = route_customer(
+        district=customer.district,
+        address=customer.address,
+        channel_type=customer.channel_type_id,
+        business_type=customer.business_type,
+        prefer=salesperson,
+    )
+    if decision.owner == salesperson:
+        return decision.territory
+    return territories_owned_by(salesperson=salesperson).order_by("path").first()
+
+
+def move_phone_inquiries_of_customer(
+    *, customer: Customer, territory: Territory, to_user: User, changed_by: User | None, at: datetime
+) -> int:
+    """Customer follower (``accounts.services.register_customer_follower``): when a customer is taken
+    off the "to be assigned" queue, its open inquiries go with it to the territory and its owner (new ones
+    become assigned with a fresh visit deadline). Runs in the assignment's transaction; returns how many."""
+    open_inquiries = PhoneInquiry.objects.filter(customer=customer, status__in=OPEN_STATUSES).exclude(
+        salesperson=to_user, territory=territory
+    )
+    moved = list(open_inquiries.select_for_update(of=("self",)).order_by("pk"))
+    PhoneInquiry.objects.filter(pk__in=[i.pk for i in moved], status__in=(Status.NEW, Status.ASSIGNED)).update(
+        territory=territory,
+        salesperson=to_user,
+        status=Status.ASSIGNED,
+        assigned_at=at,
+        overdue_flagged_at=None,
+        updated_at=at,
+    )
+    PhoneInquiry.objects.filter(pk__in=[i.pk for i in moved], status=Status.VISITED).update(
+        territory=territory, salesperson=to_user, updated_at=at
+    )
+    for inquiry in moved:
+        inquiry.refresh_from_db()
+        _announce(inquiry)
+    return len(moved)
 
 
 @transaction.atomic

@@ -50,13 +50,17 @@ def test_a_salesperson_registers_a_customer_from_the_phone_form(client, people, 
     upload = SimpleUploadedFile("card.jpg", _jpeg(exif=exif.tobytes()), content_type="image/jpeg")
     client.force_login(people.sales1)
 
-    response = client.post(reverse("accounts:customer_create"), _form(business_card_upload=upload), **EN)
+    response = client.post(
+        reverse("accounts:customer_create"),
+        _form(business_card_upload=upload, channel_type=channel_type("car-clubs").pk),
+        **EN,
+    )
 
     customer = Customer.objects.get()
     assert response.status_code == 302
     assert response["Location"] == customer.get_absolute_url()
     assert (customer.territory, customer.owner, str(customer.phone)) == (
-        owned_tree["nanshan_smes"],
+        owned_tree["nanshan_clubs"],
         people.sales1,
         "+8613912345678",
     )

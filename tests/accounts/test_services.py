@@ -26,15 +26,26 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def test_a_salesperson_registers_a_routed_customer_they_hold(owned_tree, people):
     customer = register_customer(
         created_by=people.sales1,
-        data={"unit_name": "南山汽修厂", "district": "南山区", "channel_type": channel_type("smes")},
+        data={"unit_name": "南山汽修厂", "district": "南山区", "channel_type": channel_type("car-clubs")},
         contacts=[{"name": "王经理", "title": "经理", "mobile": "138 0013 8000"}],
     )
 
-    assert customer.territory == owned_tree["nanshan_smes"]
+    assert customer.territory == owned_tree["nanshan_clubs"]
     assert customer.owner == people.sales1
     assert customer.phone == "+8613800138000"
     assert [(c.name, str(c.mobile)) for c in customer.contacts.all()] == [("王经理", "+8613800138000")]
     assert list(customer.owner_changes.values_list("kind", "to_owner__username")) == [("registered", "sales1")]
+
+
+def test_a_customer_of_a_colleagues_territory_goes_to_the_colleague_never_half_owned(owned_tree, people):
+    # Before: territory 南山中小企业 (sales2's) but held by sales1, who registered it.
+    customer = register_customer(
+        created_by=people.sales1,
+        data={"unit_name": "南山物流", "district": "南山区", "channel_type": channel_type("smes")},
+    )
+
+    assert (customer.territory, customer.owner) == (owned_tree["nanshan_smes"], people.sales2)
+    assert list(customer.owner_changes.values_list("kind", "to_owner__username")) == [("registered", "sales2")]
 
 
 def test_info_staff_registration_goes_to_the_territory_owner(owned_tree, people):

@@ -276,6 +276,10 @@ def test_info_staff_registers_an_inquiry_call_by_keyboard_and_it_goes_to_the_ter
     page.keyboard.type("南山区")
     page.keyboard.press("Tab")  # no address: the district routes the call
     page.keyboard.press("Tab")
+    page.keyboard.type("物流运输")  # the caller's business: the channel type is found from it
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("渠道类型")).to_be_focused()  # left empty
+    page.keyboard.press("Tab")
     page.keyboard.type("车队12台车的商业险续保，想要报价")
     page.keyboard.press("Tab")
     page.keyboard.press("ArrowDown")
@@ -325,6 +329,7 @@ def test_info_staff_registers_an_inquiry_call_by_keyboard_and_it_goes_to_the_ter
     )
     assert inquiry.assigned_at is not None
     # The caller is registered as a prospect in the territory, held by its salesperson.
+    assert Customer.objects.values_list("business_type", "channel_type__code").get() == ("物流运输", "smes")
     assert Customer.objects.values_list(
         "unit_name", "phone", "source", "territory", "owner", "created_by", "status"
     ).get() == (

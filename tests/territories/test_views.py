@@ -68,7 +68,8 @@ def test_console_query_count_does_not_grow_with_territories_or_history(
     _grow_tree(owned_tree, people, territories, reassignments)
     client.force_login(people.admin)
 
-    with django_assert_num_queries(5):  # session, user, tree, current owners, unread notifications
+    # session, user, tree, current owners, customers to be assigned, unread notifications
+    with django_assert_num_queries(6):
         client.get(reverse("territories:console"))
 
 
