@@ -12,6 +12,8 @@ import environ
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from crm.caching import REDIS_SOCKET_TIMEOUT_SECONDS, cache_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -227,7 +229,14 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 # Cache: Redis in production, local memory in the embedded mode.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Redis frozen or down is a cache miss, logged, after at most CACHE_SOCKET_TIMEOUT seconds (crm/caching.py).
+CACHES = {
+    "default": cache_config(
+        env.str("CACHE_URL", default="locmemcache://"),
+        socket_timeout=env.float("CACHE_SOCKET_TIMEOUT", default=REDIS_SOCKET_TIMEOUT_SECONDS),
+    )
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # REST API
 REST_FRAMEWORK = {
