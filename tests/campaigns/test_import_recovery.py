@@ -173,3 +173,15 @@ def test_an_import_whose_commit_is_still_in_its_transaction_is_left_alone(checke
     checked_import.refresh_from_db()
     assert (checked_import.status, checked_import.stopped_at) == (Status.COMMITTING, None)
     assert stop_stalled_imports() == 1  # once the transaction is gone without committing
+
+
+@pytest.mark.django_db
+def test_a_second_click_on_import_after_the_first_finished_changes_nothing(checked_import):
+    stale_page = ProspectImport.objects.get(pk=checked_import.pk)  # loaded before the first click ended
+    first = request_import_commit(prospect_import=checked_import)
+    assert (first.status, first.created_count) == (Status.COMMITTED, 3)
+
+    second = request_import_commit(prospect_import=stale_page)
+
+    assert (second.status, second.created_count, second.attempt) == (Status.COMMITTED, 3, 1)
+    assert Customer.objects.count() == 3
