@@ -141,6 +141,8 @@ class ProspectImport(TimeStampedModel):
         default=0,
         help_text=_("Good rows that no territory with an owner matches: they go to the “to be assigned” queue."),
     )
+    # Empty rows between the header and the last row, skipped by the dry run (trailing ones are not counted).
+    empty_rows = models.PositiveIntegerField(_("empty rows skipped"), default=0)
     created_count = models.PositiveIntegerField(_("customers created"), default=0)
     message = models.CharField(_("message"), max_length=500, blank=True)
     created_by = models.ForeignKey(
@@ -148,6 +150,12 @@ class ProspectImport(TimeStampedModel):
     )
     validated_at = models.DateTimeField(_("checked at"), null=True, blank=True)
     committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    # Liveness of the check or import in progress: set when it is asked for and by its worker as it
+    # goes; ``attempt`` numbers the imports asked for, so that a stale copy of the task does nothing.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    attempt = models.PositiveIntegerField(_("import attempt"), default=0)
+    # When the recovery job found its worker gone (nothing of that run was kept); cleared by a new run.
+    stopped_at = models.DateTimeField(_("worker stopped at"), null=True, blank=True)
 
     objects = ProspectImportQuerySet.as_manager()
 

@@ -175,20 +175,15 @@ def _raw_rows(path: Path | str, file_format: str, encoding: str) -> Iterator[lis
 def iter_rows(path: Path | str, file_format: str, encoding: str = "") -> Iterator[tuple[int, list[str]]]:
     """(row number as the user sees it, cells) for every non-empty row, header included.
 
-    Stops after IMPORT_MAX_EMPTY_ROWS empty rows in a row (a sheet "used" down to row 1,048,576)
-    and refuses more than IMPORT_MAX_ROWS rows.
+    Reads to the real end of the file, however many empty rows lie between the rows (the gaps in
+    the row numbers say how many were skipped), one row at a time, so memory stays bounded even for
+    a sheet "used" down to row 1,048,576. Refuses more than IMPORT_MAX_ROWS rows.
     """
-    max_empty = settings.CRM["IMPORT_MAX_EMPTY_ROWS"]
     max_rows = settings.CRM["IMPORT_MAX_ROWS"]
-    empty_run = 0
     seen = 0
     for number, row in enumerate(_raw_rows(path, file_format, encoding), start=1):
         if not any(row):
-            empty_run += 1
-            if empty_run >= max_empty:
-                return
             continue
-        empty_run = 0
         seen += 1
         if seen > max_rows + 1:
             raise ImportFileError(

@@ -62,11 +62,14 @@ class ProspectImportSerializer(serializers.ModelSerializer):
             "valid_rows",
             "error_rows",
             "duplicate_rows",
+            "empty_rows",
             "created_count",
             "message",
             "created_at",
             "validated_at",
             "committed_at",
+            "heartbeat_at",
+            "stopped_at",
         ]
         read_only_fields = [name for name in fields if name not in ("file", "campaign")]  # fmt: skip
 

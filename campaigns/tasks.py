@@ -17,9 +17,16 @@ def check_prospect_import_task(import_id: int) -> int:
 
 
 @shared_task(acks_late=True)
-def commit_prospect_import_task(import_id: int) -> int:
-    """All or nothing in one transaction; a committed import is never committed twice."""
-    return services.commit_prospect_import(import_id=import_id)
+def commit_prospect_import_task(import_id: int, attempt: int | None = None) -> int:
+    """All or nothing in one transaction; a committed import is never committed twice, and a copy
+    for an attempt that is over (stopped, or asked for again) does nothing."""
+    return services.commit_prospect_import(import_id=import_id, attempt=attempt)
+
+
+@shared_task(acks_late=True)
+def stop_stalled_imports_task() -> int:
+    """Every minute: checks and imports whose worker stopped are said so. Safe to run twice."""
+    return services.stop_stalled_imports()
 
 
 @shared_task(acks_late=True)

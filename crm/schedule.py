@@ -45,6 +45,8 @@ DEFAULT_SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("Daily overdue phone inquiries", "campaigns.tasks.flag_overdue_inquiries_task", minute="20", hour="6"),
     # The outbox: tasks that could not be sent when their transaction committed (broker down).
     ScheduledJob("Relay pending tasks", "crm.tasks.relay_pending_tasks_task", minute="*", hour="*"),
+    # Prospect checks and imports whose worker stopped: said so on their page within minutes, not hours.
+    ScheduledJob("Stalled prospect imports", "campaigns.tasks.stop_stalled_imports_task", minute="*", hour="*"),
 )
 
 

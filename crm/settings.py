@@ -12,6 +12,8 @@ import environ
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from crm.caching import REDIS_SOCKET_TIMEOUT_SECONDS, cache_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -227,7 +229,14 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 # Cache: Redis in production, local memory in the embedded mode.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Redis frozen or down is a cache miss, logged, after at most CACHE_SOCKET_TIMEOUT seconds (crm/caching.py).
+CACHES = {
+    "default": cache_config(
+        env.str("CACHE_URL", default="locmemcache://"),
+        socket_timeout=env.float("CACHE_SOCKET_TIMEOUT", default=REDIS_SOCKET_TIMEOUT_SECONDS),
+    )
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # REST API
 REST_FRAMEWORK = {
@@ -344,11 +353,13 @@ CRM = {
     # Publicity: phone inquiries, imports, mailings.
     "INQUIRY_VISIT_DAYS": env.int("CRM_INQUIRY_VISIT_DAYS", default=3),
     "IMPORT_MAX_ROWS": env.int("CRM_IMPORT_MAX_ROWS", default=200_000),
-    "IMPORT_MAX_EMPTY_ROWS": env.int("CRM_IMPORT_MAX_EMPTY_ROWS", default=1000),
     "IMPORT_MAX_UPLOAD_BYTES": env.int("CRM_IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024),
     "IMPORT_MAX_UNPACKED_BYTES": env.int("CRM_IMPORT_MAX_UNPACKED_BYTES", default=500 * 1024 * 1024),
     # Files up to this size are checked and imported within the request; larger ones by a worker.
     "IMPORT_SYNC_MAX_BYTES": env.int("CRM_IMPORT_SYNC_MAX_BYTES", default=512 * 1024),
+    # A check or import whose worker has shown no sign of life (heartbeat) for this long has stopped:
+    # the recovery job (every minute) says so on its page. Longer than a busy queue's usual wait.
+    "IMPORT_STALE_MINUTES": env.int("CRM_IMPORT_STALE_MINUTES", default=5),
     "SMS_BACKEND": env("CRM_SMS_BACKEND", default="campaigns.sms.ConsoleSmsBackend"),
     "SMS_FILE_PATH": env("CRM_SMS_FILE_PATH", default=str(VAR_DIR / "sms")),
     "SMS_GATEWAY_URL": env("CRM_SMS_GATEWAY_URL", default=""),

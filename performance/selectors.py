@@ -225,7 +225,8 @@ def _visit_trend(*, ids: list[int], last_day: date, last_day_visits: int) -> lis
     always matches the table. The earlier days are counted in one query and kept in the cache for
     TREND_CACHE_SECONDS: for the admin that query reads every visit of four weeks (~600,000 at the
     large data set, most of the page's time), and those days hardly change (a visit synced late from
-    a phone shows in the chart within TREND_CACHE_SECONDS).
+    a phone shows in the chart within TREND_CACHE_SECONDS). A frozen or stopped cache Redis is a
+    miss after a short socket timeout (``crm/caching.py``): the days are then counted here.
     """
     first_day = last_day - timedelta(days=TREND_DAYS - 1)
     scope = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:32]

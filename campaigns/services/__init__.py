@@ -8,6 +8,7 @@ from campaigns.services.imports import (
     request_import_commit,
     set_import_mapping,
     start_prospect_import,
+    stop_stalled_imports,
 )
 from campaigns.services.inquiries import (
     assign_phone_inquiry,
@@ -56,5 +57,6 @@ __all__ = [
     "send_sms_batch",
     "set_import_mapping",
     "start_prospect_import",
+    "stop_stalled_imports",
     "unsubscribe_token",
 ]

@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -120,8 +122,9 @@ def request_import_check(*, prospect_import: ProspectImport) -> ProspectImport:
     if prospect_import.status in (Status.COMMITTING, Status.COMMITTED):
         raise ApplicationError(_("This import has already been committed."))
     validate_mapping(prospect_import.mapping_indexes, prospect_import.headers)
+    now = timezone.now()
     ProspectImport.objects.filter(pk=prospect_import.pk).update(
-        status=Status.VALIDATING, processed_rows=0, message="", updated_at=timezone.now()
+        status=Status.VALIDATING, processed_rows=0, message="", updated_at=now, heartbeat_at=now, stopped_at=None
     )
     if _runs_in_request(prospect_import):
         return check_prospect_import(import_id=prospect_import.pk)
@@ -130,13 +133,19 @@ def request_import_check(*, prospect_import: ProspectImport) -> ProspectImport:
     return prospect_import
 
 
-def _checked_batches(prospect_import: ProspectImport, path: Path) -> Iterator[list[CheckedRow]]:
-    """Every data row, checked, in batches: its errors, duplicates within the file and against customers."""
+def _checked_batches(
+    prospect_import: ProspectImport, path: Path, counts: dict[str, int] | None = None
+) -> Iterator[list[CheckedRow]]:
+    """Every data row, checked, in batches: its errors, duplicates within the file and against customers.
+
+    ``counts["empty"]`` (when given) is raised by the empty rows skipped between the header and each row.
+    """
     mapping = prospect_import.mapping_indexes
     seen_phones: dict[str, int] = {}
     seen_names: dict[tuple[str, str], int] = {}
     rows = iter_rows(path, prospect_import.file_format, prospect_import.encoding)
-    next(rows, None)  # the header row
+    header = next(rows, None)
+    last_number = header[0] if header else 0
     batch: list[CheckedRow] = []
 
     def finish(batch: list[CheckedRow]) -> list[CheckedRow]:
@@ -189,6 +198,9 @@ def _checked_batches(prospect_import: ProspectImport, path: Path) -> Iterator[li
         return batch
 
     for number, cells in rows:
+        if counts is not None:
+            counts["empty"] += number - last_number - 1
+        last_number = number
         batch.append(check_row(number, cells, mapping))
         if len(batch) >= BATCH_SIZE:
             yield finish(batch)
@@ -209,11 +221,12 @@ def check_prospect_import(*, import_id: int) -> ProspectImport:
     if prospect_import.status in (Status.COMMITTING, Status.COMMITTED):
         return prospect_import
     ImportRowIssue.objects.filter(prospect_import=prospect_import).delete()
-    counts = {"processed": 0, "valid": 0, "errors": 0, "duplicates": 0, "queued": 0}
     router = Router()
+    ProspectImport.objects.filter(pk=import_id).update(heartbeat_at=timezone.now(), stopped_at=None)
+    counts = {"processed": 0, "valid": 0, "errors": 0, "duplicates": 0, "queued": 0, "empty": 0}
     try:
         with _local_path(prospect_import) as path:
-            for batch in _checked_batches(prospect_import, path):
+            for batch in _checked_batches(prospect_import, path, counts):
                 issues = []
                 for row in batch:
                     counts["processed"] += 1
@@ -243,6 +256,7 @@ def check_prospect_import(*, import_id: int) -> ProspectImport:
                 ProspectImport.objects.filter(pk=import_id).update(
                     processed_rows=counts["processed"],
                     total_rows=max(prospect_import.total_rows, counts["processed"]),
+                    heartbeat_at=timezone.now(),
                 )
     except ImportFileError as error:
         ImportRowIssue.objects.filter(prospect_import=prospect_import).delete()
@@ -257,6 +271,7 @@ def check_prospect_import(*, import_id: int) -> ProspectImport:
         error_rows=counts["errors"],
         duplicate_rows=counts["duplicates"],
         queued_rows=counts["queued"],
+        empty_rows=counts["empty"],
         validated_at=timezone.now(),
         message="",
     )
@@ -274,11 +289,19 @@ def request_import_commit(*, prospect_import: ProspectImport) -> ProspectImport:
         raise ImportNotReady
     if prospect_import.valid_rows == 0:
         raise ApplicationError(_("No row is good to import. Fix the file and upload it again."))
-    ProspectImport.objects.filter(pk=prospect_import.pk).update(status=Status.COMMITTING, message="")
+    # A new attempt: a copy of an earlier attempt's task still in the queue will do nothing.
+    asked = ProspectImport.objects.filter(
+        pk=prospect_import.pk, status__in=[Status.VALIDATED, Status.COMMITTING]
+    ).update(
+        status=Status.COMMITTING, message="", heartbeat_at=timezone.now(), stopped_at=None, attempt=F("attempt") + 1
+    )
+    prospect_import.refresh_from_db()
+    if not asked:  # committed meanwhile (a double click waited for the first commit)
+        return prospect_import
     if _runs_in_request(prospect_import):
-        commit_prospect_import(import_id=prospect_import.pk)
+        commit_prospect_import(import_id=prospect_import.pk, attempt=prospect_import.attempt)
     else:
-        enqueue(commit_prospect_import_task.name, import_id=prospect_import.pk)
+        enqueue(commit_prospect_import_task.name, import_id=prospect_import.pk, attempt=prospect_import.attempt)
     prospect_import.refresh_from_db()
     return prospect_import
 
@@ -293,20 +316,35 @@ def _good_rows(prospect_import: ProspectImport, path: Path) -> Iterator[dict[str
             yield data
 
 
-def commit_prospect_import(*, import_id: int) -> int:
+def commit_prospect_import(*, import_id: int, attempt: int | None = None) -> int:
     """Create the good rows as customers, routed to territories, in ONE transaction: all or nothing.
 
     Rows are checked again (a customer entered since the dry run is skipped as a duplicate).
     Idempotent: a committed import is never committed twice (row lock + status). If anything
     fails, nothing is written and the import goes back to "checked" with the reason, to be rerun.
-    Returns the number of customers created.
+    The transaction holds the import's row lock to its end: a worker that dies part-way leaves
+    nothing (the database rolls its transaction back) and the recovery job
+    (``stop_stalled_imports``) then finds the import unlocked and says so on its page.
+    ``attempt`` (from ``request_import_commit``): a copy of the task for another attempt, or for an
+    attempt already stopped, does nothing. Returns the number of customers created.
     """
     key = commit_progress_key(import_id)
+    if attempt is not None:
+        # The worker took the task: a sign of life, written before the transaction that hides its writes.
+        ProspectImport.objects.filter(pk=import_id, status=Status.COMMITTING, attempt=attempt).update(
+            heartbeat_at=timezone.now()
+        )
     try:
         with transaction.atomic():
             prospect_import = ProspectImport.objects.select_for_update().get(pk=import_id)
             if prospect_import.status == Status.COMMITTED:
                 return prospect_import.created_count
+            if attempt is not None and (prospect_import.attempt, prospect_import.status) != (
+                attempt,
+                Status.COMMITTING,
+            ):
+                logger.info("Prospect import %s: attempt %s is over, this copy does nothing", import_id, attempt)
+                return 0
             if prospect_import.status not in (Status.VALIDATED, Status.COMMITTING):
                 raise ImportNotReady
             with _local_path(prospect_import) as path:
@@ -330,3 +368,47 @@ def commit_prospect_import(*, import_id: int) -> int:
     cache.delete(key)
     logger.info("Prospect import %s committed: %s customers", import_id, created)
     return created
+
+
+def stop_stalled_imports(*, now: datetime | None = None) -> int:
+    """Find the checks and imports whose worker has stopped, keep nothing of them, say so on their page.
+
+    Stalled: still "checking" or "importing" with no sign of life (``heartbeat_at``) for
+    IMPORT_STALE_MINUTES. An import commits in one transaction that holds the import's row lock:
+    a live one is skipped (SKIP LOCKED on PostgreSQL; on SQLite this job waits for the writer and
+    then finds it committed), and a dead one's transaction was rolled back by the database when
+    its connection closed, so none of its customers exist. The import goes back to "checked", to
+    be imported again; a check (written batch by batch) has its partial issues deleted and is
+    marked failed, to be run again. ``stopped_at`` tells the page which happened and when.
+    Idempotent: a second run finds nothing more to stop. Returns how many were stopped.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.CRM["IMPORT_STALE_MINUTES"])
+    stalled = Q(status__in=[Status.VALIDATING, Status.COMMITTING]) & (
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, updated_at__lt=cutoff)
+    )
+    stopped = 0
+    for import_id in ProspectImport.objects.filter(stalled).values_list("pk", flat=True):
+        with transaction.atomic():
+            prospect_import = ProspectImport.objects.select_for_update(skip_locked=True).filter(stalled, pk=import_id)
+            prospect_import = prospect_import.first()
+            if prospect_import is None:  # a live commit holds it, or it finished meanwhile
+                continue
+            was = prospect_import.status
+            if was == Status.COMMITTING:
+                prospect_import.status = Status.VALIDATED
+            else:
+                ImportRowIssue.objects.filter(prospect_import=prospect_import).delete()
+                prospect_import.status = Status.FAILED
+            prospect_import.stopped_at = now
+            prospect_import.message = ""
+            prospect_import.save(update_fields=["status", "stopped_at", "message", "updated_at"])
+        cache.delete(commit_progress_key(import_id))
+        logger.warning(
+            "Prospect import %s: its worker stopped while %s (no sign of life since %s); nothing of it was kept",
+            import_id,
+            was,
+            prospect_import.heartbeat_at,
+        )
+        stopped += 1
+    return stopped
