@@ -108,6 +108,8 @@ class Command(BaseCommand):
                 instalments[-1].collected = rest
                 paid.append(deal.pk)
         Instalment.objects.bulk_create(instalments)
+        for entry in entries:
+            entry.counts_on = entry.entry_on
         LedgerEntry.objects.bulk_create(entries)
         Deal.objects.filter(pk__in=paid).update(status=Deal.Status.PAID)
         Deal.objects.filter(pk__in=[d.pk for d in deals if d.pk not in set(paid)]).update(
