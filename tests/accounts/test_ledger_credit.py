@@ -215,3 +215,28 @@ def test_carrying_the_credit_through_the_page(client, cancelled, next_deal, peop
     assert deal_figures(deal_id=next_deal.pk).balance == D("400.00")
     client.force_login(people.sales3)
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("deals", [2, 12])
+def test_credit_pages_query_count_does_not_grow(client, customer, product, people, deals, django_assert_num_queries):
+    for n in range(deals):
+        deal = create_deal(
+            created_by=people.sales1,
+            customer_id=customer.pk,
+            product=product,
+            number=f"Q{n}",
+            amount="100",
+            issued_on=ISSUED,
+        )
+        record_payment(deal_id=deal.pk, amount="40", paid_on=ISSUED, recorded_by=people.sales1)
+        reverse_entry(entry_id=deal.ledger_entries.get(kind="order").pk, reversed_by=people.manager1, reason="取消")
+    client.force_login(people.manager1)
+
+    # session, user, balances, overdue per salesperson, people, credits, notifications
+    with django_assert_num_queries(7):
+        receivables = client.get(reverse("deals:receivables"))
+    with django_assert_num_queries(10):
+        ledger = client.get(reverse("deals:customer_ledger", args=[customer.pk]))
+
+    assert len(receivables.context["credits"]) == len(ledger.context["credits"]) == deals
+    assert ledger.context["summary"].balance == D(-40 * deals).quantize(D("0.01"))
