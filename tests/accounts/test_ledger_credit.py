@@ -240,3 +240,11 @@ def test_credit_pages_query_count_does_not_grow(client, customer, product, peopl
 
     assert len(receivables.context["credits"]) == len(ledger.context["credits"]) == deals
     assert ledger.context["summary"].balance == D(-40 * deals).quantize(D("0.01"))
+
+
+def test_the_deal_list_shows_a_credit_not_a_negative_due(client, cancelled, people):
+    client.force_login(people.sales1)
+
+    html = client.get(reverse("deals:deal_list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "credit ¥600.00" in html and "¥-600.00" not in html
