@@ -89,8 +89,11 @@ class Deal(TimeStampedModel):
         related_name="+",
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Kept by the ledger services under the customer's lock: the sum of the deal's entries' effects
+    # (below zero: the customer's credit). Stored so receivables and credits need no scan of the ledger.
+    balance = models.DecimalField(_("balance (CNY)"), default=ZERO, **MONEY)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "balance"])
     objects = DealQuerySet.as_manager()
 
     class Meta:
@@ -102,6 +105,7 @@ class Deal(TimeStampedModel):
             models.Index(fields=["salesperson", "status"], name="deal_salesperson_idx"),
             models.Index(fields=["renewal_on"], name="deal_renewal_idx"),
             models.Index(fields=["-issued_on", "-id"], name="deal_issued_idx"),
+            models.Index(fields=["customer"], condition=Q(balance__lt=0), name="deal_credit_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["product", "number"], name="deal_unique_number_per_product"),

@@ -11,10 +11,8 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     Window,
@@ -30,24 +28,9 @@ MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 CLOSED = (Deal.Status.CANCELLED, Deal.Status.RETURNED)
 
 
-def _balance_of_deal() -> Coalesce:
-    sums = (
-        LedgerEntry.objects.filter(deal=OuterRef("pk"))
-        .order_by()
-        .values("deal")
-        .annotate(total=Sum("effect"))
-        .values("total")
-    )
-    return Coalesce(Subquery(sums, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD)
-
-
 def deals_for_list(*, user: User) -> QuerySet[Deal]:
-    """The deals ``user`` may see, with what the list, export and API show joined and ``balance`` annotated."""
-    return (
-        Deal.objects.visible_to(user)
-        .select_related("customer", "product", "salesperson")
-        .annotate(balance=_balance_of_deal())
-    )
+    """The deals ``user`` may see, with what the list, export and API show joined (``balance`` is stored)."""
+    return Deal.objects.visible_to(user).select_related("customer", "product", "salesperson")
 
 
 def deal_credits(*, user: User, customer: Customer | None = None) -> QuerySet[Deal]:
@@ -67,7 +50,6 @@ def deals_to_carry_credit_to(*, deal: Deal) -> QuerySet[Deal]:
         Deal.objects.filter(customer_id=deal.customer_id)
         .exclude(pk=deal.pk)
         .exclude(status__in=[Deal.Status.CANCELLED, Deal.Status.RETURNED, Deal.Status.PAID])
-        .annotate(balance=_balance_of_deal())
         .filter(balance__gt=0)
         .select_related("product")
         .order_by("issued_on", "id")
@@ -216,14 +198,12 @@ def receivables_by_salesperson(*, user: User, today: date) -> list[TeamReceivabl
     back (``credit``: deals with a balance below zero, cancelled ones included), grouped by team. What is
     owed and what is to be given back are summed apart, never netted.
 
-    Three queries whatever the number of deals: balances per salesperson, overdue instalments per
-    salesperson, and the people.
+    Three queries whatever the number of deals, none reading the ledger (``Deal.balance`` is stored):
+    balances per salesperson, overdue instalments per salesperson, and the people.
     """
-    balance = _balance_of_deal()
     balances = {
         row["salesperson"]: row
         for row in Deal.objects.visible_to(user)
-        .annotate(balance=balance)
         .order_by()
         .values("salesperson")
         .annotate(

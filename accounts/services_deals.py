@@ -205,8 +205,12 @@ def deal_figures(*, deal_id: int) -> DealFigures:
 
 
 def _refresh_deal(*, deal: Deal, on: date | None = None) -> Deal:
-    """Recompute the deal's status and its instalments' collected amounts from the ledger (under the lock)."""
+    """Recompute the deal's balance, status and instalments' collected amounts from the ledger (under the
+    lock). Every posting ends here; the balance is written without a new version (it is not an edit)."""
     figures = deal_figures(deal_id=deal.pk)
+    if deal.balance != figures.balance:
+        Deal.objects.filter(pk=deal.pk).update(balance=figures.balance)
+        deal.balance = figures.balance
     remaining = max(figures.collected, ZERO)
     for instalment in deal.instalments.order_by("sequence"):
         collected = min(instalment.amount, remaining)
@@ -430,6 +434,7 @@ def create_deal(
         product=product,
         number=number,
         amount=amount,
+        balance=amount,  # the order entry posted below
         salesperson=credited_salesperson(customer=customer, issued_on=issued_on, credited_to=credited_to),
         source=source,
         issued_on=issued_on,

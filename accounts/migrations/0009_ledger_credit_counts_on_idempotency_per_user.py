@@ -1,10 +1,13 @@
 """Ledger: a credit carried between deals (carry_out / carry_in pair), the day an entry counts on for
-attainment (``counts_on``, backfilled), and idempotency keys unique per user instead of globally."""
+attainment (``counts_on``, backfilled), idempotency keys unique per user instead of globally, and the
+deal's balance stored (backfilled from its entries) so receivables and credits need no ledger scan."""
+
+from decimal import Decimal
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 
@@ -37,6 +40,16 @@ def backfill_counts_on(apps, schema_editor):
     )
 
 
+def backfill_deal_balance(apps, schema_editor):
+    """Each deal's balance is the sum of its entries' effects."""
+    entries = apps.get_model("accounts", "LedgerEntry").objects
+    total = entries.filter(deal=OuterRef("pk")).order_by().values("deal").annotate(total=Sum("effect"))
+    money = models.DecimalField(max_digits=14, decimal_places=2)
+    apps.get_model("accounts", "Deal").objects.update(
+        balance=Coalesce(Subquery(total.values("total"), output_field=money), Decimal("0.00"))
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -45,6 +58,16 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='deal',
+            name='balance',
+            field=models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14, verbose_name='balance (CNY)'),
+        ),
+        migrations.AddIndex(
+            model_name='deal',
+            index=models.Index(condition=models.Q(('balance__lt', 0)), fields=['customer'], name='deal_credit_idx'),
+        ),
+        migrations.RunPython(backfill_deal_balance, migrations.RunPython.noop),
         migrations.AddField(
             model_name='historicalledgerentry',
             name='carried_from',

@@ -192,7 +192,9 @@ def test_a_refund_of_a_cancelled_deal_through_the_page(client, cancelled, people
     detail = client.get(cancelled.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert url in detail and "the customer has ¥600.00 to get back" in detail
 
-    too_much = client.post(url, {"amount": "700", "entry_on": TODAY.isoformat(), "idempotency_key": "r1"})
+    too_much = client.post(
+        url, {"amount": "700", "entry_on": TODAY.isoformat(), "idempotency_key": "r1"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert too_much.status_code == 200
     assert "larger than the ¥600.00 the customer has to get back" in too_much.content.decode()
     done = client.post(url, {"amount": "600", "entry_on": TODAY.isoformat(), "idempotency_key": "r2"})

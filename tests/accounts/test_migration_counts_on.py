@@ -2,6 +2,7 @@
 
 import importlib
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import connection, models
 from django.db.migrations.loader import MigrationLoader
@@ -13,6 +14,8 @@ from tests.accounts.factories import CustomerFactory, ProductFactory
 
 MIGRATION = "0009_ledger_credit_counts_on_idempotency_per_user"
 backfill = importlib.import_module(f"accounts.migrations.{MIGRATION}").backfill_counts_on
+backfill_balance = importlib.import_module(f"accounts.migrations.{MIGRATION}").backfill_deal_balance
+D = Decimal
 TODAY = local_today()
 
 
@@ -42,3 +45,35 @@ def test_the_backfill_matches_the_services(owned_tree, people):
 
     assert dict(LedgerEntry.objects.values_list("pk", "counts_on")) == by_services
     assert set(LedgerEntry.history.values_list("counts_on", flat=True)) == set(by_services.values())
+
+
+def test_the_stored_deal_balance_follows_every_posting_and_the_backfill(owned_tree, people):
+    from accounts.models import Deal
+    from accounts.services_deals import carry_credit, deal_figures
+
+    customer = CustomerFactory(territory=owned_tree["nanshan_clubs"], owner=people.sales1)
+    product = ProductFactory(code="motor")
+    first, second = (
+        create_deal(
+            created_by=people.sales1,
+            customer_id=customer.pk,
+            product=product,
+            number=number,
+            amount="1000",
+            issued_on=TODAY - timedelta(days=9),
+        )
+        for number in ("B1", "B2")
+    )
+    record_payment(deal_id=first.pk, amount="700", paid_on=TODAY, recorded_by=people.sales1)
+    record_return(deal_id=first.pk, amount="100", returned_on=TODAY, recorded_by=people.sales1)
+    reverse_entry(entry_id=first.ledger_entries.get(kind="order").pk, reversed_by=people.manager1, reason="取消")
+    record_refund(deal_id=first.pk, amount="50", refunded_on=TODAY, recorded_by=people.sales1)
+    carry_credit(deal_id=first.pk, to_deal_id=second.pk, carried_by=people.sales1, amount="200")
+    stored = dict(Deal.objects.values_list("pk", "balance"))
+    assert stored == {deal.pk: deal_figures(deal_id=deal.pk).balance for deal in (first, second)}
+    assert stored == {first.pk: D("-550.00"), second.pk: D("800.00")}  # 1000 − 700 − 100 − 1000 + 50 + 200
+    Deal.objects.update(balance=0)
+
+    backfill_balance(MigrationLoader(connection).project_state(("accounts", MIGRATION)).apps, None)
+
+    assert dict(Deal.objects.values_list("pk", "balance")) == stored
