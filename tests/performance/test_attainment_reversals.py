@@ -167,7 +167,7 @@ def test_the_meeting_the_page_and_the_api_agree_with_the_ledger(
             [("sales1", f"{sales1:.2f}"), ("sales2", f"{sales2:.2f}")], key=lambda row: -D(row[1])
         )
         assert body["attained_total"] == f"{sales1 + sales2:.2f}"
-    last = client.get("/dashboard/attainment/", {"month": f"{LAST:%Y-%m}"}).content.decode()
+    last = client.get("/dashboard/attainment/", {"month": f"{LAST:%Y-%m}"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     body = api.get("/api/attainment/", {"month": LAST.isoformat()}).json()
     if basis == "issued":
         assert f"Changed on {TODAY:%Y-%m-%d} by a return entered later (¥-2,000.00)" in last
@@ -177,3 +177,6 @@ def test_the_meeting_the_page_and_the_api_agree_with_the_ledger(
         ]
     else:
         assert f"Changed on {TODAY:%Y-%m-%d} by a refund entered later (¥-8,000.00)" in last
+    chinese = client.get("/dashboard/attainment/", {"month": f"{LAST:%Y-%m}"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    what = "一笔退货" if basis == "issued" else "一笔退款"
+    assert f"{TODAY:%Y-%m-%d} 因事后录入的{what}而变动" in chinese.content.decode()
