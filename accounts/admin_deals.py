@@ -26,7 +26,17 @@ class DealAdmin(SimpleHistoryAdmin):
     list_filter = ("status", "product")
     list_select_related = ("customer", "product", "salesperson")
     search_fields = ("number", "customer__unit_name")
-    readonly_fields = ("customer", "product", "amount", "salesperson", "status", "issued_on", "delivered_on", "paid_on")
+    readonly_fields = (
+        "customer",
+        "product",
+        "amount",
+        "salesperson",
+        "status",
+        "issued_on",
+        "delivered_on",
+        "paid_on",
+        "balance",
+    )
     inlines = [InstalmentInline]
 
     def has_delete_permission(self, request, obj=None) -> bool:

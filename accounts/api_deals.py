@@ -1,7 +1,8 @@
 """REST API of deals, the ledger and payments: /api/deals/, /api/ledger-entries/, /api/payments/.
 
 Every queryset starts from ``visible_to(request.user)``; creates call the same services as the pages.
-A create repeated with the same ``Idempotency-Key`` header (or ``idempotency_key`` field) creates one entry.
+A create repeated by the same user with the same ``Idempotency-Key`` header (or ``idempotency_key`` field)
+creates one entry and answers it again, also when the retry races the first request; keys are per user.
 """
 
 from __future__ import annotations
@@ -109,8 +110,10 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
             "amount",
             "effect",
             "entry_on",
+            "counts_on",
             "note",
             "reverses",
+            "carried_from",
             "created_by",
             "created_at",
         )

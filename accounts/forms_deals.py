@@ -106,6 +106,23 @@ class EntryForm(forms.Form):
             self.fields["amount"].required = True
 
 
+class CarryCreditForm(forms.Form):
+    """Carry a deal's credit to another deal of the same customer (the choices are set by the view)."""
+
+    to_deal = forms.ModelChoiceField(label=_("Carry to deal"), queryset=Deal.objects.none())
+    amount = _money_field(_("Amount (CNY)"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput(), required=False, max_length=64)
+
+    def __init__(self, *args, deals, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_deal"].queryset = deals
+        self.fields["to_deal"].label_from_instance = lambda deal: (
+            f"{deal.product} {deal.number} · {deal.issued_on:%Y-%m-%d} · ¥{deal.balance:,.2f}"
+        )
+        self.fields["amount"].help_text = _("Leave empty to carry the whole credit (up to what the deal owes).")
+
+
 class DeliveryForm(forms.Form):
     delivered_on = forms.DateField(label=_("Delivered on"), widget=DateInput(), initial=local_today)
 

@@ -89,8 +89,11 @@ class Deal(TimeStampedModel):
         related_name="+",
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Kept by the ledger services under the customer's lock: the sum of the deal's entries' effects
+    # (below zero: the customer's credit). Stored so receivables and credits need no scan of the ledger.
+    balance = models.DecimalField(_("balance (CNY)"), default=ZERO, **MONEY)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "balance"])
     objects = DealQuerySet.as_manager()
 
     class Meta:
@@ -102,6 +105,7 @@ class Deal(TimeStampedModel):
             models.Index(fields=["salesperson", "status"], name="deal_salesperson_idx"),
             models.Index(fields=["renewal_on"], name="deal_renewal_idx"),
             models.Index(fields=["-issued_on", "-id"], name="deal_issued_idx"),
+            models.Index(fields=["customer"], condition=Q(balance__lt=0), name="deal_credit_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["product", "number"], name="deal_unique_number_per_product"),
@@ -163,6 +167,12 @@ class LedgerEntry(models.Model):
 
     ``effect`` is the signed change of what the customer owes: order +, payment −, return −, refund +,
     delivery and follow-up call 0; a reversal carries the opposite effect of the entry it reverses.
+    A credit carried from one deal to the next is a pair: ``carry_out`` (+) on the deal that had it and
+    ``carry_in`` (−, ``carried_from`` the first) on the deal it pays.
+
+    ``entry_on`` is when it happened (a reversal is dated when it is entered); ``counts_on`` is the day
+    it counts on for attainment: its own date, or for a reversal, a return or a refund the date of what
+    it takes back (DESIGN.md §4), so a correction never lands on the month it was entered.
     """
 
     class Kind(models.TextChoices):
@@ -172,6 +182,8 @@ class LedgerEntry(models.Model):
         RETURN = "return", _("Return")
         REFUND = "refund", _("Refund")
         CALL = "call", _("Follow-up call")
+        CARRY_OUT = "carry_out", _("Credit carried to another deal")
+        CARRY_IN = "carry_in", _("Credit carried from another deal")
 
     customer = models.ForeignKey(
         "accounts.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="ledger_entries"
@@ -183,6 +195,7 @@ class LedgerEntry(models.Model):
     amount = models.DecimalField(_("amount (CNY)"), default=ZERO, **MONEY)
     effect = models.DecimalField(_("effect on the balance (CNY)"), default=ZERO, **MONEY)
     entry_on = models.DateField(_("date"))
+    counts_on = models.DateField(_("counts for attainment on"))
     note = models.CharField(_("note"), max_length=300, blank=True)
     reverses = models.OneToOneField(
         "self",
@@ -192,7 +205,16 @@ class LedgerEntry(models.Model):
         blank=True,
         related_name="reversed_by",
     )
-    idempotency_key = models.CharField(_("idempotency key"), max_length=64, null=True, blank=True, unique=True)
+    carried_from = models.OneToOneField(
+        "self",
+        verbose_name=_("credit carried from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+    )
+    # Unique per user (the constraint below): a retry by the same person answers the first entry.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=64, null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("entered by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -209,9 +231,15 @@ class LedgerEntry(models.Model):
             models.Index(fields=["customer", "entry_on", "id"], name="ledger_customer_idx"),
             models.Index(fields=["deal", "kind"], name="ledger_deal_idx"),
             models.Index(fields=["kind", "entry_on"], name="ledger_kind_idx"),
+            models.Index(fields=["kind", "counts_on"], name="ledger_kind_counts_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="ledger_amount_not_negative"),
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="ledger_idempotency_key_per_user",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 
 from accounts.models import Customer, Deal, Instalment, LedgerEntry, PriceAgreement, Product, ShowcasePhoto
@@ -18,23 +28,31 @@ MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 CLOSED = (Deal.Status.CANCELLED, Deal.Status.RETURNED)
 
 
-def _balance_of_deal() -> Coalesce:
-    sums = (
-        LedgerEntry.objects.filter(deal=OuterRef("pk"))
-        .order_by()
-        .values("deal")
-        .annotate(total=Sum("effect"))
-        .values("total")
-    )
-    return Coalesce(Subquery(sums, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD)
-
-
 def deals_for_list(*, user: User) -> QuerySet[Deal]:
-    """The deals ``user`` may see, with what the list, export and API show joined and ``balance`` annotated."""
+    """The deals ``user`` may see, with what the list, export and API show joined (``balance`` is stored)."""
+    return Deal.objects.visible_to(user).select_related("customer", "product", "salesperson")
+
+
+def deal_credits(*, user: User, customer: Customer | None = None) -> QuerySet[Deal]:
+    """The deals ``user`` sees on which the customer has money to get back (a balance below zero, e.g. a
+    cancelled part-paid deal), with ``credit`` (the positive amount) annotated; by customer, oldest first."""
+    deals = deals_for_list(user=user).filter(balance__lt=0)
+    if customer is not None:
+        deals = deals.filter(customer=customer)
+    return deals.annotate(credit=ExpressionWrapper(Value(ZERO) - F("balance"), output_field=MONEY_FIELD)).order_by(
+        "customer__unit_name", "customer_id", "issued_on", "id"
+    )
+
+
+def deals_to_carry_credit_to(*, deal: Deal) -> QuerySet[Deal]:
+    """The customer's other deals a credit can be carried to: not cancelled, with something still to pay."""
     return (
-        Deal.objects.visible_to(user)
-        .select_related("customer", "product", "salesperson")
-        .annotate(balance=_balance_of_deal())
+        Deal.objects.filter(customer_id=deal.customer_id)
+        .exclude(pk=deal.pk)
+        .exclude(status__in=[Deal.Status.CANCELLED, Deal.Status.RETURNED, Deal.Status.PAID])
+        .filter(balance__gt=0)
+        .select_related("product")
+        .order_by("issued_on", "id")
     )
 
 
@@ -151,6 +169,7 @@ def ledger_summary(*, customer: Customer) -> LedgerSummary:
 class ReceivableLine:
     salesperson: User
     outstanding: Decimal = ZERO
+    credit: Decimal = ZERO
     overdue: Decimal = ZERO
     overdue_count: int = 0
     open_deals: int = 0
@@ -169,24 +188,32 @@ class TeamReceivables:
     def overdue(self) -> Decimal:
         return sum((line.overdue for line in self.lines), ZERO)
 
+    @property
+    def credit(self) -> Decimal:
+        return sum((line.credit for line in self.lines), ZERO)
+
 
 def receivables_by_salesperson(*, user: User, today: date) -> list[TeamReceivables]:
-    """What each salesperson's customers still owe and how much of it is overdue, grouped by team.
+    """What each salesperson's customers still owe, how much of it is overdue and what they have to get
+    back (``credit``: deals with a balance below zero, cancelled ones included), grouped by team. What is
+    owed and what is to be given back are summed apart, never netted.
 
-    Three queries whatever the number of deals: balances per salesperson, overdue instalments per
-    salesperson, and the people.
+    Three queries whatever the number of deals, none reading the ledger (``Deal.balance`` is stored):
+    balances per salesperson, overdue instalments per salesperson, and the people.
     """
-    deals = Deal.objects.visible_to(user).exclude(status=Deal.Status.CANCELLED)
     balances = {
-        row["deal__salesperson"]: row
-        for row in LedgerEntry.objects.filter(deal__in=deals.values("pk"))
+        row["salesperson"]: row
+        for row in Deal.objects.visible_to(user)
         .order_by()
-        .values("deal__salesperson")
+        .values("salesperson")
         .annotate(
-            outstanding=Coalesce(Sum("effect"), Value(ZERO), output_field=MONEY_FIELD),
-            open_deals=Count("deal", distinct=True, filter=~Q(deal__status__in=[Deal.Status.PAID, *CLOSED])),
+            outstanding=Coalesce(Sum("balance", filter=Q(balance__gt=0)), Value(ZERO), output_field=MONEY_FIELD),
+            owed_back=Coalesce(Sum("balance", filter=Q(balance__lt=0)), Value(ZERO), output_field=MONEY_FIELD),
+            open_deals=Count("pk", filter=~Q(status__in=[Deal.Status.PAID, *CLOSED])),
+            deals=Count("pk", filter=~Q(status=Deal.Status.CANCELLED) | Q(balance__lt=0)),
         )
     }
+    balances = {person: row for person, row in balances.items() if row["deals"]}
     overdue = {
         row["deal__salesperson"]: row
         for row in overdue_instalments(user=user, today=today)
@@ -204,6 +231,7 @@ def receivables_by_salesperson(*, user: User, today: date) -> list[TeamReceivabl
         line = ReceivableLine(salesperson=person)
         if person.pk in balances:
             line.outstanding = balances[person.pk]["outstanding"]
+            line.credit = -balances[person.pk]["owed_back"] + 0
             line.open_deals = balances[person.pk]["open_deals"]
         if person.pk in overdue:
             line.overdue = overdue[person.pk]["amount"]

@@ -69,6 +69,10 @@ class NothingToRefund(ApplicationError):
     default_message = _("The refund is larger than what the customer has to get back.")
 
 
+class CreditTooSmall(ApplicationError):
+    default_message = _("The amount is larger than the credit the customer has on this deal.")
+
+
 class ReturnTooLarge(ApplicationError):
     default_message = _("The return is larger than what is left of the order.")
 
@@ -167,9 +171,15 @@ class DealFigures:
         """What the customer still has to pay for this deal (never negative)."""
         return max(self.balance, ZERO)
 
+    @property
+    def credit(self) -> Decimal:
+        """What the customer has to get back from this deal: a balance below zero, as a positive amount."""
+        return max(-self.balance, ZERO)
+
 
 def deal_figures(*, deal_id: int) -> DealFigures:
-    """The deal's sums from its ledger entries (reversals included), in one query."""
+    """The deal's sums from its ledger entries (reversals included), in one query. A credit carried in
+    from another deal counts as collected; one carried out to another deal as refunded."""
 
     def total(kind: str):
         return Coalesce(Sum("effect", filter=Q(kind=kind)), ZERO)
@@ -177,24 +187,30 @@ def deal_figures(*, deal_id: int) -> DealFigures:
     sums = LedgerEntry.objects.filter(deal_id=deal_id).aggregate(
         ordered=total(Kind.ORDER),
         payments=total(Kind.PAYMENT),
+        carried_in=total(Kind.CARRY_IN),
         returns=total(Kind.RETURN),
         refunded=total(Kind.REFUND),
+        carried_out=total(Kind.CARRY_OUT),
         balance=Coalesce(Sum("effect"), ZERO),
     )
     # SQLite hands sums back without their scale; money always carries two decimals.
     sums = {key: Decimal(value).quantize(CENT) for key, value in sums.items()}
     return DealFigures(
         ordered=sums["ordered"],
-        collected=-sums["payments"],
+        collected=-sums["payments"] - sums["carried_in"],
         returned=-sums["returns"],
-        refunded=sums["refunded"],
+        refunded=sums["refunded"] + sums["carried_out"],
         balance=sums["balance"],
     )
 
 
 def _refresh_deal(*, deal: Deal, on: date | None = None) -> Deal:
-    """Recompute the deal's status and its instalments' collected amounts from the ledger (under the lock)."""
+    """Recompute the deal's balance, status and instalments' collected amounts from the ledger (under the
+    lock). Every posting ends here; the balance is written without a new version (it is not an edit)."""
     figures = deal_figures(deal_id=deal.pk)
+    if deal.balance != figures.balance:
+        Deal.objects.filter(pk=deal.pk).update(balance=figures.balance)
+        deal.balance = figures.balance
     remaining = max(figures.collected, ZERO)
     for instalment in deal.instalments.order_by("sequence"):
         collected = min(instalment.amount, remaining)
@@ -237,6 +253,8 @@ def _post(
     note: str = "",
     reverses: LedgerEntry | None = None,
     idempotency_key: str | None = None,
+    counts_on: date | None = None,
+    carried_from: LedgerEntry | None = None,
 ) -> LedgerEntry:
     entry = LedgerEntry(
         customer_id=customer_id,
@@ -245,8 +263,10 @@ def _post(
         amount=amount,
         effect=effect,
         entry_on=entry_on,
+        counts_on=counts_on or entry_on,
         note=note[:300],
         reverses=reverses,
+        carried_from=carried_from,
         idempotency_key=idempotency_key or None,
         created_by=created_by,
     )
@@ -255,24 +275,58 @@ def _post(
     return entry
 
 
-def _replayed(*, idempotency_key: str | None, kind: str, deal_id: int | None = None) -> LedgerEntry | None:
-    """The entry an earlier call with the same key created, if any (a retried request gets it back)."""
+def _replayed(*, idempotency_key: str | None, user: User, kind: str, deal_id: int | None = None) -> LedgerEntry | None:
+    """The entry an earlier call by ``user`` with the same key created, if any (a retried request gets it
+    back). Keys belong to the user who sent them: another user's key is another key. Called once before
+    the customer's lock (a cheap answer to a plain retry) and once under it, where a retry that raced
+    the first request waits for it and then finds its entry instead of judging the amount again."""
     if not idempotency_key:
         return None
-    entry = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
+    entry = LedgerEntry.objects.filter(created_by=user, idempotency_key=idempotency_key).first()
     if entry is not None and (entry.kind != kind or (deal_id is not None and entry.deal_id != deal_id)):
         raise KeyReused
     return entry
 
 
-def _locked_deal(*, deal_id: int) -> Deal:
-    """Lock the deal's customer (all postings of one customer queue up), then read the deal fresh."""
+def _locked_deal(*, deal_id: int, closed_ok: bool = False) -> Deal:
+    """Lock the deal's customer (all postings of one customer queue up), then read the deal fresh.
+    A cancelled deal takes no postings but those that give back its credit (``closed_ok``)."""
     customer_id = Deal.objects.values_list("customer_id", flat=True).get(pk=deal_id)
     lock_customer(customer_id=customer_id)
     deal = Deal.objects.select_related("customer").get(pk=deal_id)
-    if deal.status == Deal.Status.CANCELLED:
+    if deal.status == Deal.Status.CANCELLED and not closed_ok:
         raise DealCancelled
     return deal
+
+
+def _order_counts_on(*, deal: Deal) -> date:
+    """The day a return of ``deal`` counts on: that of the order it takes back."""
+    counts_on = (
+        LedgerEntry.objects.filter(deal=deal, kind=Kind.ORDER, reverses__isnull=True)
+        .order_by("id")
+        .values_list("counts_on", flat=True)
+        .first()
+    )
+    return counts_on or deal.issued_on
+
+
+def _money_in_counts_on(*, deal: Deal, up_to: date) -> date:
+    """The day money given back from ``deal`` (a refund, a credit carried out) counts on: that of the
+    latest money received on it up to ``up_to`` (a payment or a credit carried in, neither reversed),
+    else ``up_to`` itself."""
+    counts_on = (
+        LedgerEntry.objects.filter(
+            deal=deal,
+            kind__in=[Kind.PAYMENT, Kind.CARRY_IN],
+            reverses__isnull=True,
+            reversed_by__isnull=True,
+            entry_on__lte=up_to,
+        )
+        .order_by("-entry_on", "-id")
+        .values_list("counts_on", flat=True)
+        .first()
+    )
+    return counts_on or up_to
 
 
 # --- deals ---------------------------------------------------------------------------------------
@@ -350,7 +404,7 @@ def create_deal(
     agreed price is refused (``PriceDiffers``) unless ``confirm_price``. Repeating the call with the same
     ``idempotency_key`` returns the first deal. The customer becomes a customer (status) if it was not.
     """
-    replay = _replayed(idempotency_key=idempotency_key, kind=Kind.ORDER)
+    replay = _replayed(idempotency_key=idempotency_key, user=created_by, kind=Kind.ORDER)
     if replay is not None:
         return replay.deal
     amount = _money(amount, field="amount")
@@ -362,6 +416,9 @@ def create_deal(
         raise ValidationError({"renewal_on": _("The renewal date must be after the order was issued.")})
     plan = _instalment_plan(amount=amount, issued_on=issued_on, instalments=instalments)
     customer = lock_customer(customer_id=customer_id)
+    replay = _replayed(idempotency_key=idempotency_key, user=created_by, kind=Kind.ORDER)
+    if replay is not None:
+        return replay.deal
     if Deal.objects.filter(product=product, number=number).exists():
         raise ValidationError({"number": _("A deal with this number already exists for this product.")})
     if not confirm_price and price_warning(customer_id=customer.pk, product_id=product.pk, on=issued_on, amount=amount):
@@ -377,6 +434,7 @@ def create_deal(
         product=product,
         number=number,
         amount=amount,
+        balance=amount,  # the order entry posted below
         salesperson=credited_salesperson(customer=customer, issued_on=issued_on, credited_to=credited_to),
         source=source,
         issued_on=issued_on,
@@ -395,23 +453,17 @@ def create_deal(
         )
         instalment._history_user = created_by
         instalment.save()
-    try:
-        with transaction.atomic():
-            _post(
-                customer_id=customer.pk,
-                deal=deal,
-                kind=Kind.ORDER,
-                amount=amount,
-                effect=amount,
-                entry_on=issued_on,
-                note=f"{product} {number}",
-                created_by=created_by,
-                idempotency_key=idempotency_key,
-            )
-    except IntegrityError:
-        # The same key landed meanwhile in another transaction: theirs is the deal.
-        transaction.set_rollback(True)
-        return _replayed(idempotency_key=idempotency_key, kind=Kind.ORDER).deal
+    _post_keyed(
+        customer_id=customer.pk,
+        deal=deal,
+        kind=Kind.ORDER,
+        amount=amount,
+        effect=amount,
+        entry_on=issued_on,
+        note=f"{product} {number}",
+        created_by=created_by,
+        idempotency_key=idempotency_key,
+    )
     if customer.status != Customer.Status.CUSTOMER:
         customer.status = Customer.Status.CUSTOMER
         customer.version += 1
@@ -478,11 +530,14 @@ def record_payment(
     refused (``Overpayment``, with ``outstanding`` in ``extra``) unless ``confirm_overpayment``.
     The instalments' collected amounts and the deal's status follow. Idempotent per ``idempotency_key``.
     """
-    replay = _replayed(idempotency_key=idempotency_key, kind=Kind.PAYMENT, deal_id=deal_id)
+    replay = _replayed(idempotency_key=idempotency_key, user=recorded_by, kind=Kind.PAYMENT, deal_id=deal_id)
     if replay is not None:
         return replay
     amount = _money(amount, field="amount")
     deal = _locked_deal(deal_id=deal_id)
+    replay = _replayed(idempotency_key=idempotency_key, user=recorded_by, kind=Kind.PAYMENT, deal_id=deal_id)
+    if replay is not None:
+        return replay
     _not_before_issue(deal, paid_on, field="paid_on")
     _not_in_future(paid_on, field="paid_on")
     outstanding = deal_figures(deal_id=deal.pk).due
@@ -492,21 +547,17 @@ def record_payment(
             % {"amount": amount, "outstanding": outstanding},
             extra={"outstanding": str(outstanding)},
         )
-    try:
-        with transaction.atomic():
-            entry = _post(
-                customer_id=deal.customer_id,
-                deal=deal,
-                kind=Kind.PAYMENT,
-                amount=amount,
-                effect=-amount,
-                entry_on=paid_on,
-                note=note,
-                created_by=recorded_by,
-                idempotency_key=idempotency_key,
-            )
-    except IntegrityError:
-        return _replayed(idempotency_key=idempotency_key, kind=Kind.PAYMENT, deal_id=deal_id)
+    entry = _post_keyed(
+        customer_id=deal.customer_id,
+        deal=deal,
+        kind=Kind.PAYMENT,
+        amount=amount,
+        effect=-amount,
+        entry_on=paid_on,
+        note=note,
+        created_by=recorded_by,
+        idempotency_key=idempotency_key,
+    )
     _refresh_deal(deal=deal, on=paid_on)
     return entry
 
@@ -522,23 +573,27 @@ def record_return(
     idempotency_key: str | None = None,
 ) -> LedgerEntry:
     """Record a return or exchange (退换) that reduces what the customer owes, up to what is left of the order."""
-    replay = _replayed(idempotency_key=idempotency_key, kind=Kind.RETURN, deal_id=deal_id)
+    replay = _replayed(idempotency_key=idempotency_key, user=recorded_by, kind=Kind.RETURN, deal_id=deal_id)
     if replay is not None:
         return replay
     amount = _money(amount, field="amount")
     deal = _locked_deal(deal_id=deal_id)
+    replay = _replayed(idempotency_key=idempotency_key, user=recorded_by, kind=Kind.RETURN, deal_id=deal_id)
+    if replay is not None:
+        return replay
     _not_before_issue(deal, returned_on, field="returned_on")
     _not_in_future(returned_on, field="returned_on")
     figures = deal_figures(deal_id=deal.pk)
     if amount > figures.ordered - figures.returned:
         raise ReturnTooLarge
-    entry = _post(
+    entry = _post_keyed(
         customer_id=deal.customer_id,
         deal=deal,
         kind=Kind.RETURN,
         amount=amount,
         effect=-amount,
         entry_on=returned_on,
+        counts_on=_order_counts_on(deal=deal),
         note=note,
         created_by=recorded_by,
         idempotency_key=idempotency_key,
@@ -557,23 +612,34 @@ def record_refund(
     note: str = "",
     idempotency_key: str | None = None,
 ) -> LedgerEntry:
-    """Record money paid back to the customer, up to what the deal owes them (a negative balance)."""
-    replay = _replayed(idempotency_key=idempotency_key, kind=Kind.REFUND, deal_id=deal_id)
+    """Record money paid back to the customer, up to the deal's credit (a balance below zero), also on a
+    cancelled deal. More than the credit is refused (``NothingToRefund``, ``credit`` in ``extra``).
+    The refund counts for attainment with the latest money received on the deal."""
+    replay = _replayed(idempotency_key=idempotency_key, user=recorded_by, kind=Kind.REFUND, deal_id=deal_id)
     if replay is not None:
         return replay
     amount = _money(amount, field="amount")
-    deal = _locked_deal(deal_id=deal_id)
+    deal = _locked_deal(deal_id=deal_id, closed_ok=True)
+    replay = _replayed(idempotency_key=idempotency_key, user=recorded_by, kind=Kind.REFUND, deal_id=deal_id)
+    if replay is not None:
+        return replay
     _not_before_issue(deal, refunded_on, field="refunded_on")
     _not_in_future(refunded_on, field="refunded_on")
-    if amount > -deal_figures(deal_id=deal.pk).balance:
-        raise NothingToRefund
-    entry = _post(
+    credit = deal_figures(deal_id=deal.pk).credit
+    if amount > credit:
+        raise NothingToRefund(
+            _("The refund of ¥%(amount)s is larger than the ¥%(credit)s the customer has to get back.")
+            % {"amount": amount, "credit": credit},
+            extra={"credit": str(credit)},
+        )
+    entry = _post_keyed(
         customer_id=deal.customer_id,
         deal=deal,
         kind=Kind.REFUND,
         amount=amount,
         effect=amount,
         entry_on=refunded_on,
+        counts_on=_money_in_counts_on(deal=deal, up_to=refunded_on),
         note=note,
         created_by=recorded_by,
         idempotency_key=idempotency_key,
@@ -601,8 +667,10 @@ def record_call(
 def reverse_entry(*, entry_id: int, reversed_by: User, reason: str, on: date | None = None) -> LedgerEntry:
     """Correct a ledger entry by posting its opposite (same kind, opposite effect, ``reverses`` set).
 
-    Reversing the order cancels the deal; reversing the delivery clears its date. Each entry can be
-    reversed once (a unique constraint) and a reversal cannot be reversed.
+    Reversing the order cancels the deal; reversing the delivery clears its date; reversing either half
+    of a carried credit reverses both. Each entry can be reversed once (a unique constraint) and a
+    reversal cannot be reversed. The reversal is dated ``on`` (today) but counts for attainment on the
+    day its original counts on. Returns the reversal of ``entry_id``.
     """
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the entry is being reversed.")})
@@ -613,26 +681,126 @@ def reverse_entry(*, entry_id: int, reversed_by: User, reason: str, on: date | N
         raise NotReversible
     if LedgerEntry.objects.filter(reverses=original).exists():
         raise AlreadyReversed
-    entry = _post(
-        customer_id=customer_id,
-        deal=original.deal,
-        kind=original.kind,
-        amount=original.amount,
-        effect=-original.effect,
-        entry_on=on or local_today(),
-        note=reason,
-        reverses=original,
-        created_by=reversed_by,
-    )
-    deal = original.deal
-    if deal is not None:
-        if original.kind == Kind.DELIVERY:
+    originals = [original]
+    if original.kind == Kind.CARRY_IN:
+        originals.append(original.carried_from)
+    elif original.kind == Kind.CARRY_OUT:
+        originals.append(LedgerEntry.objects.get(carried_from=original))
+    reversals = [
+        _post(
+            customer_id=customer_id,
+            deal=each.deal,
+            kind=each.kind,
+            amount=each.amount,
+            effect=-each.effect,
+            entry_on=on or local_today(),
+            counts_on=each.counts_on,
+            note=reason,
+            reverses=each,
+            created_by=reversed_by,
+        )
+        for each in originals
+    ]
+    for each in originals:
+        deal = each.deal
+        if deal is None:
+            continue
+        deal.refresh_from_db()
+        if each.kind == Kind.DELIVERY:
             deal.delivered_on = None
             deal.version += 1
             deal._history_user = reversed_by
             deal.save()
         _refresh_deal(deal=deal)
-    return entry
+    return reversals[0]
+
+
+@transaction.atomic
+def carry_credit(
+    *,
+    deal_id: int,
+    to_deal_id: int,
+    carried_by: User,
+    amount: Any = None,
+    note: str = "",
+    idempotency_key: str | None = None,
+) -> LedgerEntry:
+    """Carry the customer's credit on ``deal_id`` (a balance below zero, e.g. a cancelled part-paid deal)
+    to their deal ``to_deal_id`` as a payment of it: a pair of entries dated today, ``carry_out`` (+) on
+    the first deal and ``carry_in`` (−, ``carried_from`` the first) on the second. ``amount`` defaults to
+    the whole credit, capped at what the second deal still owes. Returns the ``carry_in`` entry.
+
+    Refused: more than the credit (``CreditTooSmall``), more than the second deal owes (ValidationError),
+    a deal of another customer (``Deal.DoesNotExist``) or a cancelled one (``DealCancelled``).
+    Idempotent per user and ``idempotency_key`` (the key is kept on the ``carry_in`` entry).
+    """
+    replay = _replayed(idempotency_key=idempotency_key, user=carried_by, kind=Kind.CARRY_IN, deal_id=to_deal_id)
+    if replay is not None:
+        return replay
+    deal = _locked_deal(deal_id=deal_id, closed_ok=True)
+    replay = _replayed(idempotency_key=idempotency_key, user=carried_by, kind=Kind.CARRY_IN, deal_id=to_deal_id)
+    if replay is not None:
+        return replay
+    target = Deal.objects.get(pk=to_deal_id, customer_id=deal.customer_id)
+    if target.pk == deal.pk:
+        raise ValidationError({"to_deal": _("Choose another deal of this customer.")})
+    if target.status == Deal.Status.CANCELLED:
+        raise DealCancelled
+    credit = deal_figures(deal_id=deal.pk).credit
+    due = deal_figures(deal_id=target.pk).due
+    amount = _money(amount, field="amount") if amount not in (None, "") else min(credit, due)
+    if amount <= 0 or amount > credit:
+        raise CreditTooSmall(
+            _("The amount to carry, ¥%(amount)s, is larger than the ¥%(credit)s the customer has to get back.")
+            % {"amount": amount, "credit": credit},
+            extra={"credit": str(credit)},
+        )
+    if amount > due:
+        raise ValidationError(
+            {"amount": _("Deal %(number)s has only ¥%(due)s left to pay.") % {"number": target.number, "due": due}}
+        )
+    today = local_today()
+    carried_out = _post(
+        customer_id=deal.customer_id,
+        deal=deal,
+        kind=Kind.CARRY_OUT,
+        amount=amount,
+        effect=amount,
+        entry_on=today,
+        counts_on=_money_in_counts_on(deal=deal, up_to=today),
+        note=note or gettext("Credit carried to %(number)s") % {"number": target.number},
+        created_by=carried_by,
+    )
+    carried_in = _post_keyed(
+        customer_id=deal.customer_id,
+        deal=target,
+        kind=Kind.CARRY_IN,
+        amount=amount,
+        effect=-amount,
+        entry_on=today,
+        note=note or gettext("Credit carried from %(number)s") % {"number": deal.number},
+        created_by=carried_by,
+        idempotency_key=idempotency_key,
+        carried_from=carried_out,
+    )
+    _refresh_deal(deal=deal)
+    _refresh_deal(deal=target, on=today)
+    return carried_in
+
+
+def _post_keyed(*, created_by: User, idempotency_key: str | None, **fields: Any) -> LedgerEntry:
+    """``_post`` for an entry with a key. Under the customer's lock the user's key was checked free, so
+    a clash here is the same user's key landing meanwhile on another customer: a different entry."""
+    try:
+        with transaction.atomic():
+            return _post(created_by=created_by, idempotency_key=idempotency_key, **fields)
+    except IntegrityError:
+        if (
+            idempotency_key
+            and LedgerEntry.objects.filter(created_by=created_by, idempotency_key=idempotency_key).exists()
+        ):
+            raise KeyReused from None
+        raise
 
 
 # --- agreed prices --------------------------------------------------------------------------------

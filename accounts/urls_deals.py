@@ -13,6 +13,7 @@ urlpatterns = [
     path("deals/<int:pk>/", views.deal_detail, name="deal_detail"),
     path("deals/<int:pk>/edit/", views.deal_edit, name="deal_edit"),
     path("deals/<int:pk>/delivery/", views.deal_delivery, name="deal_delivery"),
+    path("deals/<int:pk>/carry/", views.deal_carry, name="deal_carry"),
     path("deals/<int:pk>/entries/<str:kind>/", views.deal_entry_create, name="deal_entry_create"),
     path("ledger-entries/<int:pk>/reverse/", views.entry_reverse, name="entry_reverse"),
     path("customers/<int:pk>/ledger/", views.customer_ledger, name="customer_ledger"),

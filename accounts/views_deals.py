@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.forms_deals import (
+    CarryCreditForm,
     DealEditForm,
     DealForm,
     DeliveryForm,
@@ -30,8 +31,10 @@ from accounts.forms_deals import (
 from accounts.models import Customer, Deal, LedgerEntry, ShowcasePhoto
 from accounts.selectors_deals import (
     agreed_prices_of,
+    deal_credits,
     deal_for_detail,
     deals_for_list,
+    deals_to_carry_credit_to,
     instalments_of,
     ledger_of,
     ledger_summary,
@@ -46,6 +49,7 @@ from accounts.services_deals import (
     Overpayment,
     PriceDiffers,
     add_showcase_photo,
+    carry_credit,
     create_deal,
     deal_figures,
     price_warning,
@@ -68,6 +72,7 @@ from crm.spreadsheets import xlsx_response
 Role = User.Role
 DEAL_ROLES = (Role.SALESPERSON, Role.MANAGER, Role.ADMIN)
 PAGE_SIZE = 30
+CREDITS_SHOWN = 50
 
 
 def _visible_customer(request: HttpRequest, pk) -> Customer:
@@ -314,6 +319,35 @@ def deal_entry_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return render(request, "accounts/ledgerentry_form.html", context)
 
 
+@role_required(*DEAL_ROLES)
+def deal_carry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Carry the deal's credit (money the customer has to get back) to another of the customer's deals."""
+    deal = get_object_or_404(deal_for_detail(user=request.user), pk=pk)
+    form = CarryCreditForm(
+        request.POST or None, deals=deals_to_carry_credit_to(deal=deal), initial={"idempotency_key": uuid.uuid4().hex}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            carry_credit(
+                deal_id=deal.pk,
+                to_deal_id=data["to_deal"].pk,
+                carried_by=request.user,
+                amount=data["amount"],
+                note=data["note"],
+                idempotency_key=data["idempotency_key"] or None,
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Credit carried to %(number)s.") % {"number": data["to_deal"].number})
+            return redirect(deal)
+    context = {"deal": deal, "form": form, "figures": deal_figures(deal_id=deal.pk)}
+    return render(request, "accounts/deal_carry.html", context)
+
+
 @require_POST
 @role_required(*DEAL_ROLES)
 def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
@@ -347,6 +381,7 @@ def customer_ledger(request: HttpRequest, pk: int) -> HttpResponse:
         "customer": customer,
         "page_obj": page,
         "summary": ledger_summary(customer=customer),
+        "credits": list(deal_credits(user=request.user, customer=customer)[:CREDITS_SHOWN]),
         "deals": customer.deals.select_related("product").order_by("-issued_on")[:20],
         "agreements": agreed_prices_of(customer=customer, on=local_today()),
     }
@@ -399,7 +434,12 @@ def receivables(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(overdue_instalments(user=request.user, today=today), PAGE_SIZE)
     # The per-salesperson lines count the same overdue instalments: no second COUNT over the deals.
     paginator.count = sum(line.overdue_count for team in teams for line in team.lines)
-    context = {"teams": teams, "page_obj": paginator.get_page(request.GET.get("page")), "today": today}
+    context = {
+        "teams": teams,
+        "page_obj": paginator.get_page(request.GET.get("page")),
+        "today": today,
+        "credits": list(deal_credits(user=request.user)[:CREDITS_SHOWN]),
+    }
     return render(request, "accounts/instalment_receivables.html", context)
 
 

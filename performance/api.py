@@ -108,6 +108,11 @@ class AttainmentView(APIView):
                     }
                     for line in result.lines
                 ],
+                # A closed month's figure changed by entries dated after it ended (reversals, returns, refunds).
+                "changed_later": [
+                    {"on": change.on, "kind": change.kind, "amount": _money(change.amount), "text": change.text}
+                    for change in result.changed_later
+                ],
             }
         )
 

@@ -12,6 +12,8 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext
 
 from accounts.models import Customer
 from crm.models import User
@@ -272,6 +274,33 @@ class AttainmentLine:
         return (self.attained * 100 / self.target).quantize(Decimal("0.1"))
 
 
+CHANGE_WORDS = {
+    # kind of a change entered after its month ended → how the attainment page names it
+    "return": lambda: gettext("a return"),
+    "cancellation": lambda: gettext("a cancellation"),
+    "refund": lambda: gettext("a refund"),
+    "reversal": lambda: gettext("a correction"),
+    "carry_out": lambda: gettext("a credit carried to another deal"),
+}
+
+
+@dataclass(frozen=True)
+class LateChange:
+    """Entries dated after the month ended that count against it (reversals, returns, refunds), by day and kind."""
+
+    on: date
+    kind: str  # return, cancellation, refund, reversal (of a payment or a return), carry_out
+    amount: Decimal  # the change of the month's attained figure
+
+    @property
+    def text(self) -> str:
+        return gettext("Changed on %(date)s by %(what)s entered later (¥%(amount)s)") % {
+            "date": date_format(self.on, "Y-m-d"),
+            "what": CHANGE_WORDS[self.kind](),
+            "amount": number_format(self.amount, decimal_pos=2, force_grouping=True),
+        }
+
+
 @dataclass(frozen=True)
 class Attainment:
     month: date
@@ -279,6 +308,7 @@ class Attainment:
     lines: list[AttainmentLine]
     company_target: Decimal | None
     company_attained: Decimal
+    changed_later: list[LateChange]
 
     @property
     def target_total(self) -> Decimal:
@@ -299,10 +329,12 @@ class Attainment:
 
 
 BASIS_KINDS = {
-    # Net issued: orders less returns. Net collected: payments less refunds. Reversals carry the
-    # opposite effect of what they reverse, so summing ``effect`` nets them out.
+    # Net issued: orders less returns. Net collected: payments less refunds, with a credit carried from
+    # one deal to the next as a refund of the first and a payment of the second. Reversals carry the
+    # opposite effect of what they reverse, so summing ``effect`` nets them out. Entries count in the
+    # month of ``counts_on``: a reversal, a return or a refund in that of what it takes back.
     "issued": ("order", "return"),
-    "collected": ("payment", "refund"),
+    "collected": ("payment", "refund", "carry_in", "carry_out"),
 }
 
 
@@ -315,13 +347,48 @@ def attained_by_salesperson(*, month: date, basis: str, salesperson_ids: list[in
     from accounts.models import LedgerEntry
 
     entries = LedgerEntry.objects.filter(
-        kind__in=BASIS_KINDS[basis], entry_on__range=(month, _month_end(month)), deal__isnull=False
+        kind__in=BASIS_KINDS[basis], counts_on__range=(month, _month_end(month)), deal__isnull=False
     )
     if salesperson_ids is not None:
         entries = entries.filter(deal__salesperson_id__in=salesperson_ids)
     sign = Decimal("1") if basis == "issued" else Decimal("-1")  # a payment lowers the balance
     rows = entries.values("deal__salesperson_id").annotate(total=Sum("effect")).order_by()
-    return {row["deal__salesperson_id"]: row["total"] * sign for row in rows}
+    # Adding zero turns the −0.00 of a month that nets out into 0.00.
+    return {row["deal__salesperson_id"]: row["total"] * sign + 0 for row in rows}
+
+
+def changes_entered_later(*, month: date, basis: str, salesperson_ids: list[int]) -> list[LateChange]:
+    """What changed ``month``'s figure after it ended, for these salespeople: one grouped query."""
+    from accounts.models import LedgerEntry
+
+    end = _month_end(month)
+    sign = Decimal("1") if basis == "issued" else Decimal("-1")
+    rows = (
+        LedgerEntry.objects.filter(
+            kind__in=BASIS_KINDS[basis],
+            counts_on__range=(month, end),
+            entry_on__gt=end,
+            deal__salesperson_id__in=salesperson_ids,
+        )
+        .values("entry_on", "kind", "reverses__kind")
+        .annotate(total=Sum("effect"))
+        .order_by("entry_on", "kind", "reverses__kind")
+    )
+    changes: dict[tuple[date, str], Decimal] = {}
+    for row in rows:
+        if row["reverses__kind"] == "order":
+            kind = "cancellation"
+        elif row["reverses__kind"] is not None:
+            kind = "reversal"
+        else:
+            kind = row["kind"]
+        key = (row["entry_on"], kind)
+        changes[key] = changes.get(key, Decimal("0")) + row["total"] * sign
+    return [
+        LateChange(on=on, kind=kind, amount=amount.quantize(Decimal("0.01")))
+        for (on, kind), amount in sorted(changes.items())
+        if amount
+    ]
 
 
 def _projection_factor(*, month: date, today: date) -> Decimal:
@@ -367,8 +434,9 @@ def attainment(*, viewer: User, month: date, today: date | None = None, people: 
     ranks = {person_id: position for position, person_id in enumerate(sorted(everyone, key=sort_key), start=1)}
     rules = list(RewardRule.objects.filter(is_active=True))
     factor = _projection_factor(month=month, today=today)
+    people = list(people if people is not None else salespeople_for_targets(viewer=viewer))
     lines = []
-    for person in people if people is not None else salespeople_for_targets(viewer=viewer):
+    for person in people:
         amount = attained.get(person.id, Decimal("0")).quantize(Decimal("0.01"))
         target = targets.get(person.id)
         percent = amount * 100 / target if target else Decimal("0")
@@ -377,15 +445,26 @@ def attainment(*, viewer: User, month: date, today: date | None = None, people: 
                 salesperson=person,
                 target=target,
                 attained=amount,
-                projected=(amount * factor).quantize(Decimal("0.01")),
+                # A month below zero is not extrapolated: a loss is not expected to repeat every day.
+                projected=(amount * factor).quantize(Decimal("0.01")) if amount > 0 else amount,
                 rank=ranks.get(person.id, len(everyone)),
                 reward=reward_for(attainment_percent=percent, attained_amount=amount, rules=rules),
             )
         )
     lines.sort(key=lambda line: line.rank)
     company_attained = sum(attained.values(), Decimal("0")).quantize(Decimal("0.01"))
+    changed_later = (
+        changes_entered_later(month=month, basis=basis, salesperson_ids=[person.id for person in people])
+        if today > _month_end(month)
+        else []
+    )
     return Attainment(
-        month=month, basis=basis, lines=lines, company_target=company_target, company_attained=company_attained
+        month=month,
+        basis=basis,
+        lines=lines,
+        company_target=company_target,
+        company_attained=company_attained,
+        changed_later=changed_later,
     )
 
 
@@ -400,11 +479,11 @@ def attainment_history(*, viewer: User, last_month: date, months: int = 6) -> li
     ids = list(salespeople_for_targets(viewer=viewer).values_list("id", flat=True))
     sign = Decimal("1") if basis == "issued" else Decimal("-1")
     attained = {
-        row["month"]: row["total"] * sign
+        row["month"]: row["total"] * sign + 0
         for row in LedgerEntry.objects.filter(
-            kind__in=BASIS_KINDS[basis], entry_on__range=(first, _month_end(last_month)), deal__salesperson_id__in=ids
+            kind__in=BASIS_KINDS[basis], counts_on__range=(first, _month_end(last_month)), deal__salesperson_id__in=ids
         )
-        .annotate(month=TruncMonth("entry_on"))
+        .annotate(month=TruncMonth("counts_on"))
         .values("month")
         .annotate(total=Sum("effect"))
         .order_by()

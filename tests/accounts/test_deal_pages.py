@@ -218,8 +218,8 @@ def test_receivables_count_the_overdue_once_in_fixed_queries(
         )
     client.force_login(people.manager1)
 
-    # session, user, balances, overdue per salesperson, people, notifications, the page's instalments
-    with django_assert_num_queries(7):
+    # session, user, balances, overdue per salesperson, people, credits, notifications, the page's instalments
+    with django_assert_num_queries(8):
         response = client.get(reverse("deals:receivables"), headers={"accept-language": "en"})
 
     page = response.context["page_obj"]

@@ -191,7 +191,12 @@ def test_entries_are_append_only_and_corrected_by_reversal(customer, product, pe
         reverse_entry(entry_id=reversal.pk, reversed_by=people.manager1, reason="again")
     with pytest.raises(IntegrityError):
         LedgerEntry.objects.create(
-            customer=customer, kind="payment", entry_on=TODAY, reverses=payment, created_by=people.sales1
+            customer=customer,
+            kind="payment",
+            entry_on=TODAY,
+            counts_on=TODAY,
+            reverses=payment,
+            created_by=people.sales1,
         )
 
 

@@ -87,3 +87,51 @@ def test_the_same_idempotency_key_at_the_same_moment_creates_one_entry(deal, peo
 
     assert outcomes[0].pk == outcomes[1].pk
     assert LedgerEntry.objects.filter(kind="payment").count() == 1
+
+
+def test_a_full_payment_retried_at_the_same_moment_answers_the_first_entry(deal, people):
+    def pay():
+        return record_payment(
+            deal_id=deal.pk, amount="1000", paid_on=date.today(), recorded_by=people.sales1, idempotency_key="full"
+        )
+
+    outcomes = _race(pay, pay, pay)
+
+    assert all(isinstance(outcome, LedgerEntry) for outcome in outcomes), outcomes
+    assert len({outcome.pk for outcome in outcomes}) == 1
+    assert LedgerEntry.objects.filter(kind="payment").count() == 1
+    assert ledger_summary(customer=deal.customer).balance == Decimal("0.00")
+
+
+def test_the_same_key_from_two_users_at_the_same_moment_makes_two_entries(deal, people):
+    def pay(user, amount):
+        return lambda: record_payment(
+            deal_id=deal.pk, amount=amount, paid_on=date.today(), recorded_by=user, idempotency_key="shared"
+        )
+
+    outcomes = _race(pay(people.sales1, "300"), pay(people.manager1, "450"))
+
+    assert all(isinstance(outcome, LedgerEntry) for outcome in outcomes), outcomes
+    assert sorted(LedgerEntry.objects.filter(kind="payment").values_list("amount", flat=True)) == [
+        Decimal("300.00"),
+        Decimal("450.00"),
+    ]
+
+
+def test_a_deal_retried_at_the_same_moment_answers_the_first_deal(deal, people):
+    def order():
+        return create_deal(
+            created_by=people.sales1,
+            customer_id=deal.customer_id,
+            product=deal.product,
+            number="C2",
+            amount="500",
+            issued_on=date.today(),
+            idempotency_key="order-c2",
+        )
+
+    outcomes = _race(order, order)
+
+    assert all(not isinstance(outcome, Exception) for outcome in outcomes), outcomes
+    assert outcomes[0].pk == outcomes[1].pk
+    assert LedgerEntry.objects.filter(kind="order", deal__number="C2").count() == 1

@@ -138,6 +138,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "deals/<int:pk>/": FIELD,
     "deals/<int:pk>/delivery/": EVERYONE,
     "deals/<int:pk>/edit/": FIELD,
+    "deals/<int:pk>/carry/": FIELD,
     "deals/<int:pk>/entries/<str:kind>/": FIELD,
     "deals/new/": FIELD,
     "deals/price-check/": FIELD,

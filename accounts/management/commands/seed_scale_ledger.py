@@ -108,7 +108,14 @@ class Command(BaseCommand):
                 instalments[-1].collected = rest
                 paid.append(deal.pk)
         Instalment.objects.bulk_create(instalments)
+        balances: dict[int, Decimal] = {}
+        for entry in entries:
+            entry.counts_on = entry.entry_on
+            balances[entry.deal.pk] = balances.get(entry.deal.pk, Decimal("0")) + entry.effect
+        for deal in deals:
+            deal.balance = balances.get(deal.pk, Decimal("0"))
         LedgerEntry.objects.bulk_create(entries)
+        Deal.objects.bulk_update(deals, ["balance"], batch_size=1000)
         Deal.objects.filter(pk__in=paid).update(status=Deal.Status.PAID)
         Deal.objects.filter(pk__in=[d.pk for d in deals if d.pk not in set(paid)]).update(
             status=Deal.Status.PARTIALLY_PAID
