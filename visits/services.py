@@ -596,6 +596,8 @@ def review_shortfall(*, shortfall: QuotaShortfall, manager: User, decision: str,
     if decision not in (ReviewDecision.ACCEPT, ReviewDecision.REJECT):
         raise ApplicationError(_("Choose to accept or to reject."))
     accept = decision == ReviewDecision.ACCEPT
+    if shortfall.status == QuotaShortfall.Review.WITHDRAWN:
+        raise ApplicationError(_("This shortfall was withdrawn: there is nothing to review."))
     if shortfall.status != QuotaShortfall.Review.AWAITING_REVIEW:
         raise ApplicationError(_("There is no explanation to review yet."))
     if not accept and not note.strip():

@@ -228,3 +228,28 @@ def test_explaining_a_withdrawn_shortfall_is_refused(client, people, withdrawn):
     assert response.status_code == 400
     assert "This shortfall was withdrawn: there is nothing to explain." in response.content.decode()
     assert (withdrawn.status, withdrawn.explanation) == ("withdrawn", "")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "This shortfall was withdrawn: there is nothing to review."),
+        ("zh-hans", "该拜访量不足已撤销，无需审核。"),
+    ],
+)
+def test_reviewing_a_withdrawn_shortfall_is_refused(client, people, withdrawn, language, message):
+    QuotaShortfall.objects.filter(pk=withdrawn.pk).update(explanation="客户不在")
+    client.force_login(people.manager1)
+
+    response = client.post(
+        f"/visits/shortfalls/{withdrawn.pk}/review/",
+        {"decision": "accept"},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    withdrawn.refresh_from_db()
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert (withdrawn.status, withdrawn.reviewed_by) == ("withdrawn", None)
