@@ -386,3 +386,24 @@ def test_the_scheduled_check_defaults_to_the_previous_working_day(staff, monkeyp
     assert tasks.default_quota_day() == date(2026, 11, 28)
     assert tasks.check_visit_quotas_task() == 3
     assert QuotaShortfall.objects.filter(day=date(2026, 11, 28)).count() == 3
+
+
+@pytest.mark.parametrize("extra_people", [0, 20])
+def test_the_rerun_that_withdraws_is_a_fixed_number_of_queries(staff, customer, extra_people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.crm.factories import SalespersonFactory
+
+    for n in range(extra_people):
+        SalespersonFactory(username=f"extra{n}", team=staff.team_two)
+    User.objects.update(date_joined=timezone.make_aware(datetime(2026, 1, 5, 9)))
+    check_visit_quotas(day=WEDNESDAY)
+    for salesperson in User.objects.filter(role=User.Role.SALESPERSON):
+        log_visits(salesperson, customer, WEDNESDAY, 3)
+
+    with CaptureQueriesContext(connection) as queries:
+        check_visit_quotas(day=WEDNESDAY)
+
+    assert QuotaShortfall.objects.filter(status="withdrawn").count() == 3 + extra_people
+    assert len(queries) == (8 if connection.vendor == "postgresql" else 7)  # + the job lock
