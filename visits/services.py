@@ -348,6 +348,25 @@ def check_visit_quotas(*, day: date) -> int:
     return len(shortfalls)
 
 
+def recheck_days_with_open_shortfalls(*, since: date, before: date) -> int:
+    """Run the quota check again for each day from ``since`` up to (not including) ``before`` that
+    still has a shortfall not withdrawn; returns how many days were re-checked.
+
+    Days never checked are left alone (no shortfalls appear for them now). Each day is its own
+    transaction under the check's job lock, so this is as idempotent as the check itself.
+    """
+    days = list(
+        QuotaShortfall.objects.filter(day__gte=since, day__lt=before)
+        .exclude(status=QuotaShortfall.Review.WITHDRAWN)
+        .order_by("day")
+        .values_list("day", flat=True)
+        .distinct()
+    )
+    for day in days:
+        check_visit_quotas(day=day)
+    return len(days)
+
+
 def _withdraw_shortfalls(
     *, day: date, existing: dict[int, QuotaShortfall], results: dict[int, tuple[int, int]], working_day: bool
 ) -> int:

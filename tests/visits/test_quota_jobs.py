@@ -407,3 +407,36 @@ def test_the_rerun_that_withdraws_is_a_fixed_number_of_queries(staff, customer, 
 
     assert QuotaShortfall.objects.filter(status="withdrawn").count() == 3 + extra_people
     assert len(queries) == (8 if connection.vendor == "postgresql" else 7)  # + the job lock
+
+
+def test_the_scheduled_check_also_rechecks_recent_days_with_open_shortfalls(staff, customer, monkeypatch, settings):
+    """Monday's shortfalls are corrected by Wednesday morning's job without anyone re-running Monday by hand;
+    days outside the window, and days that were never checked, are left alone."""
+    from visits import tasks
+
+    settings.CRM = {**settings.CRM, "QUOTA_RECHECK_DAYS": 7}
+    monday, tuesday, wednesday = date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25)
+    old = date(2026, 11, 13)  # a Friday outside the window
+    check_visit_quotas(day=old)
+    check_visit_quotas(day=monday)
+    log_visits(staff.sales1, customer, monday, 3)  # synced late from the phone
+    log_visits(staff.sales1, customer, old, 3)
+    Leave.objects.create(salesperson=staff.sales3, start_day=monday, end_day=monday)
+    monkeypatch.setattr(tasks, "local_today", lambda: wednesday)
+
+    assert tasks.check_visit_quotas_task() == 3  # Tuesday's, the default day
+
+    assert sorted(
+        QuotaShortfall.objects.filter(day=monday).values_list("salesperson__username", "status", "withdrawal_reason")
+    ) == [
+        ("sales1", "withdrawn", "quota_met"),
+        ("sales2", "awaiting_explanation", ""),
+        ("sales3", "withdrawn", "leave"),
+    ]
+    assert QuotaShortfall.objects.filter(day=old, status="withdrawn").count() == 0
+    assert QuotaShortfall.objects.filter(day=tuesday).count() == 3
+    assert QuotaShortfall.objects.filter(day=date(2026, 11, 20)).count() == 0  # never checked: not created now
+    assert Notification.objects.filter(kind="quota_shortfall_withdrawn").count() == 2
+    # the same job again changes nothing
+    assert tasks.check_visit_quotas_task() == 0
+    assert Notification.objects.filter(kind="quota_shortfall_withdrawn").count() == 2
