@@ -320,7 +320,10 @@ def check_visit_quotas(*, day: date) -> int:
     lock mean a second run, even a concurrent one, creates, withdraws and notifies nothing.
     """
     lock_job(name="check_visit_quotas", period=day.isoformat())
-    existing = {shortfall.salesperson_id: shortfall for shortfall in QuotaShortfall.objects.filter(day=day)}
+    # Row locks: an explanation or a review saved meanwhile waits, so neither is overwritten.
+    existing = {
+        shortfall.salesperson_id: shortfall for shortfall in QuotaShortfall.objects.select_for_update().filter(day=day)
+    }
     if not is_working_day(day):
         withdrawn = _withdraw_shortfalls(day=day, existing=existing, results={}, working_day=False)
         logger.info("Visit-quota check for %s: not a working day, %d withdrawn", day.isoformat(), withdrawn)

@@ -74,3 +74,63 @@ def test_the_rerun_twice_at_once_withdraws_each_shortfall_once_and_tells_once(pe
         assert sorted(
             Notification.objects.filter(kind="quota_shortfall_withdrawn").values_list("recipient__username", flat=True)
         ) == ["sales1", "sales3"], trial
+
+
+def test_a_review_saved_while_the_check_reruns_is_not_overwritten(people):
+    """The manager accepts an explanation while the re-run updates the day's figures: the check waits for
+    the review's transaction and keeps its decision (without the row locks it wrote the old status back)."""
+    import time
+
+    from django.db import transaction
+
+    from visits.services import review_shortfall
+
+    User.objects.update(date_joined=timezone.make_aware(datetime(2026, 1, 5, 9)))
+    customer = Customer.objects.create(unit_name="顺达汽修厂")
+    check_visit_quotas(day=WEDNESDAY)
+    shortfall = QuotaShortfall.objects.get(salesperson=people.sales1)
+    QuotaShortfall.objects.filter(pk=shortfall.pk).update(
+        explanation="客户不在", status=QuotaShortfall.Review.AWAITING_REVIEW
+    )
+    at = timezone.make_aware(datetime(2026, 11, 25, 10))
+    Visit.objects.create(salesperson=people.sales1, customer=customer, visited_at=at, visited_on=WEDNESDAY)
+    reviewed, release = threading.Event(), threading.Event()
+
+    def review():
+        try:
+            with transaction.atomic():
+                review_shortfall(shortfall=shortfall, manager=people.manager1, decision="accept")
+                reviewed.set()
+                release.wait(timeout=60)
+        finally:
+            connections.close_all()
+
+    def check():
+        try:
+            reviewed.wait(timeout=60)
+            return check_visit_quotas(day=WEDNESDAY)
+        finally:
+            connections.close_all()
+
+    results = []
+    reviewer = threading.Thread(target=review)
+    checker = threading.Thread(target=lambda: results.append(check()))
+    reviewer.start()
+    checker.start()
+    reviewed.wait(timeout=60)
+    # release the review once the check waits on its lock (polled, not timed)
+    with connection.cursor() as cursor:
+        for _ in range(600):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.05)
+    release.set()
+    reviewer.join(timeout=60)
+    checker.join(timeout=60)
+
+    shortfall.refresh_from_db()
+    assert results == [0]
+    assert (shortfall.status, shortfall.actual, shortfall.reviewed_by) == ("accepted", 1, people.manager1)
