@@ -376,7 +376,11 @@ def _withdraw_shortfalls(
     """Withdraw the day's shortfalls that no longer hold under ``results`` (salesperson id ->
     (required, actual) of those counted that day) and tell each salesperson once."""
     now = timezone.now()
-    missing = [pk for pk in existing if pk not in results]
+    missing = [
+        salesperson_id
+        for salesperson_id, shortfall in existing.items()
+        if salesperson_id not in results and shortfall.status != QuotaShortfall.Review.WITHDRAWN
+    ]
     on_leave = (
         set(
             Leave.objects.filter(salesperson_id__in=missing, start_day__lte=day, end_day__gte=day).values_list(
