@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from crm.models import User
 from visits.geo import navigation_links
-from visits.models import Leave, QuotaOverride, RoutePlan, RouteStop, Visit
+from visits.models import Leave, QuotaOverride, RoutePlan, RouteStop, Visit, WorkingDay
 
 
 def _start_of(day: date) -> datetime:
@@ -21,12 +21,17 @@ def _start_of(day: date) -> datetime:
 
 
 def salespeople_counted_on(*, day: date) -> QuerySet[User]:
-    """Active salespeople whose visits count on ``day``: past their first days and not on leave."""
+    """Active salespeople whose visits count on ``day``: a working day (the calendar, in the same
+    query: nobody is counted on a weekend or a holiday, everyone on a make-up day), past their first
+    days and not on leave."""
     grace = timedelta(days=settings.CRM["NEW_STARTER_GRACE_DAYS"])
     on_leave = Leave.objects.filter(salesperson=OuterRef("pk"), start_day__lte=day, end_day__gte=day)
-    return User.objects.filter(
+    people = User.objects.filter(
         role=User.Role.SALESPERSON, is_active=True, date_joined__lt=_start_of(day - grace + timedelta(days=1))
     ).exclude(Exists(on_leave))
+    if day.weekday() < 5:
+        return people.exclude(Exists(WorkingDay.objects.filter(day=day, is_working=False)))
+    return people.filter(Exists(WorkingDay.objects.filter(day=day, is_working=True)))
 
 
 FIELD_VISIT_KINDS = (Visit.Kind.FIRST, Visit.Kind.SECOND, Visit.Kind.JOINT)
@@ -80,10 +85,6 @@ def quota_results_for(*, day: date) -> QuerySet[User]:
 def quota_of_day(*, salesperson: User, day: date) -> dict[str, int] | None:
     """``{"required", "actual"}`` for one salesperson on ``day``, as the quota check counts them;
     None when the day has no quota for them (not a working day, on leave, a new starter)."""
-    from visits.calendar import is_working_day
-
-    if not is_working_day(day):
-        return None
     return quota_results_for(day=day).filter(pk=salesperson.pk).values("required", "actual").first()
 
 

@@ -161,3 +161,26 @@ def test_the_admin_edits_the_teams_setting(client, staff):
     assert response.status_code == 302
     staff.team_one.refresh_from_db()
     assert (staff.team_one.quota_counts_phone_calls, staff.team_one.quota_counts_office_visits) == (True, False)
+
+
+@pytest.mark.parametrize(
+    ("day", "calendar", "counted"),
+    [
+        (date(2026, 11, 29), None, False),  # a Sunday
+        (WEDNESDAY, False, False),  # a holiday
+        (date(2026, 11, 28), True, True),  # a make-up Saturday
+    ],
+)
+def test_a_day_off_has_no_quota_at_the_morning_meeting_either(staff, customer, day, calendar, counted):
+    from visits.models import WorkingDay
+
+    if calendar is not None:
+        WorkingDay.objects.create(day=day, is_working=calendar)
+    log(staff.sales1, customer, K.FIRST, day=day)
+
+    rows = {row.salesperson.username: row for row in morning_meeting(viewer=staff.manager1, day=day).rows}
+
+    assert (rows["sales1"].required, rows["sales1"].below_quota) == ((3, True) if counted else (None, False))
+    assert [person.username for person in quota_results_for(day=day)] == (
+        ["sales1", "sales2", "sales3"] if counted else []
+    )
