@@ -16,7 +16,14 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "manager", "form_submission", "daily_visit_quota")
+    list_display = (
+        "name",
+        "manager",
+        "form_submission",
+        "daily_visit_quota",
+        "quota_counts_phone_calls",
+        "quota_counts_office_visits",
+    )
     list_select_related = ("manager",)
 
 

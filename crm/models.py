@@ -36,6 +36,18 @@ class Team(TimeStampedModel):
         _("form submission"), max_length=10, choices=FormSubmission.choices, default=FormSubmission.DAILY
     )
     daily_visit_quota = models.PositiveSmallIntegerField(_("daily visit quota"), default=8)
+    # Only visits at the customer's count toward the quota unless the team says otherwise
+    # (visits.selectors.visits_counted_for_quota is the one place that reads these).
+    quota_counts_phone_calls = models.BooleanField(
+        _("phone calls count toward the visit quota"),
+        default=False,
+        help_text=_("Off: only visits at the customer's count."),
+    )
+    quota_counts_office_visits = models.BooleanField(
+        _("customers' visits to the office count toward the visit quota"),
+        default=False,
+        help_text=_("Off: only visits at the customer's count."),
+    )
 
     class Meta:
         verbose_name = _("team")

@@ -335,6 +335,9 @@ CRM = {
     "CHECK_IN_RADIUS_M": env.int("CRM_CHECK_IN_RADIUS_M", default=500),
     # When on, the daily visit quota counts only verified check-ins (position within the radius).
     "QUOTA_COUNTS_VERIFIED_ONLY": env.bool("CRM_QUOTA_COUNTS_VERIFIED_ONLY", default=False),
+    # The daily check also re-checks the days this far back that still have open shortfalls, so
+    # visits synced late and leave entered afterwards withdraw them without a manual re-run.
+    "QUOTA_RECHECK_DAYS": env.int("CRM_QUOTA_RECHECK_DAYS", default=14),
     # Today's route proposes customers not visited for this many days.
     "ROUTE_IDLE_DAYS": env.int("CRM_ROUTE_IDLE_DAYS", default=14),
     "ROUTE_MAX_STOPS": env.int("CRM_ROUTE_MAX_STOPS", default=12),

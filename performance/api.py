@@ -56,6 +56,7 @@ class DashboardView(APIView):
                         "username": row.salesperson.username,
                         "name": str(row.salesperson),
                         "visits": row.visits,
+                        "counted_visits": row.counted,
                         "required": row.required,
                         "below_quota": row.below_quota,
                         "intent_mix": row.intent_mix,

@@ -103,7 +103,7 @@ def reward_for(*, attainment_percent: Decimal, attained_amount: Decimal, rules: 
 @dataclass(frozen=True)
 class SalespersonDay:
     salesperson: User
-    visits: int
+    visits: int  # every visit logged, calls and office visits included
     required: int | None  # None: not counted that day (leave, new starter)
     intent_mix: dict[str, int]
     unrated: int
@@ -111,10 +111,12 @@ class SalespersonDay:
     submitted: bool
     submitted_late: bool
     shortfall: QuotaShortfall | None
+    # the visits that count toward the quota (visits.selectors.visits_counted_for_quota), as the check counts
+    counted: int = 0
 
     @property
     def below_quota(self) -> bool:
-        return self.required is not None and self.visits < self.required
+        return self.required is not None and self.counted < self.required
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ class MorningMeeting:
         mix = {code: sum(row.intent_mix[code] for row in self.rows) for code in INTENT_CODES}
         return {
             "visits": sum(row.visits for row in self.rows),
+            "counted": sum(row.counted for row in self.rows if row.required is not None),
             "required": sum(row.required or 0 for row in self.rows),
             "new_customers": sum(row.new_customers for row in self.rows),
             "not_submitted": sum(1 for row in self.rows if not row.submitted),
@@ -167,7 +170,12 @@ def morning_meeting(*, viewer: User, day: date) -> MorningMeeting:
     """
     people = list(salespeople_for_targets(viewer=viewer))
     ids = [person.id for person in people]
-    quotas = dict(quota_results_for(day=day).filter(id__in=ids).values_list("id", "required"))
+    quotas = {
+        salesperson_id: (required, actual)
+        for salesperson_id, required, actual in quota_results_for(day=day)
+        .filter(id__in=ids)
+        .values_list("id", "required", "actual")
+    }
     # Counting salesperson (never null) rather than id lets PostgreSQL answer from the
     # (visited_on, salesperson, intent) index alone, without reading the day's visits.
     intent_counts = {f"intent_{code}": Count("salesperson", filter=Q(intent=code)) for code in INTENT_CODES}
@@ -202,7 +210,8 @@ def morning_meeting(*, viewer: User, day: date) -> MorningMeeting:
             SalespersonDay(
                 salesperson=person,
                 visits=counted.get("total", 0),
-                required=quotas.get(person.id),
+                required=quotas.get(person.id, (None, 0))[0],
+                counted=quotas.get(person.id, (None, 0))[1],
                 intent_mix={code: counted.get(f"intent_{code}", 0) for code in INTENT_CODES},
                 unrated=counted.get("unrated", 0),
                 new_customers=new_customers.get(person.id, 0),

@@ -21,6 +21,7 @@ from performance.selectors import attainment_history, target_breakdown
 from performance.selectors import morning_meeting as morning_meeting_figures
 from performance.services import COMPANY_ROW, import_target_breakdown, set_targets
 from visits.calendar import previous_working_day
+from visits.selectors import assessments_for
 
 CHART_HEIGHT = 100
 BAR_PITCH = 12
@@ -95,6 +96,7 @@ def morning_meeting_export(request: HttpRequest) -> HttpResponse:
         _("Salesperson"),
         _("Visits"),
         _("Quota"),
+        _("Counted toward the quota"),
         "A",
         "B",
         "C",
@@ -110,6 +112,7 @@ def morning_meeting_export(request: HttpRequest) -> HttpResponse:
             str(row.salesperson),
             row.visits,
             row.required,
+            row.counted if row.required is not None else None,
             row.intent_mix["A"],
             row.intent_mix["B"],
             row.intent_mix["C"],
@@ -200,7 +203,16 @@ def attainment_page(request: HttpRequest) -> HttpResponse:
     month = _month_from(request.GET.get("month"))
     result = attainment_figures(viewer=request.user, month=month)
     history = attainment_history(viewer=request.user, last_month=month)
-    return render(request, "performance/attainment.html", {"result": result, "month": month, "history": history})
+    return render(
+        request,
+        "performance/attainment.html",
+        {
+            "result": result,
+            "month": month,
+            "history": history,
+            "assessments": assessments_for(viewer=request.user, month=month),
+        },
+    )
 
 
 @role_required(User.Role.SALESPERSON)
@@ -212,7 +224,13 @@ def my_month(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "performance/my_month.html",
-        {"line": line, "month": month, "result": result, "salespeople": _salespeople_count()},
+        {
+            "line": line,
+            "month": month,
+            "result": result,
+            "salespeople": _salespeople_count(),
+            "assessments": assessments_for(viewer=request.user, month=month),
+        },
     )
 
 

@@ -116,7 +116,7 @@ class QuotaShortfallViewSet(viewsets.ReadOnlyModelViewSet):
         shortfall = review_shortfall(
             shortfall=self.get_object(),
             manager=request.user,
-            accept=request.data.get("decision") == "accept",
+            decision=str(request.data.get("decision") or ""),
             note=str(request.data.get("note", "")),
         )
         return Response(QuotaShortfallSerializer(shortfall).data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer
@@ -231,6 +232,14 @@ class QuotaShortfall(models.Model):
         AWAITING_REVIEW = "awaiting_review", _("Awaiting review")
         ACCEPTED = "accepted", _("Accepted")
         REJECTED = "rejected", _("Rejected")
+        # A re-run of the check found that the shortfall no longer holds; kept as history.
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Withdrawal(models.TextChoices):
+        QUOTA_MET = "quota_met", _("The visits counted now meet the quota")
+        LEAVE = "leave", _("On leave that day")
+        NOT_WORKING_DAY = "not_working_day", _("Not a working day")
+        NOT_COUNTED = "not_counted", _("Not counted that day")
 
     salesperson = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), on_delete=models.CASCADE, related_name="shortfalls"
@@ -253,6 +262,9 @@ class QuotaShortfall(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_note = models.CharField(_("review note"), max_length=300, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawal_reason = models.CharField(_("why withdrawn"), max_length=20, choices=Withdrawal.choices, blank=True)
+    counted_at_withdrawal = models.PositiveSmallIntegerField(_("visits counted when withdrawn"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = PersonalRecordQuerySet.as_manager()
@@ -269,6 +281,20 @@ class QuotaShortfall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.salesperson} {self.day}: {self.actual}/{self.required}"
+
+    @property
+    def withdrawal_text(self) -> str:
+        """Why the shortfall was withdrawn, in a few words of the active language ("" if it was not)."""
+        if self.withdrawal_reason == self.Withdrawal.QUOTA_MET:
+            return gettext("the visits counted now meet the quota (%(counted)s / %(required)s)") % {
+                "counted": self.counted_at_withdrawal,
+                "required": self.required,
+            }
+        return {
+            self.Withdrawal.LEAVE: gettext("on leave that day"),
+            self.Withdrawal.NOT_WORKING_DAY: gettext("that day is not a working day"),
+            self.Withdrawal.NOT_COUNTED: gettext("not counted that day"),
+        }.get(self.withdrawal_reason, "")
 
 
 class Assessment(models.Model):

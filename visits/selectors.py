@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from crm.models import User
 from visits.geo import navigation_links
-from visits.models import Leave, QuotaOverride, RoutePlan, RouteStop, Visit
+from visits.models import Leave, QuotaOverride, RoutePlan, RouteStop, Visit, WorkingDay
 
 
 def _start_of(day: date) -> datetime:
@@ -23,29 +23,55 @@ def _start_of(day: date) -> datetime:
 
 
 def salespeople_counted_on(*, day: date) -> QuerySet[User]:
-    """Active salespeople whose visits count on ``day``: past their first days and not on leave."""
+    """Active salespeople whose visits count on ``day``: a working day (the calendar, in the same
+    query: nobody is counted on a weekend or a holiday, everyone on a make-up day), past their first
+    days and not on leave."""
     grace = timedelta(days=settings.CRM["NEW_STARTER_GRACE_DAYS"])
     on_leave = Leave.objects.filter(salesperson=OuterRef("pk"), start_day__lte=day, end_day__gte=day)
-    return User.objects.filter(
+    people = User.objects.filter(
         role=User.Role.SALESPERSON, is_active=True, date_joined__lt=_start_of(day - grace + timedelta(days=1))
     ).exclude(Exists(on_leave))
+    if day.weekday() < 5:
+        return people.exclude(Exists(WorkingDay.objects.filter(day=day, is_working=False)))
+    return people.filter(Exists(WorkingDay.objects.filter(day=day, is_working=True)))
+
+
+FIELD_VISIT_KINDS = (Visit.Kind.FIRST, Visit.Kind.SECOND, Visit.Kind.JOINT)
+
+
+def visits_counted_for_quota() -> Q:
+    """Which visits count toward the visit quota: the one definition (DESIGN.md §4, Quota).
+
+    Visits at the customer's (first, second, joint) always count; with
+    settings.CRM["QUOTA_COUNTS_VERIFIED_ONLY"] only verified check-ins among them. Phone calls and
+    the customer's visits to the office count only where the salesperson's team says so
+    (``Team.quota_counts_phone_calls`` / ``quota_counts_office_visits``); no position can verify them.
+    A condition on Visit (it joins the salesperson's team): the quota check, the morning meeting,
+    "my day" and the weekly assessment all filter with it.
+    """
+    field_visits = Q(kind__in=FIELD_VISIT_KINDS)
+    if settings.CRM["QUOTA_COUNTS_VERIFIED_ONLY"]:
+        field_visits &= Q(verified=True)
+    return (
+        field_visits
+        | Q(kind=Visit.Kind.PHONE, salesperson__team__quota_counts_phone_calls=True)
+        | Q(kind=Visit.Kind.OFFICE, salesperson__team__quota_counts_office_visits=True)
+    )
 
 
 def quota_results_for(*, day: date) -> QuerySet[User]:
     """Each counted salesperson annotated with ``required`` and ``actual`` visits on ``day``: one query.
 
     ``required`` is the latest personal override started by ``day``, else the team's daily quota,
-    else the default from the settings. With settings.CRM["QUOTA_COUNTS_VERIFIED_ONLY"] only
-    verified check-ins count as ``actual``.
+    else the default from the settings. ``actual`` counts the visits ``visits_counted_for_quota``
+    admits.
     """
     override = (
         QuotaOverride.objects.filter(salesperson=OuterRef("pk"), valid_from__lte=day)
         .order_by("-valid_from")
         .values("daily_minimum")[:1]
     )
-    counted = Visit.objects.filter(salesperson=OuterRef("pk"), visited_on=day)
-    if settings.CRM["QUOTA_COUNTS_VERIFIED_ONLY"]:
-        counted = counted.filter(verified=True)
+    counted = Visit.objects.filter(visits_counted_for_quota(), salesperson=OuterRef("pk"), visited_on=day)
     visits = counted.order_by().values("salesperson").annotate(count=Count("id")).values("count")
     return salespeople_counted_on(day=day).annotate(
         required=Coalesce(
@@ -58,11 +84,20 @@ def quota_results_for(*, day: date) -> QuerySet[User]:
     )
 
 
+def quota_of_day(*, salesperson: User, day: date) -> dict[str, int] | None:
+    """``{"required", "actual"}`` for one salesperson on ``day``, as the quota check counts them;
+    None when the day has no quota for them (not a working day, on leave, a new starter)."""
+    return quota_results_for(day=day).filter(pk=salesperson.pk).values("required", "actual").first()
+
+
 def weekly_visit_counts(*, first_week: date, last_week: date) -> dict[int, dict[date, int]]:
-    """Visits per salesperson per week (keyed by Monday) between two Mondays, in one grouped query."""
+    """Visits counted for the quota per salesperson per week (keyed by Monday) between two Mondays,
+    in one grouped query."""
     counts: dict[int, dict[date, int]] = defaultdict(dict)
     rows = (
-        Visit.objects.filter(visited_on__gte=first_week, visited_on__lt=last_week + timedelta(days=7))
+        Visit.objects.filter(
+            visits_counted_for_quota(), visited_on__gte=first_week, visited_on__lt=last_week + timedelta(days=7)
+        )
         .values("salesperson_id", "visited_on")
         .annotate(count=Count("id"))
         .order_by()
@@ -72,6 +107,52 @@ def weekly_visit_counts(*, first_week: date, last_week: date) -> dict[int, dict[
         monday = day - timedelta(days=day.weekday())
         counts[row["salesperson_id"]][monday] = counts[row["salesperson_id"]].get(monday, 0) + row["count"]
     return counts
+
+
+def weekly_working_days_present(
+    *, salespeople: list[tuple[int, datetime]], first_week: date, last_week: date
+) -> dict[int, dict[date, int]]:
+    """Working days each salesperson was present, per week (keyed by Monday) between two Mondays.
+
+    ``salespeople``: (id, date_joined). A day counts when the calendar makes it a working day, the
+    person is past their first days (settings.CRM["NEW_STARTER_GRACE_DAYS"], as for the daily quota)
+    and not on leave. Two queries whatever the number of people: the calendar and the leave.
+    """
+    from visits.calendar import working_days_between
+
+    last_day = last_week + timedelta(days=6)
+    working = working_days_between(first_week, last_day)
+    grace = timedelta(days=settings.CRM["NEW_STARTER_GRACE_DAYS"])
+    ids = [salesperson_id for salesperson_id, _joined in salespeople]
+    away: dict[int, set[date]] = defaultdict(set)
+    for salesperson_id, start, end in Leave.objects.filter(
+        salesperson_id__in=ids, start_day__lte=last_day, end_day__gte=first_week
+    ).values_list("salesperson_id", "start_day", "end_day"):
+        away[salesperson_id].update(day for day in working if start <= day <= end)
+    present: dict[int, dict[date, int]] = {}
+    for salesperson_id, joined in salespeople:
+        # counted on ``day`` when joined before the start of (day - grace + 1), as salespeople_counted_on
+        counted_from = timezone.localdate(joined) + grace
+        weeks: dict[date, int] = defaultdict(int)
+        for day in working:
+            if day >= counted_from and day not in away[salesperson_id]:
+                weeks[day - timedelta(days=day.weekday())] += 1
+        present[salesperson_id] = dict(weeks)
+    return present
+
+
+def assessments_for(*, viewer: User, month: date) -> list:
+    """The assessments 考核 of the weeks starting in ``month`` that ``viewer`` may see (a salesperson
+    their own, a manager their teams'), newest week first: one query."""
+    from visits.models import Assessment
+
+    next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return list(
+        Assessment.objects.visible_to(viewer)
+        .filter(week__gte=month, week__lt=next_month)
+        .select_related("salesperson")
+        .order_by("-week", "salesperson__username")
+    )
 
 
 def visits_for_list(*, user: User) -> QuerySet[Visit]:

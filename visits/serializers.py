@@ -82,5 +82,8 @@ class QuotaShortfallSerializer(serializers.ModelSerializer):
             "reviewed_by",
             "reviewed_at",
             "review_note",
+            "withdrawn_at",
+            "withdrawal_reason",
+            "counted_at_withdrawal",
         ]
         read_only_fields = fields

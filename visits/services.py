@@ -8,13 +8,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -32,6 +32,7 @@ from visits.geo import haversine_m, order_nearest
 from visits.models import (
     Assessment,
     FormSubmission,
+    Leave,
     Material,
     Obstacle,
     QuotaShortfall,
@@ -42,7 +43,7 @@ from visits.models import (
     VisitPhoto,
 )
 from visits.permissions import can_review_shortfall
-from visits.selectors import quota_results_for, salespeople_counted_on, weekly_visit_counts
+from visits.selectors import quota_results_for, weekly_visit_counts, weekly_working_days_present
 
 logger = logging.getLogger(__name__)
 
@@ -307,28 +308,157 @@ def submit_forms(*, salesperson: User, day: date | None = None, at: datetime | N
 
 @transaction.atomic
 def check_visit_quotas(*, day: date) -> int:
-    """Record one shortfall per counted salesperson below quota on ``day``; return how many are new.
+    """Bring the shortfalls of ``day`` in line with the visits, leave and calendar as they are now;
+    return how many shortfalls are new.
 
-    Set-based: one query computes required and actual visits for everyone, one insert stores the
-    shortfalls. Idempotent: the unique (salesperson, day) constraint and the job lock mean a second
-    run, even a concurrent one, creates and notifies nothing. Days that are not working days
-    (weekends, holidays) have no quota.
+    A counted salesperson below quota gets one shortfall (notified). A re-run corrects the day: a
+    shortfall that no longer holds (visits logged late now meet the quota, leave or a holiday
+    entered afterwards, no longer counted) is withdrawn — kept, with when and why, and the
+    salesperson told once; one that still holds keeps its review and gets the current figures; a
+    withdrawn one that holds again is reopened and told. Set-based: one query computes required and
+    actual visits for everyone. Idempotent: the unique (salesperson, day) constraint and the job
+    lock mean a second run, even a concurrent one, creates, withdraws and notifies nothing.
     """
-    if not is_working_day(day):
-        logger.info("Visit-quota check for %s: not a working day", day.isoformat())
-        return 0
     lock_job(name="check_visit_quotas", period=day.isoformat())
-    already = set(QuotaShortfall.objects.filter(day=day).values_list("salesperson_id", flat=True))
-    below = quota_results_for(day=day).filter(actual__lt=F("required")).values_list("id", "required", "actual")
+    # Row locks: an explanation or a review saved meanwhile waits, so neither is overwritten.
+    existing = {
+        shortfall.salesperson_id: shortfall for shortfall in QuotaShortfall.objects.select_for_update().filter(day=day)
+    }
+    if not is_working_day(day):
+        withdrawn = _withdraw_shortfalls(day=day, existing=existing, results={}, working_day=False)
+        logger.info("Visit-quota check for %s: not a working day, %d withdrawn", day.isoformat(), withdrawn)
+        return 0
+    results = {
+        salesperson_id: (required, actual)
+        for salesperson_id, required, actual in quota_results_for(day=day).values_list("id", "required", "actual")
+    }
     shortfalls = [
         QuotaShortfall(salesperson_id=salesperson_id, day=day, required=required, actual=actual)
-        for salesperson_id, required, actual in below
-        if salesperson_id not in already
+        for salesperson_id, (required, actual) in results.items()
+        if actual < required and salesperson_id not in existing
     ]
     QuotaShortfall.objects.bulk_create(shortfalls, ignore_conflicts=True)
     _notify_shortfalls(shortfalls, day=day)
-    logger.info("Visit-quota check for %s: %d shortfalls created", day.isoformat(), len(shortfalls))
+    withdrawn = _withdraw_shortfalls(day=day, existing=existing, results=results, working_day=True)
+    reopened = _update_shortfalls_that_hold(day=day, existing=existing, results=results)
+    logger.info(
+        "Visit-quota check for %s: %d shortfalls created, %d withdrawn, %d reopened",
+        day.isoformat(),
+        len(shortfalls),
+        withdrawn,
+        reopened,
+    )
     return len(shortfalls)
+
+
+def recheck_days_with_open_shortfalls(*, since: date, before: date) -> int:
+    """Run the quota check again for each day from ``since`` up to (not including) ``before`` that
+    still has a shortfall not withdrawn; returns how many days were re-checked.
+
+    Days never checked are left alone (no shortfalls appear for them now). Each day is its own
+    transaction under the check's job lock, so this is as idempotent as the check itself.
+    """
+    days = list(
+        QuotaShortfall.objects.filter(day__gte=since, day__lt=before)
+        .exclude(status=QuotaShortfall.Review.WITHDRAWN)
+        .order_by("day")
+        .values_list("day", flat=True)
+        .distinct()
+    )
+    for day in days:
+        check_visit_quotas(day=day)
+    return len(days)
+
+
+def _withdraw_shortfalls(
+    *, day: date, existing: dict[int, QuotaShortfall], results: dict[int, tuple[int, int]], working_day: bool
+) -> int:
+    """Withdraw the day's shortfalls that no longer hold under ``results`` (salesperson id ->
+    (required, actual) of those counted that day) and tell each salesperson once."""
+    now = timezone.now()
+    missing = [
+        salesperson_id
+        for salesperson_id, shortfall in existing.items()
+        if salesperson_id not in results and shortfall.status != QuotaShortfall.Review.WITHDRAWN
+    ]
+    on_leave = (
+        set(
+            Leave.objects.filter(salesperson_id__in=missing, start_day__lte=day, end_day__gte=day).values_list(
+                "salesperson_id", flat=True
+            )
+        )
+        if missing and working_day
+        else set()
+    )
+    withdrawn = []
+    for salesperson_id, shortfall in existing.items():
+        if shortfall.status == QuotaShortfall.Review.WITHDRAWN:
+            continue
+        required, actual = results.get(salesperson_id, (None, None))
+        if not working_day:
+            reason = QuotaShortfall.Withdrawal.NOT_WORKING_DAY
+        elif required is None:
+            reason = (
+                QuotaShortfall.Withdrawal.LEAVE if salesperson_id in on_leave else QuotaShortfall.Withdrawal.NOT_COUNTED
+            )
+        elif actual >= required:
+            reason = QuotaShortfall.Withdrawal.QUOTA_MET
+        else:
+            continue
+        shortfall.status = QuotaShortfall.Review.WITHDRAWN
+        shortfall.withdrawn_at = now
+        shortfall.withdrawal_reason = reason
+        shortfall.counted_at_withdrawal = actual
+        withdrawn.append(shortfall)
+    QuotaShortfall.objects.bulk_update(
+        withdrawn, ["status", "withdrawn_at", "withdrawal_reason", "counted_at_withdrawal"]
+    )
+    link = reverse("visits:shortfall_list")
+    with translation.override(settings.LANGUAGE_CODE):
+        notify_many(
+            notifications=[
+                Notification(
+                    recipient_id=shortfall.salesperson_id,
+                    kind="quota_shortfall_withdrawn",
+                    text=_("%(day)s: the shortfall is withdrawn: %(reason)s. Nothing to explain.")
+                    % {"day": day.isoformat(), "reason": shortfall.withdrawal_text},
+                    link=link,
+                )
+                for shortfall in withdrawn
+            ]
+        )
+    return len(withdrawn)
+
+
+def _update_shortfalls_that_hold(
+    *, day: date, existing: dict[int, QuotaShortfall], results: dict[int, tuple[int, int]]
+) -> int:
+    """Shortfalls that still hold get the current figures (nobody is told); withdrawn ones that hold
+    again are reopened (to explain, or to review when explained) and told. Returns how many reopened."""
+    changed, reopened = [], []
+    for salesperson_id, shortfall in existing.items():
+        required, actual = results.get(salesperson_id, (None, None))
+        if required is None or actual >= required:
+            continue
+        if shortfall.status == QuotaShortfall.Review.WITHDRAWN:
+            shortfall.status = (
+                QuotaShortfall.Review.AWAITING_REVIEW
+                if shortfall.explanation
+                else QuotaShortfall.Review.AWAITING_EXPLANATION
+            )
+            shortfall.withdrawn_at = None
+            shortfall.withdrawal_reason = ""
+            shortfall.counted_at_withdrawal = None
+            reopened.append(shortfall)
+        elif (shortfall.required, shortfall.actual) == (required, actual):
+            continue
+        shortfall.required, shortfall.actual = required, actual
+        changed.append(shortfall)
+    QuotaShortfall.objects.bulk_update(
+        changed, ["status", "required", "actual", "withdrawn_at", "withdrawal_reason", "counted_at_withdrawal"]
+    )
+    _notify_shortfalls(reopened, day=day)
+    return len(reopened)
 
 
 def _notify_shortfalls(shortfalls: list[QuotaShortfall], *, day: date) -> None:
@@ -349,50 +479,97 @@ def _notify_shortfalls(shortfalls: list[QuotaShortfall], *, day: date) -> None:
 
 @transaction.atomic
 def assess_visit_counts(*, week: date) -> int:
-    """Flag, in each team, the salespeople with the fewest visits in each of the N weeks up to ``week``.
+    """Flag, in each team, the salespeople with the fewest visits per working day present in each of
+    the N weeks up to ``week``.
 
-    N is settings.CRM["ASSESSMENT_CONSECUTIVE_WEEKS"]. A team needs at least two counted salespeople
-    to have a "fewest". The weekly figures are kept as evidence. Idempotent: one assessment per
+    N is settings.CRM["ASSESSMENT_CONSECUTIVE_WEEKS"]. Visits are those counted for the quota;
+    working days present leave out holidays, leave and a new starter's first days. In a week, only
+    members present at least one day are compared, at least two are needed, and when they all have
+    the same rate nobody is the fewest. The weekly figures (visits, working days present, rate, the
+    team's lowest and highest rate) are kept as evidence. Idempotent: one assessment per
     salesperson and week (unique constraint and job lock). Returns how many were created.
     """
     weeks_running = settings.CRM["ASSESSMENT_CONSECUTIVE_WEEKS"]
     first_week = week - timedelta(weeks=weeks_running - 1)
     lock_job(name="assess_visit_counts", period=week.isoformat())
-    people = list(salespeople_counted_on(day=first_week).filter(team__isnull=False).values_list("id", "team_id"))
+    people = list(
+        User.objects.filter(role=User.Role.SALESPERSON, is_active=True, team__isnull=False).values_list(
+            "id", "team_id", "date_joined"
+        )
+    )
     counts = weekly_visit_counts(first_week=first_week, last_week=week)
+    present = weekly_working_days_present(
+        salespeople=[(salesperson_id, joined) for salesperson_id, _team, joined in people],
+        first_week=first_week,
+        last_week=week,
+    )
     weeks = [first_week + timedelta(weeks=n) for n in range(weeks_running)]
 
     teams: dict[int, list[int]] = defaultdict(list)
-    for salesperson_id, team_id in people:
+    for salesperson_id, team_id, _joined in people:
         teams[team_id].append(salesperson_id)
 
     already = set(Assessment.objects.filter(week=week).values_list("salesperson_id", flat=True))
     assessments = []
     for members in teams.values():
-        if len(members) < 2:
-            continue
-        lowest_each_week = {
-            monday: min(counts.get(member, {}).get(monday, 0) for member in members) for monday in weeks
-        }
+        evidence = _weekly_rates(members=members, weeks=weeks, counts=counts, present=present)
         for member in members:
-            figures = [counts.get(member, {}).get(monday, 0) for monday in weeks]
-            if member in already or any(figures[i] > lowest_each_week[monday] for i, monday in enumerate(weeks)):
+            if member in already or not all(figures["fewest"] for figures in evidence[member]):
                 continue
-            evidence = [
-                {
-                    "week": monday.isoformat(),
-                    "visits": figures[i],
-                    "team_lowest": lowest_each_week[monday],
-                    "team_highest": max(counts.get(other, {}).get(monday, 0) for other in members),
-                }
-                for i, monday in enumerate(weeks)
-            ]
             assessments.append(
-                Assessment(salesperson_id=member, week=week, consecutive_weeks=weeks_running, evidence=evidence)
+                Assessment(
+                    salesperson_id=member,
+                    week=week,
+                    consecutive_weeks=weeks_running,
+                    evidence=[
+                        {key: value for key, value in figures.items() if key != "fewest"}
+                        for figures in evidence[member]
+                    ],
+                )
             )
     Assessment.objects.bulk_create(assessments, ignore_conflicts=True)
     logger.info("Weekly assessment for the week of %s: %d flagged", week.isoformat(), len(assessments))
     return len(assessments)
+
+
+def _rate_text(rate: Fraction | None) -> str | None:
+    if rate is None:
+        return None
+    return str((Decimal(rate.numerator) / Decimal(rate.denominator)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def _weekly_rates(
+    *,
+    members: list[int],
+    weeks: list[date],
+    counts: dict[int, dict[date, int]],
+    present: dict[int, dict[date, int]],
+) -> dict[int, list[dict]]:
+    """Per member, per week: visits, working days present, the rate (exact, compared as fractions),
+    the team's lowest and highest rate, and whether the member is the fewest that week."""
+    figures: dict[int, list[dict]] = {member: [] for member in members}
+    for monday in weeks:
+        rates = {
+            member: Fraction(counts.get(member, {}).get(monday, 0), present[member][monday])
+            for member in members
+            if present.get(member, {}).get(monday, 0) > 0
+        }
+        lowest = min(rates.values()) if len(rates) >= 2 else None
+        highest = max(rates.values()) if len(rates) >= 2 else None
+        for member in members:
+            rate = rates.get(member)
+            figures[member].append(
+                {
+                    "week": monday.isoformat(),
+                    "visits": counts.get(member, {}).get(monday, 0),
+                    "working_days": present.get(member, {}).get(monday, 0),
+                    "rate": _rate_text(rate),
+                    "team_lowest_rate": _rate_text(lowest),
+                    "team_highest_rate": _rate_text(highest),
+                    "fewest": rate is not None and lowest is not None and rate == lowest and lowest < highest,
+                }
+            )
+    return figures
 
 
 @transaction.atomic
@@ -404,6 +581,8 @@ def explain_shortfall(*, shortfall: QuotaShortfall, salesperson: User, explanati
     shortfall = QuotaShortfall.objects.select_for_update().get(pk=shortfall.pk)
     if shortfall.salesperson_id != salesperson.id:
         raise NotPermitted(_("Only the salesperson concerned can explain a shortfall."))
+    if shortfall.status == QuotaShortfall.Review.WITHDRAWN:
+        raise ApplicationError(_("This shortfall was withdrawn: there is nothing to explain."))
     if shortfall.status in (QuotaShortfall.Review.ACCEPTED, QuotaShortfall.Review.REJECTED):
         raise ApplicationError(_("This shortfall has already been reviewed."))
     explanation = explanation.strip()
@@ -424,14 +603,27 @@ def explain_shortfall(*, shortfall: QuotaShortfall, salesperson: User, explanati
     return shortfall
 
 
+class ReviewDecision:
+    ACCEPT = "accept"
+    REJECT = "reject"
+
+
 @transaction.atomic
-def review_shortfall(*, shortfall: QuotaShortfall, manager: User, accept: bool, note: str = "") -> QuotaShortfall:
-    """The manager accepts or rejects the explanation. Only the salesperson's team manager (or admin)."""
+def review_shortfall(*, shortfall: QuotaShortfall, manager: User, decision: str, note: str = "") -> QuotaShortfall:
+    """The manager accepts or rejects the explanation. Only the salesperson's team manager (or admin).
+
+    ``decision`` is "accept" or "reject"; anything else is refused and changes nothing.
+    """
     shortfall = (
         QuotaShortfall.objects.select_for_update(of=("self",)).select_related("salesperson__team").get(pk=shortfall.pk)
     )
     if not can_review_shortfall(user=manager, shortfall=shortfall):
         raise NotPermitted(_("Only the salesperson's manager can review this shortfall."))
+    if decision not in (ReviewDecision.ACCEPT, ReviewDecision.REJECT):
+        raise ApplicationError(_("Choose to accept or to reject."))
+    accept = decision == ReviewDecision.ACCEPT
+    if shortfall.status == QuotaShortfall.Review.WITHDRAWN:
+        raise ApplicationError(_("This shortfall was withdrawn: there is nothing to review."))
     if shortfall.status != QuotaShortfall.Review.AWAITING_REVIEW:
         raise ApplicationError(_("There is no explanation to review yet."))
     if not accept and not note.strip():

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from celery import shared_task
+from django.conf import settings
 
 from crm.dates import local_today, week_start, yesterday
 from visits.calendar import previous_working_day
-from visits.services import assess_visit_counts, check_visit_quotas
+from visits.services import assess_visit_counts, check_visit_quotas, recheck_days_with_open_shortfalls
 
 
 def default_quota_day() -> date:
@@ -16,8 +17,18 @@ def default_quota_day() -> date:
 
 @shared_task(acks_late=True)
 def check_visit_quotas_task(day: str | None = None) -> int:
-    """Safe to run twice: at most one shortfall per salesperson and day."""
-    return check_visit_quotas(day=date.fromisoformat(day) if day else default_quota_day())
+    """Check ``day`` (default: the previous working day); the scheduled run also re-checks the last
+    settings.CRM["QUOTA_RECHECK_DAYS"] days that still have open shortfalls, withdrawing those that
+    no longer hold. Safe to run twice: at most one shortfall per salesperson and day, each withdrawal once.
+    Returns the new shortfalls of ``day``."""
+    if day:
+        return check_visit_quotas(day=date.fromisoformat(day))
+    checked = default_quota_day()
+    created = check_visit_quotas(day=checked)
+    recheck_days_with_open_shortfalls(
+        since=checked - timedelta(days=settings.CRM["QUOTA_RECHECK_DAYS"]), before=checked
+    )
+    return created
 
 
 @shared_task(acks_late=True)

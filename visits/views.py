@@ -36,6 +36,7 @@ from visits.selectors import (
     customer_timeline,
     day_counts,
     intent_choices,
+    quota_of_day,
     route_candidates,
     route_plan_of,
     route_plans_for,
@@ -86,6 +87,7 @@ def today(request: HttpRequest) -> HttpResponse:
         "visit_count": len(visits),
         "unrated": sum(1 for visit in visits if not visit.intent),
         "shortfalls_to_explain": to_explain.count(),
+        "quota": quota_of_day(salesperson=request.user, day=day),
     }
     return render(request, "visits/visit_today.html", context)
 
@@ -417,7 +419,7 @@ def shortfall_review(request: HttpRequest, pk: int) -> HttpResponse:
         shortfall = review_shortfall(
             shortfall=shortfall,
             manager=request.user,
-            accept=request.POST.get("decision") == "accept",
+            decision=request.POST.get("decision", ""),
             note=request.POST.get("note", ""),
         )
     except ApplicationError as error:

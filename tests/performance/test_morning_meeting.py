@@ -64,6 +64,7 @@ def test_figures_match_what_the_salespeople_logged(logged_day):
     assert rows["sales2"].shortfall.explanation == "车坏了"
     assert meeting.totals == {
         "visits": 4,
+        "counted": 4,
         "required": 6,
         "new_customers": 2,
         "not_submitted": 1,

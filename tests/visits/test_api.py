@@ -174,3 +174,55 @@ def test_the_api_list_is_paged_by_cursor_in_fixed_queries(
 def _english_by_default(settings):
     # These tests read messages in English; the Chinese catalogue is tested where a page is checked in Chinese.
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.mark.parametrize("decision", ["", "maybe", "ACCEPT", None])
+def test_a_review_decision_that_is_neither_accept_nor_reject_is_refused(api, people, english, decision):
+    shortfall = QuotaShortfall.objects.create(
+        salesperson=people.sales1, day=date(2026, 11, 25), required=6, actual=2, explanation="客户都在开会"
+    )
+    QuotaShortfall.objects.filter(pk=shortfall.pk).update(status=QuotaShortfall.Review.AWAITING_REVIEW)
+    api.force_authenticate(people.manager1)
+
+    body = {"note": "看看"} if decision is None else {"decision": decision, "note": "看看"}
+    response = api.post(f"/api/quota-shortfalls/{shortfall.pk}/review/", body, format="json")
+
+    assert (response.status_code, response.json()) == (400, {"detail": "Choose to accept or to reject."})
+    shortfall.refresh_from_db()
+    assert (shortfall.status, shortfall.reviewed_by, shortfall.review_note) == ("awaiting_review", None, "")
+
+
+def test_a_reject_decision_through_the_api_is_stored_as_a_rejection(api, people):
+    shortfall = QuotaShortfall.objects.create(
+        salesperson=people.sales1, day=date(2026, 11, 25), required=6, actual=2, explanation="客户都在开会"
+    )
+    QuotaShortfall.objects.filter(pk=shortfall.pk).update(status=QuotaShortfall.Review.AWAITING_REVIEW)
+    api.force_authenticate(people.manager1)
+
+    response = api.post(f"/api/quota-shortfalls/{shortfall.pk}/review/", {"decision": "reject", "note": "理由不足"})
+
+    assert (response.status_code, response.json()["status"]) == (200, "rejected")
+
+
+def test_a_withdrawn_shortfall_shows_when_and_why_in_the_api(api, people):
+    from django.utils import timezone as tz
+
+    shortfall = QuotaShortfall.objects.create(
+        salesperson=people.sales1,
+        day=date(2026, 11, 25),
+        required=6,
+        actual=2,
+        status=QuotaShortfall.Review.WITHDRAWN,
+        withdrawn_at=tz.now(),
+        withdrawal_reason=QuotaShortfall.Withdrawal.LEAVE,
+    )
+    api.force_authenticate(people.sales1)
+
+    row = api.get(f"/api/quota-shortfalls/{shortfall.pk}/").json()
+    explained = api.post(f"/api/quota-shortfalls/{shortfall.pk}/explanation/", {"explanation": "客户都在开会"})
+
+    assert (row["status"], row["withdrawal_reason"]) == ("withdrawn", "leave")
+    assert row["withdrawn_at"] is not None
+    assert explained.status_code == 400
+    shortfall.refresh_from_db()
+    assert (shortfall.status, shortfall.explanation) == ("withdrawn", "")

@@ -4,10 +4,12 @@ offline copy of the customers; the quota counting verified check-ins only."""
 import io
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
@@ -181,6 +183,8 @@ def test_offline_copy_is_capped(people, customers, settings, django_assert_max_n
     assert len(body["customers"]) == 2
 
 
+# a Wednesday: on a weekend nobody has a quota
+@time_machine.travel(datetime(2026, 11, 25, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
 def test_quota_can_count_verified_check_ins_only(people, customers, settings):
     day = timezone.localdate()
     people.sales1.date_joined = timezone.now() - timedelta(days=60)
