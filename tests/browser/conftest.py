@@ -71,10 +71,11 @@ class BrowserPage:
 @pytest.fixture(autouse=True)
 def _seeded_lists(transactional_db):
     """The live server's tests flush the database after each test, which removes what the data
-    migrations seeded (product lines, channel types): put it back, as the migration does."""
+    migrations seeded (product lines, channel types and their keywords): put it back, as the migration does."""
     from django.apps import apps
 
     importlib.import_module("territories.migrations.0002_seed_channel_types").seed(apps, None)
+    importlib.import_module("territories.migrations.0003_channel_type_keywords").seed_keywords(apps, None)
 
 
 @pytest.fixture
