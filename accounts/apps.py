@@ -11,15 +11,20 @@ class AccountsConfig(AppConfig):
         import accounts.admin_deals
         import accounts.admin_service_tools  # noqa: F401  (price tables and the check-up checklist)
         from accounts.selectors import customers_to_be_assigned_count
-        from accounts.services import move_customers_of_territory, move_key_accounts_of_territory
+        from accounts.services import (
+            move_customers_of_territory,
+            move_key_accounts_of_territory,
+            release_customers_of_territory,
+        )
         from territories.selectors import register_console_queue
         from territories.services import register_open_work_mover
 
-        # A territory's customers follow the territory to its new owner.
+        # A territory's customers follow the territory to its new owner, or wait in the queue while it has none.
         register_open_work_mover(
             name="customers",
             label=ngettext_lazy("%(count)d customer", "%(count)d customers", "count"),
             move=move_customers_of_territory,
+            release=release_customers_of_territory,
         )
         # So do this week's open key accounts: the new owner makes the second visits.
         register_open_work_mover(

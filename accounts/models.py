@@ -175,6 +175,7 @@ class OwnerChange(models.Model):
     class Kind(models.TextChoices):
         REGISTERED = "registered", _("Registered")
         REASSIGNED = "reassigned", _("Territory reassigned")
+        RELEASED = "released", _("Territory left without an owner")
         ASSIGNED = "assigned", _("Assigned from the queue")
         POOLED = "pooled", _("Returned to the public pool")
         CLAIMED = "claimed", _("Claimed from the public pool")

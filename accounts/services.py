@@ -407,6 +407,33 @@ def move_customers_of_territory(
     return len(rows)
 
 
+def release_customers_of_territory(*, territory: Territory, changed_by: User | None, reason: str, at: datetime) -> int:
+    """Release hook for a territory left without an owner: its held customers go to the "to be assigned"
+    queue (owner cleared, territory kept), each with an OwnerChange row and a new version. Pooled customers
+    stay in the pool. The next owner of the territory gets them back through ``move_customers_of_territory``."""
+    rows = list(
+        Customer.objects.filter(territory=territory, pooled_at__isnull=True, owner__isnull=False)
+        .values_list("pk", "owner_id")
+        .order_by("pk")
+    )
+    for start in range(0, len(rows), MOVE_BATCH):
+        batch = rows[start : start + MOVE_BATCH]
+        Customer.objects.filter(pk__in=[pk for pk, _ in batch]).update(owner=None, version=F("version") + 1)
+        OwnerChange.objects.bulk_create(
+            OwnerChange(
+                customer_id=pk,
+                kind=OwnerChange.Kind.RELEASED,
+                from_owner_id=owner_id,
+                to_owner=None,
+                changed_by=changed_by,
+                changed_at=at,
+                reason=reason,
+            )
+            for pk, owner_id in batch
+        )
+    return len(rows)
+
+
 def move_key_accounts_of_territory(
     *, territory: Territory, to_user: User, changed_by: User | None, reason: str, at: datetime
 ) -> int:

@@ -47,21 +47,27 @@ class OpenWorkMover:
     ``territory``, ``to_user``, ``changed_by``, ``reason`` and ``at`` (the moment of the change).
     ``label`` says how many moved from ``%(count)d``: ``ngettext_lazy(singular, plural, "count")``,
     so that each language counts in its own words (3 customers, 3 个客户).
+    ``release``, when given, is called instead when the territory is left without an owner, with
+    ``territory``, ``changed_by``, ``reason`` and ``at``: work that must never be half-owned (the
+    customers) goes to the "to be assigned" queue rather than staying with someone who no longer owns it.
     """
 
     name: str
     label: Promise | str
     move: Callable[..., int]
+    release: Callable[..., int] | None = None
 
 
 OPEN_WORK_MOVERS: list[OpenWorkMover] = []
 
 
-def register_open_work_mover(*, name: str, label: Promise | str, move: Callable[..., int]) -> None:
+def register_open_work_mover(
+    *, name: str, label: Promise | str, move: Callable[..., int], release: Callable[..., int] | None = None
+) -> None:
     """Called from an app's ``AppConfig.ready``; registering the same name twice keeps the first."""
     if any(mover.name == name for mover in OPEN_WORK_MOVERS):
         return
-    OPEN_WORK_MOVERS.append(OpenWorkMover(name=name, label=label, move=move))
+    OPEN_WORK_MOVERS.append(OpenWorkMover(name=name, label=label, move=move, release=release))
 
 
 @dataclass
@@ -147,12 +153,17 @@ def assign_territory(*, territory: Territory, salesperson: User, assigned_by: Us
 
 @transaction.atomic
 def end_territory_assignment(*, territory: Territory, ended_by: User, reason: str = "") -> TerritoryAssignment | None:
-    """Leave the territory without an owner. Its work stays where it is until the next owner is assigned."""
+    """Leave the territory without an owner. Its customers go to the "to be assigned" queue (nobody holds
+    what nobody owns); other open work stays where it is until the next owner is assigned."""
     lock_territory(territory_id=territory.pk)
     current = TerritoryAssignment.objects.current().filter(territory=territory).first()
     if current is None:
         return None
-    current.ended_at = timezone.now()
+    now = timezone.now()
+    for mover in OPEN_WORK_MOVERS:
+        if mover.release is not None:
+            mover.release(territory=territory, changed_by=ended_by, reason=reason, at=now)
+    current.ended_at = now
     if reason:
         current.reason = f"{current.reason} / {reason}" if current.reason else reason
     current._change_reason = reason  # recorded by simple_history with the change

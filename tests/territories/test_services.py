@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import OwnerChange
+from accounts.models import Customer, OwnerChange
 from territories.models import ChannelType, ProductLine, Territory, TerritoryAssignment
 from territories.selectors import current_owner, unowned_territories
 from territories.services import (
@@ -124,6 +124,30 @@ def test_ending_an_assignment_leaves_the_territory_unowned(owned_tree, people):
 
     assert current_owner(territory=owned_tree["nanshan_clubs"]) is None
     assert set(unowned_territories().values_list("code", flat=True)) == {"nanshan-clubs", "futian-smes"}
+
+
+def test_ending_an_assignment_puts_its_customers_in_the_queue_not_half_owned(owned_tree, people):
+    """Nobody owns the territory any more, so nobody holds its customers: they wait in the queue
+    (owner and territory never disagree); pooled customers stay in the pool; the next owner gets them."""
+    clubs = owned_tree["nanshan_clubs"]
+    held = CustomerFactory(territory=clubs, owner=people.sales1)
+    pooled = CustomerFactory(territory=clubs, owner=None, pooled_at=timezone.now())
+    elsewhere = CustomerFactory(territory=owned_tree["futian_clubs"], owner=people.sales3)
+
+    end_territory_assignment(territory=clubs, ended_by=people.admin, reason="离职")
+
+    assert list(Customer.objects.filter(owner__isnull=True, pooled_at__isnull=True).values_list("pk", flat=True)) == [
+        held.pk
+    ]
+    assert list(OwnerChange.objects.filter(customer=held).values_list("kind", "from_owner", "to_owner", "reason")) == [
+        (OwnerChange.Kind.RELEASED, people.sales1.pk, None, "离职")
+    ]
+    assert Customer.objects.get(pk=pooled.pk).pooled_at is not None
+    assert Customer.objects.get(pk=elsewhere.pk).owner == people.sales3
+
+    assign_territory(territory=clubs, salesperson=people.sales3, assigned_by=people.admin)
+
+    assert Customer.objects.get(pk=held.pk).owner == people.sales3
 
 
 @pytest.fixture(autouse=True)
