@@ -2,9 +2,11 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -42,3 +44,21 @@ class TokenView(ObtainAuthToken):
             verify_second_factor(user=user, code=str(request.data.get("code", "")))
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """Answers with the view's first renderer whatever the client's Accept header says."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI for staff: the page (or its start-up script) whatever the browser accepts.
+
+    Its only renderer is HTML, so DRF's negotiation answered 406 to a client that asked for JSON."""
+
+    content_negotiation_class = FirstRendererNegotiation

@@ -1,8 +1,9 @@
 """Settings for the field-sales CRM, read from environment variables only.
 
 Defaults give the embedded mode (SQLite and a filesystem Celery broker under ``var/``);
-``DATABASE_URL`` and ``CELERY_BROKER_URL`` switch to PostgreSQL and Redis. Set
-``DJANGO_DEBUG=false`` with ``DJANGO_SECRET_KEY`` and ``DJANGO_ALLOWED_HOSTS`` for production.
+``DATABASE_URL`` and ``CELERY_BROKER_URL`` switch to PostgreSQL and Redis. DEBUG is off unless
+``DJANGO_DEBUG=true`` (``make run`` and the tests set it); without it ``DJANGO_SECRET_KEY`` is required,
+and ``DJANGO_ALLOWED_HOSTS`` names the production host.
 """
 
 from datetime import timedelta
@@ -18,12 +19,16 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-# The insecure default exists only so that `make run` works out of the box; production
-# refuses to start without a real key (see the check below).
+# Off unless the environment says otherwise: `make run` and the tests turn it on for themselves.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# The insecure default exists only so that `make run` works out of the box; without DEBUG the
+# settings refuse to start on it, or on any key Django's deploy check would call weak.
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-embedded-mode-only-never-in-production")
-if not DEBUG and (not SECRET_KEY or SECRET_KEY.startswith("django-insecure")):
-    raise environ.ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false.")
+if not DEBUG and (SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise environ.ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false: 50 or more random characters "
+        "(for development on this machine, set DJANGO_DEBUG=true instead, as `make run` does)."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -236,6 +241,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The browsable API only while developing; production answers JSON (the docs are at /api/docs/).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
