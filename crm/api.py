@@ -13,12 +13,15 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from crm.errors import ApplicationError, Conflict, NotPermitted
 from crm.selectors import SECOND_FACTOR_ENROL, SECOND_FACTOR_VERIFY, second_factor_due
 from crm.services import verify_second_factor
+from crm.signin import SignInRefused, lockout_refusal
 
 
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, SignInRefused):
+        return Response({"detail": str(exc.message)}, status=429, headers={"Retry-After": str(exc.retry_after)})
     elif isinstance(exc, ApplicationError):
         code = status.HTTP_400_BAD_REQUEST
         if isinstance(exc, NotPermitted):
@@ -35,7 +38,10 @@ class TokenView(ObtainAuthToken):
 
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            if getattr(request, "axes_locked_out", False):  # set by axes on this request: locked, not wrong
+                raise lockout_refusal(request)
+            raise exceptions.ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         due = second_factor_due(user=user)
         if due == SECOND_FACTOR_ENROL:

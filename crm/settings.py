@@ -86,6 +86,8 @@ MIDDLEWARE = [
     # after the session limits: asks for the second factor (or its enrolment) where it is due
     "crm.middleware.SecondFactorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # a sign-in refused before its password was checked (crm.signin) answers 429 with Retry-After
+    "crm.middleware.SignInRefusedMiddleware",
     # axes last, as its docs require
     "axes.middleware.AxesMiddleware",
 ]
@@ -130,7 +132,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "crm.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "axes.backends.AxesStandaloneBackend",  # a username locked from this address goes no further
+    "crm.signin.SignInSlowdownBackend",  # nor does an attempt too soon on a username under attack
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -150,13 +153,27 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout after repeated failures (django-axes), per username and per username+IP.
+# Lockout after repeated failures (django-axes), per username *and* address: a username alone would let
+# anyone lock anyone out (the token endpoint needs no CSRF token). A username attacked from many addresses
+# is slowed down instead (crm.signin). Both answer 429 with Retry-After.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Attempts while locked are refused unchecked and not counted, so the lock lifts 15 minutes after the
+# failure that set it (the Retry-After we announce), however often a client knocks meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "crm.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "crm.signin.client_address"
+# Behind this many reverse proxies (each appending to X-Forwarded-For) the client's address is the one the
+# outermost proxy saw; 0 = REMOTE_ADDR. Behind a proxy it must be set, or every client shares its address.
+CRM_TRUSTED_PROXY_COUNT = env.int("CRM_TRUSTED_PROXY_COUNT", default=0)
+# A username with this many failures from all addresses within the cool-off is slowed down: 1 s, 2 s, 4 s …
+# up to the maximum between attempts, except from addresses its owner signed in from in the last N days.
+CRM_SIGNIN_SLOWDOWN_AFTER = env.int("CRM_SIGNIN_SLOWDOWN_AFTER", default=10)
+CRM_SIGNIN_SLOWDOWN_MAX_SECONDS = env.int("CRM_SIGNIN_SLOWDOWN_MAX_SECONDS", default=60)
+CRM_SIGNIN_KNOWN_ADDRESS_DAYS = env.int("CRM_SIGNIN_KNOWN_ADDRESS_DAYS", default=90)
 
 # Sessions end after 30 minutes without a request and 12 hours after signing in, whatever the
 # activity (ASVS 7.3.1/7.3.2; crm.middleware.SessionTimeoutMiddleware). The cookie lives no longer.
