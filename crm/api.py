@@ -2,18 +2,19 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
-from rest_framework import exceptions, status
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework import exceptions, parsers, renderers, serializers, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from crm.errors import ApplicationError, Conflict, NotPermitted
 from crm.selectors import SECOND_FACTOR_ENROL, SECOND_FACTOR_VERIFY, second_factor_due
-from crm.services import verify_second_factor
-from crm.signin import SignInRefused, lockout_refusal
+from crm.services import issue_api_token, verify_second_factor
+from crm.signin import SignInRefused, lockout_refusal, note_api_sign_in
 
 
 def exception_handler(exc, context):
@@ -32,10 +33,42 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
-class TokenView(ObtainAuthToken):
-    """POST ``username`` and ``password``, and ``code`` when the user has two-step verification: the user's
-    API token. A user whose role must use two-step verification and has not set it up gets none."""
+class TokenRequestSerializer(AuthTokenSerializer):
+    code = serializers.CharField(
+        required=False, write_only=True, help_text=_("A two-step verification code, for users who have it.")
+    )
 
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text=_("Send it as 'Authorization: Token <token>'. It is shown only once."))
+    expiry = serializers.DateTimeField(help_text=_("The token stops working at this time."))
+
+
+class TokenView(APIView):
+    """POST ``username`` and ``password``, and ``code`` when the user has two-step verification: a new API token
+    and when it expires. A user whose role must use two-step verification and has not set it up gets none.
+
+    Each call issues another token (one per device), stored hashed (django-rest-knox). Locked out or slowed
+    down (crm.signin): 429 with Retry-After."""
+
+    throttle_classes = ()
+    permission_classes = ()
+    parser_classes = (parsers.FormParser, parsers.MultiPartParser, parsers.JSONParser)
+    renderer_classes = (renderers.JSONRenderer,)
+    serializer_class = TokenRequestSerializer
+
+    def get_serializer(self, *args, **kwargs):
+        return self.serializer_class(*args, context={"request": self.request}, **kwargs)
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenResponseSerializer,
+            400: OpenApiResponse(description=_("Wrong username, password or code.")),
+            403: OpenApiResponse(description=_("Two-step verification must be set up on the web page first.")),
+            429: OpenApiResponse(description=_("Too many failed sign-ins: try again after Retry-After seconds.")),
+        },
+    )
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():
@@ -48,8 +81,9 @@ class TokenView(ObtainAuthToken):
             raise NotPermitted(_("Set up two-step verification on the web page first."))
         if due == SECOND_FACTOR_VERIFY:
             verify_second_factor(user=user, code=str(request.data.get("code", "")))
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        note_api_sign_in(request, username=user.get_username())
+        row, token = issue_api_token(user=user)
+        return Response(TokenResponseSerializer({"token": token, "expiry": row.expiry}).data)
 
 
 class FirstRendererNegotiation(BaseContentNegotiation):

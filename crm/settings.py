@@ -43,7 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     # third party
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: stored hashed, with an expiry
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served from our static files (the CSP allows no CDN)
@@ -255,7 +255,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",  # "Authorization: Token …", as before; tokens from /api/auth/token/
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # The browsable API only while developing; production answers JSON (the docs are at /api/docs/).
@@ -269,6 +269,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "crm.api.exception_handler",
+}
+# API tokens (django-rest-knox): each POST /api/auth/token/ issues a new one, stored as a SHA-512 digest,
+# valid for CRM_API_TOKEN_DAYS (not extended by use). Listed and revoked on the profile page and in the
+# admin; a password change, a deactivation and "sign out everywhere" revoke them all.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("CRM_API_TOKEN_DAYS", default=30)),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Field Sales CRM API",

@@ -81,6 +81,21 @@ def sign_in_wait(*, username: str, address: str | None) -> int:
     return _seconds_until(attempts["last"] + timedelta(seconds=delay))
 
 
+def note_api_sign_in(request: HttpRequest, *, username: str) -> None:
+    """What axes does when a page signs in (AXES_RESET_ON_SUCCESS, its access log), for the token endpoint,
+    which signs nobody into a session: the failures from this address are forgotten, and the address becomes
+    one its owner has used (not slowed down later)."""
+    address = client_address(request)
+    AccessAttempt.objects.filter(username=username, ip_address=address).delete()
+    AccessLog.objects.create(
+        username=username,
+        ip_address=address,
+        user_agent=request.META.get("HTTP_USER_AGENT", "<unknown>")[:255],
+        http_accept=request.META.get("HTTP_ACCEPT", "<unknown>")[:1025],
+        path_info=request.path_info[:255],
+    )
+
+
 def locked_out_message(seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     return ngettext(
@@ -113,6 +128,7 @@ class SignInSlowdownBackend:
         if wait:
             raise SignInRefused(slowed_down_message(wait), retry_after=wait)
         return None
+
     # No get_user(): it signs nobody in, so no session may name it as its backend (force_login picks the
     # first backend that has one).
 
