@@ -34,7 +34,7 @@ def test_the_page_lists_the_owners_working_tokens_only(people, sales1_client):
 
     assert [f"{token[:8]}…" in page for token in mine] == [True, True]
     assert f"{theirs[:8]}…" not in page
-    assert page.count('class="btn btn-sm btn-outline-danger"') == 2
+    assert page.count('class="btn btn-sm btn-outline-danger text-nowrap"') == 2
     assert "A token works for 30 days" in page
 
 
