@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# The settings start with DEBUG off unless DJANGO_DEBUG says otherwise. Every target here is a developer's
+# or CI's tool on this machine, so they run in debug mode, unless the environment says DJANGO_DEBUG=false
+# (then DJANGO_SECRET_KEY is needed). Production never runs through make: docker-compose sets it false.
+export DJANGO_DEBUG ?= true
 
 .PHONY: run test test-sqlite lint security format messages install migrate bench load nightly clean
 
@@ -21,7 +25,8 @@ migrate: install
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py setup_schedule
 
-## make run: install, migrate, compile messages, load the demo once, serve on :8000 with a worker and beat.
+## make run: install, migrate, compile messages, load the demo once, serve on :8000 with a worker and beat,
+## in debug mode (it says so when it starts).
 run: messages migrate
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) bin/run_embedded.py

@@ -1,8 +1,22 @@
+import knox.admin  # noqa: F401 - registers knox's token admin first, so that ours can replace it
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
 from crm.models import Notification, Team, User
+from crm.services import revoke_api_tokens, sign_out_everywhere
+
+
+class PasswordChangeByAdminForm(AdminPasswordChangeForm):
+    """The admin's "set password": Django ends the user's sessions; this also revokes their API tokens."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            revoke_api_tokens(user=user)
+        return user
 
 
 @admin.register(User)
@@ -12,6 +26,13 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("username", "last_name", "first_name")
     list_select_related = ("team",)
     fieldsets = (*BaseUserAdmin.fieldsets, (_("Field sales"), {"fields": ("role", "team", "phone", "language")}))
+    change_password_form = PasswordChangeByAdminForm
+
+    def save_model(self, request, obj, form, change):
+        deactivated = change and "is_active" in form.changed_data and not obj.is_active
+        super().save_model(request, obj, form, change)
+        if deactivated:  # a deactivated user is signed out everywhere at once, tokens included
+            sign_out_everywhere(user=obj)
 
 
 @admin.register(Team)
@@ -31,3 +52,29 @@ class TeamAdmin(admin.ModelAdmin):
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ("recipient", "kind", "text", "created_at", "read_at")
     list_select_related = ("recipient",)
+
+
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API tokens: the admin sees whose they are and until when, and revokes them (delete). No token is ever
+    shown (only digests are stored) nor made here: a user gets one from POST /api/auth/token/."""
+
+    list_display = ("key_prefix", "user", "created", "expiry")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__last_name", "token_key")
+    ordering = ("-created",)
+    fields = ("key_prefix", "user", "created", "expiry")
+    readonly_fields = fields
+
+    @admin.display(description=_("token starts with"))
+    def key_prefix(self, token: AuthToken) -> str:
+        return f"{token.token_key[:8]}…"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from django_htmx.http import HttpResponseClientRedirect
 
 from crm.selectors import SECOND_FACTOR_NONE, SECOND_FACTOR_VERIFY, second_factor_due
+from crm.signin import SignInRefused, refused_response
 
 # Session keys, in epoch seconds: when this session signed in, and when it was last used.
 LOGIN_AT = "crm_login_at"
@@ -182,3 +183,19 @@ class SecondFactorMiddleware:
 
 def _with_next(url: str, next_page: str) -> str:
     return f"{url}?{urlencode({'next': next_page})}"
+
+
+class SignInRefusedMiddleware:
+    """A page's sign-in refused before its password was checked (a username slowed down, crm.signin)
+    answers 429 with Retry-After and a translated page; the API's token view answers for itself."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, SignInRefused):
+            return refused_response(request, exception)
+        return None

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -71,6 +72,9 @@ class User(AbstractUser):
     )
     phone = PhoneNumberField(_("phone"), blank=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+    # Raised by "sign out everywhere" and deactivation: every session signed in before no longer matches
+    # (see get_session_auth_hash), as after a password change.
+    sign_out_generation = models.PositiveIntegerField(_("sign-out generation"), default=0, editable=False)
 
     objects = UserManager()
 
@@ -85,6 +89,21 @@ class User(AbstractUser):
     def get_full_name(self) -> str:
         # Chinese names read family name first, with no space.
         return f"{self.last_name}{self.first_name}".strip()
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_auth_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret=fallback_secret)
+
+    def _session_auth_hash(self, *, secret: str | None) -> str:
+        """Django's session hash (an HMAC of the password hash: a new password ends the other sessions), with
+        the sign-out generation mixed in once it is raised. At 0 it is Django's exactly, so sessions signed in
+        before this existed stay valid."""
+        value = self.password if not self.sign_out_generation else f"{self.password}:{self.sign_out_generation}"
+        salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def sees_everything(self) -> bool:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
 
 from crm.models import Notification, Team, User
 
@@ -44,3 +46,8 @@ def second_factor_due(*, user: User) -> str:
 
 def totp_device_of(*, user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def api_tokens_of(*, user: User) -> QuerySet[AuthToken]:
+    """The user's API tokens that still work, newest first."""
+    return AuthToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created")

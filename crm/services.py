@@ -1,4 +1,4 @@
-"""Writes of the organisation app: notifications, two-step verification."""
+"""Writes of the organisation app: notifications, two-step verification, API tokens and sign-outs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp import verify_token
@@ -14,6 +15,7 @@ from django_otp.models import Device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
 
 from crm.errors import ApplicationError
 from crm.models import Notification, User
@@ -116,3 +118,40 @@ def verify_second_factor(*, user: User, code: str) -> Device:
     if not verified:
         raise WrongCode
     return verified
+
+
+# --- API tokens and signing out (django-rest-knox) -------------------------------------------------
+
+
+@transaction.atomic
+def issue_api_token(*, user: User) -> tuple[AuthToken, str]:
+    """A new API token for ``user`` (one per device or client), valid for REST_KNOX["TOKEN_TTL"]; the user's
+    expired tokens are forgotten on the way. Returns the stored row and the token itself, which exists only
+    here: the database keeps its SHA-512 digest. The caller has checked the password and the second factor."""
+    AuthToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
+    return AuthToken.objects.create(user=user)
+
+
+def revoke_api_token(*, token: AuthToken) -> None:
+    """End one API token at once (its owner on the profile page; the admin in the admin site)."""
+    token.delete()
+
+
+def revoke_api_tokens(*, user: User) -> int:
+    """End every API token of ``user``. Returns how many there were. After a password change (the page's
+    and the admin's), deactivation and "sign out everywhere"."""
+    deleted, _by_model = AuthToken.objects.filter(user=user).delete()
+    return deleted
+
+
+@transaction.atomic
+def sign_out_everywhere(*, user: User) -> int:
+    """End every session of ``user``, on every device (the caller's too, on its next request), and every API
+    token. Returns how many tokens were revoked.
+
+    Sessions carry a hash that includes the user's sign-out generation (User.get_session_auth_hash); raising
+    it makes every existing session fail Django's check, as a new password does, whatever the session store.
+    """
+    User.objects.filter(pk=user.pk).update(sign_out_generation=F("sign_out_generation") + 1)
+    user.refresh_from_db(fields=["sign_out_generation"])
+    return revoke_api_tokens(user=user)

@@ -1,8 +1,9 @@
 """Settings for the field-sales CRM, read from environment variables only.
 
 Defaults give the embedded mode (SQLite and a filesystem Celery broker under ``var/``);
-``DATABASE_URL`` and ``CELERY_BROKER_URL`` switch to PostgreSQL and Redis. Set
-``DJANGO_DEBUG=false`` with ``DJANGO_SECRET_KEY`` and ``DJANGO_ALLOWED_HOSTS`` for production.
+``DATABASE_URL`` and ``CELERY_BROKER_URL`` switch to PostgreSQL and Redis. DEBUG is off unless
+``DJANGO_DEBUG=true`` (``make run`` and the tests set it); without it ``DJANGO_SECRET_KEY`` is required,
+and ``DJANGO_ALLOWED_HOSTS`` names the production host.
 """
 
 from datetime import timedelta
@@ -20,12 +21,16 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-# The insecure default exists only so that `make run` works out of the box; production
-# refuses to start without a real key (see the check below).
+# Off unless the environment says otherwise: `make run` and the tests turn it on for themselves.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# The insecure default exists only so that `make run` works out of the box; without DEBUG the
+# settings refuse to start on it, or on any key Django's deploy check would call weak.
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-embedded-mode-only-never-in-production")
-if not DEBUG and (not SECRET_KEY or SECRET_KEY.startswith("django-insecure")):
-    raise environ.ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false.")
+if not DEBUG and (SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise environ.ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false: 50 or more random characters "
+        "(for development on this machine, set DJANGO_DEBUG=true instead, as `make run` does)."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -40,7 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     # third party
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: stored hashed, with an expiry
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served from our static files (the CSP allows no CDN)
@@ -83,6 +88,8 @@ MIDDLEWARE = [
     # after the session limits: asks for the second factor (or its enrolment) where it is due
     "crm.middleware.SecondFactorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # a sign-in refused before its password was checked (crm.signin) answers 429 with Retry-After
+    "crm.middleware.SignInRefusedMiddleware",
     # axes last, as its docs require
     "axes.middleware.AxesMiddleware",
 ]
@@ -127,7 +134,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "crm.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "axes.backends.AxesStandaloneBackend",  # a username locked from this address goes no further
+    "crm.signin.SignInSlowdownBackend",  # nor does an attempt too soon on a username under attack
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -147,13 +155,27 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout after repeated failures (django-axes), per username and per username+IP.
+# Lockout after repeated failures (django-axes), per username *and* address: a username alone would let
+# anyone lock anyone out (the token endpoint needs no CSRF token). A username attacked from many addresses
+# is slowed down instead (crm.signin). Both answer 429 with Retry-After.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Attempts while locked are refused unchecked and not counted, so the lock lifts 15 minutes after the
+# failure that set it (the Retry-After we announce), however often a client knocks meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "crm.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "crm.signin.client_address"
+# Behind this many reverse proxies (each appending to X-Forwarded-For) the client's address is the one the
+# outermost proxy saw; 0 = REMOTE_ADDR. Behind a proxy it must be set, or every client shares its address.
+CRM_TRUSTED_PROXY_COUNT = env.int("CRM_TRUSTED_PROXY_COUNT", default=0)
+# A username with this many failures from all addresses within the cool-off is slowed down: 1 s, 2 s, 4 s …
+# up to the maximum between attempts, except from addresses its owner signed in from in the last N days.
+CRM_SIGNIN_SLOWDOWN_AFTER = env.int("CRM_SIGNIN_SLOWDOWN_AFTER", default=10)
+CRM_SIGNIN_SLOWDOWN_MAX_SECONDS = env.int("CRM_SIGNIN_SLOWDOWN_MAX_SECONDS", default=60)
+CRM_SIGNIN_KNOWN_ADDRESS_DAYS = env.int("CRM_SIGNIN_KNOWN_ADDRESS_DAYS", default=90)
 
 # Sessions end after 30 minutes without a request and 12 hours after signing in, whatever the
 # activity (ASVS 7.3.1/7.3.2; crm.middleware.SessionTimeoutMiddleware). The cookie lives no longer.
@@ -242,9 +264,12 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",  # "Authorization: Token …", as before; tokens from /api/auth/token/
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The browsable API only while developing; production answers JSON (the docs are at /api/docs/).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -253,6 +278,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "crm.api.exception_handler",
+}
+# API tokens (django-rest-knox): each POST /api/auth/token/ issues a new one, stored as a SHA-512 digest,
+# valid for CRM_API_TOKEN_DAYS (not extended by use). Listed and revoked on the profile page and in the
+# admin; a password change, a deactivation and "sign out everywhere" revoke them all.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("CRM_API_TOKEN_DAYS", default=30)),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Field Sales CRM API",

@@ -1,11 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
 from accounts.api import router as accounts_router
 from crm import pwa, views
-from crm.api import TokenView
+from crm.api import ApiDocsView, TokenView
 from performance.api import AttainmentView, DashboardView, TargetsView
 from territories.api import router as territories_router
 from visits.api import OfflineCustomersView, VisitSyncView
@@ -18,7 +18,7 @@ api_patterns = [
     # inline script. Swagger UI's own files come from our static files (drf-spectacular-sidecar).
     path(
         "docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="crm/api_docs.html"),
+        ApiDocsView.as_view(url_name="api:schema", template_name="crm/api_docs.html"),
         name="docs",
     ),
     path("", include(territories_router.urls)),
@@ -43,7 +43,10 @@ urlpatterns = [
     path("offline/", pwa.offline, name="offline"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("account/", views.profile, name="profile"),
+    path("account/tokens/<str:digest>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("account/sign-out-everywhere/", views.sign_out_everywhere_view, name="sign_out_everywhere"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("notifications/", views.notification_list, name="notifications"),
     path("mfa/setup/", views.mfa_setup, name="mfa_setup"),

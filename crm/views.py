@@ -2,13 +2,17 @@ from base64 import b32encode
 
 import segno
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
@@ -17,8 +21,22 @@ from crm.forms import OneTimeCodeForm
 from crm.health import broker_status, database_status
 from crm.middleware import SECOND_FACTOR_DUE
 from crm.navigation import start_page_for
-from crm.selectors import SECOND_FACTOR_VERIFY, notifications_for, second_factor_due, totp_device_of
-from crm.services import WrongCode, mark_notifications_read, turn_on_two_step_verification, verify_second_factor
+from crm.selectors import (
+    SECOND_FACTOR_VERIFY,
+    api_tokens_of,
+    notifications_for,
+    second_factor_due,
+    totp_device_of,
+)
+from crm.services import (
+    WrongCode,
+    mark_notifications_read,
+    revoke_api_token,
+    revoke_api_tokens,
+    sign_out_everywhere,
+    turn_on_two_step_verification,
+    verify_second_factor,
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -113,3 +131,43 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             return redirect(_next_page(request))
     return render(request, "crm/mfa_verify.html", {"form": form, "next": _next_page(request)})
+
+
+# --- the user's own account: API tokens, password, signing out everywhere ---------------------------
+
+
+@never_cache
+@require_GET
+def profile(request: HttpRequest) -> HttpResponse:
+    """My account: who I am, my API tokens (each revocable), and "sign out everywhere"."""
+    context = {
+        "tokens": api_tokens_of(user=request.user),
+        "token_days": settings.REST_KNOX["TOKEN_TTL"].days,
+        "two_step_on": totp_device_of(user=request.user) is not None,
+    }
+    return render(request, "crm/profile.html", context)
+
+
+@require_POST
+def api_token_revoke(request: HttpRequest, digest: str) -> HttpResponse:
+    token = get_object_or_404(api_tokens_of(user=request.user), digest=digest)
+    revoke_api_token(token=token)
+    messages.success(request, _("The API token was revoked: the app that used it must sign in again."))
+    return redirect("profile")
+
+
+@require_POST
+def sign_out_everywhere_view(request: HttpRequest) -> HttpResponse:
+    sign_out_everywhere(user=request.user)
+    logout(request)
+    messages.success(request, _("You were signed out on every device, and your API tokens were revoked."))
+    return redirect("login")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's page; a new password also revokes the user's API tokens (Django ends the other sessions)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        revoke_api_tokens(user=form.user)
+        return response

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -41,9 +43,44 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_postgresql_connections_run_without_jit():
     show = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS']['options'])"
     result = _manage(
-        "shell", "-c", show, DATABASE_URL="postgres://crm@db:5432/crm?options=-c%20statement_timeout%3D5000"
+        "shell",
+        "-c",
+        show,
+        DATABASE_URL="postgres://crm@db:5432/crm?options=-c%20statement_timeout%3D5000",
+        DJANGO_DEBUG="true",
     )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("-c jit=off")
     assert "statement_timeout" in result.stdout  # an option given in DATABASE_URL is kept
+
+
+SECRET = "kq9!v3z$-production-like-secret-key-for-the-test-7h2m@x"
+SHOW = "from django.conf import settings; from rest_framework.settings import api_settings; " + (
+    "print(settings.DEBUG, [renderer.__name__ for renderer in api_settings.DEFAULT_RENDERER_CLASSES])"
+)
+
+
+def test_debug_is_off_unless_the_environment_turns_it_on():
+    default = _manage("shell", "-c", SHOW, DJANGO_SECRET_KEY=SECRET)
+    turned_on = _manage("shell", "-c", SHOW, DJANGO_DEBUG="true")
+
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.strip().splitlines()[-1] == "False ['JSONRenderer']"  # no browsable API in production
+    assert turned_on.returncode == 0, turned_on.stderr
+    assert turned_on.stdout.strip().splitlines()[-1] == "True ['JSONRenderer', 'BrowsableAPIRenderer']"
+
+
+def test_without_any_environment_the_settings_refuse_the_built_in_secret_key():
+    result = _manage("check")
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize("weak_key", ["short-key", "a" * 60, "django-insecure-" + "x1y2z3" * 10])
+def test_a_weak_secret_key_is_refused_when_debug_is_off(weak_key):
+    result = _manage("check", DJANGO_SECRET_KEY=weak_key)
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr

@@ -28,11 +28,11 @@ PHONES = 4
 SETUP = """
 from accounts.models import Customer
 from crm.models import Team, User
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 team = Team.objects.create(name="一组", daily_visit_quota=6)
 salesperson = User.objects.create_user("sales1", role=User.Role.SALESPERSON, team=team)
 customer = Customer.objects.create(unit_name="顺达汽修厂", owner=salesperson)
-print(Token.objects.create(user=salesperson).key, customer.pk)
+print(AuthToken.objects.create(user=salesperson)[1], customer.pk)
 """
 
 

@@ -212,6 +212,18 @@ def test_the_api_docs_load_every_file_from_this_site(client_as):
     assert_security_headers(start_up)
 
 
+@pytest.mark.parametrize("accept", ["application/json", "text/html", "*/*"])
+def test_the_api_docs_answer_any_signed_in_staff_member_whatever_they_accept(client_as, role_users, accept):
+    role_users[Role.MANAGER].is_staff = True
+    role_users[Role.MANAGER].save(update_fields=["is_staff"])
+
+    response = client_as(Role.MANAGER).get("/api/docs/", HTTP_ACCEPT=accept)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert "/api/docs/?script=" in response.content.decode()
+
+
 @pytest.mark.parametrize("path", ["/api/docs/", "/api/docs/?script="])
 @pytest.mark.parametrize("role", [Role.SALESPERSON, Role.MANAGER, Role.INFO_STAFF])
 def test_the_api_docs_are_for_staff_only(client_as, role, path):

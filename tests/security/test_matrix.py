@@ -32,6 +32,10 @@ ACCESS: dict[str, frozenset[str]] = {
     "mfa/setup/": EVERYONE,
     "mfa/verify/": EVERYONE,
     "i18n/setlang/": EVERYONE,
+    # My account: each user's own tokens (a made-up digest answers 404) and signing out everywhere.
+    "account/": EVERYONE,
+    "account/tokens/<str:digest>/revoke/": EVERYONE,
+    "account/sign-out-everywhere/": EVERYONE,
     "api/auth/token/": EVERYONE,
     "api/schema/": ADMIN,
     "api/docs/": ADMIN,
@@ -202,12 +206,15 @@ ACCESS_PREFIXES: dict[str, frozenset[str]] = {
 ANSWER_TO_ALLOWED: dict[str, int] = {
     "logout/": 405,  # POST only
     "api/auth/token/": 405,  # POST only
+    "account/tokens/<str:digest>/revoke/": 405,  # POST only
+    "account/sign-out-everywhere/": 405,  # POST only
     "admin/logout/": 405,  # POST only
     "admin/autocomplete/": 403,  # needs app_label, model_name and field_name in the query
     # django-axes keeps its records read-only in the admin
     "admin/axes/accessattempt/add/": 403,
     "admin/axes/accessfailurelog/add/": 403,
     "admin/axes/accesslog/add/": 403,
+    "admin/knox/authtoken/add/": 403,  # tokens come from POST /api/auth/token/ only (with the second factor)
     # The ledger is append-only (corrections are reversing entries) and assignments are made on the
     # territory console, which moves the open work: the admin site offers neither.
     "admin/accounts/ledgerentry/add/": 403,

@@ -14,7 +14,7 @@ import time_machine
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from crm.middleware import LAST_SEEN, LOGIN_AT
 from visits.models import Visit
@@ -155,8 +155,8 @@ def test_the_service_worker_is_still_served_after_the_idle_limit(signed_in, cloc
 
 
 def test_a_token_client_has_no_session_to_expire(people, clock):
-    token = Token.objects.create(user=people.sales1)
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _row, token = AuthToken.objects.create(user=people.sales1)
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/visits/").status_code == 200
 
     clock.shift(timedelta(hours=13))
