@@ -178,15 +178,21 @@ def record_visit(
         visit.distance_m = 0
         visit.verified = True
         sets_location = True
-    visit.full_clean(exclude=["visited_on"])
+    # client_id was parsed above; its uniqueness is the database's to decide (the IntegrityError
+    # below): checked here, a resend arriving while the first is being stored would be refused
+    # as "already exists" instead of answered with the stored visit.
+    visit.full_clean(exclude=["visited_on", "client_id"])
     try:
         with transaction.atomic():
             visit.save()
     except IntegrityError:
-        # The same submit arrived twice at once: the other request stored it first.
-        if client_id is None:
+        # The same submit arrived twice at once: the other request stored it first (its commit is
+        # what the insert waited for, so this read sees it).
+        existing = None
+        if client_id is not None:
+            existing = Visit.objects.filter(salesperson=salesperson, client_id=client_id).first()
+        if existing is None:
             raise
-        existing = Visit.objects.get(salesperson=salesperson, client_id=client_id)
         existing.replayed = True
         return existing
     for photo in cleaned_photos:
@@ -503,8 +509,30 @@ def _as_list(value) -> list[str]:
     return [str(item) for item in value]
 
 
+# The entry's free-text fields: each must arrive as text (or be left out), never as a list or object.
+SYNC_TEXT_FIELDS = ("kind", "notes", "next_step", "intent", "obstacle_detail")
+
+
+def _text(item: dict, field: str) -> str:
+    """The entry's ``field`` as text ("" when absent); anything else is refused, naming the field."""
+    value = item.get(field)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        name = Visit._meta.get_field(field).verbose_name
+        raise ValidationError({field: _("The field “%(field)s” must be text.") % {"field": name}})
+    return value
+
+
 def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) -> dict:
     raw_id = item.get("client_id")
+    if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
+        # Without it the phone cannot match the answer to its entry, nor a resend to the stored visit.
+        return {
+            "client_id": None,
+            "status": SyncStatus.INVALID,
+            "messages": [_("The client id is missing: every entry needs one.")],
+        }
     try:
         client_id = uuid.UUID(str(raw_id))
     except ValueError:
@@ -514,6 +542,10 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
             "messages": [_("The client id is not a valid UUID.")],
         }
     result: dict = {"client_id": str(client_id)}
+    try:
+        text = {field: _text(item, field) for field in SYNC_TEXT_FIELDS}
+    except ValidationError as error:
+        return result | {"status": SyncStatus.INVALID, "messages": error.messages}
     existing = Visit.objects.filter(salesperson=salesperson, client_id=client_id).values_list("pk", flat=True).first()
     if existing is not None:
         return result | {"status": SyncStatus.DUPLICATE, "visit": existing}
@@ -545,12 +577,12 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
             visit = record_visit(
                 salesperson=salesperson,
                 customer_id=customer_id,
-                kind=str(item.get("kind") or Visit.Kind.FIRST),
+                kind=text["kind"] or Visit.Kind.FIRST,
                 visited_at=_parse_datetime(item.get("visited_at"), "visited_at"),
                 materials=_as_list(item.get("materials")),
                 talking_points=_as_list(item.get("talking_points")),
-                notes=str(item.get("notes") or ""),
-                next_step=str(item.get("next_step") or "")[:200],
+                notes=text["notes"],
+                next_step=text["next_step"][:200],
                 next_step_on=_parse_date(item.get("next_step_on"), "next_step_on"),
                 latitude=item.get("latitude"),
                 longitude=item.get("longitude"),
@@ -558,13 +590,13 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
                 client_id=client_id,
                 photos=photos,
             )
-            if item.get("intent") and not visit.replayed:
+            if text["intent"] and not visit.replayed:
                 rate_visit(
                     visit_id=visit.pk,
                     salesperson=salesperson,
-                    intent=str(item["intent"]),
+                    intent=text["intent"],
                     obstacles=_as_list(item.get("obstacles")),
-                    obstacle_detail=str(item.get("obstacle_detail") or ""),
+                    obstacle_detail=text["obstacle_detail"],
                 )
     except ValidationError as error:
         return result | {"status": SyncStatus.INVALID, "messages": error.messages}

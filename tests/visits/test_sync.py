@@ -246,7 +246,10 @@ def test_the_sync_endpoint_answers_a_bad_entry_in_chinese_and_keeps_the_rest(peo
     bad, good = entry(customers["shunda"], notes={"a": 1}), entry(customers["jiayuan"])
 
     response = api.post(
-        "/api/visits/sync/", {"items": [bad, {**good, "client_id": None}, good]}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+        "/api/visits/sync/",
+        {"items": [bad, {**good, "client_id": None}, good]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
 
     assert response.status_code == 200

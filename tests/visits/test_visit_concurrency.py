@@ -5,6 +5,7 @@ SQLite serialises every writer, so there is no race to lose there."""
 import threading
 import uuid
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.db import connection, connections
@@ -113,12 +114,14 @@ def test_two_visits_of_one_customer_rated_at_once_leave_the_newer_visits_rating(
     now = timezone.now()
     for trial in range(20):
         older = VisitFactory(salesperson=people.sales1, customer=customer, visited_at=now - timedelta(hours=30 - trial))
-        newer = VisitFactory(salesperson=people.sales1, customer=customer, visited_at=now - timedelta(hours=5 - trial / 10))
+        newer = VisitFactory(
+            salesperson=people.sales1, customer=customer, visited_at=now - timedelta(minutes=300 - trial)
+        )
         intents = ("A", "D") if trial % 2 else ("D", "A")
 
         outcomes = at_once(
-            lambda: rate_visit(visit_id=older.pk, salesperson=people.sales1, intent=intents[0]),
-            lambda: rate_visit(visit_id=newer.pk, salesperson=people.sales1, intent=intents[1]),
+            partial(rate_visit, visit_id=older.pk, salesperson=people.sales1, intent=intents[0]),
+            partial(rate_visit, visit_id=newer.pk, salesperson=people.sales1, intent=intents[1]),
         )
 
         assert [type(outcome).__name__ for outcome in outcomes] == ["Visit", "Visit"]
