@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -9,6 +10,10 @@ from django.db.models import Exists, OuterRef, Q
 
 if TYPE_CHECKING:
     from crm.models import User
+
+# A customer's current intent (DESIGN.md §4) is the rating of its latest rated visit in this order:
+# by visit time, not by rating time or id (a visit rated late, or synced late, is still as old as it is).
+CURRENT_INTENT_ORDER = ("-visited_at", "-id")
 
 
 class VisitQuerySet(models.QuerySet):
@@ -31,3 +36,23 @@ class VisitQuerySet(models.QuerySet):
             team = User.objects.filter(team__manager=user).values("pk")
             return self.filter(Q(salesperson__in=team) | Q(joint_manager=user))
         return self.none()
+
+    def rated(self, *, before: datetime | None = None) -> VisitQuerySet:
+        """Visits with an intent rating; with ``before``, only ratings made before that moment."""
+        rated = self.filter(rated_at__isnull=False).exclude(intent="")
+        return rated if before is None else rated.filter(rated_at__lt=before)
+
+    def deciding_current_intent(self, *, before: datetime) -> VisitQuerySet:
+        """Each customer's visit whose rating was its current intent at ``before``: rated before then,
+        with no visit of the same customer rated before then and later in CURRENT_INTENT_ORDER.
+
+        Set-based (an anti-join probing visit_customer_intent_idx), at most one visit per customer.
+        """
+        later = (
+            self.model.objects.rated(before=before)
+            .filter(customer_id=OuterRef("customer_id"))
+            .filter(
+                Q(visited_at__gt=OuterRef("visited_at")) | Q(visited_at=OuterRef("visited_at"), id__gt=OuterRef("id"))
+            )
+        )
+        return self.rated(before=before).exclude(Exists(later))

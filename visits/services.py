@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.locks import lock_customer
 from accounts.models import Customer
 from accounts.services import record_customer_activity, set_customer_intent, set_customer_location
 from crm.errors import ApplicationError, NotPermitted
@@ -42,6 +43,7 @@ from visits.models import (
     VisitPhoto,
 )
 from visits.permissions import can_review_shortfall
+from visits.querysets import CURRENT_INTENT_ORDER
 from visits.selectors import quota_results_for, salespeople_counted_on, weekly_visit_counts
 
 logger = logging.getLogger(__name__)
@@ -229,12 +231,16 @@ def rate_visit(
 ) -> Visit:
     """The end-of-day intent rating of one's own visit, with the obstacles met (multi-choice).
 
-    Rating again replaces the rating of that visit. The customer's current intent becomes its
-    latest rated visit's (by visit time); earlier ratings stay on their visits as the history.
+    Rating again replaces the rating of that visit. The customer's current intent becomes the
+    rating of its latest rated visit by visit time (CURRENT_INTENT_ORDER), whenever the rating was
+    made: rating an older visit, or one synced late, leaves a newer visit's rating current. Earlier
+    ratings stay on their visits as the history. Ratings of one customer's visits queue up on the
+    customer's row lock, so two at once still leave the newer visit's rating.
     """
     visit = Visit.objects.select_for_update().filter(pk=visit_id).first()
     if visit is None or visit.salesperson_id != salesperson.id:
         raise NotPermitted(_("You can only rate your own visits."))
+    lock_customer(customer_id=visit.customer_id)
     if intent not in Customer.Intent.values:
         raise ValidationError({"intent": _("The rating must be A, B, C or D.")})
     obstacle_detail = obstacle_detail.strip()
@@ -245,10 +251,11 @@ def rate_visit(
     visit.obstacle_detail = obstacle_detail
     visit.rated_at = timezone.now()
     visit.save(update_fields=["intent", "obstacles", "obstacle_detail", "rated_at"])
+    # Read after the customer's lock: a rating committed meanwhile is seen (READ COMMITTED).
     latest = (
-        Visit.objects.filter(customer_id=visit.customer_id)
-        .exclude(intent="")
-        .order_by("-visited_at", "-id")
+        Visit.objects.rated()
+        .filter(customer_id=visit.customer_id)
+        .order_by(*CURRENT_INTENT_ORDER)
         .values_list("intent", flat=True)
         .first()
     )
