@@ -39,7 +39,7 @@ class VisitQuerySet(models.QuerySet):
 
     def rated(self, *, before: datetime | None = None) -> VisitQuerySet:
         """Visits with an intent rating; with ``before``, only ratings made before that moment."""
-        rated = self.filter(rated_at__isnull=False).exclude(intent="")
+        rated = self.exclude(intent="")
         return rated if before is None else rated.filter(rated_at__lt=before)
 
     def deciding_current_intent(self, *, before: datetime) -> VisitQuerySet:
@@ -56,3 +56,21 @@ class VisitQuerySet(models.QuerySet):
             )
         )
         return self.rated(before=before).exclude(Exists(later))
+
+
+def rated_again_later_that_day() -> Exists:
+    """For a visit in an outer query: whether its salesperson rated a later visit (CURRENT_INTENT_ORDER)
+    of the same customer on the same day, so that the day's figures count each customer once, under
+    the rating the day left it with."""
+    from visits.models import Visit
+
+    later = (
+        Visit.objects.rated()
+        .filter(
+            customer_id=OuterRef("customer_id"),
+            salesperson_id=OuterRef("salesperson_id"),
+            visited_on=OuterRef("visited_on"),
+        )
+        .filter(Q(visited_at__gt=OuterRef("visited_at")) | Q(visited_at=OuterRef("visited_at"), id__gt=OuterRef("id")))
+    )
+    return Exists(later)
