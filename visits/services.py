@@ -14,7 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -261,6 +262,18 @@ def rate_visit(
     )
     set_customer_intent(customer_id=visit.customer_id, intent=latest)
     return visit
+
+
+def refresh_current_intents(*, customer_ids: Sequence[int] | None = None) -> int:
+    """Store on each customer (all, or those given) the rating of its latest rated visit by visit time,
+    "" when it has none: rate_visit's rule, for visits loaded in bulk (demo and large data sets).
+
+    Set-based (one UPDATE, one probe of visit_customer_intent_idx per customer) and idempotent.
+    Returns the number of customers written.
+    """
+    latest = Visit.objects.rated().filter(customer_id=OuterRef("pk")).order_by(*CURRENT_INTENT_ORDER).values("intent")
+    customers = Customer.objects.all() if customer_ids is None else Customer.objects.filter(pk__in=customer_ids)
+    return customers.update(intent=Coalesce(Subquery(latest[:1]), Value("")))
 
 
 # --- daily forms --------------------------------------------------------------------------------
