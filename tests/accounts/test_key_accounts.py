@@ -121,6 +121,25 @@ def test_an_older_visit_rated_after_a_newer_one_changes_neither_the_customer_nor
     ) == [("新访评B", "B", ["price"], at(MONDAY - timedelta(days=4), 18), "rating")]
 
 
+def test_the_customer_page_the_list_and_the_monday_list_show_one_intent(people, clubs, client):
+    customer = customer_of(clubs, people.sales1, "一个意向")
+    older = visit(customer, people.sales1, MONDAY - timedelta(days=6), "first")
+    newer = visit(customer, people.sales1, MONDAY - timedelta(days=4), "second")
+    rate_then(at(MONDAY - timedelta(days=4), 18), newer, "B")
+    rate_then(at(MONDAY - timedelta(days=2), 9), older, "D")
+    build_shortlists(week=MONDAY)
+    client.force_login(people.sales1)
+
+    page = client.get(f"/customers/{customer.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    listed = client.get("/customers/", {"intent": "B"}).context["page"].object_list
+    api = client.get("/api/customers/", {"intent": "B"}).json()["results"]
+
+    assert '<span class="badge text-bg-info">Intent B</span>' in page
+    assert [(row.unit_name, row.intent) for row in listed] == [("一个意向", "B")]
+    assert [(row["unit_name"], row["intent"]) for row in api] == [("一个意向", "B")]
+    assert list(KeyAccountEntry.objects.values_list("customer__unit_name", "intent")) == [("一个意向", "B")]
+
+
 def test_a_visit_synced_late_counts_by_when_it_happened(people, clubs):
     customer = customer_of(clubs, people.sales1, "晚同步")
     newer = visit(customer, people.sales1, MONDAY - timedelta(days=3), "second")
