@@ -642,7 +642,9 @@ def sync_visits(
     Each item is its own transaction, so one refused entry does not lose the others. Results:
     ``created``; ``duplicate`` (this client_id is already stored: a replayed batch creates nothing);
     ``conflict`` (the customer is out of scope now, or was changed since the phone's copy — never
-    dropped, the phone shows it); ``invalid`` with the messages.
+    dropped, the phone shows it); ``invalid`` with the messages, which name the field (an entry
+    without a client id, or whose kind, notes, next step, intent or obstacle detail is not text, is
+    refused whole; nothing of it is stored).
     """
     if not salesperson.is_salesperson:
         raise NotPermitted(_("Only salespeople log visits."))
