@@ -2,6 +2,7 @@
 the same offline visit resent concurrently, and two visits of one customer rated concurrently.
 SQLite serialises every writer, so there is no race to lose there."""
 
+import importlib
 import threading
 import uuid
 from datetime import timedelta
@@ -19,10 +20,20 @@ from visits.models import Visit
 from visits.services import rate_visit, record_visit, sync_visits
 
 pytestmark = [
-    # serialized_rollback: the channel types the migrations seed survive the flush between tests.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # Not serialized_rollback: after any other transactional test has flushed the database (which
+    # puts the content types back), restoring the serialized copy fails on duplicate content types.
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers: no race to lose there"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _reference_lists(transactional_db):
+    """The product lines and channel types the migrations seed, which an earlier test's flush removed."""
+    from django.apps import apps
+
+    importlib.import_module("territories.migrations.0002_seed_channel_types").seed(apps, None)
+
 
 THREADS = 8
 
