@@ -268,7 +268,7 @@ def refresh_current_intents(*, customer_ids: Sequence[int] | None = None) -> int
     """Store on each customer (all, or those given) the rating of its latest rated visit by visit time,
     "" when it has none: rate_visit's rule, for visits loaded in bulk (demo and large data sets).
 
-    Set-based (one UPDATE, one probe of visit_customer_intent_idx per customer) and idempotent.
+    Set-based (one UPDATE, one probe of visit_customer_timeline_idx per customer) and idempotent.
     Returns the number of customers written.
     """
     latest = Visit.objects.rated().filter(customer_id=OuterRef("pk")).order_by(*CURRENT_INTENT_ORDER).values("intent")
