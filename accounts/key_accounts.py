@@ -13,8 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery, Window
-from django.db.models.functions import FirstValue, RowNumber
+from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +27,7 @@ from crm.models import Notification, User
 from crm.services import notify, notify_many
 from territories.models import TerritoryAssignment
 from visits.models import Obstacle, Visit
+from visits.querysets import CURRENT_INTENT_ORDER
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +58,12 @@ def _start_of(day: date) -> datetime:
 
 
 def _latest_rating(field: str, *, customer_ref: str, before: datetime) -> Subquery:
-    """One column of the customer's latest rated visit made before ``before``."""
+    """One column of the visit that decided the customer's current intent at ``before``: its
+    latest visit by visit time among those rated before then (the customer list's rule)."""
     rated = (
-        Visit.objects.filter(customer=OuterRef(customer_ref), rated_at__isnull=False, rated_at__lt=before)
-        .exclude(intent="")
-        .order_by("-rated_at", "-id")
+        Visit.objects.rated(before=before)
+        .filter(customer=OuterRef(customer_ref))
+        .order_by(*CURRENT_INTENT_ORDER)
         .values(field)[:1]
     )
     return Subquery(rated)
@@ -79,29 +80,24 @@ def _salesperson_now(*, territory_id: int | None, holder_id: int | None, owners:
 
 
 def _rated_candidates(*, week: date, owners: dict[int, int]) -> list[dict[str, Any]]:
-    """Customers whose latest rating before Monday 00:00 is a shortlist intent, made in the look-back window.
+    """Customers whose current intent at Monday 00:00 is a shortlist intent, rated in the look-back window.
 
-    A rating made exactly LOOKBACK_DAYS days before the Monday counts; one day earlier does not.
-    Such a customer's latest rating before Monday is the latest of the ratings made in the window,
-    so one pass over the window's rated visits finds them all: a window function numbers each
-    customer's ratings newest first and keeps the first, if its intent is a shortlist intent.
-    (Before, six correlated subqueries per customer took ~20 s at the large data set.)
+    The current intent follows the customer list's rule: the rating of the customer's latest rated
+    visit by visit time (ratings made from Monday 00:00 on wait for next week). That deciding
+    rating must have been made in the look-back window: one made exactly LOOKBACK_DAYS days before
+    the Monday counts, one day earlier does not; a fresh rating of an older visit changes nothing.
+    Set-based: the window's shortlist-intent ratings, each kept only if no visit of its customer
+    rated before Monday is later by visit time (one anti-join), so at most one row per customer.
+    At 200,000 customers and 2,000,000 visits: 1.2-1.6 s, as the window function by rating time (1.2-1.3 s).
     """
     cutoff = _start_of(week)
     since = _start_of(week - timedelta(days=settings.CRM["KEY_ACCOUNT_LOOKBACK_DAYS"]))
     intents = settings.CRM["KEY_ACCOUNT_INTENTS"]
-    newest_first = {"partition_by": [F("customer_id")], "order_by": [F("rated_at").desc(), F("id").desc()]}
     latest = (
-        Visit.objects.filter(rated_at__gte=since, rated_at__lt=cutoff)
-        .exclude(intent="")
-        # the customer's own conditions: the same for each of its ratings, so they may come first
+        Visit.objects.deciding_current_intent(before=cutoff)
+        .filter(rated_at__gte=since, intent__in=intents)
         .filter(customer__pooled_at__isnull=True)
         .exclude(customer__status__in=[Customer.Status.CUSTOMER, Customer.Status.LOST])
-        .annotate(
-            position=Window(RowNumber(), **newest_first),
-            latest_intent=Window(FirstValue("intent"), **newest_first),
-        )
-        .filter(position=1, latest_intent__in=intents)
         .order_by()
         .values(
             "customer_id",
@@ -143,7 +139,7 @@ def _carried_candidates(*, week: date, owners: dict[int, int]) -> list[dict[str,
             customer__pooled_at__isnull=True,
             customer__status__in=[Customer.Status.PROSPECT, Customer.Status.KEY_ACCOUNT],
         )
-        # one probe of visit_customer_rating_idx per entry
+        # one probe of visit_customer_intent_idx per entry
         .annotate(latest_intent=_latest_rating("intent", customer_ref="customer_id", before=cutoff))
         # A rating downgraded below the shortlist intents takes the customer off; no rating keeps it.
         .filter(Q(latest_intent__in=intents) | Q(latest_intent__isnull=True))
@@ -180,12 +176,13 @@ def _as_codes(value: Any, *, valid: frozenset[str] = frozenset(Obstacle.values))
 def build_shortlists(*, week: date) -> int:
     """Build every salesperson's key-account shortlist for the week starting Monday ``week``.
 
-    Set-based: two queries find the candidates for all salespeople at once (the latest rating of
-    each customer rated in the window, and last week's open entries), one bulk insert writes them.
+    Set-based: two queries find the candidates for all salespeople at once (customers whose current
+    intent, by the customer list's rule, is a shortlist intent rated in the window; and last week's
+    open entries), one bulk insert writes them.
     Each entry goes to the customer's current owner (territory's current assignment, read once,
     else the holder), so a customer
-    reassigned before the job lands on the new owner's list. Obstacles come from the latest rated
-    visit; a carried entry keeps its prepared answer and planned date.
+    reassigned before the job lands on the new owner's list. Intent and obstacles come from the
+    visit that decides the current intent; a carried entry keeps its prepared answer and planned date.
 
     Idempotent: a customer already on any list for the week is skipped, and the unique
     (salesperson, week, customer) constraint backs that up; an interrupted run rolls back and a

@@ -128,7 +128,9 @@ class VisitSyncView(APIView):
     JSON ``{"items": [...]}``, or multipart with ``items`` as a JSON string and each entry's photos
     as files named ``photos-<client_id>``. Every entry goes through record_visit (same scope and
     validation as the form); the answer lists one result per entry: created, duplicate, conflict
-    or invalid. Sending the same batch again creates nothing.
+    or invalid (with messages naming the field; an entry without ``client_id`` is invalid, and its
+    result's ``client_id`` is null). Sending the same batch again, even concurrently, creates
+    nothing and answers each entry with the visit stored the first time.
     """
 
     parser_classes = [JSONParser, MultiPartParser, FormParser]

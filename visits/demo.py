@@ -14,7 +14,7 @@ from accounts.models import Customer
 from crm.models import User
 from visits.calendar import working_days_between
 from visits.models import FormSubmission, Material, Obstacle, QuotaShortfall, TalkingPoint, Visit
-from visits.services import check_visit_quotas, explain_shortfall, form_period
+from visits.services import check_visit_quotas, explain_shortfall, form_period, refresh_current_intents
 
 CUSTOMERS_PER_SALESPERSON = 8
 # Shenzhen, 南山: the demo customers stand within a few kilometres of here.
@@ -92,13 +92,8 @@ def seed_visits(fake: Faker) -> dict[str, int]:
                     )
                 )
     Visit.objects.bulk_create(visits, batch_size=1000)
+    refresh_current_intents(customer_ids=[visit.customer_id for visit in visits])
     for person in salespeople:
-        latest = Visit.objects.filter(salesperson=person).order_by("customer_id", "-visited_at")
-        seen: set[int] = set()
-        for customer_id, intent in latest.values_list("customer_id", "intent"):
-            if customer_id not in seen:
-                seen.add(customer_id)
-                Customer.objects.filter(pk=customer_id).update(intent=intent)
         for day in days:
             start, end, due = form_period(salesperson=person, day=day)
             if (

@@ -167,11 +167,12 @@ class Visit(models.Model):
             # the day's visits per salesperson and intent (morning meeting, quota check), from the index alone
             models.Index(fields=["visited_on", "salesperson", "intent"], name="visit_day_person_idx"),
             models.Index(fields=["customer", "-visited_at"], name="visit_customer_timeline_idx"),
-            # a customer's latest rating before a day (the Monday shortlist, one probe per customer)
+            # a customer's latest rated visit by visit time, i.e. its current intent (the rating service,
+            # the Monday shortlist: one probe per customer)
             models.Index(
-                fields=["customer", "-rated_at", "-id"],
+                fields=["customer", "-visited_at", "-id"],
                 condition=Q(rated_at__isnull=False) & ~Q(intent=""),
-                name="visit_customer_rating_idx",
+                name="visit_customer_intent_idx",
             ),
             # the lists: newest first, filtered by intent or kind over a date range
             models.Index(fields=["-visited_at", "-id"], name="visit_recent_idx"),

@@ -15,11 +15,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.locks import lock_customer
 from accounts.models import Customer
 from accounts.services import record_customer_activity, set_customer_intent, set_customer_location
 from crm.errors import ApplicationError, NotPermitted
@@ -43,6 +46,7 @@ from visits.models import (
     VisitPhoto,
 )
 from visits.permissions import can_review_shortfall
+from visits.querysets import CURRENT_INTENT_ORDER
 from visits.selectors import quota_results_for, weekly_visit_counts, weekly_working_days_present
 
 logger = logging.getLogger(__name__)
@@ -179,15 +183,21 @@ def record_visit(
         visit.distance_m = 0
         visit.verified = True
         sets_location = True
-    visit.full_clean(exclude=["visited_on"])
+    # client_id was parsed above; its uniqueness is the database's to decide (the IntegrityError
+    # below): checked here, a resend arriving while the first is being stored would be refused
+    # as "already exists" instead of answered with the stored visit.
+    visit.full_clean(exclude=["visited_on", "client_id"])
     try:
         with transaction.atomic():
             visit.save()
     except IntegrityError:
-        # The same submit arrived twice at once: the other request stored it first.
-        if client_id is None:
+        # The same submit arrived twice at once: the other request stored it first (its commit is
+        # what the insert waited for, so this read sees it).
+        existing = None
+        if client_id is not None:
+            existing = Visit.objects.filter(salesperson=salesperson, client_id=client_id).first()
+        if existing is None:
             raise
-        existing = Visit.objects.get(salesperson=salesperson, client_id=client_id)
         existing.replayed = True
         return existing
     for photo in cleaned_photos:
@@ -224,12 +234,16 @@ def rate_visit(
 ) -> Visit:
     """The end-of-day intent rating of one's own visit, with the obstacles met (multi-choice).
 
-    Rating again replaces the rating of that visit. The customer's current intent becomes its
-    latest rated visit's (by visit time); earlier ratings stay on their visits as the history.
+    Rating again replaces the rating of that visit. The customer's current intent becomes the
+    rating of its latest rated visit by visit time (CURRENT_INTENT_ORDER), whenever the rating was
+    made: rating an older visit, or one synced late, leaves a newer visit's rating current. Earlier
+    ratings stay on their visits as the history. Ratings of one customer's visits queue up on the
+    customer's row lock, so two at once still leave the newer visit's rating.
     """
     visit = Visit.objects.select_for_update().filter(pk=visit_id).first()
     if visit is None or visit.salesperson_id != salesperson.id:
         raise NotPermitted(_("You can only rate your own visits."))
+    lock_customer(customer_id=visit.customer_id)
     if intent not in Customer.Intent.values:
         raise ValidationError({"intent": _("The rating must be A, B, C or D.")})
     obstacle_detail = obstacle_detail.strip()
@@ -240,15 +254,28 @@ def rate_visit(
     visit.obstacle_detail = obstacle_detail
     visit.rated_at = timezone.now()
     visit.save(update_fields=["intent", "obstacles", "obstacle_detail", "rated_at"])
+    # Read after the customer's lock: a rating committed meanwhile is seen (READ COMMITTED).
     latest = (
-        Visit.objects.filter(customer_id=visit.customer_id)
-        .exclude(intent="")
-        .order_by("-visited_at", "-id")
+        Visit.objects.rated()
+        .filter(customer_id=visit.customer_id)
+        .order_by(*CURRENT_INTENT_ORDER)
         .values_list("intent", flat=True)
         .first()
     )
     set_customer_intent(customer_id=visit.customer_id, intent=latest)
     return visit
+
+
+def refresh_current_intents(*, customer_ids: Sequence[int] | None = None) -> int:
+    """Store on each customer (all, or those given) the rating of its latest rated visit by visit time,
+    "" when it has none: rate_visit's rule, for visits loaded in bulk (demo and large data sets).
+
+    Set-based (one UPDATE, one probe of visit_customer_timeline_idx per customer) and idempotent.
+    Returns the number of customers written.
+    """
+    latest = Visit.objects.rated().filter(customer_id=OuterRef("pk")).order_by(*CURRENT_INTENT_ORDER).values("intent")
+    customers = Customer.objects.all() if customer_ids is None else Customer.objects.filter(pk__in=customer_ids)
+    return customers.update(intent=Coalesce(Subquery(latest[:1]), Value("")))
 
 
 # --- daily forms --------------------------------------------------------------------------------
@@ -695,8 +722,30 @@ def _as_list(value) -> list[str]:
     return [str(item) for item in value]
 
 
+# The entry's free-text fields: each must arrive as text (or be left out), never as a list or object.
+SYNC_TEXT_FIELDS = ("kind", "notes", "next_step", "intent", "obstacle_detail")
+
+
+def _text(item: dict, field: str) -> str:
+    """The entry's ``field`` as text ("" when absent); anything else is refused, naming the field."""
+    value = item.get(field)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        name = Visit._meta.get_field(field).verbose_name
+        raise ValidationError({field: _("The field “%(field)s” must be text.") % {"field": name}})
+    return value
+
+
 def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) -> dict:
     raw_id = item.get("client_id")
+    if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
+        # Without it the phone cannot match the answer to its entry, nor a resend to the stored visit.
+        return {
+            "client_id": None,
+            "status": SyncStatus.INVALID,
+            "messages": [_("The client id is missing: every entry needs one.")],
+        }
     try:
         client_id = uuid.UUID(str(raw_id))
     except ValueError:
@@ -706,6 +755,10 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
             "messages": [_("The client id is not a valid UUID.")],
         }
     result: dict = {"client_id": str(client_id)}
+    try:
+        text = {field: _text(item, field) for field in SYNC_TEXT_FIELDS}
+    except ValidationError as error:
+        return result | {"status": SyncStatus.INVALID, "messages": error.messages}
     existing = Visit.objects.filter(salesperson=salesperson, client_id=client_id).values_list("pk", flat=True).first()
     if existing is not None:
         return result | {"status": SyncStatus.DUPLICATE, "visit": existing}
@@ -737,12 +790,12 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
             visit = record_visit(
                 salesperson=salesperson,
                 customer_id=customer_id,
-                kind=str(item.get("kind") or Visit.Kind.FIRST),
+                kind=text["kind"] or Visit.Kind.FIRST,
                 visited_at=_parse_datetime(item.get("visited_at"), "visited_at"),
                 materials=_as_list(item.get("materials")),
                 talking_points=_as_list(item.get("talking_points")),
-                notes=str(item.get("notes") or ""),
-                next_step=str(item.get("next_step") or "")[:200],
+                notes=text["notes"],
+                next_step=text["next_step"][:200],
                 next_step_on=_parse_date(item.get("next_step_on"), "next_step_on"),
                 latitude=item.get("latitude"),
                 longitude=item.get("longitude"),
@@ -750,13 +803,13 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
                 client_id=client_id,
                 photos=photos,
             )
-            if item.get("intent") and not visit.replayed:
+            if text["intent"] and not visit.replayed:
                 rate_visit(
                     visit_id=visit.pk,
                     salesperson=salesperson,
-                    intent=str(item["intent"]),
+                    intent=text["intent"],
                     obstacles=_as_list(item.get("obstacles")),
-                    obstacle_detail=str(item.get("obstacle_detail") or ""),
+                    obstacle_detail=text["obstacle_detail"],
                 )
     except ValidationError as error:
         return result | {"status": SyncStatus.INVALID, "messages": error.messages}
@@ -782,7 +835,9 @@ def sync_visits(
     Each item is its own transaction, so one refused entry does not lose the others. Results:
     ``created``; ``duplicate`` (this client_id is already stored: a replayed batch creates nothing);
     ``conflict`` (the customer is out of scope now, or was changed since the phone's copy — never
-    dropped, the phone shows it); ``invalid`` with the messages.
+    dropped, the phone shows it); ``invalid`` with the messages, which name the field (an entry
+    without a client id, or whose kind, notes, next step, intent or obstacle detail is not text, is
+    refused whole; nothing of it is stored).
     """
     if not salesperson.is_salesperson:
         raise NotPermitted(_("Only salespeople log visits."))

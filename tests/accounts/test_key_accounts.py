@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -14,7 +15,8 @@ from crm.dates import week_start
 from crm.models import Notification
 from territories.services import assign_territory
 from tests.accounts.factories import CustomerFactory
-from tests.accounts.key_account_helpers import MONDAY, at, rate, shortlist
+from tests.accounts.key_account_helpers import MONDAY, at, rate, shortlist, visit
+from visits.services import rate_visit, sync_visits
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +95,101 @@ def test_an_upgrade_to_b_uses_the_latest_obstacles(people, clubs):
     build_shortlists(week=MONDAY)
 
     assert KeyAccountEntry.objects.get(customer=customer).obstacles == ["profit_ratio"]
+
+
+def rate_then(moment, visit_, intent, obstacles=()):
+    """Rate ``visit_`` through the rating service, as its salesperson, at ``moment``."""
+    with time_machine.travel(moment, tick=False):
+        rate_visit(visit_id=visit_.pk, salesperson=visit_.salesperson, intent=intent, obstacles=obstacles)
+
+
+def test_an_older_visit_rated_after_a_newer_one_changes_neither_the_customer_nor_the_shortlist(people, clubs):
+    """One rule, the customer list's and the shortlist's: the rating of the latest rated visit by visit time."""
+    cooled = customer_of(clubs, people.sales1, "新访评D")  # newer visit D, then the older visit rated A
+    warmed = customer_of(clubs, people.sales1, "新访评B")  # newer visit B, then the older visit rated D
+    for customer, newer_intent, older_intent in ((cooled, "D", "A"), (warmed, "B", "D")):
+        older = visit(customer, people.sales1, MONDAY - timedelta(days=6), "first")
+        newer = visit(customer, people.sales1, MONDAY - timedelta(days=4), "second")
+        rate_then(at(MONDAY - timedelta(days=4), 18), newer, newer_intent, ["price"])
+        rate_then(at(MONDAY - timedelta(days=2), 9), older, older_intent, ["trust"])
+
+    build_shortlists(week=MONDAY)
+
+    assert dict(Customer.objects.values_list("unit_name", "intent")) == {"新访评D": "D", "新访评B": "B"}
+    assert list(
+        KeyAccountEntry.objects.values_list("customer__unit_name", "intent", "obstacles", "rated_at", "origin")
+    ) == [("新访评B", "B", ["price"], at(MONDAY - timedelta(days=4), 18), "rating")]
+
+
+def test_the_customer_page_the_list_and_the_monday_list_show_one_intent(people, clubs, client):
+    customer = customer_of(clubs, people.sales1, "一个意向")
+    older = visit(customer, people.sales1, MONDAY - timedelta(days=6), "first")
+    newer = visit(customer, people.sales1, MONDAY - timedelta(days=4), "second")
+    rate_then(at(MONDAY - timedelta(days=4), 18), newer, "B")
+    rate_then(at(MONDAY - timedelta(days=2), 9), older, "D")
+    build_shortlists(week=MONDAY)
+    client.force_login(people.sales1)
+
+    page = client.get(f"/customers/{customer.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    listed = client.get("/customers/", {"intent": "B"}).context["page"].object_list
+    api = client.get("/api/customers/", {"intent": "B"}).json()["results"]
+
+    assert '<span class="badge text-bg-info">Intent B</span>' in page
+    assert [(row.unit_name, row.intent) for row in listed] == [("一个意向", "B")]
+    assert [(row["unit_name"], row["intent"]) for row in api] == [("一个意向", "B")]
+    assert list(KeyAccountEntry.objects.values_list("customer__unit_name", "intent")) == [("一个意向", "B")]
+
+
+def test_a_visit_synced_late_counts_by_when_it_happened(people, clubs):
+    customer = customer_of(clubs, people.sales1, "晚同步")
+    newer = visit(customer, people.sales1, MONDAY - timedelta(days=3), "second")
+    rate_then(at(MONDAY - timedelta(days=3), 18), newer, "B", ["coverage"])
+    # Made offline on the Wednesday before, rated on the phone, sent on Sunday evening.
+    offline = {
+        "client_id": "6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
+        "customer": customer.pk,
+        "visited_at": at(MONDAY - timedelta(days=5)).isoformat(),
+        "intent": "D",
+    }
+    with time_machine.travel(at(MONDAY - timedelta(days=1), 20), tick=False):
+        [synced] = sync_visits(salesperson=people.sales1, items=[offline])
+
+    build_shortlists(week=MONDAY)
+
+    assert synced["status"] == "created"
+    assert Customer.objects.get(pk=customer.pk).intent == "B"
+    assert list(KeyAccountEntry.objects.values_list("customer__unit_name", "intent", "obstacles")) == [
+        ("晚同步", "B", ["coverage"])
+    ]
+
+
+def test_a_carried_entry_stays_when_only_an_older_visit_is_downgraded(people, clubs):
+    customer = customer_of(clubs, people.sales1, "旧访降级")
+    older = visit(customer, people.sales1, MONDAY - timedelta(days=20), "first")
+    newer = visit(customer, people.sales1, MONDAY - timedelta(days=12), "second")
+    rate_then(at(MONDAY - timedelta(days=12), 18), newer, "A", ["price"])
+    build_shortlists(week=MONDAY - timedelta(weeks=1))
+    rate_then(at(MONDAY - timedelta(days=3), 18), older, "C")
+
+    build_shortlists(week=MONDAY)
+
+    assert Customer.objects.get(pk=customer.pk).intent == "A"
+    assert list(KeyAccountEntry.objects.filter(week=MONDAY).values_list("customer__unit_name", "intent")) == [
+        ("旧访降级", "A")
+    ]
+
+
+def test_a_newer_visit_rated_before_the_window_keeps_an_older_visits_fresh_rating_off(people, clubs):
+    """The customer is A by its newest visit, rated 20 days ago: a fresh rating of an older visit
+    changes nothing about the customer, so it does not put the customer on this week's list."""
+    customer = customer_of(clubs, people.sales1, "旧评")
+    older = visit(customer, people.sales1, MONDAY - timedelta(days=25), "first")
+    newer = visit(customer, people.sales1, MONDAY - timedelta(days=20), "second")
+    rate_then(at(MONDAY - timedelta(days=20), 18), newer, "A")
+    rate_then(at(MONDAY - timedelta(days=2), 18), older, "B")
+
+    assert build_shortlists(week=MONDAY) == 0
+    assert Customer.objects.get(pk=customer.pk).intent == "A"
 
 
 def test_won_lost_and_pooled_customers_are_left_out(people, clubs):

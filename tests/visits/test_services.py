@@ -18,7 +18,7 @@ from crm.models import Notification, PendingTask, Team
 from tests.accounts.factories import CustomerFactory
 from tests.visits.factories import VisitFactory
 from visits.models import FormSubmission, Visit, VisitPhoto
-from visits.services import rate_visit, record_visit, submit_forms
+from visits.services import rate_visit, record_visit, refresh_current_intents, submit_forms
 
 
 @pytest.fixture
@@ -311,6 +311,23 @@ def test_rating_sets_the_visit_and_the_customers_current_intent(people, customer
     rate_visit(visit_id=later.pk, salesperson=people.sales1, intent="A")
     customer.refresh_from_db()
     assert customer.intent == Customer.Intent.A
+
+
+def test_refreshing_current_intents_applies_the_rating_services_rule_in_bulk(people, customers):
+    rated_late, never_rated = customers["sales1"], CustomerFactory(unit_name="没评过")
+    VisitFactory(salesperson=people.sales1, customer=rated_late, visited_at=local(2026, 11, 20), intent="A")
+    VisitFactory(salesperson=people.sales1, customer=rated_late, visited_at=local(2026, 11, 24), intent="C")
+    VisitFactory(salesperson=people.sales1, customer=rated_late, visited_at=local(2026, 11, 25))  # not rated yet
+    VisitFactory(salesperson=people.sales1, customer=never_rated, visited_at=local(2026, 11, 25))
+    Customer.objects.filter(pk=never_rated.pk).update(intent="B")  # stale
+
+    assert refresh_current_intents(customer_ids=[rated_late.pk, never_rated.pk]) == 2
+    assert refresh_current_intents(customer_ids=[rated_late.pk, never_rated.pk]) == 2
+
+    assert dict(Customer.objects.filter(pk__in=[rated_late.pk, never_rated.pk]).values_list("pk", "intent")) == {
+        rated_late.pk: "C",
+        never_rated.pk: "",
+    }
 
 
 def test_rating_someone_elses_visit_is_refused(people, customers, english):

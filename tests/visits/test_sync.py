@@ -199,3 +199,67 @@ def test_quota_can_count_verified_check_ins_only(people, customers, settings):
     verified_only = quota_results_for(day=day).get(pk=people.sales1.pk).actual
 
     assert (all_visits, verified_only) == (3, 1)
+
+
+# Entries the phone should never send, refused per entry with the field named; nothing of them stored.
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("notes", {"text": "地下车库没信号"}, "The field “notes” must be text."),
+        ("notes", ["地下车库", "没信号"], "The field “notes” must be text."),
+        ("notes", 42, "The field “notes” must be text."),
+        ("next_step", {"when": "周五"}, "The field “next step” must be text."),
+        ("obstacle_detail", ["贵"], "The field “obstacle detail” must be text."),
+        ("kind", ["first"], "The field “kind” must be text."),
+        ("intent", {"A": 1}, "The field “intent” must be text."),
+    ],
+)
+def test_a_field_that_is_not_text_is_refused_naming_the_field(people, customers, english, field, value, message):
+    bad = entry(customers["shunda"], intent="B") | {field: value}
+    good = entry(customers["jiayuan"], intent="A")
+
+    results = sync_visits(salesperson=people.sales1, items=[bad, good])
+
+    assert results[0] == {"client_id": bad["client_id"], "status": "invalid", "messages": [message]}
+    assert results[1]["status"] == "created"
+    assert list(Visit.objects.values_list("customer_id", "notes", "intent")) == [
+        (customers["jiayuan"].pk, "地下车库没信号", "A")
+    ]
+    assert list(Customer.objects.exclude(intent="").values_list("unit_name", "intent")) == [("佳园车友会", "A")]
+
+
+@pytest.mark.parametrize("client_id", [None, "", "   "])
+def test_an_entry_without_a_client_id_is_refused_naming_the_field(people, customers, english, client_id):
+    missing = entry(customers["shunda"]) | {"client_id": client_id}
+    absent = {key: value for key, value in entry(customers["shunda"]).items() if key != "client_id"}
+    good = entry(customers["jiayuan"])
+
+    results = sync_visits(salesperson=people.sales1, items=[missing, absent, good])
+
+    refused = {"client_id": None, "status": "invalid", "messages": ["The client id is missing: every entry needs one."]}
+    assert results[:2] == [refused, refused]
+    assert (results[2]["client_id"], results[2]["status"]) == (good["client_id"], "created")
+    assert list(Visit.objects.values_list("customer_id", flat=True)) == [customers["jiayuan"].pk]
+
+
+def test_the_sync_endpoint_answers_a_bad_entry_in_chinese_and_keeps_the_rest(people, customers):
+    api = APIClient()
+    api.force_authenticate(people.sales1)
+    bad, good = entry(customers["shunda"], notes={"a": 1}), entry(customers["jiayuan"])
+
+    response = api.post(
+        "/api/visits/sync/",
+        {"items": [bad, {**good, "client_id": None}, good]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+
+    assert response.status_code == 200
+    assert [(r["status"], r["messages"]) for r in response.json()["results"][:2]] == [
+        ("invalid", ["“备注”字段必须是文本。"]),
+        ("invalid", ["缺少客户端编号：每条记录都需要一个。"]),
+    ]
+    assert response.json()["results"][2]["status"] == "created"
+    assert Visit.objects.count() == 1

@@ -24,7 +24,7 @@ from accounts.models import Customer
 from crm.models import Team, User
 from visits.calendar import previous_working_day, working_days_between
 from visits.models import Visit
-from visits.services import assess_visit_counts, check_visit_quotas
+from visits.services import assess_visit_counts, check_visit_quotas, refresh_current_intents
 
 KINDS = Visit.Kind.values
 INTENTS = ["", "", "A", "B", "B", "C", "C", "D"]
@@ -60,6 +60,11 @@ class Command(BaseCommand):
         created = self._visits(held=held, rng=rng, **options)
         elapsed = time.monotonic() - started
         self.stdout.write(f"{created} visits in {elapsed:.1f} s ({created / max(elapsed, 0.001):.0f}/s)")
+        started = time.monotonic()
+        # The visits were written in bulk, around the rating service: store each customer's current intent.
+        with transaction.atomic():
+            refreshed = refresh_current_intents()
+        self.stdout.write(f"current intent of {refreshed} customers in {time.monotonic() - started:.1f} s")
         if not options["no_benchmark"]:
             self._benchmark()
 
