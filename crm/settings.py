@@ -183,6 +183,10 @@ STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Uploaded files are never public: views check who may see them (crm.media). Behind a reverse proxy
+# that serves MEDIA_ROOT from an internal location (docker-compose.yml's nginx: "/protected-media/"),
+# name that location here and Django answers with X-Accel-Redirect instead of streaming the file.
+CRM_MEDIA_ACCEL_REDIRECT = env("CRM_MEDIA_ACCEL_REDIRECT", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
