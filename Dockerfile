@@ -20,4 +20,4 @@ RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only-not-a-secret----------------
 
 USER crm
 EXPOSE 8000
-CMD ["gunicorn", "crm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py", "crm.wsgi:application"]
