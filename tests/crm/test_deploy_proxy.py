@@ -215,7 +215,7 @@ def _get(url: str, *, session: str | None = None, headers: dict[str, str] | None
 
 
 @needs_nginx
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep the rows the migrations seed
 def test_through_the_proxy_an_allowed_file_arrives_and_nothing_else_does(live_server, settings, tmp_path, people):
     from django.core.files.base import ContentFile
     from django.test import Client
