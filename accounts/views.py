@@ -110,7 +110,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_business_card(request: HttpRequest, pk: int) -> HttpResponse:
     """The business-card photo, only for those who see the customer (404 otherwise, as if missing)."""
     customer = get_object_or_404(Customer.objects.visible_to(request.user).only("business_card"), pk=pk)
-    return protected_file_response(customer.business_card)
+    return protected_file_response(request, customer.business_card)
 
 
 @role_required(*LIST_ROLES)

@@ -510,4 +510,4 @@ def customer_flyer(request: HttpRequest, pk: int) -> HttpResponse:
 def showcase_photo_image(request: HttpRequest, pk: int) -> HttpResponse:
     """The photo's file, only for those who see its customer (404 otherwise; media is never public)."""
     photo = get_object_or_404(ShowcasePhoto.objects.visible_to(request.user), pk=pk)
-    return protected_file_response(photo.image)
+    return protected_file_response(request, photo.image)

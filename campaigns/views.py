@@ -137,7 +137,10 @@ def campaign_material(request: HttpRequest, pk: int) -> HttpResponse:
     material = get_object_or_404(CampaignMaterial.objects.visible_to(request.user), pk=pk)
     suffix = material.file.name.rsplit(".", 1)[-1] if "." in material.file.name else ""
     return protected_file_response(
-        material.file, content_type=DOWNLOAD, download_name=f"{material.title}.{suffix}" if suffix else material.title
+        request,
+        material.file,
+        content_type=DOWNLOAD,
+        download_name=f"{material.title}.{suffix}" if suffix else material.title,
     )
 
 
@@ -252,7 +255,7 @@ def import_file(request: HttpRequest, pk: int) -> HttpResponse:
     """The prospect list as it was uploaded, as a download, for those who see the import."""
     prospect_import = _import_for(request, pk)
     return protected_file_response(
-        prospect_import.file, content_type=DOWNLOAD, download_name=prospect_import.original_name
+        request, prospect_import.file, content_type=DOWNLOAD, download_name=prospect_import.original_name
     )
 
 

@@ -344,7 +344,7 @@ def visit_export(request: HttpRequest) -> HttpResponse:
 def visit_photo(request: HttpRequest, pk: int) -> HttpResponse:
     """A visit's photo, only for those who see the visit (404 otherwise, as if missing)."""
     photo = get_object_or_404(VisitPhoto.objects.visible_to(request.user), pk=pk)
-    return protected_file_response(photo.image)
+    return protected_file_response(request, photo.image)
 
 
 @role_required(User.Role.SALESPERSON, User.Role.MANAGER, User.Role.ADMIN)

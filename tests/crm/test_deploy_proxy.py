@@ -251,6 +251,9 @@ def test_through_the_proxy_an_allowed_file_arrives_and_nothing_else_does(live_se
 
         allowed = _get(url, session=sessions["sales1"])
         hidden = _get(url, session=sessions["sales3"])
+        # The browser asks again with the ETag it got: still answered only after Django's check.
+        revalidated = _get(url, session=sessions["sales1"], headers={"If-None-Match": allowed[1]["ETag"]})
+        revalidated_by_other = _get(url, session=sessions["sales3"], headers={"If-None-Match": allowed[1]["ETag"]})
         internal = _get(f"{base}/protected-media/{customer.business_card.name}", session=sessions["sales1"])
         # (No /media/ check here: Django's live server serves MEDIA_URL itself, gunicorn does not;
         # tests/security/test_media.py checks that the application has no such route.)
@@ -261,10 +264,12 @@ def test_through_the_proxy_an_allowed_file_arrives_and_nothing_else_does(live_se
     status, headers, body = allowed
     assert (status, body) == (200, jpeg((5, 6, 7)))
     assert headers["Content-Type"] == "image/jpeg"
-    assert headers["Cache-Control"] == "private, max-age=3600"
+    assert headers["Cache-Control"] == "private, no-cache"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert "X-Accel-Redirect" not in headers
     assert hidden[0] == 404 and hidden[2] != body
+    assert (revalidated[0], revalidated[2]) == (304, b"")
+    assert revalidated_by_other[0] == 404
     assert internal[0] == 404 and internal[2] != body
 
 

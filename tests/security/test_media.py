@@ -104,7 +104,7 @@ def test_each_role_gets_each_kind_of_file_exactly_as_visibility_says(client, peo
     if who in ALLOWED[kind]:
         assert response.status_code == 200
         assert b"".join(response.streaming_content) == stored.storage.open(stored.name).read()
-        assert response["Cache-Control"] == "private, max-age=3600"
+        assert response["Cache-Control"] == "private, no-cache"
         assert response["X-Content-Type-Options"] == "nosniff"
     else:
         assert response.status_code == 404
@@ -150,7 +150,7 @@ def test_behind_the_proxy_django_answers_the_internal_location_and_no_body(clien
     assert response.status_code == 200
     assert response["X-Accel-Redirect"] == f"/protected-media/{stored.name}"
     assert response.content == b""
-    assert response["Cache-Control"] == "private, max-age=3600"
+    assert response["Cache-Control"] == "private, no-cache"
 
 
 @pytest.mark.parametrize("kind", sorted(ALLOWED))
@@ -185,3 +185,19 @@ def test_nothing_is_served_under_a_plain_media_url(client, people, files):
     client.force_login(people.admin)
 
     assert client.get(stored.url).status_code == 404
+
+
+@pytest.mark.parametrize("kind", sorted(ALLOWED))
+def test_a_cached_copy_is_confirmed_only_to_who_still_may_see_the_file(client, people, files, kind):
+    """Browsers ask again every time (no-cache): on a shared phone the next person is checked too."""
+    url, _ = files[kind]
+    client.force_login(people.admin)
+    etag = client.get(url)["ETag"]
+
+    client.force_login(people.admin)
+    confirmed = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    client.force_login(people.sales3)
+    refused = client.get(url, HTTP_IF_NONE_MATCH=etag)
+
+    assert (confirmed.status_code, confirmed.content) == (304, b"")
+    assert refused.status_code == 404
