@@ -2,7 +2,8 @@
 
 A backup is a folder holding:
 
-- ``database.dump``: PostgreSQL, ``pg_dump`` in its custom format (compressed; ``pg_restore`` reads it);
+- ``database.dump``: PostgreSQL, ``pg_dump`` in its custom format (compressed; ``pg_restore`` reads it,
+  and the restore loads its SQL with ``psql`` into an emptied schema, in one transaction);
 - or ``database.sqlite3``: SQLite, a page-by-page copy through SQLite's online backup API. Never
   ``sqlite3 .dump``: its SQL replays CHECK constraints that call functions only Django registers
   (``django_date_extract`` in the sales targets' "first day of the month"), so a load outside Django
@@ -23,6 +24,7 @@ import shutil
 import sqlite3
 import subprocess
 import tarfile
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -105,13 +107,19 @@ def _restore_database(alias: str, engine: str, source: Path) -> None:
     if engine == "postgresql":
         connections[alias].close()
         arguments, environment = _postgres_environment(alias)
-        _run(
-            [
-                *("pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges"),
-                *("--single-transaction", "--exit-on-error", *arguments, str(source)),
-            ],
-            environment,
-        )
+        with tempfile.TemporaryDirectory() as folder:
+            sql = Path(folder) / "restore.sql"
+            _run(["pg_restore", "--no-owner", "--no-privileges", "--file", str(sql), str(source)], environment)
+            # One transaction: the schema emptied (tables a newer migration added would otherwise stay and
+            # break the next migrate), then the backup loaded; any error leaves the database as it was.
+            _run(
+                [
+                    *("psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1"),
+                    *(*arguments, "--command", "DROP SCHEMA public CASCADE", "--command", "CREATE SCHEMA public"),
+                    *("--file", str(sql)),
+                ],
+                environment,
+            )
         return
     backup = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:

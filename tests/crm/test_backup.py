@@ -152,3 +152,19 @@ def test_a_restore_refuses_files_that_would_land_outside_the_media_folder(media,
 def test_a_folder_without_a_manifest_is_not_a_backup(db, tmp_path):
     with pytest.raises(CommandError, match=r"is not a backup: it has no manifest\.json"):
         call_command("restore", str(tmp_path), "--no-input", verbosity=0)
+
+
+def test_a_restore_removes_tables_the_backup_does_not_have(media, tmp_path):
+    """Restoring an older backup after an upgrade: a table a newer migration added must not stay behind
+    (the next migrate would fail on it), and the migrations table says what the backup had."""
+    call_command("backup", output=tmp_path / "backup", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE added_by_a_newer_migration (id integer PRIMARY KEY)")
+        cursor.execute("INSERT INTO django_migrations (app, name, applied) VALUES ('crm', '9999_newer', '2026-12-01')")
+    rows_before = _rows()
+
+    call_command("restore", str(tmp_path / "backup"), "--no-input", verbosity=0)
+
+    rows_after = _rows()
+    assert "added_by_a_newer_migration" not in rows_after
+    assert len(rows_after["django_migrations"]) == len(rows_before["django_migrations"]) - 1
