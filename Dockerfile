@@ -3,7 +3,7 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN apt-get update \
- && apt-get install -y --no-install-recommends gettext curl \
+ && apt-get install -y --no-install-recommends gettext curl postgresql-client \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 1000 crm
 WORKDIR /app
@@ -16,8 +16,9 @@ RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only-not-a-secret----------------
     python manage.py compilemessages --ignore=.venv -v0 \
  && DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only-not-a-secret-------------------------------- \
     python manage.py collectstatic --no-input -v0 \
- && chown -R crm:crm /app/var
+ && mkdir -p /app/media /app/var/backups \
+ && chown -R crm:crm /app/var /app/media
 
 USER crm
 EXPOSE 8000
-CMD ["gunicorn", "crm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py", "crm.wsgi:application"]

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # (then DJANGO_SECRET_KEY is needed). Production never runs through make: docker-compose sets it false.
 export DJANGO_DEBUG ?= true
 
-.PHONY: run test test-sqlite lint security format messages install migrate bench load nightly clean
+.PHONY: run test test-sqlite lint security format messages install migrate bench load nightly clean backup restore
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,17 @@ load: install
 
 ## make nightly: the long checks that do not belong in CI: the benchmark and the load run.
 nightly: bench load
+
+## make backup: the database (PostgreSQL: pg_dump custom format; SQLite: online backup API) and the
+## uploaded files into a new folder, var/backups/crm-<date>-<time>/ or BACKUP=<folder>. Safe while running.
+backup: install
+	$(PY) manage.py backup $(if $(BACKUP),--output "$(BACKUP)")
+
+## make restore BACKUP=<folder>: replace the database and the uploaded files by that backup (asks first).
+## Stop the server and the workers before; `make migrate` after, if the code is newer than the backup.
+restore: install
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/crm-YYYYmmdd-HHMMSS"; exit 2; }
+	$(PY) manage.py restore "$(BACKUP)"
 
 makemessages: install
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=static/vendor --no-obsolete

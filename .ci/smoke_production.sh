@@ -22,7 +22,8 @@ $PY manage.py collectstatic --no-input -v0
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
-.venv/bin/gunicorn crm.wsgi:application --bind 127.0.0.1:8001 --workers 2 --access-logfile - >var/smoke-web.log 2>&1 &
+GUNICORN_BIND=127.0.0.1:8001 GUNICORN_WORKERS=2 \
+  .venv/bin/gunicorn --config deploy/gunicorn.conf.py crm.wsgi:application >var/smoke-web.log 2>&1 &
 pids+=($!)
 .venv/bin/celery -A crm worker --loglevel INFO --concurrency 2 >var/smoke-worker.log 2>&1 &
 pids+=($!)

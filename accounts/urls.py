@@ -12,6 +12,7 @@ urlpatterns = [
     path("unassigned/", views.customer_unassigned, name="customer_unassigned"),
     path("pool/", views.customer_pool, name="customer_pool"),
     path("<int:pk>/", views.customer_detail, name="customer_detail"),
+    path("<int:pk>/business-card/", views.customer_business_card, name="customer_business_card"),
     path("<int:pk>/edit/", views.customer_edit, name="customer_edit"),
     path("<int:pk>/assign/", views.customer_assign, name="customer_assign"),
     path("<int:pk>/claim/", views.customer_claim, name="customer_claim"),

@@ -9,13 +9,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts import selectors, services
 from accounts.filters import CustomerFilter
 from accounts.forms import AssignToTerritoryForm, ContactForm, CustomerCreateForm, CustomerEditForm, DuplicateLookupForm
+from accounts.models import Customer
 from accounts.permissions import can_edit_customer, can_see_change_history
 from crm.errors import ApplicationError
+from crm.media import protected_file_response
 from crm.models import User
 from crm.permissions import role_required
 from crm.spreadsheets import xlsx_response
@@ -102,6 +104,13 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": can_edit_customer(request.user),
     }
     return render(request, "accounts/customer_detail.html", context, status=400 if contact_form.errors else 200)
+
+
+@require_safe
+def customer_business_card(request: HttpRequest, pk: int) -> HttpResponse:
+    """The business-card photo, only for those who see the customer (404 otherwise, as if missing)."""
+    customer = get_object_or_404(Customer.objects.visible_to(request.user).only("business_card"), pk=pk)
+    return protected_file_response(request, customer.business_card)
 
 
 @role_required(*LIST_ROLES)

@@ -12,11 +12,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.forms_deals import (
     CarryCreditForm,
@@ -65,6 +65,7 @@ from accounts.services_deals import (
 from crm.dates import local_today
 from crm.errors import ApplicationError
 from crm.images import clean_image
+from crm.media import protected_file_response
 from crm.models import User
 from crm.permissions import role_required
 from crm.spreadsheets import xlsx_response
@@ -545,8 +546,8 @@ def customer_flyer(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/customer_flyer.html", context)
 
 
-@role_required(*DEAL_ROLES)
-def showcase_photo_image(request: HttpRequest, pk: int) -> FileResponse:
-    """The photo's file, only for those who see its customer (media is never public)."""
+@require_safe
+def showcase_photo_image(request: HttpRequest, pk: int) -> HttpResponse:
+    """The photo's file, only for those who see its customer (404 otherwise; media is never public)."""
     photo = get_object_or_404(ShowcasePhoto.objects.visible_to(request.user), pk=pk)
-    return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    return protected_file_response(request, photo.image)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from campaigns.querysets import (
+    CampaignMaterialQuerySet,
     CampaignQuerySet,
     CompetitorReportQuerySet,
     EventQuerySet,
@@ -91,6 +92,8 @@ class CampaignMaterial(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = CampaignMaterialQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("campaign material")

@@ -19,6 +19,17 @@ class CampaignQuerySet(models.QuerySet):
         return self
 
 
+class CampaignMaterialQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> CampaignMaterialQuerySet:
+        """The campaign desk's files (info staff, managers, admin: who open the campaign's page), of the
+        campaigns they see. Salespeople reach no campaign page, so none of its files either."""
+        from campaigns.models import Campaign
+
+        if not user.is_authenticated or not (user.sees_everything or user.is_info_staff or user.is_manager):
+            return self.none()
+        return self.filter(campaign__in=Campaign.objects.visible_to(user).values("pk"))
+
+
 class ProspectImportQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> ProspectImportQuerySet:
         """Admin and info staff: every import (they share the desk). Managers: their own. Others: none."""

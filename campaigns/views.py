@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.forms_deals import DealForm
 from accounts.models import Deal
@@ -33,12 +33,13 @@ from campaigns.forms import (
     MaterialForm,
     UploadForm,
 )
-from campaigns.models import Event, Mailing, OptOut, PhoneInquiry, ProspectImport
+from campaigns.models import CampaignMaterial, Event, Mailing, OptOut, PhoneInquiry, ProspectImport
 from campaigns.permissions import may_record_deal
 from campaigns.services.imports import commit_progress_key
 from campaigns.services.inquiries import InquiryDropped, InquiryHasDeal, InquiryWithoutCustomer
 from campaigns.services.mailings import read_unsubscribe_token
 from crm.errors import ApplicationError
+from crm.media import DOWNLOAD, protected_file_response
 from crm.models import User
 from crm.permissions import has_role, role_required
 from crm.spreadsheets import xlsx_response
@@ -127,6 +128,19 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "material_form": material_form,
             "mailing_form": mailing_form,
         },
+    )
+
+
+@require_safe
+def campaign_material(request: HttpRequest, pk: int) -> HttpResponse:
+    """A campaign's attached file, as a download (any file type may be attached), for the campaign desk."""
+    material = get_object_or_404(CampaignMaterial.objects.visible_to(request.user), pk=pk)
+    suffix = material.file.name.rsplit(".", 1)[-1] if "." in material.file.name else ""
+    return protected_file_response(
+        request,
+        material.file,
+        content_type=DOWNLOAD,
+        download_name=f"{material.title}.{suffix}" if suffix else material.title,
     )
 
 
@@ -234,6 +248,15 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return redirect(prospect_import)
     return render(request, "campaigns/prospectimport_detail.html", _import_context(prospect_import) | {"form": form})
+
+
+@require_safe
+def import_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The prospect list as it was uploaded, as a download, for those who see the import."""
+    prospect_import = _import_for(request, pk)
+    return protected_file_response(
+        request, prospect_import.file, content_type=DOWNLOAD, download_name=prospect_import.original_name
+    )
 
 
 def _import_context(prospect_import: ProspectImport) -> dict:

@@ -207,6 +207,10 @@ STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Uploaded files are never public: views check who may see them (crm.media). Behind a reverse proxy
+# that serves MEDIA_ROOT from an internal location (docker-compose.yml's nginx: "/protected-media/"),
+# name that location here and Django answers with X-Accel-Redirect instead of streaming the file.
+CRM_MEDIA_ACCEL_REDIRECT = env("CRM_MEDIA_ACCEL_REDIRECT", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -243,6 +247,8 @@ CONTENT_SECURITY_POLICY = {
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes talk plain HTTP inside the network
+    # Set by the reverse proxy (deploy/nginx); gunicorn drops the header from anyone but the proxy
+    # (deploy/gunicorn.conf.py, FORWARDED_ALLOW_IPS), so a client cannot claim HTTPS by sending it.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer
 from crm.querysets import PersonalRecordQuerySet
-from visits.querysets import VisitQuerySet
+from visits.querysets import VisitPhotoQuerySet, VisitQuerySet
 
 
 class WorkingDay(models.Model):
@@ -189,6 +189,8 @@ class VisitPhoto(models.Model):
     visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(_("photo"), upload_to="visits/%Y/%m/")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = VisitPhotoQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("visit photo")

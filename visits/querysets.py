@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 CURRENT_INTENT_ORDER = ("-visited_at", "-id")
 
 
+class VisitPhotoQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> VisitPhotoQuerySet:
+        """A photo is seen by exactly those who see its visit."""
+        from visits.models import Visit
+
+        return self.filter(visit__in=Visit.objects.visible_to(user).values("pk"))
+
+
 class VisitQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> VisitQuerySet:
         """Admin: all. Salesperson: their own visits and the history of customers they see now.

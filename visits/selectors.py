@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from crm.models import User
 from visits.geo import navigation_links
-from visits.models import Leave, QuotaOverride, RoutePlan, RouteStop, Visit, WorkingDay
+from visits.models import Leave, QuotaOverride, RoutePlan, RouteStop, Visit, VisitPhoto, WorkingDay
 
 
 def _start_of(day: date) -> datetime:
@@ -178,11 +178,12 @@ def day_counts(*, salesperson: User, day: date) -> tuple[int, int]:
 
 
 def customer_timeline(*, user: User, customer_id: int) -> QuerySet[Visit]:
-    """Every visit to one customer that ``user`` may see, newest first."""
+    """Every visit to one customer that ``user`` may see, newest first, with its photos (one more query)."""
     return (
         Visit.objects.visible_to(user)
         .filter(customer_id=customer_id)
         .select_related("salesperson")
+        .prefetch_related(Prefetch("photos", queryset=VisitPhoto.objects.order_by("pk")))
         .order_by("-visited_at", "-pk")
     )
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("mine/", views.my_visits, name="my_visits"),
     path("export.xlsx", views.visit_export, name="visit_export"),
     path("<int:pk>/rating/", views.visit_rate, name="visit_rate"),
+    path("photos/<int:pk>/", views.visit_photo, name="visit_photo"),
     path("customers/search/", views.customer_search, name="customer_search"),
     path("customers/new/", views.customer_register, name="customer_register"),
     path("customers/<int:customer_pk>/", views.customer_visits, name="customer_visits"),

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Customer
 from accounts.selectors import duplicates_for
@@ -23,6 +23,7 @@ from accounts.services import register_customer
 from accounts.views import routed_elsewhere_message
 from crm.errors import ApplicationError
 from crm.htmx import render_error
+from crm.media import protected_file_response
 from crm.models import User
 from crm.pagination import CappedPaginator
 from crm.permissions import role_required
@@ -31,7 +32,7 @@ from crm.spreadsheets import xlsx_response
 from visits.filters import VisitFilter
 from visits.forms import QuickCustomerForm, RatingForm, VisitForm
 from visits.geo import navigation_links
-from visits.models import Material, Obstacle, QuotaShortfall, RouteStop, TalkingPoint, Visit
+from visits.models import Material, Obstacle, QuotaShortfall, RouteStop, TalkingPoint, Visit, VisitPhoto
 from visits.selectors import (
     customer_timeline,
     day_counts,
@@ -343,6 +344,13 @@ def visit_export(request: HttpRequest) -> HttpResponse:
     )
     filename = f"visits-{timezone.localdate().isoformat()}.xlsx"
     return xlsx_response(filename=filename, header=header, rows=rows, sheet_title=_("Visits"))
+
+
+@require_safe
+def visit_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A visit's photo, only for those who see the visit (404 otherwise, as if missing)."""
+    photo = get_object_or_404(VisitPhoto.objects.visible_to(request.user), pk=pk)
+    return protected_file_response(request, photo.image)
 
 
 @role_required(User.Role.SALESPERSON, User.Role.MANAGER, User.Role.ADMIN)

@@ -226,3 +226,31 @@ def test_receivables_count_the_overdue_once_in_fixed_queries(
     assert page.paginator.count == rows  # from the per-salesperson lines, not a COUNT of its own
     assert len(page) == min(rows, 30)
     assert ("Page 1 of 2" in response.content.decode()) is (rows > 30)
+
+
+@pytest.mark.parametrize("page", ["deals:customer_showcase", "deals:customer_flyer"])
+def test_the_showcase_and_flyer_pages_show_the_photos_and_they_load(client, people, deal, settings, tmp_path, page):
+    from datetime import date
+
+    from django.core.files.base import ContentFile
+
+    from accounts.models import ShowcasePhoto
+    from tests.files import image_sources, jpeg
+
+    settings.MEDIA_ROOT = tmp_path
+    photo = ShowcasePhoto(
+        customer=deal.customer,
+        caption="车队交车",
+        consent=True,
+        consent_by="王经理",
+        consent_on=date(2026, 11, 2),
+        created_by=people.sales1,
+    )
+    photo.image.save("x.jpg", ContentFile(jpeg((9, 9, 9))), save=True)
+    client.force_login(people.manager1)
+
+    (source,) = image_sources(client.get(reverse(page, args=[deal.customer_id])).content.decode(), alt="车队交车")
+    response = client.get(source)
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == photo.image.storage.open(photo.image.name).read()

@@ -221,3 +221,21 @@ def test_the_htmx_list_returns_only_the_results_partial(client, people, scoped):
         scoped["s1_territory"].pk,
         scoped["s1_held_elsewhere"].pk,
     }
+
+
+def test_the_customer_page_shows_the_business_card_and_it_loads(client, people, owned_tree):
+    from django.core.files.base import ContentFile
+
+    from tests.files import image_sources, jpeg
+
+    customer = CustomerFactory(territory=owned_tree["nanshan_clubs"], owner=people.sales1)
+    customer.business_card.save("card.jpg", ContentFile(jpeg((1, 2, 3))), save=True)
+    client.force_login(people.manager1)
+
+    page = client.get(customer.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    (source,) = image_sources(page, alt="Business card")
+    response = client.get(source)
+    assert response.status_code == 200
+    card = customer.business_card
+    assert b"".join(response.streaming_content) == card.storage.open(card.name).read()

@@ -201,3 +201,46 @@ def test_the_territory_console_says_how_many_open_inquiries_moved(client, people
         f"南山车友会 now belongs to {people.sales3}. Moved: 1 customer, 1 open phone inquiry."
     ]
     assert list(PhoneInquiry.objects.filter(salesperson=people.sales3).values_list("status", flat=True)) == ["assigned"]
+
+
+_LINK = r'<a href="([^"]+)" download>'
+
+
+@pytest.mark.django_db
+def test_material_attached_on_the_campaign_page_downloads_from_its_link(client, people, settings, tmp_path):
+    import re
+
+    settings.MEDIA_ROOT = tmp_path
+    campaign = CampaignFactory(created_by=people.info1)
+    client.force_login(people.info1)
+    content = b"<html><script>alert(1)</script></html>"
+    upload = SimpleUploadedFile("flyer.html", content, content_type="text/html")
+    client.post(campaign.get_absolute_url(), {"title": "宣传单页", "file": upload})
+
+    (link,) = re.findall(_LINK, client.get(campaign.get_absolute_url()).content.decode())
+    client.force_login(people.manager2)
+    response = client.get(link)
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == content
+    # an uploaded page is saved by the browser, never rendered on our origin
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == "attachment; filename*=utf-8''%E5%AE%A3%E4%BC%A0%E5%8D%95%E9%A1%B5.html"
+
+
+@pytest.mark.django_db
+def test_the_import_page_links_to_the_uploaded_list(client, people, settings, tmp_path):
+    import re
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(people.info1)
+    body = "单位名称,电话,区域\n南山物流,13800000001,南山区\n".encode()
+    client.post(reverse("campaigns:import_list"), {"file": SimpleUploadedFile("名单.csv", body)})
+    prospect_import = ProspectImport.objects.get()
+
+    (link,) = re.findall(_LINK, client.get(prospect_import.get_absolute_url()).content.decode())
+    response = client.get(link)
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == body
+    assert response["Content-Disposition"] == "attachment; filename*=utf-8''%E5%90%8D%E5%8D%95.csv"

@@ -9,6 +9,7 @@ from django.test import Client
 
 from crm.models import User
 from tests.roles import ROLE_USERS, Role
+from tests.territories.fixtures import owned_tree, tree  # noqa: F401
 
 __all__ = ["ROLE_USERS", "Role"]
 

@@ -89,6 +89,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "api/visits/<int:pk>/rating/": EVERYONE,
     "campaigns/": INQUIRIES,
     "campaigns/<int:pk>/": INQUIRIES,
+    "campaigns/materials/<int:pk>/": EVERYONE,  # uploaded file, see customers/<int:pk>/business-card/
     "campaigns/new/": INQUIRIES,
     "campaigns/results/": INQUIRIES,
     "competitor-reports/": EVERYONE,
@@ -96,6 +97,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "customers/": FIELD,
     "customers/<int:pk>/": FIELD,
     "customers/<int:pk>/assign/": EVERYONE,
+    # Uploaded files: every signed-in role reaches the view, which finds the owner through its visible_to
+    # and answers 404 to anyone outside it (tests/security/test_media.py: each role x each kind of file).
+    "customers/<int:pk>/business-card/": EVERYONE,
     "customers/<int:pk>/claim/": EVERYONE,
     "customers/<int:pk>/edit/": FIELD,
     "customers/<int:pk>/flyer/": FIELD,
@@ -152,6 +156,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "imports/<int:pk>/": INQUIRIES,
     "imports/<int:pk>/commit/": INQUIRIES,
     "imports/<int:pk>/errors.xlsx": INQUIRIES,
+    "imports/<int:pk>/file/": EVERYONE,  # uploaded file, see customers/<int:pk>/business-card/
     "imports/<int:pk>/progress/": INQUIRIES,
     "inquiries/": EVERYONE,
     "inquiries/<int:pk>/": EVERYONE,
@@ -177,7 +182,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "receivables.xlsx": FIELD,
     "receivables/": FIELD,
     "renewals/": FIELD,
-    "showcase-photos/<int:pk>/image/": FIELD,
+    "showcase-photos/<int:pk>/image/": EVERYONE,  # uploaded file, see customers/<int:pk>/business-card/
     "sw.js": EVERYONE,
     "territories/<int:pk>/owner/": ADMIN,
     "territories/<int:pk>/assign/": EVERYONE,
@@ -185,6 +190,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "unsubscribe/<str:token>/": EVERYONE,
     "visits/": MANAGER,
     "visits/<int:pk>/rating/": EVERYONE,
+    "visits/photos/<int:pk>/": EVERYONE,  # uploaded file, see customers/<int:pk>/business-card/
     "visits/customers/<int:customer_pk>/": FIELD,
     "visits/customers/new/": EVERYONE,
     "visits/customers/search/": SALESPERSON,

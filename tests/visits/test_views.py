@@ -361,3 +361,53 @@ def test_the_timeline_tag_for_the_customer_page(rf, people, visits, customers):
 def _english_by_default(settings):
     # These tests read messages in English; the Chinese catalogue is tested where a page is checked in Chinese.
     settings.LANGUAGE_CODE = "en"
+
+
+def _photographed_visits(people, customers, count: int) -> list:
+    from django.core.files.base import ContentFile
+
+    from tests.files import jpeg
+    from visits.models import VisitPhoto
+
+    photos = []
+    for number in range(count):
+        visit = VisitFactory(salesperson=people.sales1, customer=customers["sales1"])
+        for colour in ((number, 0, 0), (0, number, 0)):
+            photo = VisitPhoto(visit=visit)
+            photo.image.save("photo.jpg", ContentFile(jpeg(colour)), save=True)
+            photos.append(photo)
+    return photos
+
+
+@pytest.mark.parametrize("url_name", ["customer_page", "timeline_page"])
+def test_the_timeline_shows_each_visits_photos_and_they_load(client, people, customers, settings, tmp_path, url_name):
+    from tests.files import image_sources
+
+    settings.MEDIA_ROOT = tmp_path
+    photos = _photographed_visits(people, customers, 2)
+    customer = customers["sales1"]
+    url = customer.get_absolute_url() if url_name == "customer_page" else f"/visits/customers/{customer.pk}/"
+    client.force_login(people.manager1)
+
+    sources = image_sources(client.get(url).content.decode(), alt="Visit photo")
+
+    # newest visit first, each visit's photos in the order taken
+    assert sources == [f"/visits/photos/{photo.pk}/" for photo in photos[2:] + photos[:2]]
+    for source, photo in zip(sources, photos[2:] + photos[:2], strict=True):
+        response = client.get(source)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == photo.image.storage.open(photo.image.name).read()
+
+
+@pytest.mark.parametrize("visit_count", [1, 6])
+def test_the_timeline_with_photos_takes_fixed_queries(
+    client, people, customers, settings, tmp_path, django_assert_num_queries, visit_count
+):
+    settings.MEDIA_ROOT = tmp_path
+    _photographed_visits(people, customers, visit_count)
+    client.force_login(people.manager1)
+
+    # session, user, customer, count, visits, their photos, notifications
+    with django_assert_num_queries(7):
+        response = client.get(f"/visits/customers/{customers['sales1'].pk}/")
+    assert response.content.decode().count('class="visit-photo rounded"') == 2 * visit_count
