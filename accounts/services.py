@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -383,48 +383,42 @@ def move_customers_of_territory(
     Pooled customers stay in the pool. Runs inside ``assign_territory``'s transaction; each moved
     customer gets an OwnerChange row and a new version (so forms opened before the move are refused).
     """
-    rows = list(
-        Customer.objects.filter(territory=territory, pooled_at__isnull=True)
-        .exclude(owner=to_user)
-        .values_list("pk", "owner_id")
-        .order_by("pk")
+    customers = Customer.objects.filter(territory=territory, pooled_at__isnull=True).exclude(owner=to_user)
+    return _hand_over(
+        customers, to_user=to_user, kind=OwnerChange.Kind.REASSIGNED, changed_by=changed_by, reason=reason, at=at
     )
-    for start in range(0, len(rows), MOVE_BATCH):
-        batch = rows[start : start + MOVE_BATCH]
-        Customer.objects.filter(pk__in=[pk for pk, _ in batch]).update(owner=to_user, version=F("version") + 1)
-        OwnerChange.objects.bulk_create(
-            OwnerChange(
-                customer_id=pk,
-                kind=OwnerChange.Kind.REASSIGNED,
-                from_owner_id=owner_id,
-                to_owner=to_user,
-                changed_by=changed_by,
-                changed_at=at,
-                reason=reason,
-            )
-            for pk, owner_id in batch
-        )
-    return len(rows)
 
 
 def release_customers_of_territory(*, territory: Territory, changed_by: User | None, reason: str, at: datetime) -> int:
     """Release hook for a territory left without an owner: its held customers go to the "to be assigned"
     queue (owner cleared, territory kept), each with an OwnerChange row and a new version. Pooled customers
     stay in the pool. The next owner of the territory gets them back through ``move_customers_of_territory``."""
-    rows = list(
-        Customer.objects.filter(territory=territory, pooled_at__isnull=True, owner__isnull=False)
-        .values_list("pk", "owner_id")
-        .order_by("pk")
+    customers = Customer.objects.filter(territory=territory, pooled_at__isnull=True, owner__isnull=False)
+    return _hand_over(
+        customers, to_user=None, kind=OwnerChange.Kind.RELEASED, changed_by=changed_by, reason=reason, at=at
     )
+
+
+def _hand_over(
+    customers: QuerySet[Customer],
+    *,
+    to_user: User | None,
+    kind: str,
+    changed_by: User | None,
+    reason: str,
+    at: datetime,
+) -> int:
+    """Give ``customers`` to ``to_user`` (None: the queue) in batches, with one OwnerChange row each."""
+    rows = list(customers.values_list("pk", "owner_id").order_by("pk"))
     for start in range(0, len(rows), MOVE_BATCH):
         batch = rows[start : start + MOVE_BATCH]
-        Customer.objects.filter(pk__in=[pk for pk, _ in batch]).update(owner=None, version=F("version") + 1)
+        Customer.objects.filter(pk__in=[pk for pk, _ in batch]).update(owner=to_user, version=F("version") + 1)
         OwnerChange.objects.bulk_create(
             OwnerChange(
                 customer_id=pk,
-                kind=OwnerChange.Kind.RELEASED,
+                kind=kind,
                 from_owner_id=owner_id,
-                to_owner=None,
+                to_owner=to_user,
                 changed_by=changed_by,
                 changed_at=at,
                 reason=reason,

@@ -1,16 +1,16 @@
 """Two people enter payments for one customer at the same moment: both land and the balance is right."""
 
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from accounts.models import LedgerEntry
 from accounts.selectors_deals import ledger_summary
 from accounts.services_deals import Overpayment, create_deal, record_payment
 from tests.accounts.factories import CustomerFactory, ProductFactory
+from tests.concurrency import at_once
 
 pytestmark = [
     # serialized_rollback: the channel types the migrations seed survive the flush between tests.
@@ -19,27 +19,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="row locks need PostgreSQL; SQLite serialises writers"
     ),
 ]
-
-
-def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as error:  # the outcome, whatever it is, is what the test asserts
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 @pytest.fixture
@@ -60,7 +39,7 @@ def test_two_simultaneous_payments_both_land(deal, people):
     def pay(user, amount):
         return lambda: record_payment(deal_id=deal.pk, amount=amount, paid_on=date.today(), recorded_by=user)
 
-    outcomes = _race(pay(people.sales1, "300"), pay(people.manager1, "450"))
+    outcomes = at_once(pay(people.sales1, "300"), pay(people.manager1, "450"))
 
     assert all(isinstance(outcome, LedgerEntry) for outcome in outcomes)
     assert ledger_summary(customer=deal.customer).balance == Decimal("250.00")
@@ -70,7 +49,7 @@ def test_two_simultaneous_payments_cannot_together_exceed_the_outstanding_amount
     def pay(user):
         return lambda: record_payment(deal_id=deal.pk, amount="600", paid_on=date.today(), recorded_by=user)
 
-    outcomes = _race(pay(people.sales1), pay(people.manager1))
+    outcomes = at_once(pay(people.sales1), pay(people.manager1))
 
     assert sorted(type(outcome).__name__ for outcome in outcomes) == ["LedgerEntry", "Overpayment"]
     assert isinstance(next(o for o in outcomes if not isinstance(o, LedgerEntry)), Overpayment)
@@ -83,7 +62,7 @@ def test_the_same_idempotency_key_at_the_same_moment_creates_one_entry(deal, peo
             deal_id=deal.pk, amount="100", paid_on=date.today(), recorded_by=people.sales1, idempotency_key="same"
         )
 
-    outcomes = _race(pay, pay)
+    outcomes = at_once(pay, pay)
 
     assert outcomes[0].pk == outcomes[1].pk
     assert LedgerEntry.objects.filter(kind="payment").count() == 1
@@ -95,7 +74,7 @@ def test_a_full_payment_retried_at_the_same_moment_answers_the_first_entry(deal,
             deal_id=deal.pk, amount="1000", paid_on=date.today(), recorded_by=people.sales1, idempotency_key="full"
         )
 
-    outcomes = _race(pay, pay, pay)
+    outcomes = at_once(pay, pay, pay)
 
     assert all(isinstance(outcome, LedgerEntry) for outcome in outcomes), outcomes
     assert len({outcome.pk for outcome in outcomes}) == 1
@@ -109,7 +88,7 @@ def test_the_same_key_from_two_users_at_the_same_moment_makes_two_entries(deal, 
             deal_id=deal.pk, amount=amount, paid_on=date.today(), recorded_by=user, idempotency_key="shared"
         )
 
-    outcomes = _race(pay(people.sales1, "300"), pay(people.manager1, "450"))
+    outcomes = at_once(pay(people.sales1, "300"), pay(people.manager1, "450"))
 
     assert all(isinstance(outcome, LedgerEntry) for outcome in outcomes), outcomes
     assert sorted(LedgerEntry.objects.filter(kind="payment").values_list("amount", flat=True)) == [
@@ -130,7 +109,7 @@ def test_a_deal_retried_at_the_same_moment_answers_the_first_deal(deal, people):
             idempotency_key="order-c2",
         )
 
-    outcomes = _race(order, order)
+    outcomes = at_once(order, order)
 
     assert all(not isinstance(outcome, Exception) for outcome in outcomes), outcomes
     assert outcomes[0].pk == outcomes[1].pk

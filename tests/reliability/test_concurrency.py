@@ -5,14 +5,12 @@ on PostgreSQL (SQLite serialises every writer, so there is no race to lose there
 from __future__ import annotations
 
 import importlib
-import threading
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Customer, KeyAccountEntry
@@ -27,6 +25,7 @@ from crm.models import Notification, User
 from tests.accounts.factories import CustomerFactory
 from tests.accounts.key_account_helpers import MONDAY, rate, shortlist
 from tests.campaigns.factories import PhoneInquiryFactory
+from tests.concurrency import at_once
 from tests.reliability.conftest import needs_postgresql
 from visits.models import QuotaShortfall, Visit
 from visits.services import check_visit_quotas
@@ -40,28 +39,6 @@ TRIALS = 100
 @pytest.fixture(autouse=True)
 def _postgresql():
     needs_postgresql(connection, "SQLite serialises writers, so there is no race to test")
-
-
-def at_once(*calls: Callable[[], object]) -> list[object]:
-    """Run the calls in threads released at the same instant; their results (or exceptions) in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = call()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_the_daily_quota_check_run_twice_at_once_creates_each_shortfall_once(people):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Customer
 from crm.models import Notification, User
+from tests.concurrency import at_once
 from visits.models import Leave, QuotaShortfall, Visit
 from visits.services import check_visit_quotas
 
@@ -24,27 +25,6 @@ pytestmark = [
 
 WEDNESDAY = date(2026, 11, 25)
 TRIALS = 10
-
-
-def at_once(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = call()
-        except Exception as error:  # the outcome, whatever it is, is what the test asserts
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_the_rerun_twice_at_once_withdraws_each_shortfall_once_and_tells_once(people):

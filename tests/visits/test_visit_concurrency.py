@@ -3,18 +3,18 @@ the same offline visit resent concurrently, and two visits of one customer rated
 SQLite serialises every writer, so there is no race to lose there."""
 
 import importlib
-import threading
 import uuid
 from datetime import timedelta
 from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Customer
 from tests.accounts.factories import CustomerFactory
+from tests.concurrency import at_once
 from tests.visits.factories import VisitFactory
 from visits.models import Visit
 from visits.services import rate_visit, record_visit, sync_visits
@@ -36,28 +36,6 @@ def _reference_lists(transactional_db):
 
 
 THREADS = 8
-
-
-def at_once(*calls):
-    """Run the calls in threads released at the same instant; their results (or exceptions) in order."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = call()
-        except Exception as error:  # the outcome, whatever it is, is what the test asserts
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
 
 
 @pytest.fixture
