@@ -96,3 +96,17 @@ def chromium():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def seeded_reference_lists(transactional_db):
+    """What the data migrations seed (product lines, channel types and their business keywords), put back
+    the way the migrations do it (idempotent): a transactional test's flush removes it for the tests after.
+    (Not serialized_rollback: after another test's flush the content types have new ids, and loading the
+    serialized ones then fails on their unique names, so such a test passes or fails by the order it runs in.)"""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("territories.migrations.0002_seed_channel_types").seed(apps, None)
+    importlib.import_module("territories.migrations.0003_channel_type_keywords").seed_keywords(apps, None)

@@ -13,8 +13,9 @@ from tests.accounts.factories import CustomerFactory, ProductFactory
 from tests.concurrency import at_once
 
 pytestmark = [
-    # serialized_rollback: the channel types the migrations seed survive the flush between tests.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # the channel types the migrations seed are put back after an earlier test's flush (tests/conftest.py)
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("seeded_reference_lists"),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="row locks need PostgreSQL; SQLite serialises writers"
     ),

@@ -7,7 +7,6 @@ A screenshot of a failing test is saved under var/test-screenshots/.
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import shutil
@@ -69,13 +68,8 @@ class BrowserPage:
 
 
 @pytest.fixture(autouse=True)
-def _seeded_lists(transactional_db):
-    """The live server's tests flush the database after each test, which removes what the data
-    migrations seeded (product lines, channel types and their keywords): put it back, as the migration does."""
-    from django.apps import apps
-
-    importlib.import_module("territories.migrations.0002_seed_channel_types").seed(apps, None)
-    importlib.import_module("territories.migrations.0003_channel_type_keywords").seed_keywords(apps, None)
+def _seeded_lists(seeded_reference_lists):
+    """The reference lists the migrations seed (tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -145,7 +145,8 @@ def test_the_check_page_says_the_check_stopped(client, checked_import, people):
     assert "Check the rows (dry run)" in page
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_reference_lists")
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL; SQLite serialises writers")
 def test_an_import_whose_commit_is_still_in_its_transaction_is_left_alone(checked_import):
     """A long commit gives no sign of life once in its transaction; its row lock says it is alive."""

@@ -9,7 +9,6 @@ the sales targets among them, whose CHECK constraint calls a function only Djang
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import shutil
 import tarfile
@@ -27,14 +26,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def _seeded_lists():
-    """An earlier transactional test's flush removed what the data migration seeds (channel types,
-    product lines), which the demo needs: put it back, as the migration does (it is idempotent).
-    (Not serialized_rollback: after another test's flush the content types have new ids, and
-    loading the serialized ones then fails on their unique names.)"""
-    from django.apps import apps
-
-    importlib.import_module("territories.migrations.0002_seed_channel_types").seed(apps, None)
+def _seeded_lists(seeded_reference_lists):
+    """The reference lists the migrations seed (tests/conftest.py)."""
 
 
 def _rows() -> dict[str, list[tuple]]:

@@ -26,7 +26,11 @@ from campaigns.services import request_import_check, request_import_commit, star
 from tests.campaigns.fixtures import routed  # noqa: F401
 from tests.reliability.conftest import WorkerProcess, database_url, needs_postgresql, wait_until
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.chaos]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("seeded_reference_lists"),
+    pytest.mark.chaos,
+]
 
 ROWS = 300  # one batch, all routed to sales1 (below the prospect cap)
 Status = ProspectImport.Status

@@ -2,7 +2,6 @@
 the same offline visit resent concurrently, and two visits of one customer rated concurrently.
 SQLite serialises every writer, so there is no race to lose there."""
 
-import importlib
 import uuid
 from datetime import timedelta
 from functools import partial
@@ -28,11 +27,8 @@ pytestmark = [
 
 
 @pytest.fixture(autouse=True)
-def _reference_lists(transactional_db):
-    """The product lines and channel types the migrations seed, which an earlier test's flush removed."""
-    from django.apps import apps
-
-    importlib.import_module("territories.migrations.0002_seed_channel_types").seed(apps, None)
+def _reference_lists(seeded_reference_lists):
+    """The reference lists the migrations seed (tests/conftest.py)."""
 
 
 THREADS = 8
