@@ -44,7 +44,7 @@ class CustomerViewSet(
     def create(self, request, *args, **kwargs):
         data = self._write_input(partial=False)
         if not data.get("unit_name"):
-            raise serializers.ValidationError({"unit_name": [serializers.CharField.default_error_messages["required"]]})
+            raise serializers.ValidationError({"unit_name": [serializers.Field.default_error_messages["required"]]})
         business_card = data.pop("business_card", None)
         contacts = data.pop("contacts", [])
         data.pop("version", None)

@@ -9,12 +9,16 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from crm.errors import ApplicationError, Conflict, NotPermitted
+from crm.params import BadParameter
 from crm.selectors import SECOND_FACTOR_ENROL, SECOND_FACTOR_VERIFY, second_factor_due
 from crm.services import verify_second_factor
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, BadParameter):
+        # A bad ?day= / ?month= reads like any other field error: {"day": ["…"]}.
+        exc = exceptions.ValidationError(detail={exc.parameter: [str(exc.message)]})
+    elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
     elif isinstance(exc, ApplicationError):

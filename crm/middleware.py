@@ -182,3 +182,24 @@ class SecondFactorMiddleware:
 
 def _with_next(url: str, next_page: str) -> str:
     return f"{url}?{urlencode({'next': next_page})}"
+
+
+class ApplicationErrorMiddleware:
+    """A page view that lets a domain error escape (a bad ``?day=``, a broken rule) answers with its message,
+    in the user's language, instead of a 500: 400 (403 for NotPermitted, 409 for Conflict). htmx requests
+    get the alert partial; others a page. The API has DRF's exception handler (``crm.api``) for the same."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from crm.errors import ApplicationError, Conflict, NotPermitted
+        from crm.htmx import render_error_page
+
+        if not isinstance(exception, ApplicationError):
+            return None
+        status = 403 if isinstance(exception, NotPermitted) else 409 if isinstance(exception, Conflict) else 400
+        return render_error_page(request, exception, status=status)

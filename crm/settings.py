@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "crm.middleware.SessionTimeoutMiddleware",
     # after the session limits: asks for the second factor (or its enrolment) where it is due
     "crm.middleware.SecondFactorMiddleware",
+    # a domain error (crm.errors) escaping a page view becomes its message with a 400, never a 500
+    "crm.middleware.ApplicationErrorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # axes last, as its docs require
     "axes.middleware.AxesMiddleware",
@@ -236,6 +238,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "crm.parsers.JSONParser",  # a body nested too deep is a 400
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -359,6 +366,12 @@ CRM = {
     "MAIL_FROM": env("CRM_MAIL_FROM", default="noreply@example.com"),
     # The site's address as recipients reach it, for links in e-mails (unsubscribe).
     "SITE_URL": env("CRM_SITE_URL", default="http://127.0.0.1:8000"),
+    # Bounds of what people type (crm/bounds.py): dates from DATE_MIN to this many years after today,
+    # money per deal (amounts, prices, payments), notes and other free text.
+    "DATE_MIN": env("CRM_DATE_MIN", default="2000-01-01"),
+    "DATE_MAX_YEARS_AHEAD": env.int("CRM_DATE_MAX_YEARS_AHEAD", default=5),
+    "MAX_DEAL_AMOUNT": env("CRM_MAX_DEAL_AMOUNT", default="100000000"),
+    "MAX_NOTE_LENGTH": env.int("CRM_MAX_NOTE_LENGTH", default=2000),
 }
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 
