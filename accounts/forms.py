@@ -10,6 +10,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from accounts.models import Contact, Customer
 from accounts.permissions import can_move_customer
 from accounts.selectors import duplicates_for, owner_choices_for
+from crm.bounds import validate_phone_without_letters
 from crm.images import clean_image
 from crm.models import User
 from territories.models import ChannelType, Territory
@@ -106,8 +107,12 @@ class CustomerForm(forms.ModelForm):
 class CustomerCreateForm(CustomerForm):
     contact_name = forms.CharField(label=_("Contact name"), max_length=100, required=False)
     contact_title = forms.CharField(label=_("Contact title"), max_length=100, required=False)
-    contact_mobile = PhoneNumberField(label=_("Contact mobile"), required=False)
-    contact_phone = PhoneNumberField(label=_("Contact office phone"), required=False)
+    contact_mobile = PhoneNumberField(
+        label=_("Contact mobile"), required=False, validators=[validate_phone_without_letters]
+    )
+    contact_phone = PhoneNumberField(
+        label=_("Contact office phone"), required=False, validators=[validate_phone_without_letters]
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

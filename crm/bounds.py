@@ -7,7 +7,6 @@ same things with the same message.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import date
 from decimal import Decimal
@@ -18,12 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.dates import local_today
+from crm.phones import has_letters
 
 # Control characters (Cc: tab, newline, NUL, ESC), format characters (Cf: the bidirectional overrides and
 # isolates that reorder what a name shows, "Trojan Source"; zero-width characters; the byte-order mark),
 # surrogates, private use, and the line and paragraph separators.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
-_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
 def date_window() -> tuple[date, date]:
@@ -99,5 +98,5 @@ def validate_name(value) -> None:
 def validate_phone_without_letters(value) -> None:
     """Validator for phone fields: ``1380000abcd`` is not read as a keypad word (it would become another number)."""
     raw = getattr(value, "raw_input", None) or (value if isinstance(value, str) else "")
-    if raw and _LETTERS.search(str(raw)):
+    if raw and has_letters(str(raw)):
         raise ValidationError(_("A phone number may not contain letters."), code="phone_letters")
