@@ -7,8 +7,8 @@ A create repeated with the same ``Idempotency-Key`` header (or ``idempotency_key
 from __future__ import annotations
 
 import django_filters
-from django.shortcuts import get_object_or_404
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a ValueError
 from rest_framework.response import Response
 
 from accounts.models import Customer, Deal, LedgerEntry, Product

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -135,7 +135,10 @@ class CompetitorReportViewSet(
         serializer.instance = services.report_competitor(reported_by=self.request.user, data=serializer.validated_data)
 
 
-@extend_schema(request=SmsReplySerializer, responses={200: None})
+@extend_schema(
+    request=SmsReplySerializer,
+    responses={200: inline_serializer("SmsReplyResult", fields={"opted_out": serializers.BooleanField()})},
+)
 @api_view(["POST"])
 @authentication_classes([])
 @permission_classes([permissions.AllowAny])
@@ -144,7 +147,7 @@ def sms_reply_webhook(request):
     secret = settings.CRM["SMS_WEBHOOK_SECRET"]
     given = request.headers.get("X-Webhook-Secret", "")
     if not secret or not hmac.compare_digest(secret.encode(), given.encode()):
-        return Response(status=status.HTTP_403_FORBIDDEN)
+        raise exceptions.PermissionDenied  # a JSON body, like every other answer of the API
     serializer = SmsReplySerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     opted_out = services.handle_sms_reply(**serializer.validated_data)

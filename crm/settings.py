@@ -244,7 +244,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "crm.api_filters.FilterBackend",  # an id that matches nothing filters to an empty list
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -257,6 +257,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"],
     "SWAGGER_UI_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "crm.openapi.document_error_responses",  # 400/401/403/404/409… with their body, on every operation
+    ],
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Several models have a "kind" or "status"; name each enum after its model.
     "ENUM_NAME_OVERRIDES": {

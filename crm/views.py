@@ -7,8 +7,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found
 from django.views.i18n import set_language as django_set_language
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
@@ -113,3 +115,11 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             return redirect(_next_page(request))
     return render(request, "crm/mfa_verify.html", {"form": form, "next": _next_page(request)})
+
+
+@login_not_required
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 for an address nothing answers: JSON under /api/ (the API's own contract), the page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": gettext("Not found.")}, status=404)
+    return page_not_found(request, exception)

@@ -184,3 +184,37 @@ def test_no_route_answers_500_to_bad_parameters(client_for, route):
                 failures.append((role, query, response.status_code))
 
     assert failures == []
+
+
+def test_an_api_filter_by_an_id_that_matches_nothing_is_an_empty_list_and_a_malformed_one_a_400(client_for):
+    client = client_for(Role.ADMIN)
+
+    assert client.get("/api/customers/", {"owner": "999999"}).json()["results"] == []
+    assert client.get("/api/deals/", {"customer": "0", "salesperson": "999999"}).json()["count"] == 0
+    refused = client.get("/api/deals/", {"customer": "abc"})
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["customer"]
+
+
+def test_an_api_address_nothing_answers_is_a_json_404(client_for):
+    response = client_for(Role.ADMIN).get("/api/customers/0.5/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize("path", ["/api/key-accounts/joint-visits/Trust/answer/", "/api/key-accounts/x/plan/"])
+def test_a_word_where_an_id_belongs_is_a_404_not_a_500(client_for, path):
+    response = client_for(Role.MANAGER).post(path, {"decision": "accept"}, content_type="application/json")
+
+    assert response.status_code == 404
+
+
+def test_a_yes_no_filter_refuses_what_is_neither(client_for):
+    client = client_for(Role.ADMIN)
+
+    response = client.get("/api/territories/", {"is_active": "-58800"})
+
+    assert response.status_code == 400
+    assert response.json() == {"is_active": ["Enter true or false."]}
+    assert client.get("/api/territories/", {"is_active": "true"}).status_code == 200
