@@ -51,9 +51,7 @@ def date_param(params: Mapping[str, str], name: str, *, default: date | None = N
     try:
         value = date.fromisoformat(raw)
     except ValueError:
-        raise BadParameter(
-            name, _("“%(value)s” is not a date in the form YYYY-MM-DD.") % {"value": raw[:40]}
-        ) from None
+        raise BadParameter(name, _("“%(value)s” is not a date in the form YYYY-MM-DD.") % {"value": raw[:40]}) from None
     return _in_window(name, value)
 
 
