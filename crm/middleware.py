@@ -195,6 +195,20 @@ class ApplicationErrorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        """A NUL character in the address is refused before any view reads it (PostgreSQL cannot store or
+        compare it: every ``?q=`` would be a 500)."""
+        from crm.htmx import render_error_page
+        from crm.params import BadParameter
+
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                error = BadParameter(name, _("The address may not contain NUL characters."))
+                if _is_api(request):
+                    return JsonResponse({name.replace("\x00", ""): [str(error.message)]}, status=400)
+                return render_error_page(request, error, status=400)
+        return None
+
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         from crm.errors import ApplicationError, Conflict, NotPermitted
         from crm.htmx import render_error_page

@@ -218,3 +218,19 @@ def test_a_yes_no_filter_refuses_what_is_neither(client_for):
     assert response.status_code == 400
     assert response.json() == {"is_active": ["Enter true or false."]}
     assert client.get("/api/territories/", {"is_active": "true"}).status_code == 200
+
+
+@pytest.mark.parametrize(("role", "path"), [(Role.MANAGER, "/deals/"), (Role.SALESPERSON, "/visits/customers/search/")])
+def test_a_nul_character_in_the_address_is_a_400_on_pages(client_for, role, path):
+    # PostgreSQL refuses NUL in a string: the search answered 500 there.
+    response = client_for(role).get(path, {"q": "a\x00b"})
+
+    assert response.status_code == 400
+    assert "The address may not contain NUL characters." in response.content.decode()
+
+
+def test_a_nul_character_in_the_address_is_a_400_in_the_api(client_for):
+    response = client_for(Role.ADMIN).get("/api/customers/", {"q": "\x00"})
+
+    assert response.status_code == 400
+    assert response.json() == {"q": ["The address may not contain NUL characters."]}
