@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -14,6 +13,7 @@ from accounts.filters import CustomerFilter
 from accounts.models import Contact
 from accounts.permissions import can_edit_customer
 from accounts.serializers import CustomerSerializer, CustomerWriteSerializer
+from crm.api_filters import FilterBackend
 from crm.errors import NotPermitted
 
 
@@ -26,7 +26,7 @@ class CustomerViewSet(
 ):
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
-    filter_backends = [DjangoFilterBackend]  # sorting is the FilterSet's ``ordering``, as on the page
+    filter_backends = [FilterBackend]  # sorting is the FilterSet's ``ordering``, as on the page
 
     def get_queryset(self):
         return selectors.customers_for_list(user=self.request.user).prefetch_related(
@@ -44,7 +44,7 @@ class CustomerViewSet(
     def create(self, request, *args, **kwargs):
         data = self._write_input(partial=False)
         if not data.get("unit_name"):
-            raise serializers.ValidationError({"unit_name": [serializers.CharField.default_error_messages["required"]]})
+            raise serializers.ValidationError({"unit_name": [serializers.Field.default_error_messages["required"]]})
         business_card = data.pop("business_card", None)
         contacts = data.pop("contacts", [])
         data.pop("version", None)

@@ -8,13 +8,14 @@ creates one entry and answers it again, also when the retry races the first requ
 from __future__ import annotations
 
 import django_filters
-from django.shortcuts import get_object_or_404
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a ValueError
 from rest_framework.response import Response
 
 from accounts.models import Customer, Deal, LedgerEntry, Product
 from accounts.selectors_deals import deals_for_list
 from accounts.services_deals import create_deal, record_payment
+from crm.bounds import validate_date_in_window, validate_deal_amount, validate_note_length
 
 
 def _idempotency_key(request, data) -> str | None:
@@ -51,6 +52,12 @@ class DealSerializer(serializers.ModelSerializer):
             "idempotency_key",
         )
         read_only_fields = ("salesperson", "source", "status", "delivered_on", "paid_on")
+        # Bounds (crm/bounds.py): the amount below the ceiling per deal, dates in the window.
+        extra_kwargs = {
+            "amount": {"validators": [validate_deal_amount]},
+            "issued_on": {"validators": [validate_date_in_window]},
+            "renewal_on": {"validators": [validate_date_in_window]},
+        }
         # The service checks the number and replays an idempotent repeat; a model validator would refuse it.
         validators = []
 
@@ -139,7 +146,7 @@ class LedgerEntryViewSet(viewsets.ReadOnlyModelViewSet):
 
 class PaymentSerializer(serializers.ModelSerializer):
     deal = serializers.PrimaryKeyRelatedField(queryset=Deal.objects.none())
-    paid_on = serializers.DateField(source="entry_on")
+    paid_on = serializers.DateField(source="entry_on", validators=[validate_date_in_window])
     confirm_overpayment = serializers.BooleanField(write_only=True, required=False, default=False)
     idempotency_key = serializers.CharField(required=False, max_length=64, allow_null=True)
 
@@ -157,6 +164,10 @@ class PaymentSerializer(serializers.ModelSerializer):
             "created_at",
         )
         read_only_fields = ("customer", "created_at")
+        extra_kwargs = {
+            "amount": {"validators": [validate_deal_amount]},
+            "note": {"validators": [validate_note_length]},
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

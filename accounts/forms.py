@@ -10,6 +10,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from accounts.models import Contact, Customer
 from accounts.permissions import can_move_customer
 from accounts.selectors import duplicates_for, owner_choices_for
+from crm.bounds import validate_name, validate_note_length, validate_phone_without_letters
 from crm.images import clean_image
 from crm.models import User
 from territories.models import ChannelType, Territory
@@ -61,6 +62,10 @@ class CustomerForm(forms.ModelForm):
         self.fields["territory"].queryset = Territory.objects.visible_to(user).order_by("path")
         self.fields["territory"].required = False
         self.fields["territory"].help_text = _("Leave empty to route by district and channel type.")
+        # Bounds (crm/bounds.py), the same as the API's.
+        self.fields["unit_name"].validators.append(validate_name)
+        self.fields["phone"].validators.append(validate_phone_without_letters)
+        self.fields["notes"].validators.append(validate_note_length)
         if can_move_customer(user):
             self.fields["owner"].queryset = owner_choices_for(user=user)
             self.fields["owner"].required = False
@@ -104,10 +109,14 @@ class CustomerForm(forms.ModelForm):
 
 
 class CustomerCreateForm(CustomerForm):
-    contact_name = forms.CharField(label=_("Contact name"), max_length=100, required=False)
+    contact_name = forms.CharField(label=_("Contact name"), max_length=100, required=False, validators=[validate_name])
     contact_title = forms.CharField(label=_("Contact title"), max_length=100, required=False)
-    contact_mobile = PhoneNumberField(label=_("Contact mobile"), required=False)
-    contact_phone = PhoneNumberField(label=_("Contact office phone"), required=False)
+    contact_mobile = PhoneNumberField(
+        label=_("Contact mobile"), required=False, validators=[validate_phone_without_letters]
+    )
+    contact_phone = PhoneNumberField(
+        label=_("Contact office phone"), required=False, validators=[validate_phone_without_letters]
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

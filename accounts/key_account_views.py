@@ -31,6 +31,7 @@ from accounts.models import Customer, JointVisitRequest, KeyAccountEntry
 from crm.dates import local_today, week_start
 from crm.errors import ApplicationError
 from crm.models import User
+from crm.params import week_param
 from crm.permissions import role_required
 from crm.spreadsheets import safe_cell, xlsx_response
 from visits.models import Visit
@@ -39,11 +40,8 @@ PAGE_SIZE = 25
 
 
 def _week_from(value: str | None) -> date:
-    """Any ``YYYY-MM-DD`` of the week from the query string; this week when absent or malformed."""
-    try:
-        return week_start(date.fromisoformat(value or ""))
-    except ValueError:
-        return week_start(local_today())
+    """Any ``YYYY-MM-DD`` of the week from the query string; this week when absent. A bad value is a 400."""
+    return week_param({"week": value or ""}, "week") or week_start(local_today())
 
 
 def _form_errors(error: ValidationError) -> str:

@@ -5,17 +5,19 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from accounts.models import Contact, Customer
+from crm.bounds import validate_name, validate_note_length, validate_phone_without_letters
 from crm.images import clean_image
 from territories.models import ChannelType, Territory
 
 
 class ContactSerializer(serializers.ModelSerializer):
-    mobile = PhoneNumberField(required=False, allow_blank=True)
-    phone = PhoneNumberField(required=False, allow_blank=True)
+    mobile = PhoneNumberField(required=False, allow_blank=True, validators=[validate_phone_without_letters])
+    phone = PhoneNumberField(required=False, allow_blank=True, validators=[validate_phone_without_letters])
 
     class Meta:
         model = Contact
         fields = ["id", "name", "title", "mobile", "phone"]
+        extra_kwargs = {"name": {"validators": [validate_name]}, "title": {"validators": [validate_name]}}
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -61,19 +63,19 @@ class CustomerSerializer(serializers.ModelSerializer):
 class CustomerWriteSerializer(serializers.Serializer):
     """Input of registration (POST) and edits (PATCH, with the ``version`` that was read)."""
 
-    unit_name = serializers.CharField(max_length=200, required=False)
+    unit_name = serializers.CharField(max_length=200, required=False, validators=[validate_name])
     business_type = serializers.CharField(max_length=100, required=False, allow_blank=True)
     channel_type = serializers.PrimaryKeyRelatedField(
         queryset=ChannelType.objects.filter(is_active=True), required=False, allow_null=True
     )
     source = serializers.ChoiceField(choices=Customer.Source.choices, required=False)
     status = serializers.ChoiceField(choices=Customer.Status.choices, required=False)
-    phone = PhoneNumberField(required=False, allow_blank=True)
+    phone = PhoneNumberField(required=False, allow_blank=True, validators=[validate_phone_without_letters])
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
     district = serializers.CharField(max_length=50, required=False, allow_blank=True)
     current_insurer = serializers.CharField(max_length=100, required=False, allow_blank=True)
     renewal_month = serializers.IntegerField(min_value=1, max_value=12, required=False, allow_null=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True, validators=[validate_note_length])
     territory = serializers.PrimaryKeyRelatedField(queryset=Territory.objects.none(), required=False, allow_null=True)
     business_card = serializers.FileField(required=False, write_only=True)
     contacts = ContactSerializer(many=True, required=False)

@@ -67,6 +67,7 @@ from crm.errors import ApplicationError
 from crm.images import clean_image
 from crm.media import protected_file_response
 from crm.models import User
+from crm.params import id_param
 from crm.permissions import role_required
 from crm.spreadsheets import xlsx_response
 
@@ -172,7 +173,7 @@ def deal_create(request: HttpRequest) -> HttpResponse:
 @role_required(*DEAL_ROLES)
 def price_check(request: HttpRequest) -> HttpResponse:
     """htmx: the agreed-price warning for the customer, product and amount being typed."""
-    customer = _visible_customer(request, request.GET.get("customer") or 0)
+    customer = _visible_customer(request, id_param(request.GET, "customer") or 0)
     form = DealForm(request.GET, products=products_for_entry())
     form.is_valid()
     data = form.cleaned_data

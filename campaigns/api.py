@@ -5,10 +5,10 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from campaigns import selectors, services
@@ -21,6 +21,7 @@ from campaigns.serializers import (
     SmsReplySerializer,
 )
 from crm.models import User
+from crm.parsers import JSONParser
 from crm.permissions import has_role
 
 DESK_ROLES = (User.Role.INFO_STAFF, User.Role.MANAGER, User.Role.ADMIN)
@@ -97,10 +98,12 @@ class ProspectImportViewSet(
         """Body: optional ``mapping`` {field: column index}; runs the dry run."""
         prospect_import = self.get_object()
         mapping = request.data.get("mapping")
-        if isinstance(mapping, dict):
-            services.set_import_mapping(
-                prospect_import=prospect_import, mapping={key: int(value) for key, value in mapping.items()}
-            )
+        if mapping is not None:
+            try:
+                mapping = serializers.DictField(child=serializers.IntegerField(min_value=0)).run_validation(mapping)
+            except serializers.ValidationError as error:
+                raise serializers.ValidationError({"mapping": error.detail}) from None
+            services.set_import_mapping(prospect_import=prospect_import, mapping=mapping)
         prospect_import = services.request_import_check(prospect_import=prospect_import)
         return Response(self.get_serializer(prospect_import).data)
 
@@ -132,7 +135,10 @@ class CompetitorReportViewSet(
         serializer.instance = services.report_competitor(reported_by=self.request.user, data=serializer.validated_data)
 
 
-@extend_schema(request=SmsReplySerializer, responses={200: None})
+@extend_schema(
+    request=SmsReplySerializer,
+    responses={200: inline_serializer("SmsReplyResult", fields={"opted_out": serializers.BooleanField()})},
+)
 @api_view(["POST"])
 @authentication_classes([])
 @permission_classes([permissions.AllowAny])
@@ -141,7 +147,7 @@ def sms_reply_webhook(request):
     secret = settings.CRM["SMS_WEBHOOK_SECRET"]
     given = request.headers.get("X-Webhook-Secret", "")
     if not secret or not hmac.compare_digest(secret.encode(), given.encode()):
-        return Response(status=status.HTTP_403_FORBIDDEN)
+        raise exceptions.PermissionDenied  # a JSON body, like every other answer of the API
     serializer = SmsReplySerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     opted_out = services.handle_sms_reply(**serializer.validated_data)

@@ -12,13 +12,17 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from crm.errors import ApplicationError, Conflict, NotPermitted
+from crm.params import BadParameter
 from crm.selectors import SECOND_FACTOR_ENROL, SECOND_FACTOR_VERIFY, second_factor_due
 from crm.services import issue_api_token, verify_second_factor
 from crm.signin import SignInRefused, lockout_refusal, note_api_sign_in
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, BadParameter):
+        # A bad ?day= / ?month= reads like any other field error: {"day": ["…"]}.
+        exc = exceptions.ValidationError(detail={exc.parameter: [str(exc.message)]})
+    elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
     elif isinstance(exc, SignInRefused):

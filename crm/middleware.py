@@ -199,3 +199,38 @@ class SignInRefusedMiddleware:
         if isinstance(exception, SignInRefused):
             return refused_response(request, exception)
         return None
+
+
+class ApplicationErrorMiddleware:
+    """A page view that lets a domain error escape (a bad ``?day=``, a broken rule) answers with its message,
+    in the user's language, instead of a 500: 400 (403 for NotPermitted, 409 for Conflict). htmx requests
+    get the alert partial; others a page. The API has DRF's exception handler (``crm.api``) for the same."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        """A NUL character in the address is refused before any view reads it (PostgreSQL cannot store or
+        compare it: every ``?q=`` would be a 500)."""
+        from crm.htmx import render_error_page
+        from crm.params import BadParameter
+
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                error = BadParameter(name, _("The address may not contain NUL characters."))
+                if _is_api(request):
+                    return JsonResponse({name.replace("\x00", ""): [str(error.message)]}, status=400)
+                return render_error_page(request, error, status=400)
+        return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from crm.errors import ApplicationError, Conflict, NotPermitted
+        from crm.htmx import render_error_page
+
+        if not isinstance(exception, ApplicationError):
+            return None
+        status = 403 if isinstance(exception, NotPermitted) else 409 if isinstance(exception, Conflict) else 400
+        return render_error_page(request, exception, status=status)

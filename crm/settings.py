@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "crm.middleware.SessionTimeoutMiddleware",
     # after the session limits: asks for the second factor (or its enrolment) where it is due
     "crm.middleware.SecondFactorMiddleware",
+    # a domain error (crm.errors) escaping a page view becomes its message with a 400, never a 500
+    "crm.middleware.ApplicationErrorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # a sign-in refused before its password was checked (crm.signin) answers 429 with Retry-After
     "crm.middleware.SignInRefusedMiddleware",
@@ -276,8 +278,13 @@ REST_FRAMEWORK = {
     # The browsable API only while developing; production answers JSON (the docs are at /api/docs/).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "DEFAULT_PARSER_CLASSES": [
+        "crm.parsers.JSONParser",  # a body nested too deep is a 400
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "crm.api_filters.FilterBackend",  # an id that matches nothing filters to an empty list
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -298,6 +305,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"],
     "SWAGGER_UI_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "crm.openapi.document_error_responses",  # 400/401/403/404/409… with their body, on every operation
+    ],
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Several models have a "kind" or "status"; name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
@@ -412,6 +423,12 @@ CRM = {
     "MAIL_FROM": env("CRM_MAIL_FROM", default="noreply@example.com"),
     # The site's address as recipients reach it, for links in e-mails (unsubscribe).
     "SITE_URL": env("CRM_SITE_URL", default="http://127.0.0.1:8000"),
+    # Bounds of what people type (crm/bounds.py): dates from DATE_MIN to this many years after today,
+    # money per deal (amounts, prices, payments), notes and other free text.
+    "DATE_MIN": env("CRM_DATE_MIN", default="2000-01-01"),
+    "DATE_MAX_YEARS_AHEAD": env.int("CRM_DATE_MAX_YEARS_AHEAD", default=5),
+    "MAX_DEAL_AMOUNT": env("CRM_MAX_DEAL_AMOUNT", default="100000000"),
+    "MAX_NOTE_LENGTH": env.int("CRM_MAX_NOTE_LENGTH", default=2000),
 }
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 

@@ -63,3 +63,5 @@ urlpatterns = [
     path("service/", include("accounts.urls_service_tools")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = views.not_found

@@ -6,13 +6,13 @@ from datetime import date
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.models import User
+from crm.params import date_param
 from crm.permissions import has_role
 from performance.selectors import attainment, morning_meeting, target_breakdown
 
@@ -28,13 +28,7 @@ def _require_manager(request: Request) -> None:
 
 
 def _date_param(request: Request, name: str, default: date) -> date:
-    value = request.query_params.get(name)
-    if not value:
-        return default
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise serializers.ValidationError({name: ["YYYY-MM-DD"]}) from exc
+    return date_param(request.query_params, name, default=default)
 
 
 class DashboardView(APIView):

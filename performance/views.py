@@ -13,6 +13,7 @@ from campaigns.selectors import inquiry_backlog
 from crm.dates import local_today, week_start
 from crm.errors import ApplicationError
 from crm.models import User
+from crm.params import date_param, month_param
 from crm.permissions import role_required
 from crm.spreadsheets import xlsx_response
 from performance.forms import TargetBreakdownForm
@@ -33,11 +34,8 @@ def default_meeting_day() -> date:
 
 
 def _day_from(value: str | None) -> date:
-    """``YYYY-MM-DD`` from the query string; else the previous working day."""
-    try:
-        return date.fromisoformat(value or "")
-    except ValueError:
-        return default_meeting_day()
+    """``YYYY-MM-DD`` from the query string; else the previous working day. A bad value is a 400 (crm.params)."""
+    return date_param({"day": value or ""}, "day") or default_meeting_day()
 
 
 def _trend_bars(meeting) -> list[dict]:
@@ -80,12 +78,8 @@ def morning_meeting(request: HttpRequest) -> HttpResponse:
 
 
 def _month_from(value: str | None) -> date:
-    """``YYYY-MM`` from the query string; this month when absent or malformed."""
-    try:
-        year, month = (int(part) for part in (value or "").split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        return local_today().replace(day=1)
+    """``YYYY-MM`` from the query string; this month when absent. A bad value is a 400 (crm.params)."""
+    return month_param({"month": value or ""}, "month") or local_today().replace(day=1)
 
 
 @role_required(User.Role.MANAGER, User.Role.ADMIN)

@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -26,6 +25,7 @@ from crm.htmx import render_error
 from crm.media import protected_file_response
 from crm.models import User
 from crm.pagination import CappedPaginator
+from crm.params import date_param
 from crm.permissions import role_required
 from crm.phones import normalise_phone
 from crm.spreadsheets import xlsx_response
@@ -368,10 +368,7 @@ def submission_list(request: HttpRequest) -> HttpResponse:
     """Who has and has not submitted the forms covering a day (default: the last working day)."""
     from visits.tasks import default_quota_day
 
-    try:
-        day = date.fromisoformat(request.GET["day"]) if request.GET.get("day") else default_quota_day()
-    except ValueError:
-        day = default_quota_day()
+    day = date_param(request.GET, "day") or default_quota_day()
     people = list(submission_status_for(user=request.user, day=day))
     missing = [person for person in people if person.submitted_at is None]
     return render(
@@ -500,7 +497,7 @@ def route(request: HttpRequest) -> HttpResponse:
 def route_list(request: HttpRequest) -> HttpResponse:
     """The team's plans for a day against the visits made: each stop visited or not, and the visits
     made off the plan."""
-    day = parse_date(request.GET.get("day") or "") or timezone.localdate()
+    day = date_param(request.GET, "day") or timezone.localdate()
     page = Paginator(route_plans_for(user=request.user, day=day), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

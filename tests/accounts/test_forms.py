@@ -245,3 +245,21 @@ def test_adding_a_contact_on_the_detail_page(client, people, owned_tree):
     customer.refresh_from_db()
     assert list(customer.contacts.values_list("name", flat=True)) == ["赵会计"]
     assert (str(customer.phone), customer.version) == ("+8613600001111", 2)
+
+
+def test_the_registration_page_refuses_a_bidi_name_and_a_phone_with_letters(client, people, owned_tree):
+    client.force_login(people.sales1)
+
+    response = client.post(
+        reverse("accounts:customer_create"),
+        _form(
+            unit_name="ACME\u202egnp.exe", phone="1380000abcd", contact_name="王\u2066五", contact_mobile="13800001234"
+        ),
+        **EN,
+    )
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"unit_name", "phone", "contact_name"}
+    assert errors["phone"] == ["A phone number may not contain letters."]
+    assert Customer.objects.count() == 0

@@ -28,7 +28,7 @@ def test_targets_api_shows_the_breakdown_and_gap(client, people):
 def test_a_bad_month_is_a_clear_400(client, people):
     client.force_login(people.admin)
 
-    response = client.get("/api/targets/?month=November")
+    response = client.get("/api/targets/?month=November", HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 400
-    assert response.json() == {"month": ["YYYY-MM-DD"]}
+    assert response.json() == {"month": ["“November” is not a date in the form YYYY-MM-DD."]}

@@ -1,0 +1,115 @@
+"""The API keeps its own contract: Schemathesis runs every operation of the OpenAPI schema, as the admin
+and as a salesperson, on the real test database through the WSGI app, with all its checks.
+
+Marked ``contract`` (its own CI stage); a fixed seed and a bounded number of examples per operation keep
+the run the same from one CI run to the next. Every check is on, except ``positive_data_acceptance`` for
+writes (see ``_call_and_validate``); the schema document /api/schema/ itself is not tested.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from hypothesis import HealthCheck, settings
+from knox.models import AuthToken
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from tests.roles import ROLE_USERS, Role
+
+pytestmark = pytest.mark.contract
+
+SEED = 20261205
+MAX_EXAMPLES = 10
+
+
+def openapi_document() -> dict:
+    """The document /api/schema/ serves, as plain JSON."""
+    generated = SchemaGenerator().get_schema(request=None, public=True)
+    return json.loads(OpenApiJsonRenderer().render(generated, renderer_context={}))
+
+
+CONFIG = schemathesis.Config.from_dict({"seed": SEED, "generation": {"mode": "all", "max-examples": MAX_EXAMPLES}})
+HYPOTHESIS = settings(
+    max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
+# One API token per role (knox keeps only its digest), made by the fixture below in each test's database.
+TOKENS: dict[str, str] = {}
+
+
+def _schema_for(role: str):
+    """The schema, sending the role's token with every request; the checks then also try the request without
+    it and with a made-up one (ignored_auth), which must be refused."""
+    # The schema document itself is not an operation of the CRM.
+    loaded = schemathesis.openapi.from_dict(openapi_document(), config=CONFIG).exclude(path="/api/schema/")
+    loaded.app = get_wsgi_application()
+
+    @loaded.auth()
+    class _Token:
+        def get(self, case, context):
+            return TOKENS[role]
+
+        def set(self, case, data, context):
+            case.headers = {**(case.headers or {}), "Authorization": f"Token {data}"}
+
+    return loaded
+
+
+admin_schema = _schema_for(Role.ADMIN)
+salesperson_schema = _schema_for(Role.SALESPERSON)
+
+
+@pytest.fixture
+def tokens(people):
+    for role in (Role.ADMIN, Role.SALESPERSON):
+        _, TOKENS[role] = AuthToken.objects.create(user=getattr(people, ROLE_USERS[role]))
+
+
+def _call_and_validate(case, known_failing: dict[str, str]) -> None:
+    # Left out for writes: positive_data_acceptance. A body the schema admits still names other rows by id
+    # (customer, product, deal, campaign) that generated data cannot make exist, so "valid data accepted"
+    # cannot hold for them; invalid bodies must still be refused (negative_data_rejection stays on).
+    excluded = [positive_data_acceptance] if case.method.upper() in ("POST", "PUT", "PATCH") else []
+    label = case.operation.label
+    if label not in known_failing:
+        case.call_and_validate(excluded_checks=excluded)
+        return
+    try:
+        case.call_and_validate(excluded_checks=excluded)
+    except FailureGroup:
+        pytest.xfail(known_failing[label])
+
+
+@admin_schema.parametrize()
+@HYPOTHESIS
+def test_every_operation_keeps_the_contract_as_admin(case, tokens):
+    _call_and_validate(case, KNOWN_FAILING_AS_ADMIN)
+
+
+@salesperson_schema.parametrize()
+@HYPOTHESIS
+def test_every_operation_keeps_the_contract_as_salesperson(case, tokens):
+    _call_and_validate(case, KNOWN_FAILING_AS_SALESPERSON)
+
+
+# Operations whose remaining finding is understood and left for later: their first failing example marks the
+# test xfail (its report says why); any other failure of theirs still fails the run.
+_DATE_WINDOW = (
+    "a month outside the configured date window (CRM_DATE_MIN .. today + CRM_DATE_MAX_YEARS_AHEAD) is refused "
+    "with 400; OpenAPI 3.0 cannot state a date range relative to today"
+)
+_SCORE = "?score__lte=0.5: django-filter's number filter on the integer score reads a decimal"
+KNOWN_FAILING_AS_ADMIN: dict[str, str] = {
+    "GET /api/attainment/": _DATE_WINDOW,
+    "GET /api/targets/": _DATE_WINDOW,
+    "GET /api/policy-checkups/": _SCORE,
+}
+KNOWN_FAILING_AS_SALESPERSON: dict[str, str] = {
+    "GET /api/attainment/": _DATE_WINDOW,
+    "GET /api/policy-checkups/": _SCORE,
+}
