@@ -154,6 +154,20 @@ def test_api_lists_follow_visibility(client, people, quote, checkup, who, count)
     assert client.get(f"/api/quotes/{quote.pk}/").status_code == (200 if count else 404)
 
 
+def test_the_checkup_score_filter_takes_whole_numbers_only(client, people, checkup):
+    client.force_login(people.sales1)
+    score = PolicyCheckup.objects.get(pk=checkup.pk).score
+
+    at_most = client.get("/api/policy-checkups/", {"score__lte": score}).json()
+    below = client.get("/api/policy-checkups/", {"score__lte": score - 1}).json()
+    refused = client.get("/api/policy-checkups/", {"score__lte": "0.5"})
+
+    assert [row["id"] for row in at_most["results"]] == [checkup.pk]
+    assert below["count"] == 0
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["score__lte"]
+
+
 def test_api_prices_a_quote_and_refuses_bad_input(client, people, car, customer):
     client.force_login(people.sales1)
     body = {"customer": customer.pk, "product": car.pk, "coverages": ["damage"], "inputs": INPUTS}
