@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from knox.models import AuthToken
+from playwright.sync_api import expect
 
 
 @pytest.mark.browser
@@ -14,9 +15,14 @@ def test_a_salesperson_revokes_a_token_and_signs_out_everywhere(login_as, people
     page = browser_page.page
 
     page.click("nav .navbar-toggler")
+    # The menu slides open: click inside it once it has finished (a click during the slide is lost).
+    expect(page.locator("nav .navbar-collapse.show")).to_be_visible()
+    expect(page.locator("nav .collapsing")).to_have_count(0)
     page.click("nav .dropdown-toggle")
+    account = page.get_by_role("link", name="我的账号")
+    expect(account).to_be_visible()
     with page.expect_navigation():
-        page.click("text=我的账号")
+        account.click()
     assert browser_page.path() == "/account/"
     assert page.locator("#api-tokens li").count() == 2
     with page.expect_navigation():
