@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-messages: install
+# Compiled only when the catalogue changed, so that two test runs started at once do not both write it.
+MO := locale/zh_Hans/LC_MESSAGES/django.mo
+$(MO): locale/zh_Hans/LC_MESSAGES/django.po $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv -v0
+
+messages: $(MO)
 
 migrate: install
 	$(PY) manage.py migrate --no-input -v0
