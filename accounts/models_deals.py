@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.querysets import DealQuerySet, LedgerEntryQuerySet, ShowcasePhotoQuerySet
+from crm.bounds import validate_date_in_window, validate_deal_amount, validate_note_length
 from crm.errors import ApplicationError
 from crm.models import TimeStampedModel
 from territories.models import ProductLine
@@ -65,7 +66,7 @@ class Deal(TimeStampedModel):
     )
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="deals")
     number = models.CharField(_("order or policy number"), max_length=60)
-    amount = models.DecimalField(_("amount (CNY)"), **MONEY)
+    amount = models.DecimalField(_("amount (CNY)"), validators=[validate_deal_amount], **MONEY)
     salesperson = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("salesperson credited"),
@@ -74,12 +75,14 @@ class Deal(TimeStampedModel):
     )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.DIRECT)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ISSUED)
-    issued_on = models.DateField(_("order issued on"))
+    issued_on = models.DateField(_("order issued on"), validators=[validate_date_in_window])
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
     paid_on = models.DateField(_("fully paid on"), null=True, blank=True)
-    renewal_on = models.DateField(_("next need or renewal on"), null=True, blank=True)
+    renewal_on = models.DateField(
+        _("next need or renewal on"), null=True, blank=True, validators=[validate_date_in_window]
+    )
     next_need = models.CharField(_("next need"), max_length=200, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=[validate_note_length])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

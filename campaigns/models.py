@@ -20,6 +20,7 @@ from campaigns.querysets import (
     PhoneInquiryQuerySet,
     ProspectImportQuerySet,
 )
+from crm.bounds import validate_name
 from crm.models import TimeStampedModel
 
 
@@ -377,8 +378,8 @@ class PhoneInquiry(TimeStampedModel):
 
     received_at = models.DateTimeField(_("received at"))
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.PHONE)
-    unit_name = models.CharField(_("caller's unit"), max_length=200, blank=True)
-    caller_name = models.CharField(_("caller's name"), max_length=100)
+    unit_name = models.CharField(_("caller's unit"), max_length=200, blank=True, validators=[validate_name])
+    caller_name = models.CharField(_("caller's name"), max_length=100, validators=[validate_name])
     phone = PhoneNumberField(_("phone"), db_index=True)
     district = models.CharField(_("district"), max_length=50, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)

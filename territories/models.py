@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from crm.bounds import validate_name
 from crm.models import TimeStampedModel
 from territories.querysets import TerritoryAssignmentQuerySet, TerritoryQuerySet
 
@@ -69,7 +70,7 @@ class Territory(TimeStampedModel):
         "self", verbose_name=_("parent"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_name])
     code = models.SlugField(_("code"), max_length=40, unique=True)
     product_line = models.ForeignKey(
         ProductLine, verbose_name=_("product line"), on_delete=models.PROTECT, null=True, blank=True

@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer
+from crm.bounds import validate_date_in_window, validate_note_length
 from crm.querysets import PersonalRecordQuerySet
 from visits.querysets import VisitPhotoQuerySet, VisitQuerySet
 
@@ -114,7 +115,7 @@ class Visit(models.Model):
     )
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="visits")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.FIRST)
-    visited_at = models.DateTimeField(_("visited at"))
+    visited_at = models.DateTimeField(_("visited at"), validators=[validate_date_in_window])
     # The local (Asia/Shanghai) date of visited_at, stored so that quota checks group by an index.
     visited_on = models.DateField(_("visit day"), editable=False)
     joint_manager = models.ForeignKey(
@@ -127,9 +128,9 @@ class Visit(models.Model):
     )
     materials = models.JSONField(_("materials handed over"), default=list, blank=True)
     talking_points = models.JSONField(_("points covered"), default=list, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=[validate_note_length])
     next_step = models.CharField(_("next step"), max_length=200, blank=True)
-    next_step_on = models.DateField(_("next step on"), null=True, blank=True)
+    next_step_on = models.DateField(_("next step on"), null=True, blank=True, validators=[validate_date_in_window])
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     accuracy_m = models.PositiveIntegerField(_("position accuracy (m)"), null=True, blank=True)
