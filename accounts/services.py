@@ -68,7 +68,7 @@ class NotInPool(ApplicationError):
 
 
 class AlreadyAssigned(ApplicationError):
-    default_message = _("This customer already has a territory.")
+    default_message = _("Someone already holds this customer: it is no longer waiting to be assigned.")
 
 
 def _ensure_below_prospect_cap(*, user: User | None, extra: int = 1) -> None:

@@ -1,13 +1,15 @@
 from datetime import date, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Customer, OwnerChange
 from accounts.selectors import duplicates_for, public_pool_for
 from accounts.services import (
+    AlreadyAssigned,
     NotInPool,
     ProspectCapReached,
     StaleCustomer,
@@ -69,6 +71,28 @@ def test_unroutable_customers_wait_in_the_queue(owned_tree, people):
     assert list(customer.owner_changes.values_list("kind", "to_owner__username", "reason")) == [
         ("assigned", "sales1", "就近")
     ]
+
+
+def test_assigning_from_the_queue_a_customer_someone_holds_is_refused_in_words_that_say_so(owned_tree, people):
+    customer = register_customer(created_by=people.info1, data={"unit_name": "宝安某厂", "district": "宝安区"})
+    assign = partial(
+        assign_customer_to_territory,
+        customer_id=customer.pk,
+        territory=owned_tree["nanshan_clubs"],
+        assigned_by=people.manager1,
+        reason="就近",
+    )
+    assign()
+
+    with pytest.raises(AlreadyAssigned) as refused:
+        assign()
+
+    assert str(refused.value.message) == "该客户已有负责人，不再等待分配。"
+    with translation.override("en"):
+        assert (
+            str(refused.value.message) == "Someone already holds this customer: it is no longer waiting to be assigned."
+        )
+    assert Customer.objects.get(pk=customer.pk).version == 2
 
 
 def test_an_invalid_phone_is_refused_and_nothing_is_stored(owned_tree, people):
