@@ -37,6 +37,14 @@ def date_window() -> tuple[date, date]:
     return first, last
 
 
+def window_years_pattern() -> str:
+    """A regular expression for a ``YYYY-…`` whose year lies in the window, for the API schema of a month
+    parameter (the month's first day is what is checked, so every month of those years is in the window).
+    Worked out when the schema is made: OpenAPI has no range relative to today."""
+    first, last = date_window()
+    return "^(" + "|".join(str(year) for year in range(first.year, last.year + 1)) + ")-"
+
+
 def check_date_in_window(value: date):
     """The message when ``value`` lies outside the window, else None."""
     first, last = date_window()

@@ -11,8 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm.bounds import window_years_pattern
 from crm.models import User
-from crm.params import date_param
+from crm.params import date_param, month_param
 from crm.permissions import has_role
 from performance.selectors import attainment, morning_meeting, target_breakdown
 
@@ -25,6 +26,15 @@ def _money(value) -> str | None:
 def _require_manager(request: Request) -> None:
     if not has_role(request.user, User.Role.MANAGER, User.Role.ADMIN):
         raise PermissionDenied
+
+
+def _month_parameter() -> OpenApiParameter:
+    return OpenApiParameter(
+        "month",
+        OpenApiTypes.DATE,
+        pattern=window_years_pattern(),
+        description="Any day of the month (its first day must lie in the configured date window).",
+    )
 
 
 def _date_param(request: Request, name: str, default: date) -> date:
@@ -74,13 +84,13 @@ class DashboardView(APIView):
 class AttainmentView(APIView):
     """Attainment per visible salesperson for one month (a salesperson sees their own line)."""
 
-    @extend_schema(parameters=[OpenApiParameter("month", OpenApiTypes.DATE)], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[_month_parameter()], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         from crm.dates import local_today
 
         if not has_role(request.user, User.Role.SALESPERSON, User.Role.MANAGER, User.Role.ADMIN):
             raise PermissionDenied
-        month = _date_param(request, "month", local_today()).replace(day=1)
+        month = month_param(request.query_params, "month", default=local_today().replace(day=1))
         result = attainment(viewer=request.user, month=month)
         return Response(
             {
@@ -115,12 +125,12 @@ class AttainmentView(APIView):
 class TargetsView(APIView):
     """The month's company target and its breakdown per visible salesperson."""
 
-    @extend_schema(parameters=[OpenApiParameter("month", OpenApiTypes.DATE)], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[_month_parameter()], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         from crm.dates import local_today
 
         _require_manager(request)
-        month = _date_param(request, "month", local_today()).replace(day=1)
+        month = month_param(request.query_params, "month", default=local_today().replace(day=1))
         breakdown = target_breakdown(month=month, viewer=request.user)
         return Response(
             {

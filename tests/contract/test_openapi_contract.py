@@ -108,14 +108,5 @@ def test_every_operation_keeps_the_contract_as_salesperson(case, tokens):
 
 # Operations whose remaining finding is understood and left for later: their first failing example marks the
 # test xfail (its report says why); any other failure of theirs still fails the run.
-_DATE_WINDOW = (
-    "a month outside the configured date window (CRM_DATE_MIN .. today + CRM_DATE_MAX_YEARS_AHEAD) is refused "
-    "with 400; OpenAPI 3.0 cannot state a date range relative to today"
-)
-KNOWN_FAILING_AS_ADMIN: dict[str, str] = {
-    "GET /api/attainment/": _DATE_WINDOW,
-    "GET /api/targets/": _DATE_WINDOW,
-}
-KNOWN_FAILING_AS_SALESPERSON: dict[str, str] = {
-    "GET /api/attainment/": _DATE_WINDOW,
-}
+KNOWN_FAILING_AS_ADMIN: dict[str, str] = {}
+KNOWN_FAILING_AS_SALESPERSON: dict[str, str] = {}

@@ -54,7 +54,8 @@ def test_a_bad_or_far_date_answers_400_with_the_reason(client_for, role, path, n
     if path.startswith("/api/"):
         assert list(response.json()) == [name]
     if value in ("2026-13-45", "abc"):
-        assert "is not a date in the form YYYY-MM-DD" in text
+        expected = "is not a month in the form YYYY-MM" if name == "month" else "is not a date in the form YYYY-MM-DD"
+        assert expected in text
     else:
         assert "Enter a date between 2000-01-01 and" in text
 
