@@ -737,6 +737,15 @@ def _text(item: dict, field: str) -> str:
     return value
 
 
+def _whole_number(value: object) -> int | None:
+    """An id as the phone sends it: a whole number or its digits; ``true`` or ``1.7`` is no customer 1."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
 def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) -> dict:
     raw_id = item.get("client_id")
     if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
@@ -762,9 +771,8 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
     existing = Visit.objects.filter(salesperson=salesperson, client_id=client_id).values_list("pk", flat=True).first()
     if existing is not None:
         return result | {"status": SyncStatus.DUPLICATE, "visit": existing}
-    try:
-        customer_id = int(item.get("customer"))
-    except (TypeError, ValueError):
+    customer_id = _whole_number(item.get("customer"))
+    if customer_id is None:
         return result | {"status": SyncStatus.INVALID, "messages": [_("Choose a customer.")]}
     customer = Customer.objects.visible_to(salesperson).filter(pk=customer_id).values("unit_name", "version").first()
     if customer is None:

@@ -263,3 +263,14 @@ def test_the_sync_endpoint_answers_a_bad_entry_in_chinese_and_keeps_the_rest(peo
     ]
     assert response.json()["results"][2]["status"] == "created"
     assert Visit.objects.count() == 1
+
+
+@pytest.mark.parametrize("customer", [True, 1.7, "1.0", [1], {"id": 1}])
+def test_a_customer_that_is_not_a_whole_number_is_refused(people, customers, english, customer):
+    """``true`` is not customer 1 and ``1.7`` is not customer 1: the entry is refused, nothing stored."""
+    bad = entry(customers["shunda"]) | {"customer": customer}
+
+    results = sync_visits(salesperson=people.sales1, items=[bad])
+
+    assert results == [{"client_id": bad["client_id"], "status": "invalid", "messages": ["Choose a customer."]}]
+    assert not Visit.objects.exists()
