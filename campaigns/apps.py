@@ -10,15 +10,21 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         from accounts.services import register_customer_follower
         from campaigns.selectors import inquiry_customers_for_route
-        from campaigns.services.inquiries import move_phone_inquiries_of_customer, move_phone_inquiries_of_territory
+        from campaigns.services.inquiries import (
+            move_phone_inquiries_of_customer,
+            move_phone_inquiries_of_territory,
+            release_phone_inquiries_of_territory,
+        )
         from territories.services import register_open_work_mover
         from visits.selectors import register_route_source
 
-        # Open phone inquiries follow the territory (and its customers) to the new owner.
+        # Open phone inquiries follow the territory (and its customers) to the new owner, or wait in the
+        # managers' queue while it has none.
         register_open_work_mover(
             name="phone_inquiries",
             label=ngettext_lazy("%(count)d open phone inquiry", "%(count)d open phone inquiries", "count"),
             move=move_phone_inquiries_of_territory,
+            release=release_phone_inquiries_of_territory,
         )
         # A customer taken off the "to be assigned" queue takes its open inquiries along.
         register_customer_follower(name="phone_inquiries", follow=move_phone_inquiries_of_customer)

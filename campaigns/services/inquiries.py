@@ -336,6 +336,21 @@ def move_phone_inquiries_of_territory(
     return len(ids)
 
 
+def release_phone_inquiries_of_territory(
+    *, territory: Territory, changed_by: User | None, reason: str, at: datetime
+) -> int:
+    """Release hook for a territory left without an owner: its inquiries nobody has visited yet (new or
+    assigned; routed to ``territory`` or from one of its customers, pooled ones aside) go back to the
+    managers' queue as new, without a salesperson or a deadline. Visited, converted and dropped ones stay
+    with whoever worked them. The next owner gets the queued ones through ``move_phone_inquiries_of_territory``."""
+    return (
+        PhoneInquiry.objects.filter(status__in=(Status.NEW, Status.ASSIGNED))
+        .filter(Q(territory=territory) | Q(customer__territory=territory, customer__pooled_at__isnull=True))
+        .exclude(salesperson__isnull=True, status=Status.NEW)
+        .update(salesperson=None, status=Status.NEW, assigned_at=None, overdue_flagged_at=None, updated_at=at)
+    )
+
+
 def salesperson_to_credit(*, inquiry: PhoneInquiry, at: datetime | None = None) -> User | None:
     """Attribution (DESIGN §4): a deal from an inquiry is credited to the salesperson who owned the
     caller's territory when the deal closed, whoever entered the inquiry; without a territory, to the

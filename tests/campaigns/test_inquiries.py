@@ -16,7 +16,7 @@ from campaigns.services import (
     salesperson_to_credit,
 )
 from crm.models import Notification
-from territories.services import assign_territory
+from territories.services import assign_territory, end_territory_assignment
 from tests.accounts.factories import CustomerFactory
 from tests.campaigns.factories import CampaignFactory, PhoneInquiryFactory
 
@@ -328,3 +328,36 @@ def test_moving_again_to_the_same_owner_moves_nothing(people, routed, inquiries_
 
     assert again == 0
     assert Notification.objects.filter(kind="phone_inquiries_reassigned").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_territory_left_without_an_owner_puts_its_unvisited_inquiries_back_in_the_queue(
+    people, routed, inquiries_of_nanshan_clubs
+):
+    """Nobody owns the territory, so nobody is waited on to call back: new and assigned inquiries wait in the
+    managers' queue (as the customers do); a visited one stays with whoever visited; the next owner gets them."""
+    rows = inquiries_of_nanshan_clubs
+
+    end_territory_assignment(territory=routed["nanshan_clubs"], ended_by=people.admin, reason="离职")
+
+    state = {
+        name: PhoneInquiry.objects.values_list("status", "salesperson__username").get(pk=row.pk)
+        for name, row in rows.items()
+    }
+    assert state == {
+        "assigned": ("new", None),
+        "visited": ("visited", "sales1"),
+        "queued": ("new", None),
+        "via_customer": ("new", None),
+        "converted": ("converted", "sales1"),
+        "dropped": ("dropped", "sales1"),
+        "pooled_customer": ("assigned", "sales1"),
+        "elsewhere": ("assigned", "sales2"),
+    }
+    assert PhoneInquiry.objects.get(pk=rows["assigned"].pk).overdue_flagged_at is None
+
+    assign_territory(territory=routed["nanshan_clubs"], salesperson=people.sales3, assigned_by=people.admin)
+
+    assert set(PhoneInquiry.objects.filter(salesperson=people.sales3).values_list("pk", flat=True)) == {
+        rows[name].pk for name in OPEN_ONES
+    }
