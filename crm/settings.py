@@ -28,6 +28,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # The insecure default exists only so that `make run` works out of the box. Without DEBUG a weak key is
 # refused here; a missing one stays empty, so that commands which sign nothing still run in a bare checkout,
 # while everything that serves or runs jobs refuses to start (crm/secret_key.py).
+CRM_SECRET_KEY_REQUIRED = not DEBUG  # read by crm.secret_key.require_secret_key as a process starts
 if DEBUG:
     SECRET_KEY = env("DJANGO_SECRET_KEY", default=f"{INSECURE_PREFIX}-embedded-mode-only-never-in-production")
 else:
