@@ -11,12 +11,14 @@ class CampaignsConfig(AppConfig):
         from accounts.services import register_customer_follower
         from campaigns.selectors import inquiry_customers_for_route
         from campaigns.services.inquiries import (
+            mark_inquiries_visited_by,
             move_phone_inquiries_of_customer,
             move_phone_inquiries_of_territory,
             release_phone_inquiries_of_territory,
         )
         from territories.services import register_open_work_mover
         from visits.selectors import register_route_source
+        from visits.services import register_visit_follower
 
         # Open phone inquiries follow the territory (and its customers) to the new owner, or wait in the
         # managers' queue while it has none.
@@ -30,3 +32,5 @@ class CampaignsConfig(AppConfig):
         register_customer_follower(name="phone_inquiries", follow=move_phone_inquiries_of_customer)
         # Today's route (visits) shows the callers routed to the salesperson and not visited yet.
         register_route_source(name="inquiry", urgency=1, customer_ids=inquiry_customers_for_route)
+        # A visit to the caller is the follow-up the inquiry waited for: it leaves the route, is not overdue.
+        register_visit_follower(name="phone_inquiries", follow=mark_inquiries_visited_by)

@@ -6,10 +6,11 @@ import logging
 import math
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -90,6 +91,17 @@ def _clean_position(
         raise ValidationError({"accuracy_m": message})
     quantum = Decimal("0.000001")
     return lat.quantize(quantum), lon.quantize(quantum), None if accuracy is None else round(accuracy)
+
+
+# Higher apps follow a logged visit (campaigns: the caller of an open inquiry has been visited); they
+# register here from their AppConfig.ready, so visits never imports them. Each follower is called with
+# ``visit`` inside record_visit's transaction, once per new visit (never for a replayed one).
+VISIT_FOLLOWERS: dict[str, Callable[..., Any]] = {}
+
+
+def register_visit_follower(*, name: str, follow: Callable[..., Any]) -> None:
+    """The same name twice keeps the first."""
+    VISIT_FOLLOWERS.setdefault(name, follow)
 
 
 @transaction.atomic
@@ -204,6 +216,8 @@ def record_visit(
         visit_photo = VisitPhoto(visit=visit)
         visit_photo.image.save(photo.name, photo, save=True)
     record_customer_activity(customer_id=customer.pk, at=visited_at)
+    for follow in VISIT_FOLLOWERS.values():
+        follow(visit=visit)
     if visit.far_from_customer:
         _notify_far_check_in(visit)
     if sets_location:

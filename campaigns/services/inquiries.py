@@ -253,8 +253,8 @@ def move_phone_inquiries_of_customer(
 
 @transaction.atomic
 def mark_inquiry_visited(*, inquiry: PhoneInquiry, visit_id: int | None = None) -> PhoneInquiry:
-    """Called by the visits code when the salesperson has visited the caller. Idempotent: a visited,
-    converted or dropped inquiry is left as it is."""
+    """The salesperson says on the inquiry page that the caller was visited (a logged visit does it through
+    ``mark_inquiries_visited_by``). Idempotent: a visited, converted or dropped inquiry is left as it is."""
     inquiry = PhoneInquiry.objects.select_for_update().get(pk=inquiry.pk)
     if inquiry.status in (Status.NEW, Status.ASSIGNED):
         inquiry.status = Status.VISITED
@@ -262,6 +262,15 @@ def mark_inquiry_visited(*, inquiry: PhoneInquiry, visit_id: int | None = None) 
         inquiry.visit_id = visit_id
         inquiry.save(update_fields=["status", "visited_at", "visit_id", "updated_at"])
     return inquiry
+
+
+def mark_inquiries_visited_by(*, visit) -> int:
+    """Visit follower (registered with ``visits.services.register_visit_follower``): the open inquiries (new
+    or assigned) given to the visit's salesperson for the visited customer become visited, with that visit,
+    so they leave today's route and are not flagged overdue. Runs inside ``record_visit``'s transaction."""
+    return PhoneInquiry.objects.filter(
+        customer_id=visit.customer_id, salesperson_id=visit.salesperson_id, status__in=(Status.NEW, Status.ASSIGNED)
+    ).update(status=Status.VISITED, visited_at=visit.visited_at, visit_id=visit.pk, updated_at=timezone.now())
 
 
 @transaction.atomic

@@ -7,8 +7,10 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from campaigns.models import PhoneInquiry
 from campaigns.services import mark_inquiry_visited, register_phone_inquiry
 from visits.selectors import ROUTE_SOURCES, route_candidates
+from visits.services import VISIT_FOLLOWERS, record_visit
 
 APPS = ("accounts", "campaigns", "crm", "performance", "territories", "visits")
 
@@ -36,8 +38,49 @@ def test_a_routed_inquiry_reaches_todays_route_of_the_territorys_salesperson(peo
     assert route_candidates(salesperson=people.sales2, day=timezone.localdate()) == []
 
 
-def test_campaigns_registers_the_inquiries_as_a_route_source():
+def test_visiting_the_caller_marks_the_inquiry_visited_and_takes_it_off_the_route(people, owned_tree):
+    """The hand-over call → visit: the salesperson logs a visit to the caller (any door: the form, the API
+    and offline sync all call record_visit); the inquiry is visited, with that visit, and no longer due."""
+    inquiry = register_phone_inquiry(
+        entered_by=people.info1,
+        data={
+            "phone": "13800005555",
+            "caller_name": "周先生",
+            "unit_name": "南山货运",
+            "district": "南山区",
+            "business_type": "物流运输",
+            "topic": "车队保险",
+        },
+    )
+    other = register_phone_inquiry(
+        entered_by=people.info1,
+        data={
+            "phone": "13800006666",
+            "caller_name": "吴女士",
+            "unit_name": "南山快运",
+            "district": "南山区",
+            "business_type": "物流运输",
+            "topic": "报价",
+        },
+    )
+
+    visit = record_visit(salesperson=people.sales2, customer_id=inquiry.customer_id, notes="见了老板")
+    replay = record_visit(salesperson=people.sales2, customer_id=inquiry.customer_id, notes="再访")
+
+    inquiry.refresh_from_db()
+    assert (inquiry.status, inquiry.visit_id) == ("visited", visit.pk)
+    assert inquiry.visited_at == visit.visited_at
+    assert PhoneInquiry.objects.get(pk=other.pk).status == "assigned"
+    assert [c.customer.pk for c in route_candidates(salesperson=people.sales2, day=timezone.localdate())] == [
+        other.customer_id
+    ]
+    assert replay.pk != visit.pk
+    assert PhoneInquiry.objects.get(pk=inquiry.pk).visit_id == visit.pk  # the first visit stays the one
+
+
+def test_campaigns_registers_the_inquiries_as_a_route_source_and_a_visit_follower():
     assert [(source.name, source.urgency) for source in ROUTE_SOURCES.values()] == [("inquiry", 1)]
+    assert list(VISIT_FOLLOWERS) == ["phone_inquiries"]
 
 
 def _caught_names(handler: ast.ExceptHandler) -> set[str]:
