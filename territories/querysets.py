@@ -22,13 +22,13 @@ class TerritoryQuerySet(models.QuerySet):
         """Admin and info staff: the whole tree (info staff route inquiries by it; it holds no customer data).
         Salesperson: the territories they own now. Manager: those a member of a team they manage owns now.
         """
-        from territories.models import TerritoryAssignment
-
         if not user.is_authenticated:
             return self.none()
         if user.sees_everything or user.is_info_staff:
             return self
-        current = TerritoryAssignment.objects.current().filter(territory=OuterRef("pk"))
+        # The assignment model through the relation, not an import: territories.models imports this module.
+        assignments = self.model._meta.get_field("assignments").related_model
+        current = assignments.objects.current().filter(territory=OuterRef("pk"))
         if user.is_salesperson:
             return self.filter(Exists(current.filter(salesperson=user)))
         if user.is_manager:

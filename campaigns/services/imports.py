@@ -111,14 +111,18 @@ def set_import_mapping(*, prospect_import: ProspectImport, mapping: dict[str, in
     return prospect_import
 
 
+# The worker's entry points (campaigns/tasks.py), named rather than imported: tasks call services, so a
+# service that imported its task would import back the module that imports it.
+CHECK_TASK = "campaigns.tasks.check_prospect_import_task"
+COMMIT_TASK = "campaigns.tasks.commit_prospect_import_task"
+
+
 def _runs_in_request(prospect_import: ProspectImport) -> bool:
     return prospect_import.file.size <= settings.CRM["IMPORT_SYNC_MAX_BYTES"]
 
 
 def request_import_check(*, prospect_import: ProspectImport) -> ProspectImport:
     """Start the dry run: in this request for a small file, on a worker for a large one."""
-    from campaigns.tasks import check_prospect_import_task
-
     if prospect_import.status in (Status.COMMITTING, Status.COMMITTED):
         raise ApplicationError(_("This import has already been committed."))
     validate_mapping(prospect_import.mapping_indexes, prospect_import.headers)
@@ -128,7 +132,7 @@ def request_import_check(*, prospect_import: ProspectImport) -> ProspectImport:
     )
     if _runs_in_request(prospect_import):
         return check_prospect_import(import_id=prospect_import.pk)
-    enqueue(check_prospect_import_task.name, import_id=prospect_import.pk)
+    enqueue(CHECK_TASK, import_id=prospect_import.pk)
     prospect_import.refresh_from_db()
     return prospect_import
 
@@ -281,8 +285,6 @@ def check_prospect_import(*, import_id: int) -> ProspectImport:
 
 def request_import_commit(*, prospect_import: ProspectImport) -> ProspectImport:
     """Import the good rows of a checked list: in this request when small, else on a worker."""
-    from campaigns.tasks import commit_prospect_import_task
-
     if prospect_import.status == Status.COMMITTED:
         return prospect_import
     if prospect_import.status not in (Status.VALIDATED, Status.COMMITTING):
@@ -301,7 +303,7 @@ def request_import_commit(*, prospect_import: ProspectImport) -> ProspectImport:
     if _runs_in_request(prospect_import):
         commit_prospect_import(import_id=prospect_import.pk, attempt=prospect_import.attempt)
     else:
-        enqueue(commit_prospect_import_task.name, import_id=prospect_import.pk, attempt=prospect_import.attempt)
+        enqueue(COMMIT_TASK, import_id=prospect_import.pk, attempt=prospect_import.attempt)
     prospect_import.refresh_from_db()
     return prospect_import
 
