@@ -42,6 +42,7 @@ test: messages
 lint: install security
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 
 ## make security: static analysis, no high-severity bandit finding in our code.

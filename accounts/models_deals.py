@@ -16,9 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.querysets import DealQuerySet, LedgerEntryQuerySet, ShowcasePhotoQuerySet
+from accounts.querysets import AppendOnly, DealQuerySet, LedgerEntryQuerySet, ShowcasePhotoQuerySet
 from crm.bounds import validate_date_in_window, validate_deal_amount, validate_note_length
-from crm.errors import ApplicationError
 from crm.models import TimeStampedModel
 from territories.models import ProductLine
 
@@ -159,10 +158,6 @@ class Instalment(models.Model):
     @property
     def outstanding(self) -> Decimal:
         return max(self.amount - self.collected, ZERO)
-
-
-class AppendOnly(ApplicationError):
-    default_message = _("Ledger entries cannot be changed or deleted. Post a reversing entry instead.")
 
 
 class LedgerEntry(models.Model):

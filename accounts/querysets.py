@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
+from crm.errors import ApplicationError
 from crm.querysets import PersonalRecordQuerySet
 
 if TYPE_CHECKING:
@@ -42,10 +44,11 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(owner=user, status=self.model.Status.PROSPECT)
 
 
-def _visible_customer(user: User):
-    from accounts.models import Customer
-
-    return Exists(Customer.objects.visible_to(user).filter(pk=OuterRef("customer_id")))
+def _visible_customer(queryset: models.QuerySet, user: User):
+    """Rows whose customer ``user`` sees. The customer model through the relation, not an import:
+    the models import this module."""
+    customer_model = queryset.model._meta.get_field("customer").related_model
+    return Exists(customer_model.objects.visible_to(user).filter(pk=OuterRef("customer_id")))
 
 
 class DealQuerySet(models.QuerySet):
@@ -57,11 +60,11 @@ class DealQuerySet(models.QuerySet):
         if user.sees_everything:
             return self
         if user.is_salesperson or user.is_manager:
-            return self.filter(pk__in=_visible_deal_ids(user))
+            return self.filter(pk__in=_visible_deal_ids(self, user))
         return self.none()
 
 
-def _visible_deal_ids(user: User):
+def _visible_deal_ids(deals: DealQuerySet, user: User):
     """Ids of the deals a salesperson or manager sees, as a UNION of three index scans.
 
     The same rows as ``credited | Exists(Customer.objects.visible_to(user))``: credited to the person
@@ -71,18 +74,21 @@ def _visible_deal_ids(user: User):
     starts from an index (deal by salesperson, customer by holder, customer by territory).
     tests/accounts/test_deal_visibility_union.py keeps the two forms equal.
     """
-    from accounts.models import Deal
     from crm.models import User
     from territories.models import TerritoryAssignment
 
     people = User.objects.filter(pk=user.pk) if user.is_salesperson else User.objects.filter(team__manager=user)
     people = people.values("pk")
     territories = TerritoryAssignment.objects.current().filter(salesperson__in=people).values("territory_id")
-    deals = Deal.objects.order_by()
+    deals = deals.model.objects.order_by()
     credited = deals.filter(salesperson__in=people).values("pk")
     held = deals.filter(customer__owner__in=people).values("pk")
     in_territory = deals.filter(customer__territory__in=territories).values("pk")
     return credited.union(held, in_territory)
+
+
+class AppendOnly(ApplicationError):
+    default_message = _("Ledger entries cannot be changed or deleted. Post a reversing entry instead.")
 
 
 class LedgerEntryQuerySet(models.QuerySet):
@@ -93,17 +99,13 @@ class LedgerEntryQuerySet(models.QuerySet):
         if user.sees_everything:
             return self
         if user.is_salesperson or user.is_manager:
-            return self.filter(_visible_customer(user))
+            return self.filter(_visible_customer(self, user))
         return self.none()
 
     def update(self, **kwargs):
-        from accounts.models import AppendOnly
-
         raise AppendOnly
 
     def delete(self):
-        from accounts.models import AppendOnly
-
         raise AppendOnly
 
 
@@ -114,7 +116,7 @@ class ShowcasePhotoQuerySet(models.QuerySet):
         if user.sees_everything:
             return self
         if user.is_salesperson or user.is_manager:
-            return self.filter(_visible_customer(user))
+            return self.filter(_visible_customer(self, user))
         return self.none()
 
 
@@ -150,9 +152,9 @@ class MadeForCustomerQuerySet(models.QuerySet):
         if user.sees_everything:
             return self
         if user.is_salesperson:
-            return self.filter(Q(created_by=user) | _visible_customer(user))
+            return self.filter(Q(created_by=user) | _visible_customer(self, user))
         if user.is_manager:
-            return self.filter(_visible_customer(user))
+            return self.filter(_visible_customer(self, user))
         return self.none()
 
 

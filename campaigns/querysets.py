@@ -23,11 +23,11 @@ class CampaignMaterialQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> CampaignMaterialQuerySet:
         """The campaign desk's files (info staff, managers, admin: who open the campaign's page), of the
         campaigns they see. Salespeople reach no campaign page, so none of its files either."""
-        from campaigns.models import Campaign
-
         if not user.is_authenticated or not (user.sees_everything or user.is_info_staff or user.is_manager):
             return self.none()
-        return self.filter(campaign__in=Campaign.objects.visible_to(user).values("pk"))
+        # The campaign model through the relation, not an import: campaigns.models imports this module.
+        campaign_model = self.model._meta.get_field("campaign").related_model
+        return self.filter(campaign__in=campaign_model.objects.visible_to(user).values("pk"))
 
 
 class ProspectImportQuerySet(models.QuerySet):

@@ -19,9 +19,9 @@ CURRENT_INTENT_ORDER = ("-visited_at", "-id")
 class VisitPhotoQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> VisitPhotoQuerySet:
         """A photo is seen by exactly those who see its visit."""
-        from visits.models import Visit
-
-        return self.filter(visit__in=Visit.objects.visible_to(user).values("pk"))
+        # The visit model through the relation, not an import: visits.models imports this module.
+        visit_model = self.model._meta.get_field("visit").related_model
+        return self.filter(visit__in=visit_model.objects.visible_to(user).values("pk"))
 
 
 class VisitQuerySet(models.QuerySet):
