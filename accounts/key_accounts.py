@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.locks import lock_customer
 from accounts.models import Customer, JointVisitRequest, KeyAccountEntry
 from crm.errors import ApplicationError, Conflict, NotPermitted
+from crm.history import record_change_by
 from crm.locks import lock_job
 from crm.models import Notification, User
 from crm.services import notify, notify_many
@@ -336,8 +337,9 @@ def record_key_account_outcome(*, entry_id: int, user: User, outcome: str, note:
         if customer.status != new_status:
             customer.status = new_status
             customer.version += 1
-            customer._history_user = user
-            customer._change_reason = _("Key-account outcome: %(outcome)s") % {"outcome": entry.get_outcome_display()}
+            record_change_by(
+                customer, user, reason=_("Key-account outcome: %(outcome)s") % {"outcome": entry.get_outcome_display()}
+            )
             customer.save()
     return entry
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.locks import lock_customer
 from accounts.models import Contact, Customer, OwnerChange
 from crm.errors import ApplicationError, Conflict
+from crm.history import record_change_by
 from crm.models import User
 from territories.models import Territory
 from territories.selectors import current_owner, territory_of_salesperson_in_branch_of
@@ -196,7 +197,7 @@ def register_customer(
     customer.full_clean(exclude=["business_card"])
     if business_card is not None:
         customer.business_card.save(business_card.name, business_card, save=False)
-    customer._history_user = created_by
+    record_change_by(customer, created_by)
     customer.save()
     for contact_data in contacts:
         if contact_data.get("name"):
@@ -261,7 +262,7 @@ def update_customer(
     customer.full_clean(exclude=["business_card"])
     if business_card is not None:
         customer.business_card.save(business_card.name, business_card, save=False)
-    customer._history_user = changed_by
+    record_change_by(customer, changed_by)
     customer.save()
     if customer.owner_id != (previous_owner.pk if previous_owner else None):
         OwnerChange.objects.create(
@@ -308,8 +309,7 @@ def assign_customer_to_territory(
     customer.territory = territory
     customer.owner = owner
     customer.version += 1
-    customer._history_user = assigned_by
-    customer._change_reason = reason
+    record_change_by(customer, assigned_by, reason=reason)
     customer.save()
     OwnerChange.objects.create(
         customer=customer,
@@ -370,7 +370,7 @@ def claim_from_pool(*, customer_id: int, salesperson: User) -> Customer:
     customer.pooled_from = None
     customer.last_activity_at = now
     customer.version += 1
-    customer._history_user = salesperson
+    record_change_by(customer, salesperson)
     customer.save()
     return customer
 

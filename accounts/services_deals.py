@@ -41,6 +41,7 @@ from accounts.models import (
 from accounts.models_deals import ZERO
 from crm.dates import local_today
 from crm.errors import ApplicationError, Conflict
+from crm.history import record_change_by
 from crm.models import Notification, User
 from crm.services import notify_many
 from territories.selectors import current_owner
@@ -270,7 +271,7 @@ def _post(
         idempotency_key=idempotency_key or None,
         created_by=created_by,
     )
-    entry._history_user = created_by
+    record_change_by(entry, created_by)
     entry.save()
     return entry
 
@@ -444,14 +445,14 @@ def create_deal(
         created_by=created_by,
     )
     deal.full_clean()
-    deal._history_user = created_by
+    record_change_by(deal, created_by)
     deal.save()
     reminder_days = settings.CRM["INSTALMENT_REMINDER_DAYS"]
     for sequence, (part, due_on) in enumerate(plan, start=1):
         instalment = Instalment(
             deal=deal, sequence=sequence, amount=part, due_on=due_on, remind_days_before=reminder_days
         )
-        instalment._history_user = created_by
+        record_change_by(instalment, created_by)
         instalment.save()
     _post_keyed(
         customer_id=customer.pk,
@@ -468,7 +469,7 @@ def create_deal(
         customer.status = Customer.Status.CUSTOMER
         customer.version += 1
         customer.last_activity_at = timezone.now()
-        customer._history_user = created_by
+        record_change_by(customer, created_by)
         customer.save()
     return deal
 
@@ -489,7 +490,7 @@ def update_deal(*, deal_id: int, changed_by: User, version: int, data: Mapping[s
         raise ValidationError({"renewal_on": _("The renewal date must be after the order was issued.")})
     deal.version += 1
     deal.full_clean()
-    deal._history_user = changed_by
+    record_change_by(deal, changed_by)
     deal.save()
     return deal
 
@@ -504,7 +505,7 @@ def record_delivery(*, deal_id: int, delivered_on: date, recorded_by: User) -> L
     _not_in_future(delivered_on, field="delivered_on")
     deal.delivered_on = delivered_on
     deal.version += 1
-    deal._history_user = recorded_by
+    record_change_by(deal, recorded_by)
     deal.save()
     entry = _post(
         customer_id=deal.customer_id, deal=deal, kind=Kind.DELIVERY, entry_on=delivered_on, created_by=recorded_by
@@ -709,7 +710,7 @@ def reverse_entry(*, entry_id: int, reversed_by: User, reason: str, on: date | N
         if each.kind == Kind.DELIVERY:
             deal.delivered_on = None
             deal.version += 1
-            deal._history_user = reversed_by
+            record_change_by(deal, reversed_by)
             deal.save()
         _refresh_deal(deal=deal)
     return reversals[0]
@@ -832,7 +833,7 @@ def set_price_agreement(
     for previous in overlapping:
         if previous.valid_until is None and previous.valid_from < valid_from:
             previous.valid_until = valid_from - timedelta(days=1)
-            previous._history_user = created_by
+            record_change_by(previous, created_by)
             previous.save()
         else:
             raise OverlappingAgreement
@@ -849,7 +850,7 @@ def set_price_agreement(
     if agreement.discount_percent is not None and not (0 < agreement.discount_percent < 100):
         raise ValidationError({"discount_percent": _("A discount is between 0 and 100 percent.")})
     agreement.full_clean()
-    agreement._history_user = created_by
+    record_change_by(agreement, created_by)
     agreement.save()
     return agreement
 
@@ -884,7 +885,7 @@ def add_showcase_photo(
         created_by=added_by,
     )
     photo.image.save(image.name, image, save=False)
-    photo._history_user = added_by
+    record_change_by(photo, added_by)
     photo.save()
     return photo
 

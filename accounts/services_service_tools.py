@@ -45,6 +45,7 @@ from accounts.models_deals import ZERO
 from accounts.services_deals import agreed_price_for, create_deal
 from crm.dates import local_today
 from crm.errors import Conflict
+from crm.history import record_change_by
 from crm.models import Notification, User
 from crm.services import notify_many
 
@@ -521,7 +522,7 @@ def create_policy_checkup(
     customer.renewal_month = renewing.expires_on.month
     customer.current_insurer = renewing.insurer[:100]
     customer.version += 1
-    customer._history_user = created_by
+    record_change_by(customer, created_by)
     customer.save()
     return checkup
 

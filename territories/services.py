@@ -13,6 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from crm.errors import ApplicationError
+from crm.history import record_change_by
 from crm.models import User
 from territories.locks import lock_territory
 from territories.models import ChannelType, ProductLine, RoutingRule, Territory, TerritoryAssignment
@@ -166,7 +167,7 @@ def end_territory_assignment(*, territory: Territory, ended_by: User, reason: st
     current.ended_at = now
     if reason:
         current.reason = f"{current.reason} / {reason}" if current.reason else reason
-    current._change_reason = reason  # recorded by simple_history with the change
+    record_change_by(current, reason=reason)  # recorded by simple_history with the change
     current.save(update_fields=["ended_at", "reason"])
     return current
 
