@@ -58,11 +58,8 @@ class VisitQuerySet(models.QuerySet):
 
         Set-based, one anti-join (hashed by PostgreSQL at 2,000,000 visits); at most one visit per customer.
         """
-        later = (
-            model_of(self).objects.rated(before=before)
-            .filter(customer_id=OuterRef("customer_id"))
-            .filter(_later_than_outer())
-        )
+        visits = model_of(self).objects
+        later = visits.rated(before=before).filter(customer_id=OuterRef("customer_id")).filter(_later_than_outer())
         return self.rated(before=before).exclude(Exists(later))
 
 
