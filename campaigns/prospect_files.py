@@ -23,10 +23,10 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from crm.errors import ApplicationError, SpreadsheetError
 from crm.phones import normalise_phone
+from crm.spreadsheets import read_xlsx_rows, xlsx_has_merged_cells, xlsx_unpacked_size
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-from crm.spreadsheets import read_xlsx_rows, xlsx_has_merged_cells, xlsx_unpacked_size
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls / .doc container
