@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.errors import ApplicationError
-from crm.querysets import PersonalRecordQuerySet
+from crm.querysets import PersonalRecordQuerySet, model_of, related_model
 
 if TYPE_CHECKING:
     from crm.models import User
@@ -41,13 +41,13 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(territory__path__startswith=territory.path)
 
     def prospects_held_by(self, user: User) -> CustomerQuerySet:
-        return self.filter(owner=user, status=self.model.Status.PROSPECT)
+        return self.filter(owner=user, status=model_of(self).Status.PROSPECT)
 
 
 def _visible_customer(queryset: models.QuerySet, user: User):
     """Rows whose customer ``user`` sees. The customer model through the relation, not an import:
     the models import this module."""
-    customer_model = queryset.model._meta.get_field("customer").related_model
+    customer_model = related_model(queryset, "customer")
     return Exists(customer_model.objects.visible_to(user).filter(pk=OuterRef("customer_id")))
 
 
@@ -77,10 +77,10 @@ def _visible_deal_ids(deals: DealQuerySet, user: User):
     from crm.models import User
     from territories.models import TerritoryAssignment
 
-    people = User.objects.filter(pk=user.pk) if user.is_salesperson else User.objects.filter(team__manager=user)
-    people = people.values("pk")
+    team = User.objects.filter(pk=user.pk) if user.is_salesperson else User.objects.filter(team__manager=user)
+    people = team.values("pk")
     territories = TerritoryAssignment.objects.current().filter(salesperson__in=people).values("territory_id")
-    deals = deals.model.objects.order_by()
+    deals = model_of(deals).objects.order_by()
     credited = deals.filter(salesperson__in=people).values("pk")
     held = deals.filter(customer__owner__in=people).values("pk")
     in_territory = deals.filter(customer__territory__in=territories).values("pk")
@@ -139,7 +139,7 @@ class JointVisitRequestQuerySet(models.QuerySet):
         return self.none()
 
     def open(self) -> JointVisitRequestQuerySet:
-        return self.filter(status__in=self.model.OPEN_STATUSES)
+        return self.filter(status__in=model_of(self).OPEN_STATUSES)
 
 
 class MadeForCustomerQuerySet(models.QuerySet):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Field, OuterRef, Q, QuerySet
 
 from accounts.models import Contact, Customer, OwnerChange
 from crm.models import User
@@ -45,7 +45,7 @@ def change_history(*, customer: Customer, limit: int = 50) -> list[HistoryLine]:
     records = list(
         customer.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
     )
-    lines = []
+    lines: list[HistoryLine] = []
     for newer, older in zip(records, [*records[1:], None], strict=False):
         if len(lines) == limit:
             break
@@ -54,6 +54,8 @@ def change_history(*, customer: Customer, limit: int = 50) -> list[HistoryLine]:
             delta = newer.diff_against(older, excluded_fields=["version", "pooled_from"])
             for change in delta.changes:
                 field = Customer._meta.get_field(change.field)
+                # The history tracks the concrete fields only: a diff never names a reverse relation.
+                assert isinstance(field, Field), f"history diff names {change.field}, not a concrete field"
                 changes.append((str(field.verbose_name), change.old, change.new))
         lines.append(
             HistoryLine(
@@ -82,7 +84,9 @@ def duplicate_candidates(
     normalised = normalise_phone(phone)
     condition = Q()
     if normalised:
-        condition |= Q(phone=normalised) | Exists(
+        # Q | Exists is a Q in Django (Q._combine takes any conditional expression); django-stubs
+        # types it as Combinable through Exists.__ror__.
+        condition |= Q(phone=normalised) | Exists(  # type: ignore[assignment]
             Contact.objects.filter(Q(mobile=normalised) | Q(phone=normalised), customer=OuterRef("pk"))
         )
     unit_name = (unit_name or "").strip()

@@ -196,6 +196,7 @@ def register_customer(
     customer.last_activity_at = timezone.now()
     customer.full_clean(exclude=["business_card"])
     if business_card is not None:
+        assert business_card.name, "clean_image names every file it returns"
         customer.business_card.save(business_card.name, business_card, save=False)
     record_change_by(customer, created_by)
     customer.save()
@@ -261,6 +262,7 @@ def update_customer(
     customer.version += 1
     customer.full_clean(exclude=["business_card"])
     if business_card is not None:
+        assert business_card.name, "clean_image names every file it returns"
         customer.business_card.save(business_card.name, business_card, save=False)
     record_change_by(customer, changed_by)
     customer.save()
@@ -338,6 +340,11 @@ def claim_from_pool(*, customer_id: int, salesperson: User) -> Customer:
     customer = lock_customer(customer_id=customer_id)
     if customer.pooled_at is None or not public_pool_for(user=salesperson).filter(pk=customer.pk).exists():
         raise NotInPool
+    # The admin may have cleared the territory of a pooled customer: it is in no branch, nobody's to claim
+    # (the whole pool is visible to a superuser only).
+    territory = customer.territory
+    if territory is None:
+        raise NotInPool
     if customer.status == Customer.Status.PROSPECT:
         _ensure_below_prospect_cap(user=salesperson)
     now = timezone.now()
@@ -361,7 +368,7 @@ def claim_from_pool(*, customer_id: int, salesperson: User) -> Customer:
     )
     # Never half-owned: the customer follows its new holder into their territory of the branch.
     customer.territory = territory_of_salesperson_in_branch_of(
-        salesperson=salesperson, territory=customer.territory, channel_type_id=customer.channel_type_id
+        salesperson=salesperson, territory=territory, channel_type_id=customer.channel_type_id
     )
     if customer.territory is None:
         raise NotInPool

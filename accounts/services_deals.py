@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -289,6 +289,13 @@ def _replayed(*, idempotency_key: str | None, user: User, kind: str, deal_id: in
     return entry
 
 
+def _deal_of_order(entry: LedgerEntry) -> Deal:
+    # Only create_deal posts an order with an idempotency key, always on the deal it creates (reversals
+    # of orders carry no key).
+    assert entry.deal is not None, "a keyed order entry always has its deal"
+    return entry.deal
+
+
 def _locked_deal(*, deal_id: int, closed_ok: bool = False) -> Deal:
     """Lock the deal's customer (all postings of one customer queue up), then read the deal fresh.
     A cancelled deal takes no postings but those that give back its credit (``closed_ok``)."""
@@ -407,7 +414,7 @@ def create_deal(
     """
     replay = _replayed(idempotency_key=idempotency_key, user=created_by, kind=Kind.ORDER)
     if replay is not None:
-        return replay.deal
+        return _deal_of_order(replay)
     amount = _money(amount, field="amount")
     number = (number or "").strip()
     if not number:
@@ -419,17 +426,15 @@ def create_deal(
     customer = lock_customer(customer_id=customer_id)
     replay = _replayed(idempotency_key=idempotency_key, user=created_by, kind=Kind.ORDER)
     if replay is not None:
-        return replay.deal
+        return _deal_of_order(replay)
     if Deal.objects.filter(product=product, number=number).exists():
         raise ValidationError({"number": _("A deal with this number already exists for this product.")})
     if not confirm_price and price_warning(customer_id=customer.pk, product_id=product.pk, on=issued_on, amount=amount):
-        raise PriceDiffers(
-            extra={
-                "agreed_price": str(
-                    agreed_price_for(customer_id=customer.pk, product_id=product.pk, on=issued_on).price
-                )
-            }
-        )
+        agreement = agreed_price_for(customer_id=customer.pk, product_id=product.pk, on=issued_on)
+        # price_warning warns only against an agreed price, read under the same customer lock that every
+        # change of an agreement takes (set_price_agreement).
+        assert agreement is not None and agreement.price is not None, "a price warning without an agreed price"
+        raise PriceDiffers(extra={"agreed_price": str(agreement.price)})
     deal = Deal(
         customer=customer,
         product=product,
@@ -684,6 +689,9 @@ def reverse_entry(*, entry_id: int, reversed_by: User, reason: str, on: date | N
         raise AlreadyReversed
     originals = [original]
     if original.kind == Kind.CARRY_IN:
+        # carry_credit posts every carry-in with the carry-out it came from; a reversal (which has none)
+        # was refused above.
+        assert original.carried_from is not None, "a carry-in without its carry-out"
         originals.append(original.carried_from)
     elif original.kind == Kind.CARRY_OUT:
         originals.append(LedgerEntry.objects.get(carried_from=original))
@@ -884,6 +892,7 @@ def add_showcase_photo(
         consent_on=consent_on,
         created_by=added_by,
     )
+    assert image.name, "clean_image names every file it returns"
     photo.image.save(image.name, image, save=False)
     record_change_by(photo, added_by)
     photo.save()
@@ -911,7 +920,8 @@ def send_renewal_reminders(*, day: date) -> int:
     )
     RenewalReminder.objects.bulk_create(
         [
-            RenewalReminder(deal_id=pk, renewal_on=renewal_on, recipient_id=owner_id or salesperson_id)
+            # renewal_on is never NULL here: the range filter above leaves NULLs out.
+            RenewalReminder(deal_id=pk, renewal_on=cast(date, renewal_on), recipient_id=owner_id or salesperson_id)
             for pk, renewal_on, owner_id, salesperson_id in due
         ],
         ignore_conflicts=True,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -48,6 +48,9 @@ from crm.errors import Conflict
 from crm.history import record_change_by
 from crm.models import Notification, User
 from crm.services import notify_many
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
@@ -110,7 +113,9 @@ def check_table_validity(
     """Refuse a validity that ends before it starts or overlaps another table of the same coverage."""
     if valid_until is not None and valid_until < valid_from:
         raise ValidationError({"valid_until": _("The end date is before the start date.")})
-    others = RateTable.objects.filter(coverage_id=coverage_id).exclude(pk=exclude_pk)
+    others = RateTable.objects.filter(coverage_id=coverage_id)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
     if valid_until is not None:
         others = others.filter(valid_from__lte=valid_until)
     clash = others.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=valid_from)).first()
@@ -183,7 +188,7 @@ class Pricing:
     total: Decimal = ZERO
 
 
-def _number(raw: Any, *, key: str, label: str, whole: bool = False) -> Decimal:
+def _number(raw: Any, *, key: str, label: StrOrPromise, whole: bool = False) -> Decimal:
     if raw is None or str(raw).strip() == "":
         raise ValidationError({key: _("Enter the %(input)s.") % {"input": label}})
     try:
@@ -373,7 +378,7 @@ def _rule_snapshot(rule: CheckupRule) -> dict[str, Any]:
         "kind": rule.kind,
         "title": rule.title,
         "coverage_id": rule.coverage_id,
-        "coverage": rule.coverage.name if rule.coverage_id else "",
+        "coverage": rule.coverage.name if rule.coverage is not None else "",
         "minimum_sum": str(rule.minimum_sum) if rule.minimum_sum is not None else None,
         "days": rule.days,
         "weight": rule.weight,

@@ -12,7 +12,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from defusedxml import DefusedXmlException
 from django.conf import settings
@@ -24,6 +24,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from crm.errors import ApplicationError, SpreadsheetError
 from crm.phones import normalise_phone
 from crm.spreadsheets import read_xlsx_rows, xlsx_has_merged_cells, xlsx_unpacked_size
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls / .doc container
@@ -80,7 +83,7 @@ MAX_LENGTHS = {
 class RowIssue:
     row_number: int
     kind: str  # ImportRowIssue.Kind values
-    message: str
+    message: StrOrPromise  # translated when stored (check_prospect_import)
     column: str = ""
     value: str = ""
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from django.db import models
 from django.db.models import Q
+
+from crm.querysets import related_model
 
 if TYPE_CHECKING:
     from crm.models import User
@@ -26,7 +28,7 @@ class CampaignMaterialQuerySet(models.QuerySet):
         if not user.is_authenticated or not (user.sees_everything or user.is_info_staff or user.is_manager):
             return self.none()
         # The campaign model through the relation, not an import: campaigns.models imports this module.
-        campaign_model = self.model._meta.get_field("campaign").related_model
+        campaign_model = related_model(self, "campaign")
         return self.filter(campaign__in=campaign_model.objects.visible_to(user).values("pk"))
 
 
@@ -58,7 +60,7 @@ class PhoneInquiryQuerySet(models.QuerySet):
 
 
 class EventQuerySet(models.QuerySet):
-    def visible_to(self, user: User) -> EventQuerySet:
+    def visible_to(self, user: User) -> Self:
         """Salespeople see the events they staff; everyone else signed in sees all."""
         if not user.is_authenticated:
             return self.none()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -118,7 +119,7 @@ def inquiry_deals() -> QuerySet[Deal]:
     return Deal.objects.filter(phone_inquiry__isnull=False)
 
 
-def _totals(rows: Iterable[dict], key: str) -> dict[int, DealTotals]:
+def _totals(rows: Iterable[Mapping[str, Any]], key: str) -> dict[int, DealTotals]:
     return {row[key]: DealTotals(count=row["n"], amount=row["amount"] or ZERO) for row in rows}
 
 
@@ -192,7 +193,7 @@ def campaign_results(*, user: User) -> tuple[list[CampaignResult], list[Campaign
     per_kind: dict[str, CampaignResult] = defaultdict(lambda: CampaignResult(label=""))
     labels = dict(Campaign.Kind.choices)
     for campaign in campaigns:
-        inquiries = inquiry_rows.get(campaign.pk, {})
+        inquiries: Mapping[str, Any] = inquiry_rows.get(campaign.pk, {})
         totals = deals.get(campaign.pk, DealTotals())
         result = CampaignResult(
             label=campaign.name,
@@ -243,7 +244,7 @@ def inquiry_backlog(*, user: User) -> dict[str, int]:
     )
 
 
-def inquiry_customers_for_route(*, salesperson: User, day: date) -> QuerySet[PhoneInquiry]:
+def inquiry_customers_for_route(*, salesperson: User, day: date) -> QuerySet[PhoneInquiry, int]:
     """Route source of today's route (registered with ``visits.selectors.register_route_source``): the
     customers of the inquiries given to ``salesperson`` and still waiting for a visit (new or assigned)."""
     return (

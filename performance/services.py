@@ -106,4 +106,5 @@ def import_target_breakdown(*, month: date, file) -> int:
         problems.append(_("the row “company” with the company's total is missing"))
     if problems:
         raise ApplicationError(_("Nothing was imported: %(problems)s.") % {"problems": "; ".join(problems)})
+    assert company_amount is not None, "a missing company row is among the problems above"
     return len(set_targets(month=month, company_amount=company_amount, salesperson_amounts=amounts))

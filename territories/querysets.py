@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.db.models import Exists, OuterRef
 
+from crm.querysets import related_model
+
 if TYPE_CHECKING:
     from crm.models import User
 
@@ -27,7 +29,7 @@ class TerritoryQuerySet(models.QuerySet):
         if user.sees_everything or user.is_info_staff:
             return self
         # The assignment model through the relation, not an import: territories.models imports this module.
-        assignments = self.model._meta.get_field("assignments").related_model
+        assignments = related_model(self, "assignments")
         current = assignments.objects.current().filter(territory=OuterRef("pk"))
         if user.is_salesperson:
             return self.filter(Exists(current.filter(salesperson=user)))

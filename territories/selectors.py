@@ -122,4 +122,5 @@ def territory_of_salesperson_in_branch_of(
     if territory in owned:
         return territory
     same_channel = [t for t in owned if channel_type_id is not None and t.channel_type_id == channel_type_id]
-    return (same_channel or owned or [None])[0]
+    candidates = same_channel or owned
+    return candidates[0] if candidates else None

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+from crm.querysets import model_of, related_model
+
 if TYPE_CHECKING:
     from crm.models import User
 
@@ -20,7 +22,7 @@ class VisitPhotoQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> VisitPhotoQuerySet:
         """A photo is seen by exactly those who see its visit."""
         # The visit model through the relation, not an import: visits.models imports this module.
-        visit_model = self.model._meta.get_field("visit").related_model
+        visit_model = related_model(self, "visit")
         return self.filter(visit__in=visit_model.objects.visible_to(user).values("pk"))
 
 
@@ -56,11 +58,8 @@ class VisitQuerySet(models.QuerySet):
 
         Set-based, one anti-join (hashed by PostgreSQL at 2,000,000 visits); at most one visit per customer.
         """
-        later = (
-            self.model.objects.rated(before=before)
-            .filter(customer_id=OuterRef("customer_id"))
-            .filter(_later_than_outer())
-        )
+        visits = model_of(self).objects
+        later = visits.rated(before=before).filter(customer_id=OuterRef("customer_id")).filter(_later_than_outer())
         return self.rated(before=before).exclude(Exists(later))
 
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
@@ -16,6 +16,12 @@ from django.utils import timezone
 from crm.models import User
 from visits.geo import navigation_links
 from visits.models import Leave, QuotaOverride, RoutePlan, RouteStop, Visit, VisitPhoto, WorkingDay
+
+if TYPE_CHECKING:
+    # A dev dependency (django-stubs): only the type checker reads it.
+    from django_stubs_ext import StrOrPromise, WithAnnotations
+
+    from accounts.models import Customer
 
 
 def _start_of(day: date) -> datetime:
@@ -59,7 +65,12 @@ def visits_counted_for_quota() -> Q:
     )
 
 
-def quota_results_for(*, day: date) -> QuerySet[User]:
+class QuotaAnnotations(TypedDict):
+    required: int
+    actual: int
+
+
+def quota_results_for(*, day: date) -> QuerySet[WithAnnotations[User, QuotaAnnotations]]:
     """Each counted salesperson annotated with ``required`` and ``actual`` visits on ``day``: one query.
 
     ``required`` is the latest personal override started by ``day``, else the team's daily quota,
@@ -84,7 +95,7 @@ def quota_results_for(*, day: date) -> QuerySet[User]:
     )
 
 
-def quota_of_day(*, salesperson: User, day: date) -> dict[str, int] | None:
+def quota_of_day(*, salesperson: User, day: date) -> QuotaAnnotations | None:
     """``{"required", "actual"}`` for one salesperson on ``day``, as the quota check counts them;
     None when the day has no quota for them (not a working day, on leave, a new starter)."""
     return quota_results_for(day=day).filter(pk=salesperson.pk).values("required", "actual").first()
@@ -257,13 +268,13 @@ def customers_for_offline_copy(*, user: User) -> QuerySet:
 
 @dataclass
 class RouteCandidate:
-    customer: object
+    customer: Customer
     reason: str
     distance_from_previous_m: int | None = None
     visited_today: bool = False
 
     @property
-    def reason_label(self) -> str:
+    def reason_label(self) -> StrOrPromise:
         return RouteStop.Reason(self.reason).label
 
     @property

@@ -42,7 +42,9 @@ def create_campaign(*, created_by: User, data: Mapping[str, Any]) -> Campaign:
 
 @transaction.atomic
 def add_campaign_material(*, campaign: Campaign, uploaded_by: User, title: str, file: UploadedFile) -> CampaignMaterial:
-    material = CampaignMaterial(campaign=campaign, uploaded_by=uploaded_by, title=title or file.name, file=file)
+    # An upload always has a name (the multipart parser drops files without one); were it empty, full_clean
+    # would refuse the empty title.
+    material = CampaignMaterial(campaign=campaign, uploaded_by=uploaded_by, title=title or file.name or "", file=file)
     material.full_clean()
     material.save()
     return material

@@ -231,7 +231,7 @@ def check_prospect_import(*, import_id: int) -> ProspectImport:
     try:
         with _local_path(prospect_import) as path:
             for batch in _checked_batches(prospect_import, path, counts):
-                issues = []
+                issues: list[ImportRowIssue] = []
                 for row in batch:
                     counts["processed"] += 1
                     if not row.issues:
@@ -392,8 +392,9 @@ def stop_stalled_imports(*, now: datetime | None = None) -> int:
     stopped = 0
     for import_id in ProspectImport.objects.filter(stalled).values_list("pk", flat=True):
         with transaction.atomic():
-            prospect_import = ProspectImport.objects.select_for_update(skip_locked=True).filter(stalled, pk=import_id)
-            prospect_import = prospect_import.first()
+            prospect_import = (
+                ProspectImport.objects.select_for_update(skip_locked=True).filter(stalled, pk=import_id).first()
+            )
             if prospect_import is None:  # a live commit holds it, or it finished meanwhile
                 continue
             was = prospect_import.status

@@ -447,6 +447,9 @@ def flag_overdue_inquiries(*, day: date) -> int:
         )
         notifications = []
         for inquiry in overdue:
+            # Assigned means given to a salesperson: every door that clears the salesperson (release of a
+            # territory) sets the inquiry back to new.
+            assert inquiry.salesperson is not None, "an assigned inquiry without a salesperson"
             manager = inquiry.salesperson.team.manager if inquiry.salesperson.team else None
             if manager is None:
                 continue

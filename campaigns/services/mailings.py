@@ -180,6 +180,9 @@ def send_sms_batch(*, mailing_id: int) -> int:
     for recipient in _claim(mailing, settings.CRM["SMS_RATE_PER_MINUTE"]):
         if _skip_if_opted_out(recipient, OptOut.Channel.SMS):
             continue
+        # create_mailing refuses an SMS mailing without its template, which cannot be deleted (PROTECT);
+        # no other door writes mailings.
+        assert mailing.sms_template is not None, "an SMS mailing without its template"
         text = render_sms(
             template=mailing.sms_template,
             values={

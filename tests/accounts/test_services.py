@@ -202,6 +202,25 @@ def test_the_prospect_cap_stops_a_claim(idle_setup, people, settings):
     assert Customer.objects.get(pk=idle_setup["idle"].pk).owner is None
 
 
+def test_a_pooled_customer_without_territory_cannot_be_claimed(idle_setup, people):
+    # The admin may clear the territory of a pooled customer (it stays pooled, in no branch). A superuser
+    # salesperson sees the whole pool: their claim used to fail with AttributeError (a 500) on the
+    # missing territory; there is no branch to claim it in.
+    return_idle_customers_to_pool(day=date(2026, 3, 10))
+    idle = Customer.objects.get(pk=idle_setup["idle"].pk)
+    update_customer(customer_id=idle.pk, changed_by=people.admin, version=idle.version, data={"territory": None})
+    people.sales2.is_superuser = True
+    people.sales2.save()
+
+    with pytest.raises(NotInPool):
+        claim_from_pool(customer_id=idle.pk, salesperson=people.sales2)
+
+    idle.refresh_from_db()
+    assert (idle.territory, idle.owner, idle.pooled_from) == (None, None, people.sales1)
+    assert idle.pooled_at == datetime(2026, 3, 10, tzinfo=SHANGHAI)
+    assert list(idle.owner_changes.values_list("kind", flat=True)) == []
+
+
 # --- duplicates ---------------------------------------------------------------------------------
 
 
