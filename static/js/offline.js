@@ -89,17 +89,26 @@
       var pending = items.filter(function (item) { return item.status === "pending"; });
       var problems = items.filter(function (item) { return item.status !== "pending"; });
       var customerProblems = newCustomers.filter(function (entry) { return entry.status !== "pending"; });
+      // A customer registered here without a visit yet still waits to be sent: it is listed too.
+      var withVisits = {};
+      items.forEach(function (item) { if (item.fields.customer_client_id) { withVisits[item.fields.customer_client_id] = true; } });
+      var lonelyCustomers = newCustomers.filter(function (entry) { return entry.status === "pending" && !withVisits[entry.client_id]; });
       pendingCount = items.length + newCustomers.length;
-      bar.querySelector(".js-sync-count").textContent = text.textWaiting.replace("%s", pending.length);
+      bar.querySelector(".js-sync-count").textContent = text.textWaiting.replace("%s", pending.length + lonelyCustomers.length);
       var network = bar.querySelector(".js-sync-network");
       network.textContent = navigator.onLine ? text.textOnline : text.textOffline;
       network.className = "badge js-sync-network " + (navigator.onLine ? "text-bg-success" : "text-bg-warning");
-      bar.querySelector(".js-sync-now").hidden = !(navigator.onLine && pending.length);
+      bar.querySelector(".js-sync-now").hidden = !(navigator.onLine && (pending.length || lonelyCustomers.length));
 
       var pendingList = bar.querySelector(".js-sync-pending");
       pendingList.replaceChildren();
+      lonelyCustomers.forEach(function (entry) {
+        var row = el("li", "list-group-item small js-pending-customer", entry.fields.unit_name + " · " + text.textNewOnPhone);
+        row.dataset.clientId = entry.client_id;
+        pendingList.appendChild(row);
+      });
       pending.forEach(function (item) { pendingList.appendChild(pendingRow(item)); });
-      bar.querySelector(".js-sync-pending-box").hidden = !pending.length;
+      bar.querySelector(".js-sync-pending-box").hidden = !(pending.length || lonelyCustomers.length);
 
       var problemList = bar.querySelector(".js-sync-problems");
       problemList.replaceChildren();
@@ -222,6 +231,7 @@
     if (syncing || !navigator.onLine) { return Promise.resolve(); }
     syncing = true;
     var sent = 0;
+    var registered = 0;
     return Promise.all([getAll("queue"), getAll("new_customers")]).then(function (stores) {
       var newCustomers = stores[1];
       var customerBatch = newCustomers.filter(function (entry) { return entry.status === "pending"; }).slice(0, BATCH);
@@ -262,7 +272,10 @@
           var entry = customersById[result.client_id];
           if (!entry) { return null; }
           // Stored (or routed to a colleague: stored all the same, its visits say why they cannot follow).
-          if (result.status === "registered" || result.status === "routed_elsewhere") { return remove("new_customers", entry.client_id); }
+          if (result.status === "registered" || result.status === "routed_elsewhere") {
+            registered += 1;
+            return remove("new_customers", entry.client_id);
+          }
           entry.status = result.status;
           entry.existing = result.existing || null;
           entry.messages = result.messages || [];
@@ -288,6 +301,8 @@
         })));
       });
     }).then(function () {
+      // The customers just registered belong in the phone's copy, to be found offline next time.
+      if (registered) { refreshCustomerCopy(true); }
       if (sent) {
         say(text.textSent.replace("%s", sent), "success");
         if (window.location.pathname === text.todayUrl) { window.location.reload(); }
@@ -440,6 +455,11 @@
     if (navigator.onLine || !event.detail.elt) { return; }
     if (event.detail.elt.id === "customer-search") { event.preventDefault(); }
     if (event.detail.elt.classList.contains("js-register-customer")) { event.preventDefault(); registerOffline(); }
+  });
+  // "Online" but the request never arrived (a dead zone the phone has not noticed): kept here too,
+  // never lost without a word. Should it have arrived after all, the sync offers the stored customer.
+  document.body.addEventListener("htmx:sendError", function (event) {
+    if (event.detail.elt && event.detail.elt.classList.contains("js-register-customer")) { registerOffline(); }
   });
 
   // --- logout clears the offline copy ----------------------------------------------------------
