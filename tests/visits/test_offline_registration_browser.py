@@ -97,9 +97,7 @@ def test_a_duplicate_found_at_sync_is_offered_and_the_visit_goes_to_it(browser, 
     context.set_offline(False)
 
     problem = page.wait_for_selector(".js-new-customer-problem[data-status='duplicate']", timeout=15000)
-    assert "顺达汽修厂 已登记（南山区）。把拜访记在它名下？" in problem.inner_text() or (
-        "顺达汽修厂 is already registered (南山区). Log your visit against it?" in problem.inner_text()
-    )
+    assert "顺达汽修厂 已登记（南山区）。把拜访记在它名下？" in problem.inner_text()
     assert Visit.objects.count() == 0
     # Still on the phone after a reload: the decision is the salesperson's.
     page.reload()
@@ -111,4 +109,54 @@ def test_a_duplicate_found_at_sync_is_offered_and_the_visit_goes_to_it(browser, 
 
     assert list(Visit.objects.values_list("customer_id", flat=True)) == [shunda.pk]
     assert Customer.objects.count() == 1
+    context.close()
+
+
+def test_a_customer_held_by_a_colleague_keeps_the_visit_on_the_phone_until_discarded(
+    browser, live_server, people, owned_tree
+):
+    CustomerFactory(
+        unit_name="福田车友会", district="福田区", phone="13900139000", territory=owned_tree["futian_clubs"]
+    )
+    context, page = phone_as(browser, live_server, people.sales1)
+    open_visit_form(page, live_server)
+
+    context.set_offline(True)
+    register_offline(page, "福田车友会", "13900139000", "福田区")
+    log_first_visit(page, "福田车友会")
+    context.set_offline(False)
+
+    problem = page.wait_for_selector(".js-new-customer-problem[data-status='taken']", timeout=15000)
+    assert "该客户已由同事登记，请联系您的经理。" in problem.inner_text()
+    assert "1 条拜访在等这个客户。" in problem.inner_text()
+    assert page.locator(".js-new-customer-problem .js-use-existing").count() == 0
+    assert (Customer.objects.count(), Visit.objects.count()) == (1, 0)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click(".js-new-customer-problem .js-discard-customer")
+    page.wait_for_function(
+        "document.querySelectorAll('.js-pending-item, .js-new-customer-problem').length === 0", timeout=15000
+    )
+    page.reload()
+    page.wait_for_timeout(1000)
+    assert page.locator(".js-pending-item, .js-new-customer-problem").count() == 0
+    assert (Customer.objects.count(), Visit.objects.count()) == (1, 0)
+    context.close()
+
+
+def test_a_customer_routed_to_a_colleague_is_registered_and_the_visit_says_why(
+    browser, live_server, people, owned_tree
+):
+    context, page = phone_as(browser, live_server, people.sales1)
+    open_visit_form(page, live_server)
+
+    context.set_offline(True)
+    register_offline(page, "福田新企业", "13611112222", "福田区")
+    log_first_visit(page, "福田新企业")
+    context.set_offline(False)
+
+    problem = page.wait_for_selector(".js-problem-item[data-reason='routed_elsewhere']", timeout=15000)
+    created = Customer.objects.get(unit_name="福田新企业")
+    assert created.owner == people.sales3
+    assert str(people.sales3) in problem.inner_text()
+    assert Visit.objects.count() == 0
     context.close()
