@@ -23,7 +23,7 @@ from visits.filters import VisitFilter
 from visits.models import QuotaShortfall, Visit
 from visits.selectors import customers_for_offline_copy, visits_for_list
 from visits.serializers import QuotaShortfallSerializer, RatingSerializer, VisitCreateSerializer, VisitSerializer
-from visits.services import explain_shortfall, rate_visit, record_visit, review_shortfall, sync_visits
+from visits.services import explain_shortfall, rate_visit, record_visit, review_shortfall, sync_offline_work
 
 
 class VisitCursorPagination(CursorPagination):
@@ -123,6 +123,18 @@ class QuotaShortfallViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(QuotaShortfallSerializer(shortfall).data)
 
 
+def _json_list(data, key: str) -> list:
+    value = data.get(key, [])
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise ValidationError({key: "not JSON"}) from exc
+    if not isinstance(value, list):
+        raise ValidationError({key: "a list is expected"})
+    return value
+
+
 class VisitSyncView(APIView):
     """Entries queued on a phone without signal, sent as one batch.
 
@@ -132,6 +144,12 @@ class VisitSyncView(APIView):
     or invalid (with messages naming the field; an entry without ``client_id`` is invalid, and its
     result's ``client_id`` is null). Sending the same batch again, even concurrently, creates
     nothing and answers each entry with the visit stored the first time.
+
+    ``customers`` (optional, sent first in the same request, so a visit never arrives without its
+    customer): customers registered on the phone, each with its ``client_id`` and the quick form's
+    fields; a visit names one by ``customer_client_id``. Each answers ``registered``,
+    ``routed_elsewhere``, ``duplicate`` (with ``existing``), ``taken`` or ``invalid`` under
+    ``"customers"``; a resend answers the same customer.
     """
 
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -140,21 +158,15 @@ class VisitSyncView(APIView):
     def post(self, request: Request) -> Response:
         if not request.user.is_salesperson:
             raise PermissionDenied
-        items = request.data.get("items", [])
-        if isinstance(items, str):
-            try:
-                items = json.loads(items)
-            except ValueError as exc:
-                raise ValidationError({"items": "not JSON"}) from exc
-        if not isinstance(items, list):
-            raise ValidationError({"items": "a list is expected"})
+        items = _json_list(request.data, "items")
+        customers = _json_list(request.data, "customers")
         photos = {
             key.removeprefix("photos-"): request.FILES.getlist(key)
             for key in request.FILES
             if key.startswith("photos-")
         }
-        results = sync_visits(salesperson=request.user, items=items, photos=photos)
-        return Response({"results": results})
+        answer = sync_offline_work(salesperson=request.user, customers=customers, items=items, photos=photos)
+        return Response(answer)
 
 
 class OfflineCustomersView(APIView):

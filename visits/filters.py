@@ -49,11 +49,26 @@ class VisitFilter(django_filters.FilterSet):
     territory = django_filters.ModelChoiceFilter(
         label=_("Territory"), field_name="customer__territory", queryset=_territories
     )
-    far = django_filters.BooleanFilter(label=_("Far from the customer"), field_name="far_from_customer")
+    # Where the salesperson stood: far, near, or no usable position at all (none recorded, or too
+    # vague to measure). "true" stays the value the far check-in notification links to.
+    far = django_filters.ChoiceFilter(
+        label=_("Far from the customer"),
+        choices=[("true", _("Far from the customer")), ("false", _("Near the customer")), ("none", _("No position"))],
+        method="filter_far",
+    )
 
     class Meta:
         model = Visit
         fields = ["salesperson", "date_from", "date_to", "intent", "kind", "territory", "far"]
+
+    def filter_far(self, queryset, name: str, value: str):
+        if value == "true":
+            return queryset.filter(far_from_customer=True)
+        if value == "false":
+            return queryset.filter(far_from_customer=False, distance_m__isnull=False)
+        if value == "none":
+            return queryset.filter(distance_m__isnull=True)
+        return queryset
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -379,3 +379,31 @@ class RouteStop(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} #{self.position}"
+
+
+class OfflineCustomerReceipt(models.Model):
+    """A customer registered on a phone without signal, as the sync stored it: the phone's id for it
+    and the customer it became. A resent registration (retry, second tab, replayed batch) finds its
+    receipt and answers the same customer; the unique pair makes two concurrent sends store one."""
+
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("salesperson"),
+        on_delete=models.CASCADE,
+        related_name="offline_customer_receipts",
+    )
+    client_id = models.UUIDField(_("client id"))
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="offline_receipts"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("offline registration")
+        verbose_name_plural = _("offline registrations")
+        constraints = [
+            models.UniqueConstraint(fields=["salesperson", "client_id"], name="one_customer_per_offline_client_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} → {self.customer_id}"

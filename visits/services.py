@@ -760,6 +760,29 @@ def _whole_number(value: object) -> int | None:
     return None
 
 
+def _offline_customer_refusal(*, salesperson: User, item: dict) -> dict | None:
+    """Point ``item`` at the customer its ``customer_client_id`` became; or why it cannot be logged yet."""
+    from visits.offline_customers import receipt_customer, routed_elsewhere_text
+
+    customer = receipt_customer(salesperson=salesperson, client_id=item.get("customer_client_id"))
+    if customer is None:
+        # Never a visit without its customer: it waits on the phone until the customer is stored.
+        return {
+            "status": SyncStatus.CONFLICT,
+            "reason": "customer_not_registered",
+            "messages": [_("Its new customer is not registered yet.")],
+        }
+    if customer.owner_id != salesperson.pk:
+        return {
+            "status": SyncStatus.CONFLICT,
+            "reason": "routed_elsewhere",
+            "messages": [routed_elsewhere_text(customer)],
+        }
+    item["customer"] = customer.pk
+    item["customer_version"] = None  # the phone never had a copy of it to be stale
+    return None
+
+
 def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) -> dict:
     raw_id = item.get("client_id")
     if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
@@ -785,6 +808,11 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
     existing = Visit.objects.filter(salesperson=salesperson, client_id=client_id).values_list("pk", flat=True).first()
     if existing is not None:
         return result | {"status": SyncStatus.DUPLICATE, "visit": existing}
+    if item.get("customer_client_id") not in (None, ""):
+        # A customer registered on the phone too: it is logged against what that registration became.
+        refusal = _offline_customer_refusal(salesperson=salesperson, item=item)
+        if refusal is not None:
+            return result | refusal
     customer_id = _whole_number(item.get("customer"))
     if customer_id is None:
         return result | {"status": SyncStatus.INVALID, "messages": [_("Choose a customer.")]}
@@ -845,6 +873,26 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
         "far_from_customer": visit.far_from_customer,
         "verified": visit.verified,
     }
+
+
+def sync_offline_work(
+    *,
+    salesperson: User,
+    customers: Sequence[dict] = (),
+    items: Sequence[dict] = (),
+    photos: Mapping[str, Sequence[UploadedFile]] | None = None,
+) -> dict[str, list[dict]]:
+    """What a phone queued without signal, in one request: the customers it registered first
+    (``visits.offline_customers``), then the visits, which may name one of those customers by its
+    ``customer_client_id``. Customers and visits each answer one result per entry, in order."""
+    from visits.offline_customers import sync_offline_customer
+
+    if not salesperson.is_salesperson:
+        raise NotPermitted(_("Only salespeople log visits."))
+    if len(customers) > MAX_SYNC_ITEMS:
+        raise ApplicationError(_("Send at most %(count)d entries at a time.") % {"count": MAX_SYNC_ITEMS})
+    customer_results = [sync_offline_customer(salesperson=salesperson, entry=entry) for entry in customers]
+    return {"customers": customer_results, "results": sync_visits(salesperson=salesperson, items=items, photos=photos)}
 
 
 def sync_visits(

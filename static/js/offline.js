@@ -2,7 +2,9 @@
 // and are sent when the connection returns. Each entry keeps the client_id the form generated, so
 // a retried sync never stores a visit twice. Conflicts and refusals stay listed until the user acts.
 // Stores: "queue" (visits to send, photos as Blobs), "customers" (the last copy of the
-// salesperson's own customers) and "meta" (whose data this is, when it was copied).
+// salesperson's own customers), "new_customers" (customers registered at the door without signal,
+// under an id made here; their visits name it as customer_client_id, and the sync sends them first)
+// and "meta" (whose data this is, when it was copied).
 // Logging out deletes the database. No framework, no CDN; CSP-safe (no inline code, no innerHTML).
 (function () {
   "use strict";
@@ -11,6 +13,7 @@
   var DB_NAME = "crm-offline";
   var BATCH = 20;
   var COPY_MAX_AGE_MS = 10 * 60 * 1000;
+  var NEW_PREFIX = "new:"; // the value of a customer radio that names a customer registered on this phone
   var text = bar.dataset;
   var pendingCount = 0;
   var syncing = false;
@@ -18,12 +21,12 @@
   // --- IndexedDB -------------------------------------------------------------------------------
   function openDb() {
     return new Promise(function (resolve, reject) {
-      var request = indexedDB.open(DB_NAME, 1);
+      var request = indexedDB.open(DB_NAME, 2);
       request.onupgradeneeded = function () {
         var db = request.result;
-        db.createObjectStore("queue", { keyPath: "client_id" });
-        db.createObjectStore("customers", { keyPath: "id" });
-        db.createObjectStore("meta", { keyPath: "key" });
+        [["queue", "client_id"], ["customers", "id"], ["meta", "key"], ["new_customers", "client_id"]].forEach(function (store) {
+          if (!db.objectStoreNames.contains(store[0])) { db.createObjectStore(store[0], { keyPath: store[1] }); }
+        });
       };
       request.onsuccess = function () { resolve(request.result); };
       request.onerror = function () { reject(request.error); };
@@ -79,26 +82,39 @@
 
   // --- the status bar: how many wait, what needs attention ---------------------------------------
   function render() {
-    return getAll("queue").then(function (items) {
+    return Promise.all([getAll("queue"), getAll("new_customers")]).then(function (stores) {
+      var items = stores[0];
+      var newCustomers = stores[1];
       items.sort(function (a, b) { return a.created_at < b.created_at ? -1 : 1; });
       var pending = items.filter(function (item) { return item.status === "pending"; });
       var problems = items.filter(function (item) { return item.status !== "pending"; });
-      pendingCount = items.length;
-      bar.querySelector(".js-sync-count").textContent = text.textWaiting.replace("%s", pending.length);
+      var customerProblems = newCustomers.filter(function (entry) { return entry.status !== "pending"; });
+      // A customer registered here without a visit yet still waits to be sent: it is listed too.
+      var withVisits = {};
+      items.forEach(function (item) { if (item.fields.customer_client_id) { withVisits[item.fields.customer_client_id] = true; } });
+      var lonelyCustomers = newCustomers.filter(function (entry) { return entry.status === "pending" && !withVisits[entry.client_id]; });
+      pendingCount = items.length + newCustomers.length;
+      bar.querySelector(".js-sync-count").textContent = text.textWaiting.replace("%s", pending.length + lonelyCustomers.length);
       var network = bar.querySelector(".js-sync-network");
       network.textContent = navigator.onLine ? text.textOnline : text.textOffline;
       network.className = "badge js-sync-network " + (navigator.onLine ? "text-bg-success" : "text-bg-warning");
-      bar.querySelector(".js-sync-now").hidden = !(navigator.onLine && pending.length);
+      bar.querySelector(".js-sync-now").hidden = !(navigator.onLine && (pending.length || lonelyCustomers.length));
 
       var pendingList = bar.querySelector(".js-sync-pending");
       pendingList.replaceChildren();
+      lonelyCustomers.forEach(function (entry) {
+        var row = el("li", "list-group-item small js-pending-customer", entry.fields.unit_name + " · " + text.textNewOnPhone);
+        row.dataset.clientId = entry.client_id;
+        pendingList.appendChild(row);
+      });
       pending.forEach(function (item) { pendingList.appendChild(pendingRow(item)); });
-      bar.querySelector(".js-sync-pending-box").hidden = !pending.length;
+      bar.querySelector(".js-sync-pending-box").hidden = !(pending.length || lonelyCustomers.length);
 
       var problemList = bar.querySelector(".js-sync-problems");
       problemList.replaceChildren();
+      customerProblems.forEach(function (entry) { problemList.appendChild(customerProblemRow(entry, items)); });
       problems.forEach(function (item) { problemList.appendChild(problemRow(item)); });
-      bar.querySelector(".js-sync-problems-box").hidden = !problems.length;
+      bar.querySelector(".js-sync-problems-box").hidden = !(problems.length || customerProblems.length);
     });
   }
   function when(item) { return new Date(item.fields.visited_at).toTimeString().slice(0, 5); }
@@ -138,6 +154,16 @@
         put("queue", item).then(render).then(sync);
       });
       actions.appendChild(again);
+    } else if (item.status === "invalid" || item.reason === "customer_not_registered") {
+      // Whatever the server refused (a rule the phone does not know): shown above, kept, tried again on request.
+      var retry = el("button", "btn btn-sm btn-outline-primary js-retry", text.textRetry);
+      retry.type = "button";
+      retry.addEventListener("click", function () {
+        item.status = "pending";
+        item.messages = [];
+        put("queue", item).then(render).then(sync);
+      });
+      actions.appendChild(retry);
     }
     var discard = el("button", "btn btn-sm btn-outline-danger", text.textDiscard);
     discard.type = "button";
@@ -149,15 +175,82 @@
     return row;
   }
 
+  // A customer registered on the phone that the server did not store: already registered (offered
+  // instead), held by a colleague, or refused. Its visits wait on the phone until the user decides.
+  function customerProblemRow(entry, items) {
+    var row = el("li", "list-group-item small js-new-customer-problem");
+    row.dataset.clientId = entry.client_id;
+    row.dataset.status = entry.status;
+    row.appendChild(el("div", "fw-semibold", entry.fields.unit_name));
+    (entry.messages || []).forEach(function (message) { row.appendChild(el("div", "text-danger", message)); });
+    var waiting = items.filter(function (item) { return item.fields.customer_client_id === entry.client_id; });
+    if (waiting.length) { row.appendChild(el("div", "text-body-secondary", text.textVisitsWaiting.replace("%s", waiting.length))); }
+    var actions = el("div", "d-flex flex-wrap gap-2 mt-1");
+    if (entry.status === "duplicate" && entry.existing) {
+      var use = el("button", "btn btn-sm btn-primary js-use-existing", text.textUseExisting);
+      use.type = "button";
+      use.addEventListener("click", function () { useExisting(entry, waiting); });
+      actions.appendChild(use);
+    } else if (entry.status === "invalid") {
+      var retry = el("button", "btn btn-sm btn-outline-primary js-retry", text.textRetry);
+      retry.type = "button";
+      retry.addEventListener("click", function () {
+        entry.status = "pending";
+        entry.messages = [];
+        put("new_customers", entry).then(render).then(sync);
+      });
+      actions.appendChild(retry);
+    }
+    var discard = el("button", "btn btn-sm btn-outline-danger js-discard-customer", text.textDiscard);
+    discard.type = "button";
+    discard.addEventListener("click", function () {
+      if (!window.confirm(text.textConfirmDiscardCustomer)) { return; }
+      Promise.all(waiting.map(function (item) { return remove("queue", item.client_id); }))
+        .then(function () { return remove("new_customers", entry.client_id); })
+        .then(render);
+    });
+    actions.appendChild(discard);
+    row.appendChild(actions);
+    return row;
+  }
+  // "Use this customer": the visits registered with it go to the customer already on the server.
+  function useExisting(entry, waiting) {
+    return Promise.all(waiting.map(function (item) {
+      delete item.fields.customer_client_id;
+      item.fields.customer = entry.existing.id;
+      item.fields.customer_version = entry.existing.version;
+      item.customer_name = entry.existing.name;
+      item.status = "pending";
+      item.messages = [];
+      return put("queue", item);
+    })).then(function () { return remove("new_customers", entry.client_id); }).then(render).then(sync);
+  }
+
   // --- sending ---------------------------------------------------------------------------------
   function sync() {
     if (syncing || !navigator.onLine) { return Promise.resolve(); }
     syncing = true;
     var sent = 0;
-    return getAll("queue").then(function (items) {
-      var batch = items.filter(function (item) { return item.status === "pending"; }).slice(0, BATCH);
-      if (!batch.length) { return null; }
+    var registered = 0;
+    return Promise.all([getAll("queue"), getAll("new_customers")]).then(function (stores) {
+      var newCustomers = stores[1];
+      var customerBatch = newCustomers.filter(function (entry) { return entry.status === "pending"; }).slice(0, BATCH);
+      var onHold = {};
+      var onPhone = {};
+      newCustomers.forEach(function (entry) {
+        onPhone[entry.client_id] = true;
+        if (entry.status !== "pending") { onHold[entry.client_id] = true; }
+      });
+      // A visit whose new customer waits for the user's decision is not sent (the server would refuse it).
+      var batch = stores[0].filter(function (item) {
+        return item.status === "pending" && !onHold[item.fields.customer_client_id];
+      }).slice(0, BATCH);
+      if (!batch.length && !customerBatch.length) { return null; }
       var body = new FormData();
+      // One request, customers first: the server stores them before the visits that name them.
+      body.append("customers", JSON.stringify(customerBatch.map(function (entry) {
+        return Object.assign({ client_id: entry.client_id }, entry.fields);
+      })));
       body.append("items", JSON.stringify(batch.map(function (item) {
         return Object.assign({ client_id: item.client_id }, item.fields);
       })));
@@ -173,22 +266,43 @@
         if (!response.ok) { throw new Error("sync refused: " + response.status); }
         return response.json();
       }).then(function (answer) {
+        var customersById = {};
+        customerBatch.forEach(function (entry) { customersById[entry.client_id] = entry; });
+        var customerWork = (answer.customers || []).map(function (result) {
+          var entry = customersById[result.client_id];
+          if (!entry) { return null; }
+          // Stored (or routed to a colleague: stored all the same, its visits say why they cannot follow).
+          if (result.status === "registered" || result.status === "routed_elsewhere") {
+            registered += 1;
+            return remove("new_customers", entry.client_id);
+          }
+          entry.status = result.status;
+          entry.existing = result.existing || null;
+          entry.messages = result.messages || [];
+          return put("new_customers", entry);
+        });
         var byId = {};
         batch.forEach(function (item) { byId[item.client_id] = item; });
-        return Promise.all(answer.results.map(function (result) {
+        return Promise.all(customerWork.concat(answer.results.map(function (result) {
           var item = byId[result.client_id];
           if (!item) { return null; }
           if (result.status === "created" || result.status === "duplicate") {
             sent += 1;
             return remove("queue", item.client_id);
           }
+          if (result.reason === "customer_not_registered" && onPhone[item.fields.customer_client_id]) {
+            // Its customer is on the phone still (held for a decision, or not sent yet): it waits with it.
+            return null;
+          }
           item.status = result.status;
           item.reason = result.reason || result.status;
           item.messages = result.messages || [];
           return put("queue", item);
-        }));
+        })));
       });
     }).then(function () {
+      // The customers just registered belong in the phone's copy, to be found offline next time.
+      if (registered) { refreshCustomerCopy(true); }
       if (sent) {
         say(text.textSent.replace("%s", sent), "success");
         if (window.location.pathname === text.todayUrl) { window.location.reload(); }
@@ -251,7 +365,9 @@
       search.addEventListener("input", function () { if (!navigator.onLine) { renderLocalResults(search.value); } });
     }
     form.addEventListener("submit", function (event) {
-      if (navigator.onLine) { return; }
+      var chosen = form.querySelector('input[name="customer"]:checked');
+      // A customer registered on this phone exists only here: its visit is queued even with signal.
+      if (navigator.onLine && !(chosen && chosen.value.indexOf(NEW_PREFIX) === 0)) { return; }
       event.preventDefault();
       var data = new FormData(form);
       var button = form.querySelector(".js-submit-once");
@@ -261,7 +377,11 @@
       var customerId = data.get("customer");
       if (!customerId) { say(text.textChoose, "danger"); return; }
       var photos = data.getAll("photos").filter(function (file) { return file && file.size > 0; });
-      customerById(customerId).then(function (customer) {
+      var newCustomerId = customerId.indexOf(NEW_PREFIX) === 0 ? customerId.slice(NEW_PREFIX.length) : null;
+      var found = newCustomerId ? getOne("new_customers", newCustomerId).then(function (entry) {
+        return entry ? { name: entry.fields.unit_name, version: null } : null;
+      }) : customerById(customerId);
+      found.then(function (customer) {
         var label = form.querySelector('label[for="' + (form.querySelector('input[name="customer"]:checked') || {}).id + '"]');
         var item = {
           client_id: data.get("client_id") || uuid4(),
@@ -270,7 +390,8 @@
           customer_name: customer ? customer.name : (label ? label.textContent.trim() : "#" + customerId),
           photos: photos,
           fields: {
-            customer: Number(customerId),
+            customer: newCustomerId ? null : Number(customerId),
+            customer_client_id: newCustomerId,
             customer_version: customer ? customer.version : null,
             kind: data.get("kind") || "first",
             visited_at: new Date().toISOString(),
@@ -296,13 +417,49 @@
         say(text.textSaved, "success");
         enable();
         window.scrollTo(0, 0);
-        return render();
+        return render().then(sync);
       });
     }, true);
   }
+
+  // --- a new customer registered at the door without signal --------------------------------------
+  // The quick registration cannot reach the server: the customer is kept on the phone under an id
+  // made here and comes back selected, as online; the server registers it (or offers the customer
+  // already registered) when the visit is synced.
+  function registerOffline() {
+    var box = document.getElementById("quick-customer");
+    var target = document.getElementById("customer-results");
+    if (!box || !target) { return; }
+    var fields = {};
+    box.querySelectorAll("input[name]").forEach(function (input) { fields[input.name] = input.value.trim(); });
+    if (!fields.unit_name) { say(text.textNeedName, "danger"); return; }
+    var entry = { client_id: uuid4(), created_at: new Date().toISOString(), status: "pending", fields: fields };
+    put("new_customers", entry).then(function () {
+      var input = el("input", "btn-check");
+      input.type = "radio"; input.name = "customer"; input.value = NEW_PREFIX + entry.client_id;
+      input.id = "new-customer-" + entry.client_id; input.checked = true; input.required = true;
+      var label = el("label", "btn btn-outline-primary text-start tap", fields.unit_name + (fields.district ? " · " + fields.district : ""));
+      label.htmlFor = input.id;
+      label.appendChild(el("span", "badge text-bg-warning ms-1", text.textNewOnPhone));
+      var grid = el("div", "d-grid gap-2");
+      grid.appendChild(input); grid.appendChild(label);
+      target.replaceChildren(el("div", "alert alert-success py-2 small", text.textRegisteredOnPhone), grid);
+      box.querySelectorAll("input[name]").forEach(function (field) { field.value = ""; });
+      box.open = false;
+      return render();
+    });
+  }
+
   // htmx cannot reach the server without signal: the search above answers from the phone's copy.
   document.body.addEventListener("htmx:beforeRequest", function (event) {
-    if (!navigator.onLine && event.detail.elt && event.detail.elt.id === "customer-search") { event.preventDefault(); }
+    if (navigator.onLine || !event.detail.elt) { return; }
+    if (event.detail.elt.id === "customer-search") { event.preventDefault(); }
+    if (event.detail.elt.classList.contains("js-register-customer")) { event.preventDefault(); registerOffline(); }
+  });
+  // "Online" but the request never arrived (a dead zone the phone has not noticed): kept here too,
+  // never lost without a word. Should it have arrived after all, the sync offers the stored customer.
+  document.body.addEventListener("htmx:sendError", function (event) {
+    if (event.detail.elt && event.detail.elt.classList.contains("js-register-customer")) { registerOffline(); }
   });
 
   // --- logout clears the offline copy ----------------------------------------------------------

@@ -4,7 +4,7 @@
 // fetched once when asked ("warm"), so they open offline even before they were visited.
 // Logging out clears every cached page; pages sent with Cache-Control: no-store are never kept. Entries logged offline live in IndexedDB (offline.js).
 "use strict";
-const SHELL_CACHE = "crm-shell-v2";
+const SHELL_CACHE = "crm-shell-v3"; // v3: offline.js keeps customers registered without signal
 const PAGE_CACHE = "crm-pages-v2";
 const SHELL = /*SHELL*/[];
 
