@@ -296,8 +296,6 @@ def next_planned_visits(*, salesperson: User, day: date, limit: int = NEXT_VISIT
         )
 
     for source in sorted(ROUTE_SOURCES.values(), key=lambda source: source.urgency):
-        if len(planned) >= limit:
-            break
         awaited = (
             visible.filter(pk__in=source.customer_ids(salesperson=salesperson, day=day))
             .exclude(Exists(Visit.objects.filter(customer=OuterRef("pk"))))

@@ -398,7 +398,9 @@ def test_weekly_forms_cover_the_week_and_are_due_on_friday(people, customers):
     people.team_two.form_submission = Team.FormSubmission.WEEKLY
     people.team_two.save()
     for day in (23, 27, 30):
-        VisitFactory(salesperson=people.sales3, customer=customers["sales3"], visited_at=local(2026, 11, day), intent="C")
+        VisitFactory(
+            salesperson=people.sales3, customer=customers["sales3"], visited_at=local(2026, 11, day), intent="C"
+        )
 
     submission = submit_forms(salesperson=people.sales3, day=WEDNESDAY, at=local(2026, 11, 27, 18, 30))
 
