@@ -304,3 +304,28 @@ def test_a_customer_gone_to_a_colleague_leaves_the_plan(staff, mine):
 
     assert next_planned_visits(salesperson=staff.sales1, day=WEDNESDAY) == []
     assert FormSubmission.objects.count() == 0
+
+
+def test_an_inquiry_routed_to_me_waits_among_the_next_visits_until_visited(staff, owned_tree, english):
+    from campaigns.services import register_phone_inquiry
+
+    inquiry = register_phone_inquiry(
+        entered_by=staff.info1,
+        data={
+            "phone": "13800004444",
+            "caller_name": "李先生",
+            "unit_name": "南山物流",
+            "district": "南山区",
+            "business_type": "物流运输",
+            "topic": "车队保险",
+        },
+    )
+
+    planned = next_planned_visits(salesperson=staff.sales2, day=WEDNESDAY)
+
+    assert [(item.customer_id, item.unit_name, item.why) for item in planned] == [
+        (inquiry.customer_id, "南山物流", "Inquiry to visit")
+    ]
+    assert next_planned_visits(salesperson=staff.sales1, day=WEDNESDAY) == []
+    log(staff.sales2, Customer.objects.get(pk=inquiry.customer_id), hour=15)
+    assert next_planned_visits(salesperson=staff.sales2, day=WEDNESDAY) == []
