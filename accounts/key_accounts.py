@@ -512,4 +512,9 @@ def log_joint_visit(*, request_id: int, user: User, visited_at: datetime, notes:
             outcome=KeyAccountEntry.Outcome.SECOND_VISIT_DONE, outcome_at=timezone.now(), version=F("version") + 1
         )
     Customer.objects.filter(pk=request.customer_id).update(last_activity_at=visited_at)
+    # Not through record_visit yet (the seam above), so its follower is called here: a joint visit
+    # logged after the day's forms were submitted amends them like any other visit.
+    from visits.services import amend_submitted_forms
+
+    amend_submitted_forms(visit=visit)
     return visit

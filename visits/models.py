@@ -228,6 +228,32 @@ class FormSubmission(models.Model):
         return f"{self.salesperson} {self.period_start}–{self.period_end}"
 
 
+class FormAmendment(models.Model):
+    """A visit logged (from any door, offline sync included) in a period whose forms were already
+    submitted: it amends that submission, and the manager sees which visit was added and when.
+
+    The submission keeps its ``visit_count`` as submitted; the amended count is that plus its amendments.
+    One row per visit (unique): a replayed visit or a follower run twice adds nothing.
+    """
+
+    submission = models.ForeignKey(
+        FormSubmission, verbose_name=_("form submission"), on_delete=models.CASCADE, related_name="amendments"
+    )
+    visit = models.OneToOneField(
+        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="form_amendment"
+    )
+    added_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        verbose_name = _("form amendment")
+        verbose_name_plural = _("form amendments")
+        ordering = ["submission", "added_at", "pk"]
+        indexes = [models.Index(fields=["submission", "added_at"], name="form_amendment_submission_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.submission} + {self.visit_id}"
+
+
 class QuotaShortfall(models.Model):
     """A working day on which a salesperson made fewer visits than required; explained and reviewed."""
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -208,8 +208,10 @@ def submission_for(*, salesperson: User, day: date):
 
 def submission_status_for(*, user: User, day: date) -> QuerySet[User]:
     """Salespeople ``user`` oversees, each with the submission covering ``day`` (or None) and that day's
-    visit count, in one query: ``submitted_at``, ``late``, ``visits_that_day``."""
-    from visits.models import FormSubmission
+    visit count, in one query: ``submitted_at``, ``late``, ``visits_that_day``; and for the amendments
+    (visits logged after the submission) ``submission_id``, ``submitted_count`` (the snapshot),
+    ``amendment_count`` and ``amended_at`` (the latest)."""
+    from visits.models import FormAmendment, FormSubmission
 
     people = User.objects.filter(role=User.Role.SALESPERSON, is_active=True)
     if not user.sees_everything:
@@ -224,11 +226,24 @@ def submission_status_for(*, user: User, day: date) -> QuerySet[User]:
         .annotate(count=Count("id"))
         .values("count")
     )
+    amendments = (
+        FormAmendment.objects.filter(
+            submission__salesperson=OuterRef("pk"), submission__period_start__lte=day, submission__period_end__gte=day
+        )
+        .order_by()
+        .values("submission__salesperson")
+    )
     return (
         people.select_related("team")
         .annotate(
             submitted_at=Subquery(covering.values("submitted_at")[:1]),
             late=Subquery(covering.values("late")[:1]),
+            submission_id=Subquery(covering.values("pk")[:1]),
+            submitted_count=Subquery(covering.values("visit_count")[:1]),
+            amendment_count=Coalesce(
+                Subquery(amendments.annotate(count=Count("id")).values("count"), output_field=IntegerField()), Value(0)
+            ),
+            amended_at=Subquery(amendments.annotate(latest=Max("added_at")).values("latest")),
             visits_that_day=Coalesce(Subquery(visits, output_field=IntegerField()), Value(0)),
         )
         .order_by("team__name", "username")

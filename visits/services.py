@@ -35,6 +35,7 @@ from visits.calendar import is_working_day, next_working_day
 from visits.geo import haversine_m, order_nearest
 from visits.models import (
     Assessment,
+    FormAmendment,
     FormSubmission,
     Leave,
     Material,
@@ -316,6 +317,9 @@ def submit_forms(*, salesperson: User, day: date | None = None, at: datetime | N
 
     Late when ``at`` (default now) is after the due time. Idempotent: the period's submission is
     stored once (unique per salesperson and period); submitting again returns it unchanged.
+    Refused while a visit of the period is unrated (the rating is part of the form): the message
+    names them, and nothing is stored. A visit logged after the submission amends it
+    (``amend_submitted_forms``).
     """
     if not salesperson.is_salesperson:
         raise NotPermitted(_("Only salespeople submit forms."))
@@ -324,9 +328,11 @@ def submit_forms(*, salesperson: User, day: date | None = None, at: datetime | N
     if day > timezone.localdate(at):
         raise ApplicationError(_("Forms cannot be submitted for a day that has not come yet."))
     start, end, due = form_period(salesperson=salesperson, day=day)
+    _lock_forms_of(salesperson)
     existing = FormSubmission.objects.filter(salesperson=salesperson, period_start=start).first()
     if existing is not None:
         return existing
+    _refuse_unrated_visits(salesperson=salesperson, start=start, end=end)
     submission = FormSubmission(
         salesperson=salesperson,
         period_start=start,
@@ -342,6 +348,84 @@ def submit_forms(*, salesperson: User, day: date | None = None, at: datetime | N
     except IntegrityError:
         return FormSubmission.objects.get(salesperson=salesperson, period_start=start)
     return submission
+
+
+# How many unrated visits the refusal names; the rest are counted.
+UNRATED_NAMED = 5
+
+
+def _lock_forms_of(salesperson: User) -> None:
+    """Serialise a submission with the visits logged meanwhile (the salesperson's row lock): a visit
+    committed before the submission is in its count, one committed after it amends it; never neither."""
+    User.objects.select_for_update().filter(pk=salesperson.pk).values_list("pk", flat=True).first()
+
+
+def _refuse_unrated_visits(*, salesperson: User, start: date, end: date) -> None:
+    unrated = list(
+        Visit.objects.filter(salesperson=salesperson, visited_on__range=(start, end), intent="")
+        .order_by("visited_at", "pk")
+        .values_list("customer__unit_name", "visited_at")
+    )
+    if not unrated:
+        return
+    # A day's visits show their time; a week's, their day and time.
+    time_format = "%H:%M" if start == end else "%m-%d %H:%M"
+    named = ", ".join(
+        f"{name} ({timezone.localtime(visited_at).strftime(time_format)})"
+        for name, visited_at in unrated[:UNRATED_NAMED]
+    )
+    more = len(unrated) - UNRATED_NAMED
+    if more > 0:
+        named += " " + _("and %(count)d more") % {"count": more}
+    raise ApplicationError(_("Rate these visits first: %(visits)s.") % {"visits": named})
+
+
+def amend_submitted_forms(*, visit: Visit) -> FormAmendment | None:
+    """A visit logged in a period whose forms were already submitted amends that submission: one
+    FormAmendment row (the manager sees which visit, and when) and the manager is told in the app.
+
+    A follower of record_visit (registered in VisitsConfig.ready): it runs inside the visit's
+    transaction, once per new visit, whatever the door (page, API, offline sync). Idempotent: the
+    row is unique per visit, so a second call adds and notifies nothing. Returns the row, or None
+    when the period was not submitted (the visit is simply part of the forms still to submit).
+    Rating a visit after the submission is not an amendment: ratings may be revised any time, and
+    each keeps its rated_at.
+    """
+    _lock_forms_of(visit.salesperson)
+    submission = (
+        FormSubmission.objects.filter(
+            salesperson_id=visit.salesperson_id, period_start__lte=visit.visited_on, period_end__gte=visit.visited_on
+        )
+        .order_by("-period_start")
+        .first()
+    )
+    if submission is None:
+        return None
+    amendment, created = FormAmendment.objects.get_or_create(
+        visit=visit, defaults={"submission": submission, "added_at": timezone.now()}
+    )
+    if created:
+        _notify_forms_amended(submission=submission, visit=visit)
+    return amendment
+
+
+def _notify_forms_amended(*, submission: FormSubmission, visit: Visit) -> None:
+    salesperson = visit.salesperson
+    manager_id = Team.objects.filter(pk=salesperson.team_id).values_list("manager_id", flat=True).first()
+    if manager_id is None:
+        return
+    notify(
+        recipient=User(pk=manager_id),
+        kind="forms_amended",
+        text=_("%(name)s added a visit to %(customer)s (%(time)s) to the forms already submitted for %(day)s.")
+        % {
+            "name": salesperson,
+            "customer": visit.customer.unit_name,
+            "time": timezone.localtime(visit.visited_at).strftime("%m-%d %H:%M"),
+            "day": visit.visited_on.isoformat(),
+        },
+        link=f"{reverse('visits:submission_list')}?day={visit.visited_on.isoformat()}",
+    )
 
 
 # --- the visit quota ----------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from crm.params import date_param
 from crm.permissions import role_required
 from crm.phones import normalise_phone
 from crm.spreadsheets import xlsx_response
+from visits.day import amendments_by_submission, day_progress, forms_status, manager_asks, next_planned_visits
 from visits.filters import VisitFilter
 from visits.forms import QuickCustomerForm, RatingForm, VisitForm
 from visits.geo import navigation_links
@@ -37,11 +38,9 @@ from visits.selectors import (
     customer_timeline,
     day_counts,
     intent_choices,
-    quota_of_day,
     route_candidates,
     route_plan_of,
     route_plans_for,
-    submission_for,
     submission_status_for,
     visits_for_list,
     visits_of_day,
@@ -64,11 +63,13 @@ def _validation_message(error: ValidationError) -> str:
 
 
 def _review_context(request: HttpRequest, day: date) -> dict:
+    forms = forms_status(salesperson=request.user, day=day)
     return {
         "intent_choices": intent_choices(),
         "obstacle_choices": Obstacle.choices,
         "day": day,
-        "submission": submission_for(salesperson=request.user, day=day),
+        "forms": forms,
+        "submission": forms.submission,
     }
 
 
@@ -80,15 +81,13 @@ def today(request: HttpRequest) -> HttpResponse:
     """The salesperson's start page: today's visits, the end-of-day rating, the forms to submit."""
     day = timezone.localdate()
     visits = list(visits_of_day(salesperson=request.user, day=day))
-    to_explain = QuotaShortfall.objects.visible_to(request.user).filter(
-        status=QuotaShortfall.Review.AWAITING_EXPLANATION
-    )
     context = _review_context(request, day) | {
         "visits": visits,
         "visit_count": len(visits),
         "unrated": sum(1 for visit in visits if not visit.intent),
-        "shortfalls_to_explain": to_explain.count(),
-        "quota": quota_of_day(salesperson=request.user, day=day),
+        "progress": day_progress(salesperson=request.user, day=day),
+        "next_visits": next_planned_visits(salesperson=request.user, day=day),
+        "asks": manager_asks(salesperson=request.user),
     }
     return render(request, "visits/visit_today.html", context)
 
@@ -243,10 +242,17 @@ def forms_submit(request: HttpRequest) -> HttpResponse:
     try:
         submit_forms(salesperson=request.user, day=day)
     except ApplicationError as error:
+        if not request.htmx:
+            messages.error(request, error.message)
+            return redirect("visits:today")
         return render_error(request, error)
     if not request.htmx:
         return redirect("visits:today")
-    return render(request, "visits/visit_today.html#submission", _review_context(request, day))
+    context = _review_context(request, day)
+    # The status line at the top of "my day" changes with it.
+    html = render_to_string("visits/visit_today.html#submission", context, request)
+    html += render_to_string("visits/visit_today.html#forms-status", context | {"oob": True}, request)
+    return HttpResponse(html)
 
 
 # --- lists ------------------------------------------------------------------------------------------
@@ -370,6 +376,11 @@ def submission_list(request: HttpRequest) -> HttpResponse:
 
     day = date_param(request.GET, "day") or default_quota_day()
     people = list(submission_status_for(user=request.user, day=day))
+    amended = amendments_by_submission(
+        submission_ids=[person.submission_id for person in people if person.amendment_count]
+    )
+    for person in people:
+        person.amendments = amended.get(person.submission_id, [])
     missing = [person for person in people if person.submitted_at is None]
     return render(
         request,

@@ -118,7 +118,14 @@ def test_the_morning_meeting_page_in_chinese(client, staff, customer):
 @time_machine.travel(datetime(2026, 11, 25, 17, 0, tzinfo=timezone.get_default_timezone()), tick=False)
 @pytest.mark.parametrize(
     ("language", "text"),
-    [("en", "1 of 3 visits toward today’s quota"), ("zh-hans", "今日拜访量 1 / 3")],
+    [
+        (
+            "en",
+            "1 / 3 visits counted toward today&#x27;s quota — 2 to go · 1 phone call not counted"
+            " · 1 office visit not counted",
+        ),
+        ("zh-hans", "今日定额已计 1 / 3 次拜访 — 还差 2 次 · 1 次电话未计入 · 1 次来访未计入"),
+    ],
 )
 def test_my_day_shows_the_same_count_against_the_quota(client, staff, customer, language, text):
     log(staff.sales1, customer, K.FIRST, K.PHONE, K.OFFICE)
@@ -126,7 +133,8 @@ def test_my_day_shows_the_same_count_against_the_quota(client, staff, customer, 
 
     response = client.get("/visits/today/", HTTP_ACCEPT_LANGUAGE=language)
 
-    assert response.context["quota"] == {"required": 3, "actual": 1}
+    progress = response.context["progress"]
+    assert (progress.required, progress.counted) == (3, 1)
     assert text in response.content.decode()
 
 
@@ -136,7 +144,8 @@ def test_my_day_on_a_sunday_shows_no_quota(client, staff, customer):
 
     response = client.get("/visits/today/")
 
-    assert response.context["quota"] is None
+    assert response.context["progress"].required is None
+    assert response.context["progress"].no_quota == "not_working_day"
 
 
 def test_the_admin_edits_the_teams_setting(client, staff):

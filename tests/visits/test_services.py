@@ -371,7 +371,7 @@ WEDNESDAY = date(2026, 11, 25)
 
 def test_daily_forms_are_due_before_the_next_mornings_meeting(people, customers):
     VisitFactory.create_batch(
-        2, salesperson=people.sales1, customer=customers["sales1"], visited_at=local(2026, 11, 25)
+        2, salesperson=people.sales1, customer=customers["sales1"], visited_at=local(2026, 11, 25), intent="B"
     )
 
     on_time = submit_forms(salesperson=people.sales1, day=WEDNESDAY, at=local(2026, 11, 26, 8, 29))
@@ -397,9 +397,10 @@ def test_fridays_forms_are_due_on_monday_morning(people):
 def test_weekly_forms_cover_the_week_and_are_due_on_friday(people, customers):
     people.team_two.form_submission = Team.FormSubmission.WEEKLY
     people.team_two.save()
-    VisitFactory(salesperson=people.sales3, customer=customers["sales3"], visited_at=local(2026, 11, 23))
-    VisitFactory(salesperson=people.sales3, customer=customers["sales3"], visited_at=local(2026, 11, 27))
-    VisitFactory(salesperson=people.sales3, customer=customers["sales3"], visited_at=local(2026, 11, 30))
+    for day in (23, 27, 30):
+        VisitFactory(
+            salesperson=people.sales3, customer=customers["sales3"], visited_at=local(2026, 11, day), intent="C"
+        )
 
     submission = submit_forms(salesperson=people.sales3, day=WEDNESDAY, at=local(2026, 11, 27, 18, 30))
 

@@ -210,7 +210,8 @@ def test_a_withdrawn_shortfall_is_not_open_on_my_day(client, people, withdrawn, 
 
     response = client.get("/visits/today/")
 
-    assert response.context["shortfalls_to_explain"] == 1  # the open one of 25 Nov, not the withdrawn one
+    # the open one of 25 Nov, not the withdrawn one
+    assert [shortfall.day.isoformat() for shortfall in response.context["asks"].shortfalls] == ["2026-11-25"]
 
 
 @pytest.mark.django_db

@@ -208,6 +208,7 @@ def test_a_rating_outside_the_scale_shows_a_message(client, people, visits, engl
 
 
 def test_submitting_todays_forms(client, people, visits):
+    Visit.objects.update(intent="B")  # the day's visits are rated: the forms can go
     client.force_login(people.sales1)
 
     response = client.post("/visits/forms/submit/", HTTP_HX_REQUEST="true")
@@ -221,6 +222,7 @@ def test_submitting_todays_forms(client, people, visits):
 def test_the_manager_sees_who_has_and_has_not_submitted(client, people, visits):
     from visits.services import submit_forms
 
+    Visit.objects.update(intent="B")
     submit_forms(salesperson=people.sales1)
     client.force_login(people.manager1)
 
