@@ -19,7 +19,9 @@
       Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.pow(Math.sin(dLng / 2), 2);
     return 2 * earth * Math.asin(Math.sqrt(a));
   }
-  function distanceText(m) { return m < 1000 ? Math.round(m) + " m" : (m / 1000).toFixed(1) + " km"; }
+  function distanceText(m) {
+    return m < 1000 ? Math.round(m) + " " + form.dataset.unitM : (m / 1000).toFixed(1) + " " + form.dataset.unitKm;
+  }
   function showDistance() {
     if (!distanceLine) { return; }
     var chosen = form.querySelector("input.js-customer:checked");
