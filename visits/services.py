@@ -218,6 +218,12 @@ def record_visit(
     visit.far_reason = far_reason if visit.far_from_customer else ""
     visit.full_clean(exclude=["visited_on", "client_id"])
     lock_customer(customer_id=customer.pk)  # the repeat guard's read and this insert, one at a time
+    if client_id is not None:
+        # A resend that waited on the lock while the first send was stored is that visit, not a repeat of it.
+        existing = Visit.objects.filter(salesperson=salesperson, client_id=client_id).first()
+        if existing is not None:
+            existing.replayed = True
+            return existing
     guard_repeat(
         salesperson=salesperson, customer_id=customer.pk, kind=kind, visited_at=visited_at, window=trust.repeat_window
     )
