@@ -24,7 +24,7 @@ from visits.models import QuotaShortfall, Visit
 from visits.selectors import customers_for_offline_copy, visits_for_list
 from visits.serializers import QuotaShortfallSerializer, RatingSerializer, VisitCreateSerializer, VisitSerializer
 from visits.services import explain_shortfall, rate_visit, record_visit, review_shortfall, sync_visits
-from visits.trust import FarCheckInNeedsReason
+from visits.trust import FarCheckInNeedsReason, trust_settings_for
 
 
 class VisitCursorPagination(CursorPagination):
@@ -183,10 +183,20 @@ class OfflineCustomersView(APIView):
                 "version": row["version"],
                 "lat": None if row["latitude"] is None else float(row["latitude"]),
                 "lng": None if row["longitude"] is None else float(row["longitude"]),
+                # The kind the visit form starts with: first visit only for a customer never visited.
+                "default_kind": Visit.Kind.SECOND if row["visited_before"] else Visit.Kind.FIRST,
             }
             for row in customers_for_offline_copy(user=request.user)
         ]
-        return Response({"customers": rows, "synced_at": timezone.now().isoformat(), "user": request.user.pk})
+        return Response(
+            {
+                "customers": rows,
+                "synced_at": timezone.now().isoformat(),
+                "user": request.user.pk,
+                # Beyond this the phone can ask for the reason before sending (the server asks anyway).
+                "check_in_radius_m": trust_settings_for(request.user).radius_m,
+            }
+        )
 
 
 router = SimpleRouter(trailing_slash=True, use_regex_path=False)

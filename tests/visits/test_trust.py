@@ -608,3 +608,17 @@ def test_the_team_review_query_count_does_not_grow_with_the_rows(client, people,
     VisitFactory(salesperson=people.sales2, customer=foshan, accuracy_m=0, latitude=1, longitude=1)
 
     assert queries() == one
+
+
+def test_the_offline_copy_carries_the_default_kind_and_the_teams_radius(people, foshan, unlocated):
+    people.team_one.check_in_radius_m = 800
+    people.team_one.save()
+    VisitFactory(salesperson=people.sales2, customer=foshan, visited_at=timezone.now() - timedelta(days=3))
+    api = APIClient()
+    api.force_authenticate(people.sales1)
+
+    body = api.get("/api/offline/customers/").json()
+
+    kinds = {row["name"]: row["default_kind"] for row in body["customers"]}
+    assert kinds == {"佛山市某某公司": "second", "南山新客户": "first"}
+    assert body["check_in_radius_m"] == 800
