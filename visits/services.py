@@ -211,11 +211,10 @@ def record_visit(
         visit.distance_m = 0
         visit.verified = True
         sets_location = True
+    visit.far_reason = far_reason if visit.far_from_customer else ""
     # client_id was parsed above; its uniqueness is the database's to decide (the IntegrityError
     # below): checked here, a resend arriving while the first is being stored would be refused
     # as "already exists" instead of answered with the stored visit.
-    require_far_reason(visit=visit, radius_m=radius, far_reason=far_reason)
-    visit.far_reason = far_reason if visit.far_from_customer else ""
     visit.full_clean(exclude=["visited_on", "client_id"])
     lock_customer(customer_id=customer.pk)  # the repeat guard's read and this insert, one at a time
     if client_id is not None:
@@ -227,6 +226,8 @@ def record_visit(
     guard_repeat(
         salesperson=salesperson, customer_id=customer.pk, kind=kind, visited_at=visited_at, window=trust.repeat_window
     )
+    # After the repeat guard: a repeat is updated, not stored, so its distance needs no reason.
+    require_far_reason(visit=visit, radius_m=radius, far_reason=far_reason)
     try:
         with transaction.atomic():
             visit.save()

@@ -622,3 +622,12 @@ def test_the_offline_copy_carries_the_default_kind_and_the_teams_radius(people, 
     kinds = {row["name"]: row["default_kind"] for row in body["customers"]}
     assert kinds == {"佛山市某某公司": "second", "南山新客户": "first"}
     assert body["check_in_radius_m"] == 800
+
+
+def test_a_far_repeat_is_offered_the_update_before_being_asked_why(people, foshan):
+    first = record_visit(salesperson=people.sales1, customer_id=foshan.pk, far_reason="分厂", **FAR_AT)
+
+    with pytest.raises(RepeatVisit) as refused:
+        record_visit(salesperson=people.sales1, customer_id=foshan.pk, **FAR_AT)
+
+    assert refused.value.visit_id == first.pk
