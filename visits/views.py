@@ -59,6 +59,7 @@ from visits.trust import (
     RepeatVisit,
     default_visit_kind,
     saved_message,
+    trust_flags,
     trust_settings_for,
     update_visit,
     with_default_kind,
@@ -367,6 +368,8 @@ def visit_export(request: HttpRequest) -> HttpResponse:
         _("Obstacle detail"),
         _("Distance (m)"),
         _("Far from the customer"),
+        _("Why checked in far away"),
+        _("Flags"),
     ]
     rows = (
         [
@@ -386,6 +389,8 @@ def visit_export(request: HttpRequest) -> HttpResponse:
             visit.obstacle_detail,
             visit.distance_m,
             _("yes") if visit.far_from_customer else "",
+            visit.far_reason,
+            " ".join(flag.text for flag in trust_flags(visit)),
         ]
         for visit in visits.iterator(chunk_size=2000)
     )

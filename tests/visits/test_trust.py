@@ -631,3 +631,18 @@ def test_a_far_repeat_is_offered_the_update_before_being_asked_why(people, fosha
         record_visit(salesperson=people.sales1, customer_id=foshan.pk, **FAR_AT)
 
     assert refused.value.visit_id == first.pk
+
+
+def test_the_export_carries_the_reason_and_the_flags(client, people, foshan):
+    import io
+
+    from openpyxl import load_workbook
+
+    record_visit(salesperson=people.sales1, customer_id=foshan.pk, far_reason="分厂", **FAR_AT)
+    client.force_login(people.manager1)
+
+    response = client.get("/visits/export.xlsx", HTTP_ACCEPT_LANGUAGE="en")
+
+    rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True))
+    assert rows[0][-4:] == ("Distance (m)", "Far from the customer", "Why checked in far away", "Flags")
+    assert rows[1][-4:] == (18603, "yes", "分厂", "18.6 km from the customer, beyond 500 m. Reason given: 分厂")
