@@ -44,6 +44,8 @@ class TeamAdmin(admin.ModelAdmin):
         "daily_visit_quota",
         "quota_counts_phone_calls",
         "quota_counts_office_visits",
+        "check_in_radius_m",
+        "repeat_visit_window_minutes",
     )
     list_select_related = ("manager",)
 

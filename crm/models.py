@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
@@ -48,6 +49,22 @@ class Team(TimeStampedModel):
         _("customers' visits to the office count toward the visit quota"),
         default=False,
         help_text=_("Off: only visits at the customer's count."),
+    )
+    # Location trust and the repeat guard (visits.trust reads these; empty radius: the branch default).
+    check_in_radius_m = models.PositiveIntegerField(
+        _("check-in radius (m)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(50), MaxValueValidator(50_000)],
+        help_text=_("A check-in farther than this from the customer asks for a reason. Empty: the branch default."),
+    )
+    repeat_visit_window_minutes = models.PositiveSmallIntegerField(
+        _("repeat-visit window (minutes)"),
+        default=30,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text=_(
+            "The same customer and kind of visit again within this time updates the visit already logged. 0: off."
+        ),
     )
 
     class Meta:

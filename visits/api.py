@@ -24,6 +24,7 @@ from visits.models import QuotaShortfall, Visit
 from visits.selectors import customers_for_offline_copy, visits_for_list
 from visits.serializers import QuotaShortfallSerializer, RatingSerializer, VisitCreateSerializer, VisitSerializer
 from visits.services import explain_shortfall, rate_visit, record_visit, review_shortfall, sync_offline_work
+from visits.trust import FarCheckInNeedsReason, trust_settings_for
 
 
 class VisitCursorPagination(CursorPagination):
@@ -48,7 +49,11 @@ cursor keeps it."""
 @extend_schema_view(list=extend_schema(description=VISIT_LIST_DESCRIPTION))
 class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Visits within the caller's visibility. Create goes through record_visit; sending the same
-    ``client_id`` again returns the visit stored the first time (200 instead of 201)."""
+    ``client_id`` again returns the visit stored the first time (200 instead of 201).
+
+    A check-in beyond the team's radius without ``far_reason``: 400 ``{"far_reason": [...], "code":
+    "far_reason_required", "distance_m", "radius_m", ...}``. The same customer and kind again within the
+    team's window: 409 ``{"detail", "code": "repeat_visit", "visit": id, "visited_at"}``."""
 
     queryset = Visit.objects.none()  # for the schema; requests use get_queryset
     lookup_value_converter = "int"
@@ -68,7 +73,11 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         incoming = VisitCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
-        visit = record_visit(salesperson=request.user, customer_id=data.pop("customer"), **data)
+        try:
+            visit = record_visit(salesperson=request.user, customer_id=data.pop("customer"), **data)
+        except FarCheckInNeedsReason as error:
+            # The field error as for any other field, plus what a phone needs to ask why.
+            return Response(error.message_dict | error.details(), status=status.HTTP_400_BAD_REQUEST)
         body = VisitSerializer(visits_for_list(user=request.user).get(pk=visit.pk)).data
         return Response(body, status=status.HTTP_200_OK if visit.replayed else status.HTTP_201_CREATED)
 
@@ -186,10 +195,20 @@ class OfflineCustomersView(APIView):
                 "version": row["version"],
                 "lat": None if row["latitude"] is None else float(row["latitude"]),
                 "lng": None if row["longitude"] is None else float(row["longitude"]),
+                # The kind the visit form starts with: first visit only for a customer never visited.
+                "default_kind": Visit.Kind.SECOND if row["visited_before"] else Visit.Kind.FIRST,
             }
             for row in customers_for_offline_copy(user=request.user)
         ]
-        return Response({"customers": rows, "synced_at": timezone.now().isoformat(), "user": request.user.pk})
+        return Response(
+            {
+                "customers": rows,
+                "synced_at": timezone.now().isoformat(),
+                "user": request.user.pk,
+                # Beyond this the phone can ask for the reason before sending (the server asks anyway).
+                "check_in_radius_m": trust_settings_for(request.user).radius_m,
+            }
+        )
 
 
 router = SimpleRouter(trailing_slash=True, use_regex_path=False)

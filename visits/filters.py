@@ -10,6 +10,7 @@ from accounts.models import Customer
 from crm.models import User
 from territories.models import Territory
 from visits.models import Visit
+from visits.trust import flagged_q
 
 
 def _people(request) -> object:
@@ -56,10 +57,16 @@ class VisitFilter(django_filters.FilterSet):
         choices=[("true", _("Far from the customer")), ("false", _("Near the customer")), ("none", _("No position"))],
         method="filter_far",
     )
+    flagged = django_filters.BooleanFilter(label=_("Flagged for review"), method="filter_flagged")
 
     class Meta:
         model = Visit
-        fields = ["salesperson", "date_from", "date_to", "intent", "kind", "territory", "far"]
+        fields = ["salesperson", "date_from", "date_to", "intent", "kind", "territory", "far", "flagged"]
+
+    def filter_flagged(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(flagged_q()) if value else queryset.exclude(flagged_q())
 
     def filter_far(self, queryset, name: str, value: str):
         if value == "true":

@@ -52,6 +52,10 @@ class VisitForm(forms.Form):
     longitude = forms.CharField(required=False, widget=forms.HiddenInput)
     accuracy_m = forms.CharField(required=False, widget=forms.HiddenInput)
     client_id = forms.UUIDField(widget=forms.HiddenInput)
+    # Asked for when the check-in is beyond the team's radius (visits.trust).
+    far_reason = forms.CharField(label=_("Why are you checking in from here?"), max_length=300, required=False)
+    # Set by the "Update the 10:02 visit" button when the submit repeats a visit logged just before.
+    update_visit = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class QuickCustomerForm(forms.Form):

@@ -139,6 +139,25 @@ class Visit(models.Model):
     # A check-in by position: a fix within the radius, at the customer's known location (or the
     # first such fix, which sets that location). Only these count when the quota counts verified visits.
     verified = models.BooleanField(_("verified check-in"), default=False)
+    # Why the salesperson checked in beyond the team's radius (asked for by record_visit, see visits.trust).
+    far_reason = models.CharField(_("reason for checking in far away"), max_length=300, blank=True)
+    # The same salesperson's previous check-in with a position that day, and how far and how fast they
+    # travelled from it: the manager's review flags a speed no road allows. Kept up to date when a
+    # visit synced late slots in between (visits.trust.link_travel).
+    previous_check_in = models.ForeignKey(
+        "self",
+        verbose_name=_("previous check-in"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    distance_from_previous_m = models.PositiveIntegerField(
+        _("distance from the previous check-in (m)"), null=True, blank=True
+    )
+    travel_speed_kmh = models.PositiveIntegerField(
+        _("travel speed from the previous check-in (km/h)"), null=True, blank=True
+    )
     intent = models.CharField(_("intent"), max_length=1, choices=Customer.Intent.choices, blank=True)
     obstacles = models.JSONField(_("obstacles"), default=list, blank=True)
     obstacle_detail = models.CharField(_("obstacle detail"), max_length=300, blank=True)

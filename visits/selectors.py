@@ -271,11 +271,12 @@ def intent_choices() -> list[tuple[str, str]]:
 def customers_for_offline_copy(*, user: User) -> QuerySet:
     """The salesperson's own scope, most recently worked first, capped: what the phone keeps offline."""
     from accounts.models import Customer
+    from visits.trust import with_default_kind
 
     return (
-        Customer.objects.visible_to(user)
+        with_default_kind(Customer.objects.visible_to(user))
         .order_by(F("last_activity_at").desc(nulls_last=True), "pk")
-        .values("pk", "unit_name", "district", "intent", "version", "latitude", "longitude")[
+        .values("pk", "unit_name", "district", "intent", "version", "latitude", "longitude", "visited_before")[
             : settings.CRM["OFFLINE_CUSTOMER_LIMIT"]
         ]
     )

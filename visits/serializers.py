@@ -31,6 +31,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "accuracy_m",
             "distance_m",
             "far_from_customer",
+            "far_reason",
             "intent",
             "obstacles",
             "obstacle_detail",
@@ -56,6 +57,14 @@ class VisitCreateSerializer(serializers.Serializer):
     longitude = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     accuracy_m = serializers.FloatField(required=False, allow_null=True)
     client_id = serializers.UUIDField(required=False, allow_null=True)
+    far_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=300,
+        help_text="Required when the check-in is beyond the team's radius: the first try answers 400 with "
+        "code far_reason_required, distance_m and radius_m.",
+    )
 
 
 class RatingSerializer(serializers.Serializer):

@@ -50,6 +50,17 @@ from visits.models import (
 from visits.permissions import can_review_shortfall
 from visits.querysets import CURRENT_INTENT_ORDER
 from visits.selectors import quota_results_for, weekly_visit_counts, weekly_working_days_present
+from visits.trust import (
+    FarCheckInNeedsReason,
+    RepeatVisit,
+    clean_far_reason,
+    guard_repeat,
+    is_far,
+    link_travel,
+    require_far_reason,
+    trust_settings_for,
+    update_visit,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +133,7 @@ def record_visit(
     accuracy_m: float | None = None,
     client_id: uuid.UUID | str | None = None,
     photos: Sequence[UploadedFile] = (),
+    far_reason: str = "",
 ) -> Visit:
     """Log one visit, in one transaction: all of it is stored, or nothing.
 
@@ -129,7 +141,9 @@ def record_visit(
     exist). ``visited_at`` defaults to now and may not be in the future; ``visited_on`` is its local
     date. A position needs both coordinates and a believable accuracy; with the customer's known
     location it gives ``distance_m``, and ``far_from_customer`` is set when even the most favourable
-    reading (distance minus accuracy) is beyond settings.CRM["CHECK_IN_RADIUS_M"] — flagged, not refused.
+    reading (distance minus accuracy) is beyond the team's radius (visits.trust): such a check-in at
+    the door needs ``far_reason`` (else FarCheckInNeedsReason, nothing stored). The same customer and
+    kind again within the team's window is refused as RepeatVisit (update that visit instead).
     Idempotent per (salesperson, client_id): a retried or double-tapped submit returns the visit
     stored the first time (with ``replayed = True``) and changes nothing.
     """
@@ -162,6 +176,8 @@ def record_visit(
     if kind not in Visit.Kind.values:
         raise ValidationError({"kind": _("Unknown choice: %(value)s.") % {"value": kind}})
     latitude, longitude, accuracy_m = _clean_position(latitude, longitude, accuracy_m)
+    far_reason = clean_far_reason(far_reason)
+    trust = trust_settings_for(salesperson)
     if len(photos) > MAX_PHOTOS_PER_VISIT:
         raise ValidationError({"photos": _("At most %(count)d photos per visit.") % {"count": MAX_PHOTOS_PER_VISIT}})
     cleaned_photos = [clean_image(photo) for photo in photos]  # refuses a bad file before anything is stored
@@ -184,22 +200,35 @@ def record_visit(
     )
     if kind == Visit.Kind.JOINT and salesperson.team_id:
         visit.joint_manager_id = Team.objects.filter(pk=salesperson.team_id).values_list("manager_id", flat=True)[0]
-    radius = settings.CRM["CHECK_IN_RADIUS_M"]
+    radius = trust.radius_m
     precise = accuracy_m is not None and accuracy_m <= radius
     sets_location = False
     if latitude is not None and customer.latitude is not None and customer.longitude is not None:
         visit.distance_m = haversine_m(latitude, longitude, customer.latitude, customer.longitude)
-        visit.far_from_customer = visit.distance_m - (accuracy_m or 0) > radius
+        visit.far_from_customer = is_far(distance_m=visit.distance_m, accuracy_m=accuracy_m, radius_m=radius)
         visit.verified = precise and visit.distance_m <= radius
     elif latitude is not None and precise:
         # The customer's location is not known yet: the first precise check-in sets it.
         visit.distance_m = 0
         visit.verified = True
         sets_location = True
+    visit.far_reason = far_reason if visit.far_from_customer else ""
     # client_id was parsed above; its uniqueness is the database's to decide (the IntegrityError
     # below): checked here, a resend arriving while the first is being stored would be refused
     # as "already exists" instead of answered with the stored visit.
     visit.full_clean(exclude=["visited_on", "client_id"])
+    lock_customer(customer_id=customer.pk)  # the repeat guard's read and this insert, one at a time
+    if client_id is not None:
+        # A resend that waited on the lock while the first send was stored is that visit, not a repeat of it.
+        existing = Visit.objects.filter(salesperson=salesperson, client_id=client_id).first()
+        if existing is not None:
+            existing.replayed = True
+            return existing
+    guard_repeat(
+        salesperson=salesperson, customer_id=customer.pk, kind=kind, visited_at=visited_at, window=trust.repeat_window
+    )
+    # After the repeat guard: a repeat is updated, not stored, so its distance needs no reason.
+    require_far_reason(visit=visit, radius_m=radius, far_reason=far_reason)
     try:
         with transaction.atomic():
             visit.save()
@@ -216,6 +245,7 @@ def record_visit(
     for photo in cleaned_photos:
         visit_photo = VisitPhoto(visit=visit)
         visit_photo.image.save(photo.name, photo, save=True)
+    link_travel(visit)
     record_customer_activity(customer_id=customer.pk, at=visited_at)
     for follow in VISIT_FOLLOWERS.values():
         follow(visit=visit)
@@ -224,6 +254,7 @@ def record_visit(
     if sets_location:
         set_customer_location(customer_id=customer.pk, latitude=latitude, longitude=longitude, only_if_unknown=True)
     visit.replayed = False
+    visit.sets_location = sets_location
     return visit
 
 
@@ -779,6 +810,7 @@ MAX_SYNC_ITEMS = 50
 
 class SyncStatus:
     CREATED = "created"
+    UPDATED = "updated"
     DUPLICATE = "duplicate"
     CONFLICT = "conflict"
     INVALID = "invalid"
@@ -821,7 +853,7 @@ def _as_list(value) -> list[str]:
 
 
 # The entry's free-text fields: each must arrive as text (or be left out), never as a list or object.
-SYNC_TEXT_FIELDS = ("kind", "notes", "next_step", "intent", "obstacle_detail")
+SYNC_TEXT_FIELDS = ("kind", "notes", "next_step", "intent", "obstacle_detail", "far_reason")
 
 
 def _text(item: dict, field: str) -> str:
@@ -919,6 +951,8 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
                 % {"customer": customer["unit_name"]}
             ],
         }
+    if item.get("update_visit") not in (None, ""):
+        return result | _sync_update(salesperson=salesperson, item=item, text=text, photos=photos)
     try:
         with transaction.atomic():
             visit = record_visit(
@@ -936,6 +970,7 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
                 accuracy_m=item.get("accuracy_m"),
                 client_id=client_id,
                 photos=photos,
+                far_reason=text["far_reason"],
             )
             if text["intent"] and not visit.replayed:
                 rate_visit(
@@ -945,6 +980,12 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
                     obstacles=_as_list(item.get("obstacles")),
                     obstacle_detail=text["obstacle_detail"],
                 )
+    except FarCheckInNeedsReason as error:
+        # The phone asks the salesperson why, then sends the entry again with ``far_reason``.
+        return result | _far_conflict(error)
+    except RepeatVisit as error:
+        # The phone offers to update that visit: the entry again with ``update_visit`` = the visit's id.
+        return result | _repeat_conflict(error)
     except ValidationError as error:
         return result | {"status": SyncStatus.INVALID, "messages": error.messages}
     except ApplicationError as error:
@@ -979,6 +1020,53 @@ def sync_offline_work(
     return {"customers": customer_results, "results": sync_visits(salesperson=salesperson, items=items, photos=photos)}
 
 
+def _far_conflict(error: FarCheckInNeedsReason) -> dict:
+    return {
+        "status": SyncStatus.CONFLICT,
+        "reason": error.code,
+        "messages": [error.message_text],
+        "field": "far_reason",
+        "distance_m": error.distance_m,
+        "radius_m": error.radius_m,
+    }
+
+
+def _repeat_conflict(error: RepeatVisit) -> dict:
+    return {
+        "status": SyncStatus.CONFLICT,
+        "reason": error.code,
+        "messages": [str(error.message)],
+        "visit": error.visit_id,
+        "visited_at": error.visited_at.isoformat(),
+    }
+
+
+def _sync_update(*, salesperson: User, item: dict, text: dict, photos: Sequence[UploadedFile]) -> dict:
+    """An entry the salesperson chose to merge into the visit it repeats (``update_visit``: its id)."""
+    visit_id = _whole_number(item.get("update_visit"))
+    if visit_id is None:
+        return {"status": SyncStatus.INVALID, "messages": [_("The visit to update is not valid.")]}
+    try:
+        with transaction.atomic():
+            visit = update_visit(
+                salesperson=salesperson,
+                visit_id=visit_id,
+                materials=_as_list(item.get("materials")),
+                talking_points=_as_list(item.get("talking_points")),
+                notes=text["notes"],
+                next_step=text["next_step"][:200],
+                next_step_on=_parse_date(item.get("next_step_on"), "next_step_on"),
+                photos=photos,
+            )
+    except Http404:
+        return {"status": SyncStatus.INVALID, "messages": [_("The visit to update is not valid.")]}
+    except ValidationError as error:
+        return {"status": SyncStatus.INVALID, "messages": error.messages}
+    except ApplicationError as error:
+        return {"status": SyncStatus.INVALID, "messages": [str(error.message)]}
+    return {"status": SyncStatus.UPDATED, "visit": visit.pk}
+
+
 def sync_visits(
     *, salesperson: User, items: Sequence[dict], photos: Mapping[str, Sequence[UploadedFile]] | None = None
 ) -> list[dict]:
@@ -987,8 +1075,10 @@ def sync_visits(
     Each item is what the visit form sends (plus ``customer_version`` seen on the phone, and an
     optional ``intent`` rated offline), and goes through ``record_visit``: the same scope and checks.
     Each item is its own transaction, so one refused entry does not lose the others. Results:
-    ``created``; ``duplicate`` (this client_id is already stored: a replayed batch creates nothing);
-    ``conflict`` (the customer is out of scope now, or was changed since the phone's copy — never
+    ``created``; ``updated`` (an entry with ``update_visit`` merged into that visit of today);
+    ``duplicate`` (this client_id is already stored: a replayed batch creates nothing);
+    ``conflict`` (the customer is out of scope now, or was changed since the phone's copy, or the
+    check-in is far and needs ``far_reason``, or it repeats a visit (``visit``: its id) — never
     dropped, the phone shows it); ``invalid`` with the messages, which name the field (an entry
     without a client id, or whose kind, notes, next step, intent or obstacle detail is not text, is
     refused whole; nothing of it is stored).

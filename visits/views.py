@@ -53,6 +53,17 @@ from visits.services import (
     save_route_plan,
     submit_forms,
 )
+from visits.trust import (
+    FarCheckInNeedsReason,
+    RepeatVisit,
+    default_visit_kind,
+    saved_message,
+    trust_flags,
+    trust_settings_for,
+    update_visit,
+    with_default_kind,
+    with_trust,
+)
 
 PAGE_SIZE = 25
 SEARCH_LIMIT = 8
@@ -97,11 +108,14 @@ def visit_create(request: HttpRequest) -> HttpResponse:
     """Log a visit: one form, one round trip. The page carries a fresh client_id, so a double-tapped
     or re-sent submit stores one visit."""
     customer = None
+    far = repeat = None
     if request.method == "POST":
         form = VisitForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
             try:
+                if data["update_visit"]:
+                    return _update_repeated_visit(request, data)
                 visit = record_visit(
                     salesperson=request.user,
                     customer_id=data["customer"],
@@ -116,26 +130,61 @@ def visit_create(request: HttpRequest) -> HttpResponse:
                     accuracy_m=data["accuracy_m"] or None,
                     client_id=data["client_id"],
                     photos=data["photos"],
+                    far_reason=data["far_reason"],
                 )
+            except FarCheckInNeedsReason as error:
+                far = error  # the page asks why, with the distance; the same client_id sends it again
+                form.add_error("far_reason", error.message_text)
+            except RepeatVisit as error:
+                repeat = error  # the page offers to update that visit instead
             except ValidationError as error:
                 form.add_error(None, _validation_message(error))
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
                 if not visit.replayed:
-                    messages.success(request, _("Visit to %(customer)s logged.") % {"customer": visit.customer})
+                    messages.success(request, saved_message(visit, set_location=getattr(visit, "sets_location", False)))
                 return redirect("visits:today")
         if form.cleaned_data.get("customer"):
             customer = Customer.objects.visible_to(request.user).filter(pk=form.cleaned_data["customer"]).first()
     else:
-        form = VisitForm(initial={"client_id": uuid.uuid4()})
+        initial = {"client_id": uuid.uuid4()}
         if request.GET.get("customer", "").isdigit():
             customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=request.GET["customer"])
+            initial["kind"] = default_visit_kind(customer.pk)
+        form = VisitForm(initial=initial)
     return render(
         request,
         "visits/visit_form.html",
-        {"form": form, "customer": customer, "customer_form": QuickCustomerForm()},
+        {
+            "form": form,
+            "customer": customer,
+            "customer_form": QuickCustomerForm(),
+            "far": far,
+            "repeat": repeat,
+            "radius_m": trust_settings_for(request.user).radius_m,
+        },
     )
+
+
+def _update_repeated_visit(request: HttpRequest, data: dict) -> HttpResponse:
+    """The salesperson chose to add this submit to the visit it repeats (visits.trust.update_visit)."""
+    visit = update_visit(
+        salesperson=request.user,
+        visit_id=data["update_visit"],
+        materials=data["materials"],
+        talking_points=data["talking_points"],
+        notes=data["notes"],
+        next_step=data["next_step"],
+        next_step_on=data["next_step_on"],
+        photos=data["photos"],
+    )
+    messages.success(
+        request,
+        _("The %(time)s visit to %(customer)s is updated.")
+        % {"time": timezone.localtime(visit.visited_at).strftime("%H:%M"), "customer": visit.customer},
+    )
+    return redirect("visits:today")
 
 
 @role_required(User.Role.SALESPERSON)
@@ -149,9 +198,8 @@ def customer_search(request: HttpRequest) -> HttpResponse:
         if phone:
             condition |= Q(phone=phone)
         customers = list(
-            Customer.objects.visible_to(request.user)
-            .filter(condition)
-            .only("pk", "unit_name", "district", "intent")
+            with_default_kind(Customer.objects.visible_to(request.user).filter(condition))
+            .only("pk", "unit_name", "district", "intent", "latitude", "longitude")
             .order_by("unit_name", "pk")[:SEARCH_LIMIT]
         )
     return render(request, "visits/visit_form.html#customer-results", {"customers": customers, "query": query})
@@ -259,7 +307,7 @@ def forms_submit(request: HttpRequest) -> HttpResponse:
 
 
 def _filtered_visits(request: HttpRequest) -> VisitFilter:
-    return VisitFilter(request.GET or None, queryset=visits_for_list(user=request.user), request=request)
+    return VisitFilter(request.GET or None, queryset=with_trust(visits_for_list(user=request.user)), request=request)
 
 
 def _query_string(request: HttpRequest) -> str:
@@ -273,7 +321,7 @@ def my_visits(request: HttpRequest) -> HttpResponse:
     """The salesperson's own visits, newest first."""
     visits = VisitFilter(
         request.GET or None,
-        queryset=visits_for_list(user=request.user).filter(salesperson=request.user),
+        queryset=with_trust(visits_for_list(user=request.user).filter(salesperson=request.user)),
         request=request,
     )
     page = CappedPaginator(visits.qs.order_by("-visited_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -326,6 +374,8 @@ def visit_export(request: HttpRequest) -> HttpResponse:
         _("Obstacle detail"),
         _("Distance (m)"),
         _("Far from the customer"),
+        _("Why checked in far away"),
+        _("Flags"),
     ]
     rows = (
         [
@@ -345,6 +395,8 @@ def visit_export(request: HttpRequest) -> HttpResponse:
             visit.obstacle_detail,
             visit.distance_m,
             _("yes") if visit.far_from_customer else "",
+            visit.far_reason,
+            " ".join(flag.text for flag in trust_flags(visit)),
         ]
         for visit in visits.iterator(chunk_size=2000)
     )

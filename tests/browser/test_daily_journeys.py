@@ -78,7 +78,7 @@ def test_salesperson_logs_a_visit_to_a_new_customer_rates_it_and_submits_the_day
         page.get_by_role("button", name="保存拜访").tap()
 
     expect(page).to_have_url(re.compile(r"/visits/today/$"))
-    expect(page.locator("#messages")).to_have_text("已记录对顺达汽修厂的拜访。")
+    expect(page.locator("#messages")).to_have_text("已记录对顺达汽修厂的拜访，手机未提供位置。")
     customer = Customer.objects.get()
     visit = Visit.objects.get()
     card = page.locator(f"#visit-{visit.pk}")

@@ -42,6 +42,8 @@ def far_check_in(people):
         "longitude": "113.940000",
         "accuracy_m": "15",
         "client_id": str(uuid.uuid4()),
+        # A check-in beyond the team's radius is stored only with a reason (visits.trust).
+        "far_reason": "客户在隔壁园区开会",
     }
     return customer, form
 

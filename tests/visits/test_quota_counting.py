@@ -162,6 +162,8 @@ def test_the_admin_edits_the_teams_setting(client, staff):
             "form_submission": "daily",
             "daily_visit_quota": 3,
             "quota_counts_phone_calls": "on",
+            "check_in_radius_m": 800,
+            "repeat_visit_window_minutes": 20,
         },
     )
 
@@ -170,6 +172,9 @@ def test_the_admin_edits_the_teams_setting(client, staff):
     assert response.status_code == 302
     staff.team_one.refresh_from_db()
     assert (staff.team_one.quota_counts_phone_calls, staff.team_one.quota_counts_office_visits) == (True, False)
+    assert (staff.team_one.check_in_radius_m, staff.team_one.repeat_visit_window_minutes) == (800, 20)
+    assert 'name="check_in_radius_m"' in form
+    assert 'name="repeat_visit_window_minutes"' in form
 
 
 @pytest.mark.parametrize(

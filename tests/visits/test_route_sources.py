@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from campaigns.models import PhoneInquiry
 from campaigns.services import mark_inquiry_visited, register_phone_inquiry
+from visits.models import Visit
 from visits.selectors import ROUTE_SOURCES, route_candidates
 from visits.services import VISIT_FOLLOWERS, record_visit
 
@@ -65,7 +66,9 @@ def test_visiting_the_caller_marks_the_inquiry_visited_and_takes_it_off_the_rout
     )
 
     visit = record_visit(salesperson=people.sales2, customer_id=inquiry.customer_id, notes="见了老板")
-    replay = record_visit(salesperson=people.sales2, customer_id=inquiry.customer_id, notes="再访")
+    replay = record_visit(
+        salesperson=people.sales2, customer_id=inquiry.customer_id, kind=Visit.Kind.SECOND, notes="再访"
+    )
 
     inquiry.refresh_from_db()
     assert (inquiry.status, inquiry.visit_id) == ("visited", visit.pk)

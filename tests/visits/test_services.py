@@ -36,6 +36,10 @@ def customers(owned_tree):
     }
 
 
+def hours_ago(hours):
+    return timezone.now() - timedelta(hours=hours)
+
+
 def local(year, month, day, hour=10, minute=0):
     return timezone.make_aware(datetime(year, month, day, hour, minute))
 
@@ -103,16 +107,33 @@ def test_distance_to_the_customer_and_the_far_flag(people, customers, settings, 
     settings.CRM = {**settings.CRM, "CHECK_IN_RADIUS_M": 500}
     customer = customers["sales1"]
 
+    # Hours apart, so none repeats the one before (the repeat guard is tested in test_trust).
     near = record_visit(
-        salesperson=people.sales1, customer_id=customer.pk, latitude="22.534000", longitude="113.930000", accuracy_m=20
+        salesperson=people.sales1,
+        customer_id=customer.pk,
+        latitude="22.534000",
+        longitude="113.930000",
+        accuracy_m=20,
+        visited_at=hours_ago(3),
     )
-    # 0.01° of latitude is about 1,112 m: beyond the radius even with 30 m of accuracy.
+    # 0.01° of latitude is about 1,112 m: beyond the radius even with 30 m of accuracy (so a reason is given).
     far = record_visit(
-        salesperson=people.sales1, customer_id=customer.pk, latitude=22.543, longitude=113.93, accuracy_m=30.4
+        salesperson=people.sales1,
+        customer_id=customer.pk,
+        latitude=22.543,
+        longitude=113.93,
+        accuracy_m=30.4,
+        visited_at=hours_ago(2),
+        far_reason="客户在对面仓库",
     )
     # The same distance with a fix accurate only to 700 m might be at the door: not flagged.
     vague = record_visit(
-        salesperson=people.sales1, customer_id=customer.pk, latitude=22.543, longitude=113.93, accuracy_m=700
+        salesperson=people.sales1,
+        customer_id=customer.pk,
+        latitude=22.543,
+        longitude=113.93,
+        accuracy_m=700,
+        visited_at=hours_ago(1),
     )
 
     assert (near.distance_m, near.far_from_customer, near.accuracy_m) == (111, False, 20)
@@ -130,13 +151,28 @@ def test_distance_to_the_customer_and_the_far_flag(people, customers, settings, 
 def test_the_first_precise_check_in_sets_the_customers_location(people, customers):
     customer = customers["sales2"]
     vague = record_visit(
-        salesperson=people.sales2, customer_id=customer.pk, latitude=22.6, longitude=113.8, accuracy_m=900
+        salesperson=people.sales2,
+        customer_id=customer.pk,
+        latitude=22.6,
+        longitude=113.8,
+        accuracy_m=900,
+        visited_at=hours_ago(3),
     )
     first = record_visit(
-        salesperson=people.sales2, customer_id=customer.pk, latitude=22.5, longitude=113.9, accuracy_m=10
+        salesperson=people.sales2,
+        customer_id=customer.pk,
+        latitude=22.5,
+        longitude=113.9,
+        accuracy_m=10,
+        visited_at=hours_ago(2),
     )
     second = record_visit(
-        salesperson=people.sales2, customer_id=customer.pk, latitude=22.501, longitude=113.9, accuracy_m=15
+        salesperson=people.sales2,
+        customer_id=customer.pk,
+        latitude=22.501,
+        longitude=113.9,
+        accuracy_m=15,
+        visited_at=hours_ago(1),
     )
 
     customer.refresh_from_db()
@@ -151,15 +187,31 @@ def test_verified_needs_a_precise_fix_within_the_radius(people, customers, setti
     customer = customers["sales1"]
 
     at_door = record_visit(
-        salesperson=people.sales1, customer_id=customer.pk, latitude=22.534, longitude=113.93, accuracy_m=20
+        salesperson=people.sales1,
+        customer_id=customer.pk,
+        latitude=22.534,
+        longitude=113.93,
+        accuracy_m=20,
+        visited_at=hours_ago(4),
     )
     vague = record_visit(
-        salesperson=people.sales1, customer_id=customer.pk, latitude=22.533, longitude=113.93, accuracy_m=600
+        salesperson=people.sales1,
+        customer_id=customer.pk,
+        latitude=22.533,
+        longitude=113.93,
+        accuracy_m=600,
+        visited_at=hours_ago(3),
     )
     far = record_visit(
-        salesperson=people.sales1, customer_id=customer.pk, latitude=22.543, longitude=113.93, accuracy_m=20
+        salesperson=people.sales1,
+        customer_id=customer.pk,
+        latitude=22.543,
+        longitude=113.93,
+        accuracy_m=20,
+        visited_at=hours_ago(2),
+        far_reason="在停车场",
     )
-    none = record_visit(salesperson=people.sales1, customer_id=customer.pk)
+    none = record_visit(salesperson=people.sales1, customer_id=customer.pk, visited_at=hours_ago(1))
 
     assert [v.verified for v in (at_door, vague, far, none)] == [True, False, False, False]
     assert [v.far_from_customer for v in (at_door, vague, far, none)] == [False, False, True, False]

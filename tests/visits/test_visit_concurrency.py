@@ -111,3 +111,18 @@ def test_two_visits_of_one_customer_rated_at_once_leave_the_newer_visits_rating(
 
         assert [type(outcome).__name__ for outcome in outcomes] == ["Visit", "Visit"]
         assert Customer.objects.get(pk=customer.pk).intent == intents[1], f"trial {trial}"
+
+
+def test_the_same_visit_logged_at_once_from_two_taps_with_new_ids_is_stored_once(people, customer):
+    """The repeat guard reads, then inserts: under the customer's lock, so concurrent submits with
+    different client ids cannot all pass it."""
+    from visits.trust import RepeatVisit
+
+    def send():
+        return record_visit(salesperson=people.sales1, customer_id=customer.pk, client_id=str(uuid.uuid4()))
+
+    outcomes = at_once(*[send] * THREADS)
+
+    stored = Visit.objects.get()
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["RepeatVisit"] * (THREADS - 1) + ["Visit"]
+    assert {outcome.visit_id for outcome in outcomes if isinstance(outcome, RepeatVisit)} == {stored.pk}
