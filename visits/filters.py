@@ -57,16 +57,23 @@ class VisitFilter(django_filters.FilterSet):
         choices=[("true", _("Far from the customer")), ("false", _("Near the customer")), ("none", _("No position"))],
         method="filter_far",
     )
-    flagged = django_filters.BooleanFilter(label=_("Flagged for review"), method="filter_flagged")
+    # Choices, not a yes/no/unknown boolean: "unknown" means nothing to a manager reading the list.
+    flagged = django_filters.ChoiceFilter(
+        label=_("Flagged for review"),
+        choices=[("true", _("Flagged")), ("false", _("Not flagged"))],
+        method="filter_flagged",
+    )
 
     class Meta:
         model = Visit
         fields = ["salesperson", "date_from", "date_to", "intent", "kind", "territory", "far", "flagged"]
 
-    def filter_flagged(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.filter(flagged_q()) if value else queryset.exclude(flagged_q())
+    def filter_flagged(self, queryset, name: str, value: str):
+        if value == "true":
+            return queryset.filter(flagged_q())
+        if value == "false":
+            return queryset.exclude(flagged_q())
+        return queryset
 
     def filter_far(self, queryset, name: str, value: str):
         if value == "true":

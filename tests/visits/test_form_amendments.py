@@ -84,13 +84,14 @@ def test_forms_are_refused_while_visits_are_unrated_and_name_them(evening, peopl
 
 
 def test_the_refusal_names_five_and_counts_the_rest(evening, people, customers, english):
-    for minute in range(7):
-        log(people.sales1, customers["shunda"], 9, minute)
+    # An hour apart: the repeat guard (30 minutes) keeps visits to one customer from piling up closer.
+    for hour in range(8, 15):
+        log(people.sales1, customers["shunda"], hour, 0)
 
     with pytest.raises(ApplicationError) as refused:
         submit_forms(salesperson=people.sales1, day=WEDNESDAY)
 
-    named = ", ".join(f"顺达汽修厂 (09:0{minute})" for minute in range(5))
+    named = ", ".join(f"顺达汽修厂 ({hour:02d}:00)" for hour in range(8, 13))
     assert str(refused.value.message) == f"Rate these visits first: {named} and 2 more."
 
 
