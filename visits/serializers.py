@@ -2,14 +2,42 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from visits.models import Material, Obstacle, QuotaShortfall, TalkingPoint, Visit
+from visits.models import Material, Obstacle, QuotaShortfall, TalkingPoint, Visit, VisitPhoto
+
+
+class VisitPhotoSerializer(serializers.ModelSerializer):
+    """A photo's links go to the protected views: they open only for those who see the visit."""
+
+    url = serializers.SerializerMethodField(help_text="The stamped photo, full size.")
+    thumbnail_url = serializers.SerializerMethodField(help_text="Its thumbnail (the photo itself until made).")
+
+    class Meta:
+        model = VisitPhoto
+        fields = ["id", "source", "taken_at", "url", "thumbnail_url"]
+        read_only_fields = fields
+
+    def _link(self, name: str, photo: VisitPhoto) -> str:
+        path = reverse(name, args=[photo.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, photo: VisitPhoto) -> str:
+        return self._link("visits:visit_photo", photo)
+
+    @extend_schema_field(serializers.URLField())
+    def get_thumbnail_url(self, photo: VisitPhoto) -> str:
+        return self._link("visits:visit_photo_thumbnail", photo)
 
 
 class VisitSerializer(serializers.ModelSerializer):
     salesperson = serializers.CharField(source="salesperson.username", read_only=True)
     customer_name = serializers.CharField(source="customer.unit_name", read_only=True)
+    photos = VisitPhotoSerializer(many=True, read_only=True)
 
     class Meta:
         model = Visit
@@ -37,6 +65,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "rated_at",
             "client_id",
             "created_at",
+            "photos",
         ]
         read_only_fields = fields
 
@@ -56,6 +85,15 @@ class VisitCreateSerializer(serializers.Serializer):
     longitude = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     accuracy_m = serializers.FloatField(required=False, allow_null=True)
     client_id = serializers.UUIDField(required=False, allow_null=True)
+    # Multipart only. Two fields so that the server knows what the phone says came from its camera;
+    # the stamp labels the others "from gallery" (with their EXIF time), and so are camera photos
+    # whose EXIF time is well before the visit. At most 5 in all, 5 MB each, JPEG/PNG/WebP.
+    camera_photos = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text="Photos taken with the camera."
+    )
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text="Photos picked from the gallery."
+    )
 
 
 class RatingSerializer(serializers.Serializer):

@@ -27,7 +27,6 @@ from accounts.locks import lock_customer
 from accounts.models import Customer
 from accounts.services import record_customer_activity, set_customer_intent, set_customer_location
 from crm.errors import ApplicationError, NotPermitted
-from crm.images import clean_image
 from crm.locks import lock_job
 from crm.models import Notification, Team, User
 from crm.services import notify, notify_many
@@ -44,9 +43,9 @@ from visits.models import (
     RouteStop,
     TalkingPoint,
     Visit,
-    VisitPhoto,
 )
 from visits.permissions import can_review_shortfall
+from visits.photos import PhotoUpload, prepare_photos, store_photos
 from visits.querysets import CURRENT_INTENT_ORDER
 from visits.selectors import quota_results_for, weekly_visit_counts, weekly_working_days_present
 
@@ -120,7 +119,7 @@ def record_visit(
     longitude: Decimal | float | str | None = None,
     accuracy_m: float | None = None,
     client_id: uuid.UUID | str | None = None,
-    photos: Sequence[UploadedFile] = (),
+    photos: Sequence[UploadedFile | PhotoUpload] = (),
 ) -> Visit:
     """Log one visit, in one transaction: all of it is stored, or nothing.
 
@@ -163,7 +162,7 @@ def record_visit(
     latitude, longitude, accuracy_m = _clean_position(latitude, longitude, accuracy_m)
     if len(photos) > MAX_PHOTOS_PER_VISIT:
         raise ValidationError({"photos": _("At most %(count)d photos per visit.") % {"count": MAX_PHOTOS_PER_VISIT}})
-    cleaned_photos = [clean_image(photo) for photo in photos]  # refuses a bad file before anything is stored
+    prepared_photos = prepare_photos(photos, visited_at=visited_at)  # refuses a bad file before anything is stored
 
     visit = Visit(
         salesperson=salesperson,
@@ -212,9 +211,7 @@ def record_visit(
             raise
         existing.replayed = True
         return existing
-    for photo in cleaned_photos:
-        visit_photo = VisitPhoto(visit=visit)
-        visit_photo.image.save(photo.name, photo, save=True)
+    store_photos(visit=visit, photos=prepared_photos, received_at=now)
     record_customer_activity(customer_id=customer.pk, at=visited_at)
     for follow in VISIT_FOLLOWERS.values():
         follow(visit=visit)

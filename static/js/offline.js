@@ -165,6 +165,10 @@
         (item.photos || []).forEach(function (photo, index) {
           body.append("photos-" + item.client_id, photo, photo.name || ("photo-" + index + ".jpg"));
         });
+        // Taken with the camera (visit_camera.js): the server labels the others "from gallery".
+        (item.camera_photos || []).forEach(function (photo, index) {
+          body.append("camera_photos-" + item.client_id, photo, photo.name || ("camera-" + index + ".jpg"));
+        });
       });
       return fetch(text.syncUrl, {
         method: "POST", body: body, credentials: "same-origin",
@@ -261,6 +265,7 @@
       var customerId = data.get("customer");
       if (!customerId) { say(text.textChoose, "danger"); return; }
       var photos = data.getAll("photos").filter(function (file) { return file && file.size > 0; });
+      var cameraPhotos = data.getAll("camera_photos").filter(function (file) { return file && file.size > 0; });
       customerById(customerId).then(function (customer) {
         var label = form.querySelector('label[for="' + (form.querySelector('input[name="customer"]:checked') || {}).id + '"]');
         var item = {
@@ -269,6 +274,7 @@
           status: "pending",
           customer_name: customer ? customer.name : (label ? label.textContent.trim() : "#" + customerId),
           photos: photos,
+          camera_photos: cameraPhotos,
           fields: {
             customer: Number(customerId),
             customer_version: customer ? customer.version : null,
