@@ -91,7 +91,8 @@ def exif_time(upload: UploadedFile) -> datetime | None:
             offset = sub.get(_OFFSET_TIME_ORIGINAL)
         if not isinstance(text, str):
             return None
-        moment = datetime.strptime(text.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+        # No zone in the text: the offset, when the file has one, else the site's zone (below).
+        moment = datetime.strptime(text.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")  # noqa: DTZ007
         if isinstance(offset, str) and len(offset.strip("\x00 ")) == 6:
             return datetime.fromisoformat(moment.isoformat() + offset.strip("\x00 "))
         return timezone.make_aware(moment)
