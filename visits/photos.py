@@ -165,7 +165,7 @@ def stamp_lines(*, visit: Visit, source: str, received_at: datetime, exif_time: 
     lines = [
         f"{_local(received_at)} · {_place(visit)}",
         _("Customer: %(customer)s") % {"customer": visit.customer.unit_name},
-        _("Salesperson: %(name)s") % {"name": visit.salesperson.get_full_name() or visit.salesperson.username},
+        _("Salesperson: %(name)s") % {"name": str(visit.salesperson)},
     ]
     if source == VisitPhoto.Source.GALLERY:
         if exif_time is not None:

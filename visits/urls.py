@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/", views.visit_detail, name="visit_detail"),
     path("photos/<int:pk>/", views.visit_photo, name="visit_photo"),
     path("photos/<int:pk>/thumbnail/", views.visit_photo_thumbnail, name="visit_photo_thumbnail"),
+    path("photos/<int:pk>/original/", views.visit_photo_original, name="visit_photo_original"),
     path("customers/search/", views.customer_search, name="customer_search"),
     path("customers/new/", views.customer_register, name="customer_register"),
     path("customers/<int:customer_pk>/", views.customer_visits, name="customer_visits"),

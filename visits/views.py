@@ -365,6 +365,13 @@ def visit_photo_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
+def visit_photo_original(request: HttpRequest, pk: int) -> HttpResponse:
+    """The photo as received (cleaned, before the stamp), kept as the evidence; same visibility."""
+    photo = get_object_or_404(VisitPhoto.objects.visible_to(request.user), pk=pk)
+    return protected_file_response(request, photo.original)
+
+
+@require_safe
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One visit with its photos full width: for those who see the visit, 404 for anyone else."""
     visit = get_object_or_404(with_photos(visits_for_list(user=request.user)), pk=pk)
