@@ -70,6 +70,11 @@ class VisitSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field({"type": "string", "format": "binary"})
+class PhotoFileField(serializers.FileField):
+    """An uploaded photo (multipart); crm.images checks and re-encodes it in the service."""
+
+
 class VisitCreateSerializer(serializers.Serializer):
     """What a client sends; checked again, with the scope, by the record_visit service."""
 
@@ -89,10 +94,10 @@ class VisitCreateSerializer(serializers.Serializer):
     # the stamp labels the others "from gallery" (with their EXIF time), and so are camera photos
     # whose EXIF time is well before the visit. At most 5 in all, 5 MB each, JPEG/PNG/WebP.
     camera_photos = serializers.ListField(
-        child=serializers.FileField(), required=False, default=list, help_text="Photos taken with the camera."
+        child=PhotoFileField(), required=False, default=list, help_text="Photos taken with the camera."
     )
     photos = serializers.ListField(
-        child=serializers.FileField(), required=False, default=list, help_text="Photos picked from the gallery."
+        child=PhotoFileField(), required=False, default=list, help_text="Photos picked from the gallery."
     )
 
 

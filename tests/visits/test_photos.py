@@ -407,7 +407,7 @@ def test_the_team_review_shows_thumbnails_that_open_the_full_size(client, people
 
     page = client.get("/visits/").content.decode()
 
-    assert f'<a class="visit-thumbnail position-relative" href="/visits/photos/{photo.pk}/">' in page
+    assert f'<a class="visit-thumbnail position-relative" href="/visits/{visit.pk}/#photo-{photo.pk}">' in page
     assert f'src="/visits/photos/{photo.pk}/thumbnail/"' in page
     assert 'loading="lazy"' in page
     assert f'href="/visits/{visit.pk}/"' in page
