@@ -83,3 +83,36 @@ def test_a_camera_photo_is_stamped_shown_on_the_visit_and_in_the_team_review(
     page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=full.element_handle())
     assert full.evaluate("image => image.currentSrc").endswith(f"/visits/photos/{photo.pk}/")
     assert full.evaluate("image => [image.naturalWidth, image.naturalHeight]") == [stamped.width, stamped.height]
+
+
+@pytest.mark.browser
+def test_a_camera_photo_taken_without_signal_arrives_as_a_camera_photo(
+    chromium, live_server, people, routed, settings, tmp_path
+):
+    from tests.visits.test_offline_browser import open_visit_form, phone_as
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    CustomerFactory(unit_name="顺达汽修厂", territory=routed["nanshan_clubs"], owner=people.sales1)
+    context, page = phone_as(chromium, live_server, people.sales1)
+    context.grant_permissions(["camera", "geolocation"])
+    page.set_viewport_size(SMALL_PHONE)
+    open_visit_form(page, live_server)
+
+    context.set_offline(True)
+    page.fill("#customer-search", "顺达")
+    page.click("#customer-results label:has-text('顺达汽修厂')")
+    page.get_by_role("button", name="打开相机").click()
+    page.wait_for_function("() => document.querySelector('#visit-camera video').videoWidth > 0")
+    page.get_by_role("button", name="拍下这张").click()
+    page.wait_for_function("() => document.getElementById('id_camera_photos').files.length === 1")
+    page.click("button.js-submit-once")
+    page.wait_for_function("document.querySelectorAll('.js-pending-item').length === 1")
+    # The form is ready for the next visit: the pictures went with the queued one.
+    assert page.locator(".visit-camera-preview").count() == 0
+    assert page.evaluate("() => document.getElementById('id_camera_photos').files.length") == 0
+
+    context.set_offline(False)
+    page.wait_for_function("document.querySelectorAll('.js-pending-item').length === 0", timeout=15000)
+    photo = VisitPhoto.objects.get()
+    assert photo.source == VisitPhoto.Source.CAMERA
+    context.close()
