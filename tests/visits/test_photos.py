@@ -528,3 +528,20 @@ def test_a_photo_upload_tagged_with_an_unknown_source_counts_as_gallery(people, 
     visit = log(people, customers, [PhotoUpload(upload(), "screenshot")])
 
     assert visit.photos.get().source == "gallery"
+
+
+def test_the_key_account_page_shows_the_photos_of_the_visits_that_followed(client, people, customers):
+    from accounts.models import KeyAccountEntry
+    from crm.dates import local_today, week_start
+
+    entry = KeyAccountEntry.objects.create(
+        week=week_start(local_today()), salesperson=people.sales1, customer=customers["sales1"], intent="B"
+    )
+    visit = log(people, customers, tag_photos(camera=[upload()]), kind="second")
+    photo = visit.photos.get()
+    client.force_login(people.manager1)
+
+    page = client.get(entry.get_absolute_url()).content.decode()
+
+    assert f'src="/visits/photos/{photo.pk}/thumbnail/"' in page
+    assert f'href="/visits/{visit.pk}/"' in page
