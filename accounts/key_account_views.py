@@ -35,6 +35,7 @@ from crm.params import week_param
 from crm.permissions import role_required
 from crm.spreadsheets import safe_cell, xlsx_response
 from visits.models import Visit
+from visits.selectors import with_photos
 
 PAGE_SIZE = 25
 
@@ -92,7 +93,7 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Plan saved."))
             return redirect(entry.get_absolute_url())
     follow_ups = (
-        Visit.objects.visible_to(request.user)
+        with_photos(Visit.objects.visible_to(request.user))
         .filter(customer_id=entry.customer_id, kind__in=FOLLOW_UP_KINDS, visited_on__gte=entry.week)
         .select_related("salesperson", "joint_manager")
         .order_by("visited_at")[:20]

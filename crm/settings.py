@@ -217,6 +217,9 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # that serves MEDIA_ROOT from an internal location (docker-compose.yml's nginx: "/protected-media/"),
 # name that location here and Django answers with X-Accel-Redirect instead of streaming the file.
 CRM_MEDIA_ACCEL_REDIRECT = env("CRM_MEDIA_ACCEL_REDIRECT", default="")
+# A font with Chinese glyphs for the stamp burned into visit photos (visits.photos); empty: the
+# known system paths (the image installs fonts-wqy-microhei), else Pillow's Latin-only default.
+CRM_STAMP_FONT = env("CRM_STAMP_FONT", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

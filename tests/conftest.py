@@ -91,8 +91,12 @@ def chromium():
 
     executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
     with sync_playwright() as playwright:
+        # A fake camera that needs no permission prompt, for the visit form's in-page camera
+        # (tests/browser/test_visit_camera.py); pages that do not ask for it are unaffected.
+        fake_camera = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
         browser = playwright.chromium.launch(
-            executable_path=executable, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", *fake_camera],
         )
         yield browser
         browser.close()

@@ -20,8 +20,9 @@ from rest_framework.views import APIView
 
 from crm.parsers import JSONParser
 from visits.filters import VisitFilter
-from visits.models import QuotaShortfall, Visit
-from visits.selectors import customers_for_offline_copy, visits_for_list
+from visits.models import QuotaShortfall, Visit, VisitPhoto
+from visits.photos import PhotoUpload, tag_photos
+from visits.selectors import customers_for_offline_copy, visits_for_list, with_photos
 from visits.serializers import QuotaShortfallSerializer, RatingSerializer, VisitCreateSerializer, VisitSerializer
 from visits.services import explain_shortfall, rate_visit, record_visit, review_shortfall, sync_offline_work
 from visits.trust import FarCheckInNeedsReason, trust_settings_for
@@ -64,7 +65,7 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["-visited_at", "-id"]
 
     def get_queryset(self):
-        return visits_for_list(user=self.request.user).order_by("-visited_at", "-id")
+        return with_photos(visits_for_list(user=self.request.user)).order_by("-visited_at", "-id")
 
     def get_serializer_class(self):
         return VisitCreateSerializer if self.action == "create" else VisitSerializer
@@ -73,12 +74,15 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         incoming = VisitCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
+        data["photos"] = tag_photos(camera=data.pop("camera_photos", []), gallery=data.pop("photos", []))
         try:
             visit = record_visit(salesperson=request.user, customer_id=data.pop("customer"), **data)
         except FarCheckInNeedsReason as error:
             # The field error as for any other field, plus what a phone needs to ask why.
             return Response(error.message_dict | error.details(), status=status.HTTP_400_BAD_REQUEST)
-        body = VisitSerializer(visits_for_list(user=request.user).get(pk=visit.pk)).data
+        body = VisitSerializer(
+            with_photos(visits_for_list(user=request.user)).get(pk=visit.pk), context=self.get_serializer_context()
+        ).data
         return Response(body, status=status.HTTP_200_OK if visit.replayed else status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"], serializer_class=RatingSerializer)
@@ -88,7 +92,9 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         incoming = RatingSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         rate_visit(visit_id=visit.pk, salesperson=request.user, **incoming.validated_data)
-        return Response(VisitSerializer(self.get_queryset().get(pk=visit.pk)).data)
+        return Response(
+            VisitSerializer(self.get_queryset().get(pk=visit.pk), context=self.get_serializer_context()).data
+        )
 
 
 class QuotaShortfallFilter(django_filters.FilterSet):
@@ -148,7 +154,8 @@ class VisitSyncView(APIView):
     """Entries queued on a phone without signal, sent as one batch.
 
     JSON ``{"items": [...]}``, or multipart with ``items`` as a JSON string and each entry's photos
-    as files named ``photos-<client_id>``. Every entry goes through record_visit (same scope and
+    as files named ``camera_photos-<client_id>`` (taken with the camera) or ``photos-<client_id>``
+    (picked from the gallery, labelled so on the stamp). Every entry goes through record_visit (same scope and
     validation as the form); the answer lists one result per entry: created, duplicate, conflict
     or invalid (with messages naming the field; an entry without ``client_id`` is invalid, and its
     result's ``client_id`` is null). Sending the same batch again, even concurrently, creates
@@ -169,11 +176,16 @@ class VisitSyncView(APIView):
             raise PermissionDenied
         items = _json_list(request.data, "items")
         customers = _json_list(request.data, "customers")
-        photos = {
-            key.removeprefix("photos-"): request.FILES.getlist(key)
-            for key in request.FILES
-            if key.startswith("photos-")
-        }
+        photos: dict[str, list] = {}
+        for key in request.FILES:
+            for prefix, source in (
+                ("camera_photos-", VisitPhoto.Source.CAMERA),
+                ("photos-", VisitPhoto.Source.GALLERY),
+            ):
+                if key.startswith(prefix):
+                    photos.setdefault(key.removeprefix(prefix), []).extend(
+                        PhotoUpload(file, source) for file in request.FILES.getlist(key)
+                    )
         answer = sync_offline_work(salesperson=request.user, customers=customers, items=items, photos=photos)
         return Response(answer)
 

@@ -43,10 +43,15 @@ class VisitForm(forms.Form):
     next_step_on = forms.DateField(
         label=_("Next step on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    photos = MultipleImageField(
-        label=_("Photos"),
+    # Two inputs, so that the server knows which photo the phone says came from the camera (the
+    # in-page camera, or the file input with ``capture``) and which was picked from the gallery.
+    camera_photos = MultipleImageField(
+        label=_("Take a photo"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+    photos = MultipleImageField(
+        label=_("From the gallery"), required=False, widget=MultipleFileInput(attrs={"accept": "image/*"})
     )
     latitude = forms.CharField(required=False, widget=forms.HiddenInput)
     longitude = forms.CharField(required=False, widget=forms.HiddenInput)

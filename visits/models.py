@@ -206,8 +206,21 @@ class Visit(models.Model):
 
 
 class VisitPhoto(models.Model):
+    """A photo of a visit: ``image`` is what people see, stamped with when, where, whom and by whom
+    (visits.photos); ``original`` is the cleaned upload before stamping, kept as the evidence."""
+
+    class Source(models.TextChoices):
+        CAMERA = "camera", _("Camera")
+        GALLERY = "gallery", _("From gallery")
+
     visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(_("photo"), upload_to="visits/%Y/%m/")
+    original = models.ImageField(_("original photo"), upload_to="visits/originals/%Y/%m/", blank=True)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="visits/thumbnails/%Y/%m/", blank=True)
+    # Camera: when the server received it (the phone's clock is not evidence). Gallery: the EXIF
+    # DateTimeOriginal of the file when it has one, else unknown.
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.GALLERY)
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = VisitPhotoQuerySet.as_manager()

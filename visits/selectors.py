@@ -171,6 +171,11 @@ def visits_for_list(*, user: User) -> QuerySet[Visit]:
     return Visit.objects.visible_to(user).select_related("salesperson", "customer", "customer__territory")
 
 
+def with_photos(visits: QuerySet[Visit]) -> QuerySet[Visit]:
+    """``visits`` with their photos, oldest first, in one more query whatever their number."""
+    return visits.prefetch_related(Prefetch("photos", queryset=VisitPhoto.objects.order_by("pk")))
+
+
 def visits_of_day(*, salesperson: User, day: date) -> QuerySet[Visit]:
     """One salesperson's own visits on ``day``, oldest first (the end-of-day review)."""
     return (

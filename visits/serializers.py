@@ -2,14 +2,42 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from visits.models import Material, Obstacle, QuotaShortfall, TalkingPoint, Visit
+from visits.models import Material, Obstacle, QuotaShortfall, TalkingPoint, Visit, VisitPhoto
+
+
+class VisitPhotoSerializer(serializers.ModelSerializer):
+    """A photo's links go to the protected views: they open only for those who see the visit."""
+
+    url = serializers.SerializerMethodField(help_text="The stamped photo, full size.")
+    thumbnail_url = serializers.SerializerMethodField(help_text="Its thumbnail (the photo itself until made).")
+
+    class Meta:
+        model = VisitPhoto
+        fields = ["id", "source", "taken_at", "url", "thumbnail_url"]
+        read_only_fields = fields
+
+    def _link(self, name: str, photo: VisitPhoto) -> str:
+        path = reverse(name, args=[photo.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, photo: VisitPhoto) -> str:
+        return self._link("visits:visit_photo", photo)
+
+    @extend_schema_field(serializers.URLField())
+    def get_thumbnail_url(self, photo: VisitPhoto) -> str:
+        return self._link("visits:visit_photo_thumbnail", photo)
 
 
 class VisitSerializer(serializers.ModelSerializer):
     salesperson = serializers.CharField(source="salesperson.username", read_only=True)
     customer_name = serializers.CharField(source="customer.unit_name", read_only=True)
+    photos = VisitPhotoSerializer(many=True, read_only=True)
 
     class Meta:
         model = Visit
@@ -38,8 +66,14 @@ class VisitSerializer(serializers.ModelSerializer):
             "rated_at",
             "client_id",
             "created_at",
+            "photos",
         ]
         read_only_fields = fields
+
+
+@extend_schema_field({"type": "string", "format": "binary"})
+class PhotoFileField(serializers.FileField):
+    """An uploaded photo (multipart); crm.images checks and re-encodes it in the service."""
 
 
 class VisitCreateSerializer(serializers.Serializer):
@@ -64,6 +98,15 @@ class VisitCreateSerializer(serializers.Serializer):
         max_length=300,
         help_text="Required when the check-in is beyond the team's radius: the first try answers 400 with "
         "code far_reason_required, distance_m and radius_m.",
+    )
+    # Multipart only. Two fields so that the server knows what the phone says came from its camera;
+    # the stamp labels the others "from gallery" (with their EXIF time), and so are camera photos
+    # whose EXIF time is well before the visit. At most 5 in all, 5 MB each, JPEG/PNG/WebP.
+    camera_photos = serializers.ListField(
+        child=PhotoFileField(), required=False, default=list, help_text="Photos taken with the camera."
+    )
+    photos = serializers.ListField(
+        child=PhotoFileField(), required=False, default=list, help_text="Photos picked from the gallery."
     )
 
 

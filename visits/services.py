@@ -27,7 +27,6 @@ from accounts.locks import lock_customer
 from accounts.models import Customer
 from accounts.services import record_customer_activity, set_customer_intent, set_customer_location
 from crm.errors import ApplicationError, NotPermitted
-from crm.images import clean_image
 from crm.locks import lock_job
 from crm.models import Notification, Team, User
 from crm.services import notify, notify_many
@@ -45,9 +44,9 @@ from visits.models import (
     RouteStop,
     TalkingPoint,
     Visit,
-    VisitPhoto,
 )
 from visits.permissions import can_review_shortfall
+from visits.photos import PhotoUpload, prepare_photos, store_photos
 from visits.querysets import CURRENT_INTENT_ORDER
 from visits.selectors import quota_results_for, weekly_visit_counts, weekly_working_days_present
 from visits.trust import (
@@ -59,7 +58,6 @@ from visits.trust import (
     link_travel,
     require_far_reason,
     trust_settings_for,
-    update_visit,
 )
 
 logger = logging.getLogger(__name__)
@@ -132,7 +130,7 @@ def record_visit(
     longitude: Decimal | float | str | None = None,
     accuracy_m: float | None = None,
     client_id: uuid.UUID | str | None = None,
-    photos: Sequence[UploadedFile] = (),
+    photos: Sequence[UploadedFile | PhotoUpload] = (),
     far_reason: str = "",
 ) -> Visit:
     """Log one visit, in one transaction: all of it is stored, or nothing.
@@ -180,7 +178,7 @@ def record_visit(
     trust = trust_settings_for(salesperson)
     if len(photos) > MAX_PHOTOS_PER_VISIT:
         raise ValidationError({"photos": _("At most %(count)d photos per visit.") % {"count": MAX_PHOTOS_PER_VISIT}})
-    cleaned_photos = [clean_image(photo) for photo in photos]  # refuses a bad file before anything is stored
+    prepared_photos = prepare_photos(photos, visited_at=visited_at)  # refuses a bad file before anything is stored
 
     visit = Visit(
         salesperson=salesperson,
@@ -242,9 +240,7 @@ def record_visit(
             raise
         existing.replayed = True
         return existing
-    for photo in cleaned_photos:
-        visit_photo = VisitPhoto(visit=visit)
-        visit_photo.image.save(photo.name, photo, save=True)
+    store_photos(visit=visit, photos=prepared_photos, received_at=now)
     link_travel(visit)
     record_customer_activity(customer_id=customer.pk, at=visited_at)
     for follow in VISIT_FOLLOWERS.values():
@@ -255,6 +251,58 @@ def record_visit(
         set_customer_location(customer_id=customer.pk, latitude=latitude, longitude=longitude, only_if_unknown=True)
     visit.replayed = False
     visit.sets_location = sets_location
+    return visit
+
+
+@transaction.atomic
+def update_visit(
+    *,
+    salesperson: User,
+    visit_id: int,
+    materials: Sequence[str] = (),
+    talking_points: Sequence[str] = (),
+    notes: str = "",
+    next_step: str = "",
+    next_step_on: date | None = None,
+    photos: Sequence[UploadedFile | PhotoUpload] = (),
+) -> Visit:
+    """Add what a second submit says to a visit logged earlier today, instead of counting a second visit.
+
+    Only one's own visits of today (another's, or one that does not exist: Http404). Materials and
+    points covered are the union; notes are kept and the new ones added on a new line (the same
+    text again adds nothing, so a re-sent update changes nothing); a next step given replaces the old
+    one; photos are added up to the visit's limit. The visit's time, kind and position stay.
+    """
+    visit = (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .filter(pk=visit_id, salesperson=salesperson)
+        .first()
+    )
+    if visit is None:
+        raise Http404("No visit matches the given query.")
+    if visit.visited_on != timezone.localdate():
+        raise ApplicationError(_("Only today's visits can be updated; log a new visit instead."))
+    if len(photos) + visit.photos.count() > MAX_PHOTOS_PER_VISIT:
+        raise ValidationError({"photos": _("At most %(count)d photos per visit.") % {"count": MAX_PHOTOS_PER_VISIT}})
+    if next_step_on is not None and next_step_on < visit.visited_on:
+        raise ValidationError({"next_step_on": _("The next step cannot be before the visit.")})
+    prepared_photos = prepare_photos(photos, visited_at=timezone.now())  # refuses a bad file before anything changes
+    visit.materials = list(dict.fromkeys([*visit.materials, *_clean_choices(materials, Material.values, "materials")]))
+    visit.talking_points = list(
+        dict.fromkeys([*visit.talking_points, *_clean_choices(talking_points, TalkingPoint.values, "talking_points")])
+    )
+    notes = notes.strip()
+    if notes and notes not in visit.notes:
+        visit.notes = notes if not visit.notes or visit.notes in notes else f"{visit.notes}\n{notes}"
+    if next_step.strip():
+        visit.next_step = next_step.strip()
+    if next_step_on is not None:
+        visit.next_step_on = next_step_on
+    visit.full_clean(exclude=["visited_on", "client_id", "previous_check_in"])
+    visit.save(update_fields=["materials", "talking_points", "notes", "next_step", "next_step_on"])
+    # Stamped like the visit's first photos: the time they reached the server, the place, who and whom.
+    store_photos(visit=visit, photos=prepared_photos, received_at=timezone.now())
     return visit
 
 

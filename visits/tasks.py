@@ -35,3 +35,19 @@ def check_visit_quotas_task(day: str | None = None) -> int:
 def assess_visit_counts_task(week: str | None = None) -> int:
     """Assess last week by default. Safe to run twice: one assessment per salesperson and week."""
     return assess_visit_counts(week=week_start(date.fromisoformat(week)) if week else week_start(yesterday()))
+
+
+@shared_task(acks_late=True)
+def make_visit_photo_thumbnails_task(photo_ids: list[int]) -> int:
+    """The thumbnails of newly stored visit photos. Safe to run twice: a photo gets one thumbnail."""
+    from visits.photos import make_thumbnail
+
+    return sum(1 for photo_id in photo_ids if make_thumbnail(photo_id))
+
+
+@shared_task(acks_late=True)
+def backfill_visit_photo_thumbnails_task(limit: int = 1000) -> int:
+    """Thumbnails for photos still without one (stored before thumbnails existed, or a task lost)."""
+    from visits.photos import backfill_thumbnails
+
+    return backfill_thumbnails(limit=limit)

@@ -9,24 +9,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.errors import ApplicationError, Conflict
-from crm.images import clean_image
+from crm.errors import Conflict
 from crm.models import Team, User
 from visits.geo import haversine_m
-from visits.models import Material, TalkingPoint, Visit, VisitPhoto
+from visits.models import Visit
 
 # Kinds done at the customer's door: only these are judged by where the phone was (a phone call or the
 # customer's visit to the office is logged from anywhere).
@@ -187,61 +182,6 @@ def guard_repeat(*, salesperson: User, customer_id: int, kind: str, visited_at: 
     )
     if earlier is not None:
         raise RepeatVisit(visit=earlier, customer_name=earlier.customer.unit_name)
-
-
-@transaction.atomic
-def update_visit(
-    *,
-    salesperson: User,
-    visit_id: int,
-    materials: Sequence[str] = (),
-    talking_points: Sequence[str] = (),
-    notes: str = "",
-    next_step: str = "",
-    next_step_on: date | None = None,
-    photos: Sequence[UploadedFile] = (),
-) -> Visit:
-    """Add what a second submit says to a visit logged earlier today, instead of counting a second visit.
-
-    Only one's own visits of today (another's, or one that does not exist: Http404). Materials and
-    points covered are the union; notes are kept and the new ones added on a new line (the same
-    text again adds nothing, so a re-sent update changes nothing); a next step given replaces the old
-    one; photos are added up to the visit's limit. The visit's time, kind and position stay.
-    """
-    from visits.services import MAX_PHOTOS_PER_VISIT, _clean_choices
-
-    visit = (
-        Visit.objects.select_for_update(of=("self",))
-        .select_related("customer")
-        .filter(pk=visit_id, salesperson=salesperson)
-        .first()
-    )
-    if visit is None:
-        raise Http404("No visit matches the given query.")
-    if visit.visited_on != timezone.localdate():
-        raise ApplicationError(_("Only today's visits can be updated; log a new visit instead."))
-    if len(photos) + visit.photos.count() > MAX_PHOTOS_PER_VISIT:
-        raise ValidationError({"photos": _("At most %(count)d photos per visit.") % {"count": MAX_PHOTOS_PER_VISIT}})
-    if next_step_on is not None and next_step_on < visit.visited_on:
-        raise ValidationError({"next_step_on": _("The next step cannot be before the visit.")})
-    cleaned_photos = [clean_image(photo) for photo in photos]
-    visit.materials = list(dict.fromkeys([*visit.materials, *_clean_choices(materials, Material.values, "materials")]))
-    visit.talking_points = list(
-        dict.fromkeys([*visit.talking_points, *_clean_choices(talking_points, TalkingPoint.values, "talking_points")])
-    )
-    notes = notes.strip()
-    if notes and notes not in visit.notes:
-        visit.notes = notes if not visit.notes or visit.notes in notes else f"{visit.notes}\n{notes}"
-    if next_step.strip():
-        visit.next_step = next_step.strip()
-    if next_step_on is not None:
-        visit.next_step_on = next_step_on
-    visit.full_clean(exclude=["visited_on", "client_id", "previous_check_in"])
-    visit.save(update_fields=["materials", "talking_points", "notes", "next_step", "next_step_on"])
-    for photo in cleaned_photos:
-        visit_photo = VisitPhoto(visit=visit)
-        visit_photo.image.save(photo.name, photo, save=True)
-    return visit
 
 
 # --- the kind of visit, from the history ----------------------------------------------------------------

@@ -34,6 +34,7 @@ from visits.filters import VisitFilter
 from visits.forms import QuickCustomerForm, RatingForm, VisitForm
 from visits.geo import navigation_links
 from visits.models import Material, Obstacle, QuotaShortfall, RouteStop, TalkingPoint, Visit, VisitPhoto
+from visits.photos import tag_photos
 from visits.selectors import (
     customer_timeline,
     day_counts,
@@ -44,6 +45,7 @@ from visits.selectors import (
     submission_status_for,
     visits_for_list,
     visits_of_day,
+    with_photos,
 )
 from visits.services import (
     explain_shortfall,
@@ -52,6 +54,7 @@ from visits.services import (
     review_shortfall,
     save_route_plan,
     submit_forms,
+    update_visit,
 )
 from visits.trust import (
     FarCheckInNeedsReason,
@@ -60,7 +63,6 @@ from visits.trust import (
     saved_message,
     trust_flags,
     trust_settings_for,
-    update_visit,
     with_default_kind,
     with_trust,
 )
@@ -129,7 +131,7 @@ def visit_create(request: HttpRequest) -> HttpResponse:
                     longitude=data["longitude"] or None,
                     accuracy_m=data["accuracy_m"] or None,
                     client_id=data["client_id"],
-                    photos=data["photos"],
+                    photos=tag_photos(camera=data["camera_photos"], gallery=data["photos"]),
                     far_reason=data["far_reason"],
                 )
             except FarCheckInNeedsReason as error:
@@ -168,7 +170,7 @@ def visit_create(request: HttpRequest) -> HttpResponse:
 
 
 def _update_repeated_visit(request: HttpRequest, data: dict) -> HttpResponse:
-    """The salesperson chose to add this submit to the visit it repeats (visits.trust.update_visit)."""
+    """The salesperson chose to add this submit to the visit it repeats (visits.services.update_visit)."""
     visit = update_visit(
         salesperson=request.user,
         visit_id=data["update_visit"],
@@ -321,7 +323,7 @@ def my_visits(request: HttpRequest) -> HttpResponse:
     """The salesperson's own visits, newest first."""
     visits = VisitFilter(
         request.GET or None,
-        queryset=with_trust(visits_for_list(user=request.user).filter(salesperson=request.user)),
+        queryset=with_photos(with_trust(visits_for_list(user=request.user).filter(salesperson=request.user))),
         request=request,
     )
     page = CappedPaginator(visits.qs.order_by("-visited_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -339,7 +341,9 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     Counted up to COUNT_CAP (crm.pagination): past it the page says "more than 1000" and pages on.
     """
     visits = _filtered_visits(request)
-    page = CappedPaginator(visits.qs.order_by("-visited_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(with_photos(visits.qs.order_by("-visited_at", "-id")), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "visits/visit_list.html",
@@ -406,9 +410,30 @@ def visit_export(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def visit_photo(request: HttpRequest, pk: int) -> HttpResponse:
-    """A visit's photo, only for those who see the visit (404 otherwise, as if missing)."""
+    """A visit's photo (stamped), only for those who see the visit (404 otherwise, as if missing)."""
     photo = get_object_or_404(VisitPhoto.objects.visible_to(request.user), pk=pk)
     return protected_file_response(request, photo.image)
+
+
+@require_safe
+def visit_photo_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A visit photo's thumbnail; the stamped photo itself until the worker has made it."""
+    photo = get_object_or_404(VisitPhoto.objects.visible_to(request.user), pk=pk)
+    return protected_file_response(request, photo.thumbnail or photo.image)
+
+
+@require_safe
+def visit_photo_original(request: HttpRequest, pk: int) -> HttpResponse:
+    """The photo as received (cleaned, before the stamp), kept as the evidence; same visibility."""
+    photo = get_object_or_404(VisitPhoto.objects.visible_to(request.user), pk=pk)
+    return protected_file_response(request, photo.original)
+
+
+@require_safe
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One visit with its photos full width: for those who see the visit, 404 for anyone else."""
+    visit = get_object_or_404(with_photos(visits_for_list(user=request.user)), pk=pk)
+    return render(request, "visits/visit_detail.html", {"visit": visit})
 
 
 @role_required(User.Role.SALESPERSON, User.Role.MANAGER, User.Role.ADMIN)

@@ -258,6 +258,10 @@
         (item.photos || []).forEach(function (photo, index) {
           body.append("photos-" + item.client_id, photo, photo.name || ("photo-" + index + ".jpg"));
         });
+        // Taken with the camera (visit_camera.js): the server labels the others "from gallery".
+        (item.camera_photos || []).forEach(function (photo, index) {
+          body.append("camera_photos-" + item.client_id, photo, photo.name || ("camera-" + index + ".jpg"));
+        });
       });
       return fetch(text.syncUrl, {
         method: "POST", body: body, credentials: "same-origin",
@@ -377,6 +381,7 @@
       var customerId = data.get("customer");
       if (!customerId) { say(text.textChoose, "danger"); return; }
       var photos = data.getAll("photos").filter(function (file) { return file && file.size > 0; });
+      var cameraPhotos = data.getAll("camera_photos").filter(function (file) { return file && file.size > 0; });
       var newCustomerId = customerId.indexOf(NEW_PREFIX) === 0 ? customerId.slice(NEW_PREFIX.length) : null;
       var found = newCustomerId ? getOne("new_customers", newCustomerId).then(function (entry) {
         return entry ? { name: entry.fields.unit_name, version: null } : null;
@@ -389,6 +394,7 @@
           status: "pending",
           customer_name: customer ? customer.name : (label ? label.textContent.trim() : "#" + customerId),
           photos: photos,
+          camera_photos: cameraPhotos,
           fields: {
             customer: newCustomerId ? null : Number(customerId),
             customer_client_id: newCustomerId,
@@ -398,6 +404,7 @@
             materials: data.getAll("materials"),
             talking_points: data.getAll("talking_points"),
             notes: data.get("notes") || "",
+            far_reason: data.get("far_reason") || "",
             next_step: data.get("next_step") || "",
             next_step_on: data.get("next_step_on") || null,
             latitude: data.get("latitude") || null,

@@ -191,6 +191,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "visits/": MANAGER,
     "visits/<int:pk>/rating/": EVERYONE,
     "visits/photos/<int:pk>/": EVERYONE,  # uploaded file, see customers/<int:pk>/business-card/
+    "visits/photos/<int:pk>/thumbnail/": EVERYONE,  # the same photo's thumbnail
+    "visits/photos/<int:pk>/original/": EVERYONE,  # the same photo before the stamp
+    "visits/<int:pk>/": EVERYONE,  # one visit: whoever sees it (visible_to), 404 for the rest
     "visits/customers/<int:customer_pk>/": FIELD,
     "visits/customers/new/": EVERYONE,
     "visits/customers/search/": SALESPERSON,

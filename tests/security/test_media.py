@@ -41,7 +41,9 @@ def files(owned_tree, people):
     customer.business_card.save("card.jpg", ContentFile(jpeg((1, 2, 3))), save=True)
     visit = VisitFactory(salesperson=people.sales1, customer=customer)
     visit_photo = VisitPhoto(visit=visit)
-    visit_photo.image.save("visit.jpg", ContentFile(jpeg((4, 5, 6))), save=True)
+    visit_photo.image.save("visit.jpg", ContentFile(jpeg((4, 5, 6))), save=False)
+    visit_photo.original.save("original.jpg", ContentFile(jpeg((4, 5, 7))), save=False)
+    visit_photo.thumbnail.save("thumbnail.jpg", ContentFile(jpeg((4, 5, 8))), save=True)
     showcase = ShowcasePhoto(
         customer=customer, consent=True, consent_by="王经理", consent_on=date(2026, 11, 2), created_by=people.sales1
     )
@@ -56,6 +58,11 @@ def files(owned_tree, people):
     return {
         "business_card": (reverse("accounts:customer_business_card", args=[customer.pk]), customer.business_card),
         "visit_photo": (reverse("visits:visit_photo", args=[visit_photo.pk]), visit_photo.image),
+        "visit_photo_original": (reverse("visits:visit_photo_original", args=[visit_photo.pk]), visit_photo.original),
+        "visit_photo_thumbnail": (
+            reverse("visits:visit_photo_thumbnail", args=[visit_photo.pk]),
+            visit_photo.thumbnail,
+        ),
         "showcase_photo": (reverse("deals:showcase_photo_image", args=[showcase.pk]), showcase.image),
         "campaign_material": (reverse("campaigns:campaign_material", args=[material.pk]), material.file),
         "prospect_import": (reverse("campaigns:import_file", args=[prospect_import.pk]), prospect_import.file),
@@ -68,6 +75,8 @@ def files(owned_tree, people):
 ALLOWED = {
     "business_card": {"sales1", "manager1", "admin"},
     "visit_photo": {"sales1", "manager1", "admin"},
+    "visit_photo_original": {"sales1", "manager1", "admin"},
+    "visit_photo_thumbnail": {"sales1", "manager1", "admin"},
     "showcase_photo": {"sales1", "manager1", "admin"},
     "campaign_material": {"manager1", "manager2", "info1", "admin"},
     "prospect_import": {"manager1", "info1", "admin"},
@@ -90,6 +99,8 @@ def test_every_uploaded_file_field_has_a_guarded_route():
         "campaigns.CampaignMaterial.file",
         "campaigns.ProspectImport.file",
         "visits.VisitPhoto.image",
+        "visits.VisitPhoto.original",
+        "visits.VisitPhoto.thumbnail",
     ]
 
 
@@ -124,6 +135,8 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, files, kind):
     [
         ("business_card", "image/jpeg", "inline"),
         ("visit_photo", "image/jpeg", "inline"),
+        ("visit_photo_original", "image/jpeg", "inline"),
+        ("visit_photo_thumbnail", "image/jpeg", "inline"),
         ("showcase_photo", "image/jpeg", "inline"),
         # Any file type may be attached to a campaign: never rendered inline on our origin.
         ("campaign_material", DOWNLOAD, "attachment; filename*=utf-8''%E5%AE%A3%E4%BC%A0%E5%8D%95%E9%A1%B5.pdf"),

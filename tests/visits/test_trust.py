@@ -21,8 +21,8 @@ from crm.models import Notification
 from tests.accounts.factories import CustomerFactory
 from tests.visits.factories import VisitFactory
 from visits.models import Visit
-from visits.services import record_visit, sync_visits
-from visits.trust import FarCheckInNeedsReason, RepeatVisit, default_visit_kind, trust_flags, update_visit, with_trust
+from visits.services import record_visit, sync_visits, update_visit
+from visits.trust import FarCheckInNeedsReason, RepeatVisit, default_visit_kind, trust_flags, with_trust
 
 # 佛山市某某公司 and a check-in 0.1673° of latitude north of it: 18,603 m, "18.6 km".
 CUSTOMER_AT = (Decimal("23.021500"), Decimal("113.121400"))

@@ -296,8 +296,8 @@ def test_the_team_list_counts_up_to_the_cap_in_fixed_queries(
     VisitFactory.create_batch(rows, salesperson=people.sales1, customer=customers["sales1"])
     client.force_login(people.manager1)
 
-    # session, user, filter choices (people, territories), capped count, rows, notifications
-    with django_assert_num_queries(7):
+    # session, user, filter choices (people, territories), capped count, rows, their photos, notifications
+    with django_assert_num_queries(8):
         body = client.get("/visits/").content.decode()
 
     if rows > 30:
@@ -393,8 +393,8 @@ def test_the_timeline_shows_each_visits_photos_and_they_load(client, people, cus
 
     sources = image_sources(client.get(url).content.decode(), alt="Visit photo")
 
-    # newest visit first, each visit's photos in the order taken
-    assert sources == [f"/visits/photos/{photo.pk}/" for photo in photos[2:] + photos[:2]]
+    # newest visit first, each visit's photos in the order taken; a thumbnail not made yet is the photo itself
+    assert sources == [f"/visits/photos/{photo.pk}/thumbnail/" for photo in photos[2:] + photos[:2]]
     for source, photo in zip(sources, photos[2:] + photos[:2], strict=True):
         response = client.get(source)
         assert response.status_code == 200
