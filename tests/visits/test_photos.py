@@ -344,7 +344,9 @@ def test_the_thumbnail_task_run_twice_makes_one_thumbnail(people, customers, set
 
 
 def test_the_backfill_command_makes_the_missing_thumbnails_only(people, customers, settings):
-    visits = [log(people, customers, tag_photos(camera=[upload()])) for _ in range(3)]
+    # Three kinds of visit: the same kind again within 30 minutes would be refused as a repeat.
+    kinds = [Visit.Kind.FIRST, Visit.Kind.SECOND, Visit.Kind.PHONE]
+    visits = [log(people, customers, tag_photos(camera=[upload()]), kind=kind) for kind in kinds]
     make_visit_photo_thumbnails_task([visits[0].photos.get().pk])
     out = io.StringIO()
 
@@ -420,8 +422,9 @@ def test_the_team_review_shows_thumbnails_that_open_the_full_size(client, people
 def test_the_team_review_with_photos_takes_fixed_queries(
     client, people, customers, django_assert_num_queries, visit_count
 ):
-    for _ in range(visit_count):
-        log(people, customers, tag_photos(camera=[upload()], gallery=[upload()]))
+    for hours_ago in range(visit_count):  # an hour apart: closer, the repeat guard would refuse them
+        visited_at = timezone.now() - timedelta(hours=hours_ago)
+        log(people, customers, tag_photos(camera=[upload()], gallery=[upload()]), visited_at=visited_at)
     client.force_login(people.manager1)
 
     # session, user, filter choices (people, territories), count, rows, their photos, notifications
