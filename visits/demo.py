@@ -19,6 +19,9 @@ from visits.services import check_visit_quotas, explain_shortfall, form_period, 
 CUSTOMERS_PER_SALESPERSON = 8
 # Shenzhen, 南山: the demo customers stand within a few kilometres of here.
 CENTRE = (Decimal("22.533000"), Decimal("113.930000"))
+# 佛山, 禅城: where the demo branch's customers are, when they came from the seeded territories.
+FOSHAN = (Decimal("23.021500"), Decimal("113.121400"))
+KNOWN_PLACE_SHARE = 0.85  # a few customers have never been checked in at: their place is not known yet
 NEXT_STEPS = ["送产品资料", "约老板面谈", "下周二次拜访", "报价", "邀请来公司参观", "请经理陪同拜访"]
 
 
@@ -42,6 +45,16 @@ def _customers_of(fake: Faker, rng: random.Random, salesperson: User) -> list[Cu
     ]
 
 
+def _locate(rng: random.Random, customers: list[Customer]) -> None:
+    """Give most customers without a place one near the branch, as their first check-in would have."""
+    for customer in customers:
+        if customer.latitude is not None or rng.random() > KNOWN_PLACE_SHARE:
+            continue
+        customer.latitude = FOSHAN[0] + Decimal(rng.randint(-40000, 40000)) / 1_000_000
+        customer.longitude = FOSHAN[1] + Decimal(rng.randint(-40000, 40000)) / 1_000_000
+        Customer.objects.filter(pk=customer.pk).update(latitude=customer.latitude, longitude=customer.longitude)
+
+
 @transaction.atomic
 def seed_visits(fake: Faker) -> dict[str, int]:
     rng = random.Random(2026)  # noqa: S311 - repeatable demo data, not secrets
@@ -57,6 +70,7 @@ def seed_visits(fake: Faker) -> dict[str, int]:
     visits: list[Visit] = []
     for index, person in enumerate(salespeople):
         customers = _customers_of(fake, rng, person)
+        _locate(rng, customers)
         for day in days:
             # Most people make the quota of 6; sales2 and sales6 often fall short.
             count = rng.randint(2, 5) if index in (1, 5) else rng.randint(5, 9)
@@ -64,8 +78,9 @@ def seed_visits(fake: Faker) -> dict[str, int]:
                 customer = customers[(number + day.toordinal()) % len(customers)]
                 at = timezone.make_aware(datetime.combine(day, time(9 + number % 8, rng.randint(0, 59))))
                 far = rng.random() < 0.1
+                kind = rng.choice([Visit.Kind.FIRST, Visit.Kind.FIRST, Visit.Kind.SECOND, Visit.Kind.PHONE])
                 latitude = longitude = distance = None
-                if customer.latitude is not None:
+                if customer.latitude is not None and kind != Visit.Kind.PHONE:  # a call is made from anywhere
                     offset = Decimal(rng.randint(900, 3000) if far else rng.randint(0, 200)) / 1_000_000
                     latitude, longitude = customer.latitude + offset, customer.longitude
                     distance = round(float(offset) * 111_195)
@@ -73,7 +88,7 @@ def seed_visits(fake: Faker) -> dict[str, int]:
                     Visit(
                         salesperson=person,
                         customer=customer,
-                        kind=rng.choice([Visit.Kind.FIRST, Visit.Kind.FIRST, Visit.Kind.SECOND, Visit.Kind.PHONE]),
+                        kind=kind,
                         visited_at=at,
                         visited_on=day,
                         materials=rng.sample(Material.values, rng.randint(1, 3)),
