@@ -53,6 +53,7 @@ from visits.trust import (
     FarCheckInNeedsReason,
     RepeatVisit,
     clean_far_reason,
+    distance_text,
     guard_repeat,
     is_far,
     link_travel,
@@ -315,8 +316,13 @@ def _notify_far_check_in(visit: Visit) -> None:
     notify(
         recipient=User(pk=manager_id),
         kind="far_check_in",
-        text=_("%(name)s checked in %(distance)s m from %(customer)s.")
-        % {"name": salesperson, "distance": visit.distance_m, "customer": visit.customer},
+        text=_("%(name)s checked in %(distance)s from %(customer)s. Reason given: %(reason)s")
+        % {
+            "name": salesperson,
+            "distance": distance_text(visit.distance_m),
+            "customer": visit.customer,
+            "reason": visit.far_reason,
+        },
         link=f"{reverse('visits:visit_list')}?far=true&salesperson={salesperson.pk}",
         email=True,
     )

@@ -143,7 +143,7 @@ def test_distance_to_the_customer_and_the_far_flag(people, customers, settings, 
     # Only the far one is reported to the manager, in the app and (through the outbox) by e-mail.
     notification = Notification.objects.get()
     assert (notification.recipient, notification.kind) == (people.manager1, "far_check_in")
-    assert notification.text == f"{people.sales1} checked in 1112 m from {customer}."
+    assert notification.text == f"{people.sales1} checked in 1.1 km from {customer}. Reason given: 客户在对面仓库"
     assert notification.link == f"/visits/?far=true&salesperson={people.sales1.pk}"
     assert PendingTask.objects.get().kwargs == {"notification_id": notification.pk}
 
