@@ -329,3 +329,16 @@ def test_an_inquiry_routed_to_me_waits_among_the_next_visits_until_visited(staff
     assert next_planned_visits(salesperson=staff.sales1, day=WEDNESDAY) == []
     log(staff.sales2, Customer.objects.get(pk=inquiry.customer_id), hour=15)
     assert next_planned_visits(salesperson=staff.sales2, day=WEDNESDAY) == []
+
+
+def test_the_submit_button_names_the_teams_period(client, staff):
+    client.force_login(staff.sales1)
+
+    daily = client.get("/visits/today/").content.decode()
+    Team.objects.filter(pk=staff.team_one.pk).update(form_submission=Team.FormSubmission.WEEKLY)
+    weekly = client.get("/visits/today/").content.decode()
+
+    assert "Submit today's forms" in daily and "this week" not in daily
+    assert "Submit this week's forms" in weekly and "Submit today" not in weekly
+    # When they are due is said once, by the forms' status: never "tomorrow's meeting" for a weekly team.
+    assert "morning meeting" not in weekly
