@@ -432,7 +432,8 @@ def visit_photo_original(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One visit with its photos full width: for those who see the visit, 404 for anyone else."""
-    visit = get_object_or_404(with_photos(visits_for_list(user=request.user)), pk=pk)
+    # The same flags as the team review, with their reasons (with_trust: the team's radius, the previous check-in).
+    visit = get_object_or_404(with_photos(with_trust(visits_for_list(user=request.user))), pk=pk)
     return render(request, "visits/visit_detail.html", {"visit": visit})
 
 

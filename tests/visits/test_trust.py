@@ -593,6 +593,17 @@ def test_the_team_review_shows_distance_and_flags_and_filters_them(client, peopl
     assert [v.pk for v in clean.context["page_obj"]] == [near.pk]
 
 
+def test_the_visit_page_shows_the_distance_and_the_same_flags(client, people, foshan):
+    far = record_visit(salesperson=people.sales1, customer_id=foshan.pk, far_reason="分厂", **FAR_AT)
+    client.force_login(people.manager1)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    html = client.get(f"/visits/{far.pk}/").content.decode()
+
+    assert "Far 18.6 km from the customer" in html
+    assert 'data-flag="far">18.6 km from the customer, beyond 500 m. Reason given: 分厂</li>' in html
+
+
 def test_the_team_review_query_count_does_not_grow_with_the_rows(client, people, foshan):
     client.force_login(people.manager1)
 
