@@ -85,3 +85,31 @@ def test_the_factory_saves_valid_rows(model, db, settings, tmp_path):
     for row in rows:
         row.refresh_from_db()
         row.full_clean()
+
+
+def test_a_ledger_entry_on_a_deal_is_in_the_deal_s_customer_s_ledger_and_stays_as_written(db):
+    from accounts.models import AppendOnly
+    from tests.accounts.deals.factories import DealFactory, LedgerEntryFactory
+
+    deal = DealFactory()
+    entry = LedgerEntryFactory(deal=deal)
+
+    assert (entry.customer, entry.kind, entry.effect, entry.counts_on) == (deal.customer, "call", 0, entry.entry_on)
+    entry.note = "改写"
+    with pytest.raises(AppendOnly):
+        entry.save()
+
+
+def test_related_rows_hang_together(db):
+    from tests.visits.factories import FormAmendmentFactory, RouteStopFactory
+    from tests.visits.key_accounts.factories import JointVisitRequestFactory, KeyAccountEntryFactory
+
+    amendment = FormAmendmentFactory()
+    assert amendment.visit.salesperson == amendment.submission.salesperson
+    stop = RouteStopFactory()
+    assert (stop.customer.owner, stop.position) == (stop.plan.salesperson, 1)
+    assert RouteStopFactory(plan=stop.plan).position == 2
+    entry = KeyAccountEntryFactory()
+    assert (entry.customer.owner, entry.week.weekday()) == (entry.salesperson, 0)
+    request = JointVisitRequestFactory()
+    assert request.customer.owner == request.salesperson != request.manager

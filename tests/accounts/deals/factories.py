@@ -53,8 +53,9 @@ class InstalmentFactory(factory.django.DjangoModelFactory):
 class LedgerEntryFactory(factory.django.DjangoModelFactory):
     """A follow-up call in the customer's ledger: no amount, no effect, so no balance goes wrong.
 
-    The ledger is append-only (``LedgerEntry.save`` refuses an update, ``delete`` refuses): the factory only
-    creates, never ``build`` then save twice, and a test corrects an entry with ``reverse_entry``.
+    The ledger is append-only: ``LedgerEntry.save`` refuses to update a stored entry and ``delete`` refuses
+    (``AppendOnly``), so use the factory to create, not to change an entry afterwards; a test corrects an
+    entry with ``reverse_entry``. Given a ``deal``, the entry is in that deal's customer's ledger.
     An entry with money (order, payment, return, refund, carried credit) stored here leaves the deal's
     ``balance``, its instalments' ``collected`` and its status as they were, which no real ledger does:
     post those with the services (``record_payment`` …) unless the test is about such a broken state.
