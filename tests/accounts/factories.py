@@ -1,7 +1,8 @@
 import factory
 from django.utils import timezone
 
-from accounts.models import Contact, Customer, Product
+from accounts.models import Contact, Customer, OwnerChange, Product
+from tests.crm.factories import SalespersonFactory
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
@@ -32,3 +33,17 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"商业车险{n}")
     code = factory.Sequence(lambda n: f"product-{n}")
+
+
+class OwnerChangeFactory(factory.django.DjangoModelFactory):
+    """A customer handed from nobody to a salesperson by hand; the services write these as they move customers."""
+
+    class Meta:
+        model = OwnerChange
+
+    to_owner = factory.SubFactory(SalespersonFactory)
+    customer = factory.SubFactory(CustomerFactory, owner=factory.SelfAttribute("..to_owner"))
+    kind = OwnerChange.Kind.EDITED
+    from_owner = None
+    changed_at = factory.LazyFunction(timezone.now)
+    reason = "调整负责人"

@@ -3,7 +3,21 @@ from datetime import date
 import factory
 from django.utils import timezone
 
-from campaigns.models import Campaign, CompetitorReport, Event, PhoneInquiry, SmsTemplate
+from campaigns.models import (
+    Campaign,
+    CampaignMaterial,
+    CompetitorReport,
+    Event,
+    ImportRowIssue,
+    Mailing,
+    MailingRecipient,
+    OptOut,
+    PhoneInquiry,
+    ProspectImport,
+    SmsTemplate,
+)
+from tests.accounts.factories import CustomerFactory
+from tests.crm.factories import InfoStaffFactory, ManagerFactory, SalespersonFactory
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):
@@ -15,6 +29,7 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     starts_on = date(2026, 11, 1)
     ends_on = date(2026, 11, 30)
     budget = 3000
+    created_by = factory.SubFactory(ManagerFactory)
 
 
 class PhoneInquiryFactory(factory.django.DjangoModelFactory):
@@ -27,6 +42,7 @@ class PhoneInquiryFactory(factory.django.DjangoModelFactory):
     phone = factory.Sequence(lambda n: f"+86139{n:08d}")
     district = "南山区"
     topic = "车险续保价格"
+    entered_by = factory.SubFactory(InfoStaffFactory)
 
 
 class EventFactory(factory.django.DjangoModelFactory):
@@ -37,6 +53,7 @@ class EventFactory(factory.django.DjangoModelFactory):
     place = "海岸城小区广场"
     district = "南山区"
     held_on = date(2026, 11, 14)
+    created_by = factory.SubFactory(ManagerFactory)
 
 
 class CompetitorReportFactory(factory.django.DjangoModelFactory):
@@ -48,6 +65,7 @@ class CompetitorReportFactory(factory.django.DjangoModelFactory):
     price = 950
     seen_where = "南山车管所"
     seen_on = date(2026, 11, 10)
+    reported_by = factory.SubFactory(SalespersonFactory)
 
 
 class SmsTemplateFactory(factory.django.DjangoModelFactory):
@@ -56,3 +74,78 @@ class SmsTemplateFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"模板{n}")
     body = "{unit_name}您好，{campaign}优惠进行中。{opt_out}"
+
+
+class CampaignMaterialFactory(factory.django.DjangoModelFactory):
+    """A flyer uploaded to a campaign. Point ``settings.MEDIA_ROOT`` at ``tmp_path`` in the test."""
+
+    class Meta:
+        model = CampaignMaterial
+
+    campaign = factory.SubFactory(CampaignFactory)
+    title = "车险宣传单页"
+    file = factory.django.FileField(filename="flyer.pdf", data=b"%PDF-1.4\n%%EOF\n")
+    uploaded_by = factory.SelfAttribute("campaign.created_by")
+
+
+class ProspectImportFactory(factory.django.DjangoModelFactory):
+    """An uploaded CSV list waiting for its columns to be mapped; ``campaigns.services.imports`` runs the dry run and
+    the commit. Point ``settings.MEDIA_ROOT`` at ``tmp_path`` in the test."""
+
+    class Meta:
+        model = ProspectImport
+
+    file = factory.django.FileField(filename="prospects.csv", data="单位名称,电话\n顺达物流,13800000000\n".encode())
+    original_name = "prospects.csv"
+    file_format = ProspectImport.Format.CSV
+    encoding = "utf-8"
+    created_by = factory.SubFactory(InfoStaffFactory)
+
+
+class ImportRowIssueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportRowIssue
+
+    prospect_import = factory.SubFactory(ProspectImportFactory)
+    row_number = factory.Sequence(lambda n: n + 2)
+    kind = ImportRowIssue.Kind.ERROR
+    column = "电话"
+    message = "电话号码无效"
+    value = "12345"
+
+
+class OptOutFactory(factory.django.DjangoModelFactory):
+    """An SMS opt-out of a phone in E.164 form (unique per channel and address)."""
+
+    class Meta:
+        model = OptOut
+
+    channel = OptOut.Channel.SMS
+    address = factory.Sequence(lambda n: f"+86137{n:08d}")
+    source = OptOut.Source.SMS_REPLY
+
+
+class MailingFactory(factory.django.DjangoModelFactory):
+    """A draft postal mailing of a campaign, with no recipient: ``create_mailing``
+    (``campaigns.services.mailings``) picks them from the segment."""
+
+    class Meta:
+        model = Mailing
+
+    campaign = factory.SubFactory(CampaignFactory)
+    channel = Mailing.Channel.POST
+    subject = "续保优惠"
+    body = "尊敬的客户，续保优惠进行中。"
+    created_by = factory.SelfAttribute("campaign.created_by")
+
+
+class MailingRecipientFactory(factory.django.DjangoModelFactory):
+    """A queued recipient (unique per mailing and address)."""
+
+    class Meta:
+        model = MailingRecipient
+
+    mailing = factory.SubFactory(MailingFactory)
+    customer = factory.SubFactory(CustomerFactory)
+    name = factory.SelfAttribute("customer.unit_name")
+    address = factory.Sequence(lambda n: f"深圳市南山区科技园{n}号")

@@ -1,7 +1,7 @@
 import factory
 from django.conf import settings
 
-from crm.models import Team, User
+from crm.models import Notification, PendingTask, Team, User
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -46,3 +46,26 @@ class InfoStaffFactory(UserFactory):
 class AdminFactory(UserFactory):
     role = User.Role.ADMIN
     is_staff = True
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """An unread in-app notification; ``crm.services.notify``/``notify_many`` also e-mail and push."""
+
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(SalespersonFactory)
+    kind = "reminder"
+    text = factory.Sequence(lambda n: f"提醒{n}：今天有客户待回访")
+    link = ""
+
+
+class PendingTaskFactory(factory.django.DjangoModelFactory):
+    """An unsent task in the outbox (what ``crm.outbox`` writes in the transaction and the relay sends).
+    A real task with non-empty arguments: the model refuses empty ``kwargs`` in ``full_clean``."""
+
+    class Meta:
+        model = PendingTask
+
+    task = "crm.tasks.ping"
+    kwargs = factory.LazyFunction(lambda: {"value": "pong"})

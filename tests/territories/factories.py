@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from territories.models import ChannelType, ProductLine, RoutingRule, Territory, TerritoryAssignment
 from territories.services import create_territory
+from tests.crm.factories import SalespersonFactory
 
 
 def channel_type(code: str) -> ChannelType:
@@ -20,7 +21,8 @@ class TerritoryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Territory
 
-    kind = Territory.Kind.CHANNEL
+    # A channel territory below its parent; without a parent only a company (the root) is allowed.
+    kind = factory.LazyAttribute(lambda t: Territory.Kind.CHANNEL if t.parent else Territory.Kind.COMPANY)
     name = factory.Sequence(lambda n: f"渠道{n}")
     code = factory.Sequence(lambda n: f"t-{n}")
     parent = None
@@ -68,6 +70,7 @@ class TerritoryAssignmentFactory(factory.django.DjangoModelFactory):
         model = TerritoryAssignment
 
     territory = factory.SubFactory(TerritoryFactory)
+    salesperson = factory.SubFactory(SalespersonFactory)
     started_at = factory.LazyFunction(timezone.now)
 
 
@@ -75,4 +78,32 @@ class RoutingRuleFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = RoutingRule
 
+    territory = factory.SubFactory(TerritoryFactory)
+    # A rule matches on a district or a channel type (the check constraint): a district unless given a
+    # channel type, so that RoutingRuleFactory(channel_type=…) stays a channel-only rule.
+    district = factory.LazyAttribute(lambda rule: "" if rule.channel_type else "南山区")
+    channel_type = None
     priority = 100
+
+
+class ProductLineFactory(factory.django.DjangoModelFactory):
+    """A product line; the data migration seeds the real ones (``product_line(code)`` finds them)."""
+
+    class Meta:
+        model = ProductLine
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"line-{n}")
+    name = factory.Sequence(lambda n: f"产品线{n}")
+
+
+class ChannelTypeFactory(factory.django.DjangoModelFactory):
+    """A channel type; the data migration seeds the real ones (``channel_type(code)`` finds them)."""
+
+    class Meta:
+        model = ChannelType
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"channel-{n}")
+    name = factory.Sequence(lambda n: f"渠道类型{n}")
+    keywords = factory.LazyFunction(list)
