@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # (then DJANGO_SECRET_KEY is needed). Production never runs through make: docker-compose sets it false.
 export DJANGO_DEBUG ?= true
 
-.PHONY: run test test-sqlite lint security format messages install migrate bench load nightly clean backup restore
+.PHONY: run test test-sqlite lint security format messages install migrate reset bench load nightly clean backup restore
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ messages: $(MO)
 migrate: install
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py setup_schedule
+
+## make reset: throw the development database away and build it again, with the demo data (CHANGELOG.md:
+## needed once after the migrations were regenerated). Debug mode only.
+reset: messages install
+	$(PY) manage.py reset_database --yes
+	$(PY) manage.py setup_schedule
+	$(PY) manage.py seed_demo --if-empty
 
 ## make run: install, migrate, compile messages, load the demo once, serve on :8000 with a worker and beat,
 ## in debug mode (it says so when it starts).
