@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     # A dev dependency (django-stubs): only the type checker reads it.
     from django_stubs_ext import StrOrPromise, WithAnnotations
 
-    from accounts.models import Customer
+    from accounts.customers.models import Customer
 
 
 def _start_of(day: date) -> datetime:
@@ -257,7 +257,7 @@ def submission_status_for(*, user: User, day: date) -> QuerySet[User]:
 
 def intent_choices() -> list[tuple[str, str]]:
     """A–D with the labels configured in settings.CRM["INTENT_LABELS"], else the built-in ones."""
-    from accounts.models import Customer
+    from accounts.customers.models import Customer
 
     configured = settings.CRM.get("INTENT_LABELS", {})
     choices = []
@@ -275,7 +275,7 @@ def intent_choices() -> list[tuple[str, str]]:
 
 def customers_for_offline_copy(*, user: User) -> QuerySet:
     """The salesperson's own scope, most recently worked first, capped: what the phone keeps offline."""
-    from accounts.models import Customer
+    from accounts.customers.models import Customer
     from visits.trust import with_default_kind
 
     return (
@@ -340,8 +340,9 @@ def route_candidates(*, salesperson: User, day: date, start: tuple[float, float]
     ROUTE_MAX_STOPS, most urgent first, then ordered by nearest neighbour from ``start`` (or the
     first located stop). Two queries, plus one per route source.
     """
-    from accounts.models import Customer, KeyAccountEntry
+    from accounts.customers.models import Customer
     from visits.geo import order_nearest
+    from visits.key_accounts.models import KeyAccountEntry
 
     now = _start_of(day)
     monday = day - timedelta(days=day.weekday())

@@ -1,7 +1,8 @@
 import factory
 from django.utils import timezone
 
-from accounts.models import Contact, Customer, Product
+from accounts.customers.models import Contact, Customer
+from accounts.deals.models import Product
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):

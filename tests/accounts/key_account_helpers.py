@@ -4,7 +4,7 @@ from datetime import date, datetime, time
 
 from django.utils import timezone
 
-from accounts.models import KeyAccountEntry
+from visits.key_accounts.models import KeyAccountEntry
 from visits.models import Visit
 
 MONDAY = date(2026, 3, 9)

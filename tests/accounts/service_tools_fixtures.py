@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import CheckupRule, Coverage, RateInput
-from accounts.services_service_tools import Band, save_rate_table
+from accounts.service_tools.models import CheckupRule, Coverage, RateInput
+from accounts.service_tools.services import Band, save_rate_table
 from tests.accounts.factories import ProductFactory
 
 D = Decimal

@@ -1,4 +1,4 @@
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from tests.accounts.factories import CustomerFactory
 from tests.territories.factories import channel_type
 

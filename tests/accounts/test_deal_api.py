@@ -3,8 +3,8 @@ from datetime import date, timedelta
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.models import Deal, LedgerEntry
-from accounts.services_deals import create_deal
+from accounts.deals.models import Deal, LedgerEntry
+from accounts.deals.services import create_deal
 from tests.accounts.factories import CustomerFactory, ProductFactory
 
 TODAY = date.today()

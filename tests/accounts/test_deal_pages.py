@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from accounts.models import Deal, LedgerEntry
-from accounts.services_deals import create_deal, record_call, record_payment, set_price_agreement
+from accounts.deals.models import Deal, LedgerEntry
+from accounts.deals.services import create_deal, record_call, record_payment, set_price_agreement
 from tests.accounts.factories import CustomerFactory, ProductFactory
 
 TODAY = date.today()
@@ -186,7 +186,7 @@ def test_list_pages_query_count_does_not_grow(client, people, customer, product,
 def test_showcase_photo_needs_consent_and_is_served_only_within_visibility(client, people, deal):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from accounts.demo_deals import _photo
+    from accounts.deals.demo import _photo
 
     client.force_login(people.sales1)
     url = reverse("deals:customer_showcase", args=[deal.customer_id])
@@ -234,7 +234,7 @@ def test_the_showcase_and_flyer_pages_show_the_photos_and_they_load(client, peop
 
     from django.core.files.base import ContentFile
 
-    from accounts.models import ShowcasePhoto
+    from accounts.deals.models import ShowcasePhoto
     from tests.files import image_sources, jpeg
 
     settings.MEDIA_ROOT = tmp_path

@@ -10,10 +10,10 @@ import itertools
 from datetime import date
 
 import pytest
+from accounts.querysets import _visible_customer
 from django.db.models import Q
 
-from accounts.models import Deal
-from accounts.querysets import _visible_customer
+from accounts.deals.models import Deal
 from territories.services import assign_territory
 from tests.accounts.factories import CustomerFactory, ProductFactory
 

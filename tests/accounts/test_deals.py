@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from accounts.models import AppendOnly, Deal, LedgerEntry, RenewalReminder
-from accounts.selectors_deals import ledger_of, ledger_summary, overdue_instalments, receivables_by_salesperson
-from accounts.services_deals import (
+from accounts.deals.models import AppendOnly, Deal, LedgerEntry, RenewalReminder
+from accounts.deals.selectors import ledger_of, ledger_summary, overdue_instalments, receivables_by_salesperson
+from accounts.deals.services import (
     AlreadyReversed,
     NoSalespersonToCredit,
     NothingToRefund,

@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from accounts.models import Deal, RenewalReminder
-from accounts.selectors_deals import ledger_summary
-from accounts.services_deals import send_renewal_reminders
+from accounts.deals.models import Deal, RenewalReminder
+from accounts.deals.selectors import ledger_summary
+from accounts.deals.services import send_renewal_reminders
 from crm.dates import local_today
 
 

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from tests.accounts.factories import CustomerFactory
 from tests.territories.factories import channel_type
 

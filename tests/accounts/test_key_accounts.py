@@ -8,14 +8,14 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from accounts.key_accounts import build_shortlists
-from accounts.models import Customer, KeyAccountEntry
-from accounts.services import build_key_account_shortlists
+from accounts.customers.models import Customer
 from crm.dates import week_start
 from crm.models import Notification
 from territories.services import assign_territory
 from tests.accounts.factories import CustomerFactory
 from tests.accounts.key_account_helpers import MONDAY, at, rate, shortlist, visit
+from visits.key_accounts.models import KeyAccountEntry
+from visits.key_accounts.services import build_shortlists
 from visits.services import rate_visit, sync_visits
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ def test_latest_a_or_b_rating_in_the_last_14_days_goes_on_the_owners_list(people
     rate(c, people.sales1, MONDAY - timedelta(days=2), "C")
     rate(d, people.sales1, MONDAY - timedelta(days=2), "D")
 
-    created = build_key_account_shortlists(week=MONDAY)
+    created = build_shortlists(week=MONDAY)
 
     assert created == 2
     assert shortlist() == [("sales1", "甲"), ("sales2", "乙")]

@@ -5,13 +5,14 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts import key_accounts
-from accounts.key_account_selectors import key_account_progress, my_week, outcome_counts
-from accounts.models import Customer, JointVisitRequest, KeyAccountEntry
+from accounts.customers.models import Customer
 from crm.errors import NotPermitted
 from crm.models import Notification
 from tests.accounts.factories import CustomerFactory
 from tests.accounts.key_account_helpers import MONDAY, at, visit
+from visits.key_accounts import services as key_accounts
+from visits.key_accounts.models import JointVisitRequest, KeyAccountEntry
+from visits.key_accounts.selectors import key_account_progress, my_week, outcome_counts
 from visits.models import Visit
 
 pytestmark = pytest.mark.django_db

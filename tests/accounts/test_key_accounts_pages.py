@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from accounts.models import JointVisitRequest, KeyAccountEntry
 from tests.accounts.factories import CustomerFactory
 from tests.accounts.key_account_helpers import MONDAY, at
+from visits.key_accounts.models import JointVisitRequest, KeyAccountEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +101,7 @@ def test_marking_won_without_the_deals_pages_explains_the_seam(client, people, e
 
 def test_marking_won_opens_the_deal_form_when_it_exists(client, people, entry, monkeypatch):
     monkeypatch.setattr(
-        "accounts.key_accounts.deal_form_url", lambda *, customer_id: f"/deals/new/?customer={customer_id}"
+        "visits.key_accounts.services.deal_form_url", lambda *, customer_id: f"/deals/new/?customer={customer_id}"
     )
     client.force_login(people.sales1)
     response = client.post(reverse("key_accounts:entry_outcome", args=[entry.pk]), {"outcome": "won"})

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from accounts.models import LedgerEntry
-from accounts.selectors_deals import ledger_summary
-from accounts.services_deals import Overpayment, create_deal, record_payment
+from accounts.deals.models import LedgerEntry
+from accounts.deals.selectors import ledger_summary
+from accounts.deals.services import Overpayment, create_deal, record_payment
 from tests.accounts.factories import CustomerFactory, ProductFactory
 from tests.concurrency import at_once
 

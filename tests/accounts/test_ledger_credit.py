@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts.models import Deal, LedgerEntry
-from accounts.selectors_deals import ledger_summary, receivables_by_salesperson
-from accounts.services_deals import (
+from accounts.deals.models import Deal, LedgerEntry
+from accounts.deals.selectors import ledger_summary, receivables_by_salesperson
+from accounts.deals.services import (
     CreditTooSmall,
     DealCancelled,
     NothingToRefund,

@@ -7,8 +7,8 @@ import pytest
 from django.db import IntegrityError
 from rest_framework.test import APIClient
 
-from accounts.models import Deal, LedgerEntry
-from accounts.services_deals import (
+from accounts.deals.models import Deal, LedgerEntry
+from accounts.deals.services import (
     KeyReused,
     create_deal,
     record_payment,

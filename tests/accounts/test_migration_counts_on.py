@@ -7,8 +7,8 @@ from decimal import Decimal
 from django.db import connection, models
 from django.db.migrations.loader import MigrationLoader
 
-from accounts.models import LedgerEntry
-from accounts.services_deals import create_deal, record_payment, record_refund, record_return, reverse_entry
+from accounts.deals.models import LedgerEntry
+from accounts.deals.services import create_deal, record_payment, record_refund, record_return, reverse_entry
 from crm.dates import local_today
 from tests.accounts.factories import CustomerFactory, ProductFactory
 
@@ -48,8 +48,8 @@ def test_the_backfill_matches_the_services(owned_tree, people):
 
 
 def test_the_stored_deal_balance_follows_every_posting_and_the_backfill(owned_tree, people):
-    from accounts.models import Deal
-    from accounts.services_deals import carry_credit, deal_figures
+    from accounts.deals.models import Deal
+    from accounts.deals.services import carry_credit, deal_figures
 
     customer = CustomerFactory(territory=owned_tree["nanshan_clubs"], owner=people.sales1)
     product = ProductFactory(code="motor")

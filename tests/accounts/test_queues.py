@@ -3,8 +3,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from accounts.models import Customer
-from accounts.services import return_idle_customers_to_pool
+from accounts.customers.models import Customer
+from accounts.customers.services import return_idle_customers_to_pool
 from tests.accounts.factories import CustomerFactory
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from accounts.models import Customer
-from accounts.services import return_idle_customers_to_pool
+from accounts.customers.models import Customer
+from accounts.customers.services import return_idle_customers_to_pool
 from campaigns.models import PhoneInquiry
 from campaigns.services import commit_prospect_import, request_import_check, start_prospect_import
 from crm.models import User
@@ -115,7 +115,7 @@ def test_every_door_ends_owned_by_the_territorys_salesperson_or_in_the_queue(cli
 def test_a_manager_cannot_register_a_customer_into_a_territory_nobody_owns(people, owned_tree, english):
     from django.core.exceptions import ValidationError
 
-    from accounts.services import register_customer
+    from accounts.customers.services import register_customer
 
     with pytest.raises(ValidationError) as error:
         register_customer(
@@ -135,7 +135,7 @@ def test_a_manager_cannot_register_a_customer_into_a_territory_nobody_owns(peopl
 def test_a_given_owner_must_be_the_territorys_owner(people, owned_tree, english):
     from django.core.exceptions import ValidationError
 
-    from accounts.services import register_customer
+    from accounts.customers.services import register_customer
 
     with pytest.raises(ValidationError) as error:
         register_customer(
@@ -159,7 +159,7 @@ def test_a_given_owner_must_be_the_territorys_owner(people, owned_tree, english)
 def test_moving_a_customer_by_hand_keeps_holder_and_territory_together(people, owned_tree, english):
     from django.core.exceptions import ValidationError
 
-    from accounts.services import update_customer
+    from accounts.customers.services import update_customer
 
     customer = CustomerFactory(territory=owned_tree["nanshan_clubs"], owner=people.sales1)
 

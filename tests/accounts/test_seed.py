@@ -3,7 +3,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.models import Team, User
 from territories.models import Territory, TerritoryAssignment
 
@@ -40,7 +40,7 @@ def test_seed_scale_makes_the_requested_sizes(db):
 
 
 def test_seed_demo_loads_territories_and_customers(db, settings):
-    from accounts.demo import seed_customers
+    from accounts.customers.demo import seed_customers
     from crm.demo import demo_faker, seed_organisation
     from territories.demo import seed_territories
 

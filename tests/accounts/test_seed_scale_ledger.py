@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import Deal, LedgerEntry
-from accounts.selectors_deals import ledger_summary
+from accounts.deals.models import Deal, LedgerEntry
+from accounts.deals.selectors import ledger_summary
 from tests.accounts.factories import CustomerFactory
 
 

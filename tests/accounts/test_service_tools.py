@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.models import Coverage, Customer, PolicyCheckup, Quote, RateInput, RateTable
-from accounts.selectors_service_tools import recompute_quote, rescore_checkup
-from accounts.services_deals import set_price_agreement
-from accounts.services_service_tools import (
+from accounts.customers.models import Customer
+from accounts.deals.services import set_price_agreement
+from accounts.service_tools.models import Coverage, PolicyCheckup, Quote, RateInput, RateTable
+from accounts.service_tools.selectors import recompute_quote, rescore_checkup
+from accounts.service_tools.services import (
     Band,
     QuoteAlreadyDeal,
     check_bands,
@@ -321,7 +322,7 @@ def _english_by_default(settings):
 
 
 def test_a_policy_seen_at_a_check_up_feeds_the_renewal_reminders_once(car, checklist, customer, people, settings):
-    from accounts.services import send_renewal_reminders
+    from accounts.tasks import send_renewal_reminders
     from crm.models import Notification
 
     settings.CRM = {**settings.CRM, "RENEWAL_REMINDER_DAYS": 30}

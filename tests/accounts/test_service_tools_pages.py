@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts.models import Deal, PolicyCheckup, Quote
-from accounts.services_service_tools import create_policy_checkup, create_quote
+from accounts.deals.models import Deal
+from accounts.service_tools.models import PolicyCheckup, Quote
+from accounts.service_tools.services import create_policy_checkup, create_quote
 from crm.dates import local_today
 from tests.accounts.factories import CustomerFactory
 

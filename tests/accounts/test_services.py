@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from accounts.models import Customer, OwnerChange
-from accounts.selectors import duplicates_for, public_pool_for
-from accounts.services import (
+from accounts.customers.models import Customer, OwnerChange
+from accounts.customers.selectors import duplicates_for, public_pool_for
+from accounts.customers.services import (
     AlreadyAssigned,
     NotInPool,
     ProspectCapReached,

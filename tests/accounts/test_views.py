@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from territories.services import assign_territory
 from tests.accounts.factories import CustomerFactory
 from tests.territories.factories import channel_type

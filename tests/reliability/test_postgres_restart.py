@@ -26,7 +26,7 @@ pytestmark = pytest.mark.chaos
 
 PHONES = 4
 SETUP = """
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.models import Team, User
 from knox.models import AuthToken
 team = Team.objects.create(name="一组", daily_visit_quota=6)
