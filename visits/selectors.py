@@ -342,14 +342,17 @@ def route_candidates(*, salesperson: User, day: date, start: tuple[float, float]
     """
     from accounts.customers.models import Customer
     from visits.geo import order_nearest
-    from visits.key_accounts.models import KeyAccountEntry
 
     now = _start_of(day)
     monday = day - timedelta(days=day.weekday())
     idle_since = now - timedelta(days=settings.CRM["ROUTE_IDLE_DAYS"])
     renewal_months = {day.month, (day + timedelta(days=settings.CRM["RENEWAL_REMINDER_DAYS"])).month}
+    # This week's key-account shortlist, read through the customer's side of the relation: the visit log's
+    # selectors stay below the follow-up (visits/key_accounts/ imports them, not the other way round).
     shortlisted = set(
-        KeyAccountEntry.objects.filter(salesperson=salesperson, week=monday).values_list("customer_id", flat=True)
+        Customer.objects.filter(
+            key_account_entries__salesperson=salesperson, key_account_entries__week=monday
+        ).values_list("pk", flat=True)
     )
     sources = sorted(ROUTE_SOURCES.values(), key=lambda source: source.urgency)
     registered = {source.name: set(source.customer_ids(salesperson=salesperson, day=day)) for source in sources}

@@ -36,7 +36,7 @@ def _visible_deal_ids(deals: DealQuerySet, user: User):
     (their team) own now. PostgreSQL can only test that OR row by row: the receivables page checked
     each of the 100,000 ledger entries that way (2.9 s at the large data set); each branch alone
     starts from an index (deal by salesperson, customer by holder, customer by territory).
-    tests/accounts/test_deal_visibility_union.py keeps the two forms equal.
+    tests/accounts/deals/test_deal_visibility_union.py keeps the two forms equal.
     """
     from crm.models import User
     from territories.models import TerritoryAssignment

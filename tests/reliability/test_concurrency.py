@@ -22,10 +22,10 @@ from accounts.customers.services import (
 from campaigns.services import flag_overdue_inquiries
 from crm.models import Notification, User
 from tests.accounts.factories import CustomerFactory
-from tests.accounts.key_account_helpers import MONDAY, rate, shortlist
 from tests.campaigns.factories import PhoneInquiryFactory
 from tests.concurrency import at_once
 from tests.reliability.conftest import needs_postgresql
+from tests.visits.key_accounts.helpers import MONDAY, rate, shortlist
 from visits.key_accounts.models import KeyAccountEntry
 from visits.key_accounts.services import build_shortlists
 from visits.models import QuotaShortfall, Visit

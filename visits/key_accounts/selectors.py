@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.utils.functional import Promise
 
 from crm.dates import local_today
 from crm.models import User
@@ -118,7 +119,7 @@ class SalespersonShortlist:
 class MondayMeeting:
     week: date
     shortlists: list[SalespersonShortlist]
-    obstacle_counts: list[tuple[str, str, int]]
+    obstacle_counts: list[tuple[str, str | Promise, int]]  # the label translated when shown
     last_week: dict[str, int]
     this_week: dict[str, int]
     pending_requests: list[JointVisitRequest]

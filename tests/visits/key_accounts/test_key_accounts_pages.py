@@ -8,7 +8,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from tests.accounts.factories import CustomerFactory
-from tests.accounts.key_account_helpers import MONDAY, at
+from tests.visits.key_accounts.helpers import MONDAY, at
 from visits.key_accounts.models import JointVisitRequest, KeyAccountEntry
 
 pytestmark = pytest.mark.django_db

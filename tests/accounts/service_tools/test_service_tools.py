@@ -21,7 +21,7 @@ from accounts.service_tools.services import (
 )
 from crm.dates import local_today
 from tests.accounts.factories import CustomerFactory
-from tests.accounts.service_tools_fixtures import TABLES_FROM
+from tests.accounts.service_tools.fixtures import TABLES_FROM
 
 D = Decimal
 TODAY = local_today()

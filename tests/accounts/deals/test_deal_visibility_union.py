@@ -1,4 +1,4 @@
-"""Deal.objects.visible_to is a UNION of index scans (accounts/querysets.py); it must keep the rule's rows.
+"""Deal.objects.visible_to is a UNION of index scans (accounts/deals/querysets.py); it must keep the rule's rows.
 
 The rule (DESIGN.md §4): a deal is seen by the salesperson credited (a manager: credited to their
 team) and by whoever sees its customer (held by them or their team, or in a territory they or their
@@ -10,9 +10,9 @@ import itertools
 from datetime import date
 
 import pytest
-from accounts.querysets import _visible_customer
 from django.db.models import Q
 
+from accounts.customers.querysets import visible_customer
 from accounts.deals.models import Deal
 from territories.services import assign_territory
 from tests.accounts.factories import CustomerFactory, ProductFactory
@@ -27,7 +27,7 @@ def _rule(user) -> set[int]:
         credited = Q(salesperson__team__manager=user)
     else:
         return set()
-    return set(Deal.objects.filter(credited | _visible_customer(Deal.objects.all(), user)).values_list("pk", flat=True))
+    return set(Deal.objects.filter(credited | visible_customer(Deal.objects.all(), user)).values_list("pk", flat=True))
 
 
 @pytest.fixture

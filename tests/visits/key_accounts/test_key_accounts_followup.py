@@ -9,7 +9,7 @@ from accounts.customers.models import Customer
 from crm.errors import NotPermitted
 from crm.models import Notification
 from tests.accounts.factories import CustomerFactory
-from tests.accounts.key_account_helpers import MONDAY, at, visit
+from tests.visits.key_accounts.helpers import MONDAY, at, visit
 from visits.key_accounts import services as key_accounts
 from visits.key_accounts.models import JointVisitRequest, KeyAccountEntry
 from visits.key_accounts.selectors import key_account_progress, my_week, outcome_counts

@@ -13,7 +13,7 @@ from crm.dates import week_start
 from crm.models import Notification
 from territories.services import assign_territory
 from tests.accounts.factories import CustomerFactory
-from tests.accounts.key_account_helpers import MONDAY, at, rate, shortlist, visit
+from tests.visits.key_accounts.helpers import MONDAY, at, rate, shortlist, visit
 from visits.key_accounts.models import KeyAccountEntry
 from visits.key_accounts.services import build_shortlists
 from visits.services import rate_visit, sync_visits
