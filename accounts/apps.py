@@ -8,14 +8,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        import accounts.admin_deals
-        import accounts.admin_service_tools  # noqa: F401  (price tables and the check-up checklist)
-        from accounts.selectors import customers_to_be_assigned_count
-        from accounts.services import (
-            move_customers_of_territory,
-            move_key_accounts_of_territory,
-            release_customers_of_territory,
-        )
+        from accounts.customers.selectors import customers_to_be_assigned_count
+        from accounts.customers.services import move_customers_of_territory, release_customers_of_territory
         from territories.selectors import register_console_queue
         from territories.services import register_open_work_mover
 
@@ -25,12 +19,6 @@ class AccountsConfig(AppConfig):
             label=ngettext_lazy("%(count)d customer", "%(count)d customers", "count"),
             move=move_customers_of_territory,
             release=release_customers_of_territory,
-        )
-        # So do this week's open key accounts: the new owner makes the second visits.
-        register_open_work_mover(
-            name="key_accounts",
-            label=ngettext_lazy("%(count)d key account", "%(count)d key accounts", "count"),
-            move=move_key_accounts_of_territory,
         )
         # The admin's start page (the territory console) shows the customers waiting for a territory.
         register_console_queue(

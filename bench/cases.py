@@ -36,10 +36,10 @@ def _check_visit_quotas() -> int:
 
 
 def _build_key_account_shortlists() -> int:
-    from accounts.services import build_key_account_shortlists
     from crm.dates import local_today, week_start
+    from visits.key_accounts.services import build_shortlists
 
-    return build_key_account_shortlists(week=week_start(local_today()))
+    return build_shortlists(week=week_start(local_today()))
 
 
 def _assess_visit_counts() -> int:

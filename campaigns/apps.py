@@ -8,7 +8,7 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Campaigns")
 
     def ready(self) -> None:
-        from accounts.services import register_customer_follower
+        from accounts.customers.services import register_customer_follower
         from campaigns.selectors import inquiry_customers_for_route
         from campaigns.services.inquiries import (
             mark_inquiries_visited_by,

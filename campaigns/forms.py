@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from campaigns.models import Campaign, CompetitorReport, Event, Mailing, PhoneInquiry, SmsTemplate
 from campaigns.prospect_files import TARGET_FIELDS
 from crm.models import User

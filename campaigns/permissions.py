@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from campaigns.models import PhoneInquiry
 from crm.models import User
 from crm.permissions import has_role

@@ -12,7 +12,8 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import Customer, Deal
+from accounts.customers.models import Customer
+from accounts.deals.models import Deal
 from campaigns.models import (
     Campaign,
     CompetitorReport,

@@ -13,11 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from accounts.forms_deals import DealForm
-from accounts.models import Deal
-from accounts.selectors import duplicates_for
-from accounts.selectors_deals import products_for_entry
-from accounts.services_deals import PriceDiffers, price_warning
+from accounts.customers.selectors import duplicates_for
+from accounts.deals.forms import DealForm
+from accounts.deals.models import Deal
+from accounts.deals.selectors import products_for_entry
+from accounts.deals.services import PriceDiffers, price_warning
 from campaigns import selectors, services
 from campaigns.forms import (
     INQUIRY_STATUS_CHOICES,

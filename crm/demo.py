@@ -15,14 +15,14 @@ from crm.models import Team, User
 DEMO_SEEDERS: list[str] = [
     "crm.demo.seed_organisation",
     "territories.demo.seed_territories",
-    "accounts.demo.seed_customers",
+    "accounts.customers.demo.seed_customers",
     "visits.demo.seed_visits",
-    "accounts.demo_deals.seed_deals",
+    "accounts.deals.demo.seed_deals",
     # after the territories and customers seeders, so that the demo inquiries are routed
     "campaigns.demo.seed_campaigns",
-    "accounts.key_account_demo.seed_key_accounts",
+    "visits.key_accounts.demo.seed_key_accounts",
     "performance.demo.seed_targets",
-    "accounts.demo_service_tools.seed_service_tools",
+    "accounts.service_tools.demo.seed_service_tools",
 ]
 
 TEAMS = (

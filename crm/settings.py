@@ -320,14 +320,14 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "kind" or "status"; name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
         "TerritoryKindEnum": "territories.models.Territory.Kind",
-        "CustomerStatusEnum": "accounts.models.Customer.Status",
-        "OwnerChangeKindEnum": "accounts.models.OwnerChange.Kind",
+        "CustomerStatusEnum": "accounts.customers.models.Customer.Status",
+        "OwnerChangeKindEnum": "accounts.customers.models.OwnerChange.Kind",
         "VisitKindEnum": "visits.models.Visit.Kind",
         "ShortfallReviewEnum": "visits.models.QuotaShortfall.Review",
-        "CustomerSourceEnum": "accounts.models.Customer.Source",
-        "DealStatusEnum": "accounts.models.Deal.Status",
-        "DealSourceEnum": "accounts.models.Deal.Source",
-        "LedgerEntryKindEnum": "accounts.models.LedgerEntry.Kind",
+        "CustomerSourceEnum": "accounts.customers.models.Customer.Source",
+        "DealStatusEnum": "accounts.deals.models.Deal.Status",
+        "DealSourceEnum": "accounts.deals.models.Deal.Source",
+        "LedgerEntryKindEnum": "accounts.deals.models.LedgerEntry.Kind",
     },
 }
 

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from accounts.api import router as accounts_router
+from accounts.customers.api import router as accounts_router
 from crm import pwa, views
 from crm.api import ApiDocsView, TokenView
 from performance.api import AttainmentView, DashboardView, TargetsView
@@ -29,10 +29,10 @@ api_patterns = [
     path("visits/sync/", VisitSyncView.as_view(), name="visit_sync"),
     path("offline/customers/", OfflineCustomersView.as_view(), name="offline_customers"),
     path("", include(visits_router.urls)),
-    path("", include("accounts.api_urls_deals")),
+    path("", include("accounts.deals.api_urls")),
     path("", include("campaigns.api_urls")),
-    path("", include("accounts.key_account_api_urls")),
-    path("", include("accounts.api_urls_service_tools")),
+    path("", include("visits.key_accounts.api_urls")),
+    path("", include("accounts.service_tools.api_urls")),
 ]
 
 urlpatterns = [
@@ -54,13 +54,13 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("api/", include((api_patterns, "api"))),
     path("territories/", include("territories.urls")),
-    path("customers/", include("accounts.urls")),
+    path("customers/", include("accounts.customers.urls")),
     path("visits/", include("visits.urls")),
     path("", include("campaigns.urls")),
     path("dashboard/", include("performance.urls")),
-    path("", include("accounts.urls_deals")),
-    path("key-accounts/", include("accounts.key_account_urls")),
-    path("service/", include("accounts.urls_service_tools")),
+    path("", include("accounts.deals.urls")),
+    path("key-accounts/", include("visits.key_accounts.urls")),
+    path("service/", include("accounts.service_tools.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.models import User
 from performance.models import RewardRule, SalesTarget
 from visits.calendar import working_days_between
@@ -356,7 +356,7 @@ def _month_end(month: date) -> date:
 
 def attained_by_salesperson(*, month: date, basis: str, salesperson_ids: list[int] | None = None) -> dict[int, Decimal]:
     """Net amount per credited salesperson in ``month``, from the ledger: one grouped query."""
-    from accounts.models import LedgerEntry
+    from accounts.deals.models import LedgerEntry
 
     entries = LedgerEntry.objects.filter(
         kind__in=BASIS_KINDS[basis], counts_on__range=(month, _month_end(month)), deal__isnull=False
@@ -371,7 +371,7 @@ def attained_by_salesperson(*, month: date, basis: str, salesperson_ids: list[in
 
 def changes_entered_later(*, month: date, basis: str, salesperson_ids: list[int]) -> list[LateChange]:
     """What changed ``month``'s figure after it ended, for these salespeople: one grouped query."""
-    from accounts.models import LedgerEntry
+    from accounts.deals.models import LedgerEntry
 
     end = _month_end(month)
     sign = Decimal("1") if basis == "issued" else Decimal("-1")
@@ -482,7 +482,7 @@ def attainment(*, viewer: User, month: date, today: date | None = None, people: 
 
 def attainment_history(*, viewer: User, last_month: date, months: int = 6) -> list[tuple[date, Decimal, Decimal]]:
     """(month, target, attained) for the viewer's salespeople over the last ``months`` months."""
-    from accounts.models import LedgerEntry
+    from accounts.deals.models import LedgerEntry
 
     basis = settings.CRM["ATTAINMENT_BASIS"]
     first = last_month

@@ -7,8 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.key_account_selectors import key_account_progress
-from accounts.selectors import customers_to_be_assigned_count
+from accounts.customers.selectors import customers_to_be_assigned_count
 from campaigns.selectors import inquiry_backlog
 from crm.dates import local_today, week_start
 from crm.errors import ApplicationError
@@ -22,6 +21,7 @@ from performance.selectors import attainment_history, target_breakdown
 from performance.selectors import morning_meeting as morning_meeting_figures
 from performance.services import COMPANY_ROW, import_target_breakdown, set_targets
 from visits.calendar import previous_working_day
+from visits.key_accounts.selectors import key_account_progress
 from visits.selectors import assessments_for
 
 CHART_HEIGHT = 100

@@ -88,7 +88,7 @@ def test_the_factory_saves_valid_rows(model, db, settings, tmp_path):
 
 
 def test_a_ledger_entry_on_a_deal_is_in_the_deal_s_customer_s_ledger_and_stays_as_written(db):
-    from accounts.models import AppendOnly
+    from accounts.deals.querysets import AppendOnly
     from tests.accounts.deals.factories import DealFactory, LedgerEntryFactory
 
     deal = DealFactory()

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 class VisitsConfig(AppConfig):
@@ -7,7 +8,16 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Visits")
 
     def ready(self) -> None:
+        from territories.services import register_open_work_mover
+        from visits.key_accounts.services import move_key_accounts_of_territory
         from visits.services import amend_submitted_forms, register_visit_follower
 
         # A visit logged after the period's forms were submitted amends them, whatever the door.
         register_visit_follower(name="form_amendments", follow=amend_submitted_forms)
+        # A territory's open work follows it to its new owner (accounts moves the customers first):
+        # this week's open key accounts too, so the new owner makes the second visits.
+        register_open_work_mover(
+            name="key_accounts",
+            label=ngettext_lazy("%(count)d key account", "%(count)d key accounts", "count"),
+            move=move_key_accounts_of_territory,
+        )

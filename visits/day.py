@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import Customer, JointVisitRequest
+from accounts.customers.models import Customer
 from crm.models import User
 from visits.calendar import is_working_day
+from visits.key_accounts.models import JointVisitRequest
 from visits.models import FormAmendment, FormSubmission, Leave, QuotaShortfall, RouteStop, Visit
 from visits.selectors import FIELD_VISIT_KINDS, ROUTE_SOURCES, quota_of_day, visits_counted_for_quota
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.models import User
 from visits.calendar import working_days_between
 from visits.models import FormSubmission, Material, Obstacle, QuotaShortfall, TalkingPoint, Visit

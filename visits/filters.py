@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.models import User
 from territories.models import Territory
 from visits.models import Visit

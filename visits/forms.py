@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from visits.models import Material, Obstacle, TalkingPoint, Visit
 
 

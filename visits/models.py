@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.bounds import validate_date_in_window, validate_note_length
 from crm.querysets import PersonalRecordQuerySet
 from visits.querysets import VisitPhotoQuerySet, VisitQuerySet

@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Customer
-from accounts.selectors import duplicates_for
-from accounts.services import register_customer
+from accounts.customers.models import Customer
+from accounts.customers.selectors import duplicates_for
+from accounts.customers.services import register_customer
 from crm.errors import ApplicationError
 from crm.models import User
 from visits.models import OfflineCustomerReceipt
@@ -43,7 +43,7 @@ def masked_phone(phone) -> str:
 
 def routed_elsewhere_text(customer: Customer) -> str:
     # The online door's wording, so both doors say the same thing.
-    from accounts.views import routed_elsewhere_message
+    from accounts.customers.views import routed_elsewhere_message
 
     return routed_elsewhere_message(customer)
 

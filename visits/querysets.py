@@ -30,7 +30,7 @@ class VisitQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> VisitQuerySet:
         """Admin: all. Salesperson: their own visits and the history of customers they see now.
         Manager: visits by their teams' salespeople and joint visits they joined. Others: none."""
-        from accounts.models import Customer
+        from accounts.customers.models import Customer
 
         if not user.is_authenticated:
             return self.none()

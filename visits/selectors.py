@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     # A dev dependency (django-stubs): only the type checker reads it.
     from django_stubs_ext import StrOrPromise, WithAnnotations
 
-    from accounts.models import Customer
+    from accounts.customers.models import Customer
 
 
 def _start_of(day: date) -> datetime:
@@ -257,7 +257,7 @@ def submission_status_for(*, user: User, day: date) -> QuerySet[User]:
 
 def intent_choices() -> list[tuple[str, str]]:
     """A–D with the labels configured in settings.CRM["INTENT_LABELS"], else the built-in ones."""
-    from accounts.models import Customer
+    from accounts.customers.models import Customer
 
     configured = settings.CRM.get("INTENT_LABELS", {})
     choices = []
@@ -275,7 +275,7 @@ def intent_choices() -> list[tuple[str, str]]:
 
 def customers_for_offline_copy(*, user: User) -> QuerySet:
     """The salesperson's own scope, most recently worked first, capped: what the phone keeps offline."""
-    from accounts.models import Customer
+    from accounts.customers.models import Customer
     from visits.trust import with_default_kind
 
     return (
@@ -340,15 +340,19 @@ def route_candidates(*, salesperson: User, day: date, start: tuple[float, float]
     ROUTE_MAX_STOPS, most urgent first, then ordered by nearest neighbour from ``start`` (or the
     first located stop). Two queries, plus one per route source.
     """
-    from accounts.models import Customer, KeyAccountEntry
+    from accounts.customers.models import Customer
     from visits.geo import order_nearest
 
     now = _start_of(day)
     monday = day - timedelta(days=day.weekday())
     idle_since = now - timedelta(days=settings.CRM["ROUTE_IDLE_DAYS"])
     renewal_months = {day.month, (day + timedelta(days=settings.CRM["RENEWAL_REMINDER_DAYS"])).month}
+    # This week's key-account shortlist, read through the customer's side of the relation: the visit log's
+    # selectors stay below the follow-up (visits/key_accounts/ imports them, not the other way round).
     shortlisted = set(
-        KeyAccountEntry.objects.filter(salesperson=salesperson, week=monday).values_list("customer_id", flat=True)
+        Customer.objects.filter(
+            key_account_entries__salesperson=salesperson, key_account_entries__week=monday
+        ).values_list("pk", flat=True)
     )
     sources = sorted(ROUTE_SOURCES.values(), key=lambda source: source.urgency)
     registered = {source.name: set(source.customer_ids(salesperson=salesperson, day=day)) for source in sources}

@@ -23,9 +23,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.locks import lock_customer
-from accounts.models import Customer
-from accounts.services import record_customer_activity, set_customer_intent, set_customer_location
+from accounts.customers.locks import lock_customer
+from accounts.customers.models import Customer
+from accounts.customers.services import record_customer_activity, set_customer_intent, set_customer_location
 from crm.errors import ApplicationError, NotPermitted
 from crm.locks import lock_job
 from crm.models import Notification, Team, User

@@ -51,3 +51,14 @@ def backfill_visit_photo_thumbnails_task(limit: int = 1000) -> int:
     from visits.photos import backfill_thumbnails
 
     return backfill_thumbnails(limit=limit)
+
+
+# The name is the one the schedule (crm/schedule.py) and existing django-celery-beat rows give it: the task
+# lived in accounts/tasks.py before key accounts moved under visits/ (issue #20), and a beat row naming an
+# unknown task would silently stop the Monday shortlist.
+@shared_task(name="accounts.tasks.build_key_account_shortlists_task", acks_late=True)
+def build_key_account_shortlists_task(week: str | None = None) -> int:
+    """Safe to run twice: one entry per salesperson, week and customer."""
+    from visits.key_accounts.services import build_shortlists
+
+    return build_shortlists(week=week_start(date.fromisoformat(week) if week else local_today()))

@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.models import Customer
-from accounts.selectors import duplicates_for
-from accounts.services import register_customer
-from accounts.views import routed_elsewhere_message
+from accounts.customers.models import Customer
+from accounts.customers.selectors import duplicates_for
+from accounts.customers.services import register_customer
+from accounts.customers.views import routed_elsewhere_message
 from crm.errors import ApplicationError
 from crm.htmx import render_error
 from crm.media import protected_file_response

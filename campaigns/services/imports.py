@@ -20,9 +20,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Customer
-from accounts.selectors import existing_duplicate_keys
-from accounts.services import register_customers_in_bulk
+from accounts.customers.models import Customer
+from accounts.customers.selectors import existing_duplicate_keys
+from accounts.customers.services import register_customers_in_bulk
 from campaigns.models import Campaign, ImportRowIssue, ProspectImport
 from campaigns.prospect_files import (
     CheckedRow,

@@ -21,10 +21,11 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext, override
 
-from accounts.models import Customer, Deal, Product
-from accounts.selectors import duplicate_candidates
-from accounts.services import ProspectCapReached, assign_customer_to_territory, register_customer
-from accounts.services_deals import create_deal
+from accounts.customers.models import Customer
+from accounts.customers.selectors import duplicate_candidates
+from accounts.customers.services import ProspectCapReached, assign_customer_to_territory, register_customer
+from accounts.deals.models import Deal, Product
+from accounts.deals.services import create_deal
 from campaigns.models import Campaign, Event, PhoneInquiry
 from crm.errors import ApplicationError
 from crm.models import Notification, User
@@ -227,7 +228,7 @@ def _territory_for_queued_customer(*, customer: Customer, salesperson: User) -> 
 def move_phone_inquiries_of_customer(
     *, customer: Customer, territory: Territory, to_user: User, changed_by: User | None, at: datetime
 ) -> int:
-    """Customer follower (``accounts.services.register_customer_follower``): when a customer is taken
+    """Customer follower (``accounts.customers.services.register_customer_follower``): when a customer is taken
     off the "to be assigned" queue, its open inquiries go with it to the territory and its owner (new ones
     become assigned with a fresh visit deadline). Runs in the assignment's transaction; returns how many."""
     open_inquiries = PhoneInquiry.objects.filter(customer=customer, status__in=OPEN_STATUSES).exclude(
@@ -369,7 +370,7 @@ def salesperson_to_credit(*, inquiry: PhoneInquiry, at: datetime | None = None) 
 
 def _closing_moment(issued_on: date) -> datetime:
     # The deal closes on the day its order is issued: a back-dated order is credited to whoever owned
-    # the territory at the end of that day, as ``accounts.services_deals.credited_salesperson`` does.
+    # the territory at the end of that day, as ``accounts.deals.services.credited_salesperson`` does.
     return min(timezone.make_aware(datetime.combine(issued_on, time.max)), timezone.now())
 
 

@@ -1,7 +1,8 @@
 import factory
 from django.utils import timezone
 
-from accounts.models import Contact, Customer, OwnerChange, Product
+from accounts.customers.models import Contact, Customer, OwnerChange
+from accounts.deals.models import Product
 from tests.crm.factories import SalespersonFactory
 
 

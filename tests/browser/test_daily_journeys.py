@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import Contact, Customer, OwnerChange
+from accounts.customers.models import Contact, Customer, OwnerChange
 from campaigns.models import PhoneInquiry
 from crm.models import Notification, User
 from territories.models import TerritoryAssignment

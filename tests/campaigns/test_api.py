@@ -2,7 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from campaigns.models import PhoneInquiry
 
 

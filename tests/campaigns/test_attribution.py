@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Deal
-from accounts.services_deals import create_deal, set_price_agreement
+from accounts.deals.models import Deal
+from accounts.deals.services import create_deal, set_price_agreement
 from campaigns.models import PhoneInquiry
 from campaigns.selectors import DealTotals, campaign_results, deal_totals_by_salesperson, inquiry_deals
 from campaigns.services import drop_phone_inquiry, record_deal_from_inquiry, register_phone_inquiry

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from campaigns.models import PhoneInquiry
 from crm.models import User
 from territories.selectors import current_owner

@@ -12,7 +12,7 @@ from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from campaigns.models import ImportRowIssue, ProspectImport
 from campaigns.services import (
     commit_prospect_import,

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from campaigns.services import commit_prospect_import, request_import_check, set_import_mapping, start_prospect_import
 from tests.campaigns.test_imports import csv_upload
 from tests.territories.factories import channel_type

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from accounts.models import Customer, OwnerChange
+from accounts.customers.models import Customer, OwnerChange
 from campaigns.models import ImportRowIssue, ProspectImport
 from campaigns.prospect_files import ImportFileError
 from campaigns.services import (
@@ -117,7 +117,7 @@ def test_an_import_that_fails_half_way_leaves_nothing_and_can_be_rerun(people, r
     prospect_import = checked(people.info1, csv_upload(body))
     assert prospect_import.valid_rows == 2500
 
-    from accounts import services as account_services
+    from accounts.customers import services as account_services
 
     real = account_services.OwnerChange.objects.bulk_create
     calls = {"n": 0}
@@ -282,7 +282,7 @@ def test_an_import_that_would_overfill_a_salespersons_list_is_refused_whole(peop
     body = "".join(f"单位{n},张,138{n:08d},南山区,,\n" for n in range(3)) + "福田商贸,王五,13900000002,福田区,,\n"
     prospect_import = checked(people.info1, csv_upload(body))
 
-    from accounts.services import ProspectCapReached
+    from accounts.customers.services import ProspectCapReached
 
     with pytest.raises(ProspectCapReached, match="would hold more than 2 prospects"):
         request_import_commit(prospect_import=prospect_import)

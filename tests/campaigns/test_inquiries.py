@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from campaigns.models import PhoneInquiry
 from campaigns.selectors import campaign_results, deal_totals_by_salesperson, inquiry_deals
 from campaigns.services import (

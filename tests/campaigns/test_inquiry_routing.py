@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import Customer
-from accounts.services import TerritoryWithoutOwner, assign_customer_to_territory
+from accounts.customers.models import Customer
+from accounts.customers.services import TerritoryWithoutOwner, assign_customer_to_territory
 from campaigns.models import PhoneInquiry
 from campaigns.services import assign_phone_inquiry, register_phone_inquiry
 from crm.models import Notification

@@ -2,7 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from campaigns.models import CompetitorReport, PhoneInquiry, ProspectImport
 from campaigns.services import register_phone_inquiry
 from crm.models import Notification

@@ -75,7 +75,7 @@ def test_ordinary_names_pass():
 
 
 def test_the_api_refuses_a_customer_with_a_bidi_name_or_a_lettered_phone(client, people):
-    from accounts.models import Customer
+    from accounts.customers.models import Customer
 
     client.force_login(people.sales1)
     body = {"unit_name": "ACME\u202egnp.exe", "phone": "1380000abcd", "contacts": [{"name": "王\u202e五"}]}

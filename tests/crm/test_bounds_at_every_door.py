@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from accounts.models import Deal
-from accounts.services_deals import create_deal
+from accounts.deals.models import Deal
+from accounts.deals.services import create_deal
 from campaigns.models import PhoneInquiry
 from campaigns.services import register_phone_inquiry
 from territories.models import Territory

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.services_deals import create_deal, record_payment, record_return, reverse_entry
+from accounts.deals.services import create_deal, record_payment, record_return, reverse_entry
 from performance.models import RewardRule
 from performance.selectors import attainment, attainment_history
 from performance.services import set_targets

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.selectors_deals import ledger_summary
-from accounts.services_deals import create_deal, record_payment, record_refund, record_return, reverse_entry
+from accounts.deals.selectors import ledger_summary
+from accounts.deals.services import create_deal, record_payment, record_refund, record_return, reverse_entry
 from crm.dates import local_today
 from performance.selectors import attainment, attainment_history
 from performance.services import set_targets

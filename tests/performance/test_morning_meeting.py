@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.models import User
 from performance.selectors import morning_meeting
 from visits.models import FormSubmission, QuotaShortfall, Visit

@@ -15,7 +15,7 @@ from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.urls import reverse
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.models import Notification, PendingTask
 from crm.outbox import relay_pending_tasks
 from tests.reliability.conftest import wait_until

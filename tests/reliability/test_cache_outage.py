@@ -14,7 +14,7 @@ from datetime import time as clock
 import pytest
 from django.utils import timezone
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.caching import cache_config
 from crm.models import User
 from visits.models import Visit

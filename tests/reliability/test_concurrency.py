@@ -13,20 +13,21 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import Customer, KeyAccountEntry
-from accounts.services import (
+from accounts.customers.models import Customer
+from accounts.customers.services import (
     StaleCustomer,
-    build_key_account_shortlists,
     return_idle_customers_to_pool,
     update_customer,
 )
 from campaigns.services import flag_overdue_inquiries
 from crm.models import Notification, User
 from tests.accounts.factories import CustomerFactory
-from tests.accounts.key_account_helpers import MONDAY, rate, shortlist
 from tests.campaigns.factories import PhoneInquiryFactory
 from tests.concurrency import at_once
 from tests.reliability.conftest import needs_postgresql
+from tests.visits.key_accounts.helpers import MONDAY, rate, shortlist
+from visits.key_accounts.models import KeyAccountEntry
+from visits.key_accounts.services import build_shortlists
 from visits.models import QuotaShortfall, Visit
 from visits.services import check_visit_quotas
 
@@ -62,9 +63,7 @@ def test_the_monday_shortlist_built_twice_at_once_lists_each_customer_once(peopl
         rate(customer, people.sales1, MONDAY - timedelta(days=2), "A")
     rate(CustomerFactory(unit_name="二", owner=people.sales2), people.sales2, MONDAY - timedelta(days=1), "B")
 
-    results = at_once(
-        lambda: build_key_account_shortlists(week=MONDAY), lambda: build_key_account_shortlists(week=MONDAY)
-    )
+    results = at_once(lambda: build_shortlists(week=MONDAY), lambda: build_shortlists(week=MONDAY))
 
     assert sorted(results) == [0, 4]
     assert shortlist() == [("sales1", "一0"), ("sales1", "一1"), ("sales1", "一2"), ("sales2", "二")]

@@ -20,7 +20,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Contact, Customer, OwnerChange
+from accounts.customers.models import Contact, Customer, OwnerChange
 from campaigns.models import ProspectImport
 from campaigns.services import request_import_check, request_import_commit, start_prospect_import, stop_stalled_imports
 from tests.campaigns.fixtures import routed  # noqa: F401

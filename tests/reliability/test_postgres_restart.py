@@ -26,7 +26,7 @@ pytestmark = pytest.mark.chaos
 
 PHONES = 4
 SETUP = """
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.models import Team, User
 from knox.models import AuthToken
 # The repeat guard off: the phones log one customer again and again, and this test is about losing none.

@@ -16,7 +16,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.locks import lock_job
 from crm.models import Notification, User
 from tests.reliability.conftest import WorkerProcess, database_url, needs_postgresql, wait_until

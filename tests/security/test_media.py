@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import models
 from django.urls import reverse
 
-from accounts.models import ShowcasePhoto
+from accounts.deals.models import ShowcasePhoto
 from campaigns.models import CampaignMaterial, ProspectImport
 from tests.accounts.factories import CustomerFactory
 from tests.campaigns.factories import CampaignFactory

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Customer, OwnerChange
+from accounts.customers.models import Customer, OwnerChange
 from territories.models import ChannelType, ProductLine, Territory, TerritoryAssignment
 from territories.selectors import current_owner, unowned_territories
 from territories.services import (

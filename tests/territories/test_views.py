@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from territories.models import Territory
 from territories.selectors import current_owner
 from tests.accounts.factories import CustomerFactory

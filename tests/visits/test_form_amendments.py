@@ -9,10 +9,10 @@ import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.key_accounts import Answer, answer_joint_visit, log_joint_visit, request_joint_visit
 from crm.errors import ApplicationError
 from crm.models import Notification, Team
 from tests.accounts.factories import CustomerFactory
+from visits.key_accounts.services import Answer, answer_joint_visit, log_joint_visit, request_joint_visit
 from visits.models import FormAmendment, FormSubmission, Visit
 from visits.services import amend_submitted_forms, rate_visit, record_visit, submit_forms
 

@@ -9,11 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.key_accounts import Answer, answer_joint_visit, request_joint_visit
-from accounts.models import Customer, JointVisitRequest
+from accounts.customers.models import Customer
 from crm.models import Team, User
 from tests.accounts.factories import CustomerFactory
 from visits.day import day_progress, forms_status, manager_asks, next_planned_visits
+from visits.key_accounts.models import JointVisitRequest
+from visits.key_accounts.services import Answer, answer_joint_visit, request_joint_visit
 from visits.models import FormSubmission, Leave, QuotaShortfall, Visit, WorkingDay
 from visits.services import rate_visit, record_visit, save_route_plan, submit_forms
 

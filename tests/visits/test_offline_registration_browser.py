@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from tests.accounts.factories import CustomerFactory
 from tests.visits.test_offline_browser import CHROMIUM, open_visit_form
 from tests.visits.test_offline_browser import phone_as as phone_390

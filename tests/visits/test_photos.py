@@ -537,8 +537,8 @@ def test_a_photo_upload_tagged_with_an_unknown_source_counts_as_gallery(people, 
 
 
 def test_the_key_account_page_shows_the_photos_of_the_visits_that_followed(client, people, customers):
-    from accounts.models import KeyAccountEntry
     from crm.dates import local_today, week_start
+    from visits.key_accounts.models import KeyAccountEntry
 
     entry = KeyAccountEntry.objects.create(
         week=week_start(local_today()), salesperson=people.sales1, customer=customers["sales1"], intent="B"

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.models import Notification, User
 from tests.concurrency import at_once
 from visits.models import Leave, QuotaShortfall, Visit

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.models import Team, User
 from performance.selectors import morning_meeting
 from visits.models import QuotaShortfall, Visit

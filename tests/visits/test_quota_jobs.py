@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.models import Notification, User
 from visits.models import Assessment, Leave, QuotaOverride, QuotaShortfall, Visit, WorkingDay
 from visits.services import assess_visit_counts, check_visit_quotas

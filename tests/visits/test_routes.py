@@ -8,7 +8,7 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.errors import ApplicationError
 from tests.accounts.factories import CustomerFactory
 from tests.visits.factories import VisitFactory

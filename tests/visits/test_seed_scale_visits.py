@@ -2,7 +2,7 @@ from django.core.management import call_command
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from visits.calendar import previous_working_day
 from visits.models import QuotaShortfall, Visit
 from visits.selectors import quota_results_for

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 from PIL import Image
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.errors import ApplicationError, NotPermitted
 from crm.models import Notification, PendingTask, Team
 from tests.accounts.factories import CustomerFactory

@@ -15,7 +15,7 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from territories.services import assign_territory
 from tests.accounts.factories import CustomerFactory
 from tests.visits.factories import VisitFactory

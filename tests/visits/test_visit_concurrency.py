@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from tests.accounts.factories import CustomerFactory
 from tests.concurrency import at_once
 from tests.visits.factories import VisitFactory

@@ -5,7 +5,7 @@ from datetime import date, datetime, time
 import pytest
 from django.utils import timezone
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.models import User
 from visits.models import QuotaShortfall, Visit
 

@@ -1,4 +1,4 @@
-from accounts.services import return_idle_customers_to_pool
+from accounts.customers.services import return_idle_customers_to_pool
 from crm.dates import local_today
 from crm.jobcommand import ScheduledJobCommand
 

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.models import Team, User
 from territories.models import ChannelType, Territory, TerritoryAssignment
 from territories.services import create_territory

@@ -15,7 +15,8 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.models import Customer, Deal, Instalment, LedgerEntry, Product
+from accounts.customers.models import Customer
+from accounts.deals.models import Deal, Instalment, LedgerEntry, Product
 from crm.dates import local_today
 
 Kind = LedgerEntry.Kind

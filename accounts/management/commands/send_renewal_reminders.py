@@ -1,4 +1,4 @@
-from accounts.services import send_renewal_reminders
+from accounts.tasks import send_renewal_reminders
 from crm.dates import local_today
 from crm.jobcommand import ScheduledJobCommand
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from accounts.models import Deal, Instalment, LedgerEntry, PriceAgreement, RenewalReminder, ShowcasePhoto
+from accounts.deals.models import Deal, Instalment, LedgerEntry, PriceAgreement, RenewalReminder, ShowcasePhoto
 from tests.accounts.factories import CustomerFactory, ProductFactory
 from tests.crm.factories import SalespersonFactory
 

@@ -14,7 +14,16 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from accounts.models import CheckedPolicy, CheckupRule, Coverage, PolicyCheckup, Quote, RateBand, RateInput, RateTable
+from accounts.service_tools.models import (
+    CheckedPolicy,
+    CheckupRule,
+    Coverage,
+    PolicyCheckup,
+    Quote,
+    RateBand,
+    RateInput,
+    RateTable,
+)
 from tests.accounts.factories import CustomerFactory, ProductFactory
 from tests.crm.factories import SalespersonFactory
 

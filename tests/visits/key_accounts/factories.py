@@ -1,13 +1,8 @@
 """Factories for the key-account shortlist and joint-visit requests.
 
-KeyAccountEntry and JointVisitRequest move from the accounts app to visits (issue #20), so the models are
-named by string, resolved when a factory is first used.
-COORDINATOR: when merging the move, change "accounts.KeyAccountEntry" / "accounts.JointVisitRequest"
-below to "visits.KeyAccountEntry" / "visits.JointVisitRequest".
-
 Rows are stored directly. ``build_shortlists`` puts customers on the shortlist from their ratings and
 carries open entries to the next week, ``request_joint_visit`` checks that the manager is the
-salesperson's and notifies them (``accounts.key_accounts``; after the move ``visits.key_accounts.services``);
+salesperson's and notifies them (``visits.key_accounts.services``);
 use the services when the test is about those rules.
 """
 
@@ -19,13 +14,14 @@ from django.utils import timezone
 from crm.dates import week_start
 from tests.accounts.factories import CustomerFactory
 from tests.crm.factories import ManagerFactory, SalespersonFactory
+from visits.key_accounts.models import JointVisitRequest, KeyAccountEntry
 
 
 class KeyAccountEntryFactory(factory.django.DjangoModelFactory):
     """An open entry on this week's (Monday's) shortlist, for a customer the salesperson holds."""
 
     class Meta:
-        model = "accounts.KeyAccountEntry"  # → "visits.KeyAccountEntry" after the move (see the module)
+        model = KeyAccountEntry
 
     week = factory.LazyFunction(lambda: week_start(timezone.localdate()))
     salesperson = factory.SubFactory(SalespersonFactory)
@@ -42,7 +38,7 @@ class JointVisitRequestFactory(factory.django.DjangoModelFactory):
     """
 
     class Meta:
-        model = "accounts.JointVisitRequest"  # → "visits.JointVisitRequest" after the move (see the module)
+        model = JointVisitRequest
 
     salesperson = factory.SubFactory(SalespersonFactory)
     manager = factory.SubFactory(ManagerFactory)

@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from crm.models import Team, User
 from visits.calendar import previous_working_day, working_days_between
 from visits.models import Visit

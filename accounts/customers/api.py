@@ -1,0 +1,78 @@
+"""REST API of customers: the list's FilterSet and ``visible_to``, writes through the services."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from accounts.customers import selectors, services
+from accounts.customers.filters import CustomerFilter
+from accounts.customers.models import Contact
+from accounts.customers.permissions import can_edit_customer
+from accounts.customers.serializers import CustomerSerializer, CustomerWriteSerializer
+from crm.api_filters import FilterBackend
+from crm.errors import NotPermitted
+
+
+class CustomerViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilter
+    filter_backends = [FilterBackend]  # sorting is the FilterSet's ``ordering``, as on the page
+
+    def get_queryset(self):
+        return selectors.customers_for_list(user=self.request.user).prefetch_related(
+            Prefetch("contacts", queryset=Contact.objects.order_by("id"))
+        )
+
+    def _write_input(self, *, partial: bool) -> dict:
+        if not can_edit_customer(self.request.user):
+            raise NotPermitted
+        serializer = CustomerWriteSerializer(data=self.request.data, partial=partial, context={"request": self.request})
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    @extend_schema(request=CustomerWriteSerializer, responses={201: CustomerSerializer})
+    def create(self, request, *args, **kwargs):
+        data = self._write_input(partial=False)
+        if not data.get("unit_name"):
+            raise serializers.ValidationError({"unit_name": [serializers.Field.default_error_messages["required"]]})
+        business_card = data.pop("business_card", None)
+        contacts = data.pop("contacts", [])
+        data.pop("version", None)
+        customer = services.register_customer(
+            created_by=request.user, data=data, contacts=contacts, business_card=business_card
+        )
+        return Response(self._read(customer.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CustomerWriteSerializer, responses={200: CustomerSerializer})
+    def update(self, request, *args, **kwargs):
+        customer = self.get_object()
+        data = self._write_input(partial=True)
+        if "version" not in data:
+            raise serializers.ValidationError({"version": [serializers.Field.default_error_messages["required"]]})
+        version = data.pop("version")
+        business_card = data.pop("business_card", None)
+        data.pop("contacts", None)
+        services.update_customer(
+            customer_id=customer.pk, changed_by=request.user, version=version, data=data, business_card=business_card
+        )
+        return Response(self._read(customer.pk))
+
+    def _read(self, pk: int) -> dict:
+        customer = self.get_queryset().filter(pk=pk).first()
+        if customer is None:  # registered outside the caller's own scope: say only that it exists
+            return {"id": pk}
+        return CustomerSerializer(customer, context=self.get_serializer_context()).data
+
+
+router = SimpleRouter()
+router.register("customers", CustomerViewSet, basename="customer")

@@ -1,0 +1,80 @@
+"""The customer list's filters, shared by the page, the export and the API."""
+
+from __future__ import annotations
+
+import re
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.customers.models import Contact, Customer
+from accounts.customers.selectors import owner_choices_for
+from crm.phones import normalise_phone
+from territories.models import ChannelType, Territory
+
+RENEWAL_MONTHS = [(month, str(month)) for month in range(1, 13)]
+
+
+def _visible_territories(request):
+    if request is None:
+        return Territory.objects.none()
+    return Territory.objects.visible_to(request.user).order_by("path")
+
+
+def _owner_choices(request):
+    if request is None:
+        return Customer.objects.none()
+    return owner_choices_for(user=request.user)
+
+
+class CustomerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Name or phone"), method="filter_text")
+    territory = django_filters.ModelChoiceFilter(
+        label=_("Territory (and below)"), queryset=_visible_territories, method="filter_territory"
+    )
+    channel_type = django_filters.ModelChoiceFilter(label=_("Channel type"), queryset=ChannelType.objects.all())
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Customer.Status.choices)
+    intent = django_filters.ChoiceFilter(label=_("Intent"), choices=Customer.Intent.choices)
+    source = django_filters.ChoiceFilter(label=_("Source"), choices=Customer.Source.choices)
+    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_owner_choices)
+    renewal_month = django_filters.ChoiceFilter(label=_("Renewal month"), choices=RENEWAL_MONTHS)
+    ordering = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(
+            ("created_at", "created_at"),
+            ("unit_name", "unit_name"),
+            ("last_activity_at", "last_activity_at"),
+            ("renewal_month", "renewal_month"),
+            ("status", "status"),
+        ),
+        field_labels={
+            "created_at": _("Registered"),
+            "unit_name": _("Unit name"),
+            "last_activity_at": _("Last activity"),
+            "renewal_month": _("Renewal month"),
+            "status": _("Status"),
+        },
+    )
+
+    class Meta:
+        model = Customer
+        fields = ["q", "territory", "channel_type", "status", "intent", "source", "owner", "renewal_month"]
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q(unit_name__icontains=value) | Exists(
+            Contact.objects.filter(customer=OuterRef("pk"), name__icontains=value)
+        )
+        normalised = normalise_phone(value)
+        digits = re.sub(r"\D", "", value)
+        if normalised:
+            condition |= Q(phone=normalised)
+        elif len(digits) >= 4:
+            condition |= Q(phone__contains=digits)
+        return queryset.filter(condition)
+
+    def filter_territory(self, queryset, name, value):
+        return queryset.in_territory_tree(value) if value else queryset

@@ -1,0 +1,222 @@
+"""Market survey: the customer registration form (客户信息登记表), its contacts and who held it."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+
+from accounts.customers.querysets import CustomerQuerySet
+from crm.models import TimeStampedModel
+from territories.models import ChannelType, Territory
+
+
+def business_card_path(instance: Customer, filename: str) -> str:
+    # The name never comes from the upload: images are re-encoded to JPEG under a random name.
+    return f"business_cards/{uuid.uuid4().hex}.jpg"
+
+
+class Customer(TimeStampedModel):
+    class Source(models.TextChoices):
+        VISIT = "visit", _("Visit")
+        PHONE_INQUIRY = "phone_inquiry", _("Phone inquiry")
+        DIRECT_MAIL = "direct_mail", _("Direct mail")
+        IMPORT = "import", _("Import")
+        REFERRAL = "referral", _("Referral")
+        EVENT = "event", _("Event")
+
+    class Status(models.TextChoices):
+        PROSPECT = "prospect", _("Prospect")
+        KEY_ACCOUNT = "key_account", _("Key account")
+        CUSTOMER = "customer", _("Customer")
+        LOST = "lost", _("Lost")
+
+    class Intent(models.TextChoices):
+        A = "A", _("A: ready to buy")
+        B = "B", _("B: interested, with concerns")
+        C = "C", _("C: needs nurturing")
+        D = "D", _("D: no interest")
+
+    unit_name = models.CharField(_("unit name"), max_length=200)
+    business_type = models.CharField(
+        _("business type"), max_length=100, blank=True, help_text=_("What the unit does, for segmentation.")
+    )
+    channel_type = models.ForeignKey(
+        ChannelType, verbose_name=_("channel type"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.VISIT)
+    phone = PhoneNumberField(
+        _("phone"), blank=True, db_index=True, help_text=_("Main phone, stored normalised for duplicate lookup.")
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    district = models.CharField(_("district"), max_length=50, blank=True)
+    # The customer's known position (WGS-84), used to flag visits checked in far from it.
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    territory = models.ForeignKey(
+        Territory,
+        verbose_name=_("territory"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customers",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_customers",
+    )
+    business_card = models.ImageField(_("business card"), upload_to=business_card_path, blank=True)
+    current_insurer = models.CharField(_("current insurer"), max_length=100, blank=True)
+    renewal_month = models.PositiveSmallIntegerField(
+        _("renewal month"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROSPECT)
+    intent = models.CharField(_("intent"), max_length=1, choices=Intent.choices, blank=True)
+    last_activity_at = models.DateTimeField(_("last activity at"), null=True, blank=True)
+    pooled_at = models.DateTimeField(_("returned to the pool at"), null=True, blank=True)
+    pooled_from = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("returned to the pool by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "last_activity_at"])
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["territory", "status"], name="customer_territory_idx"),
+            models.Index(fields=["owner", "status"], name="customer_owner_idx"),
+            models.Index(fields=["district", "unit_name"], name="customer_district_name_idx"),
+            models.Index(fields=["unit_name"], name="customer_unit_name_idx"),
+            models.Index(fields=["channel_type", "status"], name="customer_channel_idx"),
+            models.Index(fields=["intent"], name="customer_intent_idx"),
+            models.Index(fields=["source"], name="customer_source_idx"),
+            models.Index(fields=["renewal_month"], name="customer_renewal_idx"),
+            models.Index(fields=["status", "pooled_at", "last_activity_at"], name="customer_pool_idx"),
+            models.Index(fields=["-created_at", "-id"], name="customer_created_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(renewal_month__isnull=True) | Q(renewal_month__gte=1, renewal_month__lte=12),
+                name="customer_renewal_month_1_12",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="customer_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="customer_longitude_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.unit_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:customer_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_pooled(self) -> bool:
+        return self.pooled_at is not None
+
+
+class Contact(models.Model):
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    mobile = PhoneNumberField(_("mobile phone"), blank=True, db_index=True)
+    phone = PhoneNumberField(_("office phone"), blank=True, db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["customer", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.title})" if self.title else self.name
+
+
+class OwnerChange(models.Model):
+    """One change of the person holding a customer: who did it, from whom, to whom, when and why."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        REASSIGNED = "reassigned", _("Territory reassigned")
+        RELEASED = "released", _("Territory left without an owner")
+        ASSIGNED = "assigned", _("Assigned from the queue")
+        POOLED = "pooled", _("Returned to the public pool")
+        CLAIMED = "claimed", _("Claimed from the public pool")
+        EDITED = "edited", _("Changed by hand")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="owner_changes"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    from_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("owner change")
+        verbose_name_plural = _("owner changes")
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["customer", "changed_at"], name="owner_change_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer}: {self.from_owner} → {self.to_owner}"

@@ -1,0 +1,203 @@
+"""Reads of the accounts app. Every customer read starts from ``Customer.objects.visible_to``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, Field, OuterRef, Q, QuerySet
+
+from accounts.customers.models import Contact, Customer, OwnerChange
+from crm.models import User
+from crm.phones import normalise_phone
+from territories.models import Territory, TerritoryAssignment
+
+DUPLICATE_LIMIT = 5
+
+
+def customers_for_list(*, user: User) -> QuerySet[Customer]:
+    """The customers ``user`` may see, with everything the list, export and API show joined."""
+    return Customer.objects.visible_to(user).select_related("territory", "owner", "channel_type")
+
+
+def customer_for_detail(*, user: User) -> QuerySet[Customer]:
+    return customers_for_list(user=user).select_related("created_by", "territory__parent", "pooled_from")
+
+
+def contacts_of(*, customer: Customer) -> QuerySet[Contact]:
+    return customer.contacts.all()
+
+
+def owner_history(*, customer: Customer) -> QuerySet[OwnerChange]:
+    return customer.owner_changes.select_related("from_owner", "to_owner", "changed_by")
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    when: Any
+    who: User | None
+    kind: str
+    changes: list[tuple[str, Any, Any]]
+
+
+def change_history(*, customer: Customer, limit: int = 50) -> list[HistoryLine]:
+    """What changed in each saved version, newest first (django-simple-history), for managers."""
+    records = list(
+        customer.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
+    )
+    lines: list[HistoryLine] = []
+    for newer, older in zip(records, [*records[1:], None], strict=False):
+        if len(lines) == limit:
+            break
+        changes = []
+        if older is not None:
+            delta = newer.diff_against(older, excluded_fields=["version", "pooled_from"])
+            for change in delta.changes:
+                field = Customer._meta.get_field(change.field)
+                # The history tracks the concrete fields only: a diff never names a reverse relation.
+                assert isinstance(field, Field), f"history diff names {change.field}, not a concrete field"
+                changes.append((str(field.verbose_name), change.old, change.new))
+        lines.append(
+            HistoryLine(
+                when=newer.history_date, who=newer.history_user, kind=newer.get_history_type_display(), changes=changes
+            )
+        )
+    return lines
+
+
+# --- duplicates ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DuplicateMatch:
+    """A customer that looks like the one being typed. ``customer`` is None when it is outside the
+    user's scope: then only the fact that it exists may be shown, never its details."""
+
+    reason: str  # "phone" or "name"
+    customer: Customer | None
+
+
+def duplicate_candidates(
+    *, phone: str = "", unit_name: str = "", district: str = "", exclude_pk: int | None = None
+) -> QuerySet[Customer]:
+    """Customers (of anyone) with the same normalised phone, or the same unit name in the same district."""
+    normalised = normalise_phone(phone)
+    condition = Q()
+    if normalised:
+        # Q | Exists is a Q in Django (Q._combine takes any conditional expression); django-stubs
+        # types it as Combinable through Exists.__ror__.
+        condition |= Q(phone=normalised) | Exists(  # type: ignore[assignment]
+            Contact.objects.filter(Q(mobile=normalised) | Q(phone=normalised), customer=OuterRef("pk"))
+        )
+    unit_name = (unit_name or "").strip()
+    district = (district or "").strip()
+    if unit_name and district:
+        condition |= Q(unit_name=unit_name, district=district)
+    if not condition:
+        return Customer.objects.none()
+    candidates = Customer.objects.filter(condition)
+    if exclude_pk:
+        candidates = candidates.exclude(pk=exclude_pk)
+    return candidates.order_by("pk")
+
+
+def duplicates_for(
+    *, user: User, phone: str = "", unit_name: str = "", district: str = "", exclude_pk: int | None = None
+) -> list[DuplicateMatch]:
+    """Possible duplicates as ``user`` may see them: details only for customers in their scope."""
+    normalised = normalise_phone(phone)
+    candidates = list(
+        duplicate_candidates(phone=phone, unit_name=unit_name, district=district, exclude_pk=exclude_pk)
+        .select_related("owner", "territory")
+        .annotate(in_scope=Exists(Customer.objects.visible_to(user).filter(pk=OuterRef("pk"))))[:DUPLICATE_LIMIT]
+    )
+    return [
+        DuplicateMatch(
+            reason="phone" if normalised and candidate.phone == normalised else "name",
+            customer=candidate if candidate.in_scope else None,
+        )
+        for candidate in candidates
+    ]
+
+
+# --- queues -------------------------------------------------------------------------------------
+
+
+def customers_to_be_assigned(*, user: User) -> QuerySet[Customer]:
+    """The queue managers work: customers nobody holds that are not in the public pool (routing found
+    no territory, or no owner for it). Admin and managers see the whole queue; it shows only what is
+    needed to place a customer."""
+    if not (user.sees_everything or user.is_manager):
+        return Customer.objects.none()
+    return (
+        Customer.objects.filter(owner__isnull=True, pooled_at__isnull=True)
+        .select_related("channel_type", "owner")
+        .order_by("created_at", "pk")
+    )
+
+
+def customers_to_be_assigned_count(*, user: User) -> int:
+    """How many customers wait in the queue (for the start pages of managers and the admin): one query."""
+    return customers_to_be_assigned(user=user).order_by().count()
+
+
+def branch_paths_of(*, user: User) -> list[str]:
+    """Paths of the county branches above the territories ``user`` owns now (for a manager: their team owns)."""
+    assignments = TerritoryAssignment.objects.current()
+    if user.is_salesperson:
+        assignments = assignments.filter(salesperson=user)
+    elif user.is_manager:
+        assignments = assignments.filter(salesperson__team__manager=user)
+    else:
+        return []
+    paths = assignments.values_list("territory__path", flat=True)
+    ancestor_ids = {int(part) for path in paths for part in path.strip("/").split("/") if part}
+    return list(
+        Territory.objects.filter(pk__in=ancestor_ids, kind=Territory.Kind.BRANCH).values_list("path", flat=True)
+    )
+
+
+def public_pool_for(*, user: User) -> QuerySet[Customer]:
+    """Pooled customers ``user`` may see in the pool: those of the branches they work in (admin: all)."""
+    pooled = Customer.objects.filter(pooled_at__isnull=False, owner__isnull=True)
+    if user.sees_everything:
+        return pooled
+    paths = branch_paths_of(user=user)
+    if not paths:
+        return Customer.objects.none()
+    condition = Q()
+    for path in paths:
+        condition |= Q(territory__path__startswith=path)
+    return pooled.filter(condition)
+
+
+def owner_choices_for(*, user: User) -> QuerySet[User]:
+    """Whom ``user`` may filter the list by, or give a customer to: admin all salespeople, a manager
+    their teams' salespeople, a salesperson themselves."""
+    salespeople = User.objects.filter(role=User.Role.SALESPERSON, is_active=True).order_by("username")
+    if user.sees_everything:
+        return salespeople
+    if user.is_manager:
+        return salespeople.filter(team__manager=user)
+    return salespeople.filter(pk=user.pk)
+
+
+def existing_duplicate_keys(
+    *, phones: set[str], unit_names_by_district: set[tuple[str, str]]
+) -> tuple[set[str], set[tuple[str, str]]]:
+    """The same matching as ``duplicate_candidates``, for a batch (imports): which of these normalised
+    phones and (unit name, district) pairs already belong to a customer. Two queries per batch."""
+    phone_hits: set[str] = set()
+    if phones:
+        phone_hits |= {str(p) for p in Customer.objects.filter(phone__in=phones).values_list("phone", flat=True)}
+        for mobile, office in Contact.objects.filter(Q(mobile__in=phones) | Q(phone__in=phones)).values_list(
+            "mobile", "phone"
+        ):
+            phone_hits |= {str(value) for value in (mobile, office) if value and str(value) in phones}
+    name_hits: set[tuple[str, str]] = set()
+    if unit_names_by_district:
+        names = {name for name, _district in unit_names_by_district}
+        for name, district in Customer.objects.filter(unit_name__in=names).values_list("unit_name", "district"):
+            if (name, district) in unit_names_by_district:
+                name_hits.add((name, district))
+    return phone_hits, name_hits

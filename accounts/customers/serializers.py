@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import serializers
+
+from accounts.customers.models import Contact, Customer
+from crm.bounds import validate_name, validate_note_length, validate_phone_without_letters
+from crm.images import clean_image
+from territories.models import ChannelType, Territory
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    mobile = PhoneNumberField(required=False, allow_blank=True, validators=[validate_phone_without_letters])
+    phone = PhoneNumberField(required=False, allow_blank=True, validators=[validate_phone_without_letters])
+
+    class Meta:
+        model = Contact
+        fields = ["id", "name", "title", "mobile", "phone"]
+        extra_kwargs = {"name": {"validators": [validate_name]}, "title": {"validators": [validate_name]}}
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    """What the API shows of a customer the caller may see."""
+
+    contacts = ContactSerializer(many=True, read_only=True)
+    channel_type_name = serializers.CharField(source="channel_type.name", default=None, read_only=True)
+    territory_name = serializers.CharField(source="territory.name", default=None, read_only=True)
+    owner_name = serializers.CharField(source="owner", default=None, read_only=True)
+    owner_username = serializers.CharField(source="owner.username", default=None, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "unit_name",
+            "business_type",
+            "channel_type",
+            "channel_type_name",
+            "source",
+            "phone",
+            "address",
+            "district",
+            "territory",
+            "territory_name",
+            "owner",
+            "owner_username",
+            "owner_name",
+            "current_insurer",
+            "renewal_month",
+            "notes",
+            "status",
+            "intent",
+            "last_activity_at",
+            "pooled_at",
+            "version",
+            "created_at",
+            "contacts",
+        ]
+        read_only_fields = fields
+
+
+class CustomerWriteSerializer(serializers.Serializer):
+    """Input of registration (POST) and edits (PATCH, with the ``version`` that was read)."""
+
+    unit_name = serializers.CharField(max_length=200, required=False, validators=[validate_name])
+    business_type = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    channel_type = serializers.PrimaryKeyRelatedField(
+        queryset=ChannelType.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    source = serializers.ChoiceField(choices=Customer.Source.choices, required=False)
+    status = serializers.ChoiceField(choices=Customer.Status.choices, required=False)
+    phone = PhoneNumberField(required=False, allow_blank=True, validators=[validate_phone_without_letters])
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    district = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    current_insurer = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    renewal_month = serializers.IntegerField(min_value=1, max_value=12, required=False, allow_null=True)
+    notes = serializers.CharField(required=False, allow_blank=True, validators=[validate_note_length])
+    territory = serializers.PrimaryKeyRelatedField(queryset=Territory.objects.none(), required=False, allow_null=True)
+    business_card = serializers.FileField(required=False, write_only=True)
+    contacts = ContactSerializer(many=True, required=False)
+    version = serializers.IntegerField(required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["territory"].queryset = Territory.objects.visible_to(request.user)
+
+    def validate_business_card(self, upload):
+        try:
+            return clean_image(upload)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error

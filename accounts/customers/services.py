@@ -1,0 +1,581 @@
+"""Writes of the accounts app: registration, edits, owners, the public pool, and the scheduled jobs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.customers.locks import lock_customer
+from accounts.customers.models import Contact, Customer, OwnerChange
+from crm.errors import ApplicationError, Conflict
+from crm.history import record_change_by
+from crm.models import User
+from territories.models import Territory
+from territories.selectors import current_owner, territory_of_salesperson_in_branch_of
+from territories.services import Router
+
+logger = logging.getLogger(__name__)
+
+# The registration form's fields a person may fill in; owner and territory are decided below.
+REGISTRATION_FIELDS = (
+    "unit_name",
+    "business_type",
+    "channel_type",
+    "source",
+    "phone",
+    "email",
+    "address",
+    "district",
+    "current_insurer",
+    "renewal_month",
+    "notes",
+    "status",
+)
+# Only managers and the admin may also move a customer by hand.
+MANAGED_FIELDS = ("territory", "owner")
+
+MOVE_BATCH = 1000
+
+
+NOBODY_OWNS_TERRITORY = _(
+    "Nobody owns this territory now. Leave it empty to route the customer, or choose a territory with a salesperson."
+)
+
+
+class StaleCustomer(Conflict):
+    default_message = _(
+        "Someone else saved this customer after you opened the form. Your changes were not saved: "
+        "reload the customer and make them again."
+    )
+
+
+class ProspectCapReached(ApplicationError):
+    default_message = _("You already hold the maximum number of prospects. Close or release some first.")
+
+
+class NotInPool(ApplicationError):
+    default_message = _("This customer is no longer in the public pool.")
+
+
+class AlreadyAssigned(ApplicationError):
+    default_message = _("Someone already holds this customer: it is no longer waiting to be assigned.")
+
+
+def _ensure_below_prospect_cap(*, user: User | None, extra: int = 1) -> None:
+    if user is None or not user.is_salesperson:
+        return
+    held = Customer.objects.prospects_held_by(user).count()
+    if held + extra > settings.CRM["MAX_PROSPECTS_PER_SALESPERSON"]:
+        raise ProspectCapReached
+
+
+def _territory_and_owner(
+    *, customer: Customer, created_by: User, data: Mapping[str, Any], router: Router | None = None
+) -> tuple[Territory | None, User | None]:
+    """Where a new customer goes (DESIGN §4 Routing): never half-owned.
+
+    A territory given by hand (managers, admin, a salesperson picking one of theirs) must have a current
+    owner, who holds the customer. Otherwise the routing decision (``territories.services.Router``) by
+    district / address and channel type (or business type) decides, preferring the salesperson who
+    registers (or the owner given by a manager) among the channel territories of the matched branch.
+    A given owner must be the owner found. Sets the customer's channel type when the business type found it.
+    """
+    territory = data.get("territory")
+    wanted_owner = data.get("owner")
+    if territory is not None:
+        owner = current_owner(territory=territory)
+        if owner is None:
+            raise ValidationError({"territory": NOBODY_OWNS_TERRITORY})
+    else:
+        decision = (router or Router()).decide(
+            district=customer.district,
+            address=customer.address,
+            channel_type=customer.channel_type_id,
+            business_type=customer.business_type,
+            prefer=wanted_owner or (created_by if created_by.is_salesperson else None),
+        )
+        territory, owner = decision.territory, decision.owner
+        if customer.channel_type_id is None and decision.channel_type is not None:
+            customer.channel_type = decision.channel_type
+    if wanted_owner is not None and wanted_owner != owner:
+        raise ValidationError(
+            {
+                "owner": _("The owner is the salesperson of the territory: %(territory)s is held by %(owner)s.")
+                % {"territory": territory, "owner": owner}
+                if territory is not None
+                else _("No territory of %(owner)s matches this customer: choose the territory instead.")
+                % {"owner": wanted_owner}
+            }
+        )
+    return territory, owner
+
+
+def _keep_owned(*, customer: Customer, previous_owner: User | None, previous_territory_id: int | None) -> None:
+    """After a manager moved a customer by hand, holder and territory still agree (DESIGN §4 Routing).
+
+    A new territory brings its current owner (refused when nobody owns it, or when a different owner was
+    also chosen); a new holder takes the customer into their territory of its branch (refused when they
+    have none there); clearing either puts the customer in the "to be assigned" queue.
+    """
+    territory_changed = customer.territory_id != previous_territory_id
+    owner_changed = customer.owner_id != (previous_owner.pk if previous_owner else None)
+    if not (territory_changed or owner_changed):
+        return
+    if territory_changed and customer.territory is not None:
+        owner = current_owner(territory=customer.territory)
+        if owner is None:
+            raise ValidationError({"territory": NOBODY_OWNS_TERRITORY})
+        if owner_changed and customer.owner is not None and customer.owner != owner:
+            raise ValidationError(
+                {
+                    "owner": _("The owner is the salesperson of the territory: %(territory)s is held by %(owner)s.")
+                    % {"territory": customer.territory, "owner": owner}
+                }
+            )
+        customer.owner = owner
+    elif territory_changed or customer.owner is None:
+        customer.territory, customer.owner = None, None
+    else:
+        territory = (
+            territory_of_salesperson_in_branch_of(salesperson=customer.owner, territory=customer.territory)
+            if customer.territory is not None
+            else None
+        )
+        if territory is None:
+            raise ValidationError(
+                {
+                    "owner": _("No territory of %(owner)s matches this customer: choose the territory instead.")
+                    % {"owner": customer.owner}
+                }
+            )
+        customer.territory = territory
+    if customer.owner is not None:
+        customer.pooled_at, customer.pooled_from = None, None
+
+
+def _first_contact_phone(contacts: Sequence[Mapping[str, Any]]) -> str:
+    for contact in contacts:
+        for key in ("mobile", "phone"):
+            if contact.get(key):
+                return contact[key]
+    return ""
+
+
+@transaction.atomic
+def register_customer(
+    *,
+    created_by: User,
+    data: Mapping[str, Any],
+    contacts: Sequence[Mapping[str, Any]] = (),
+    business_card: File | None = None,
+) -> Customer:
+    """Register a customer (客户信息登记表) with its contacts.
+
+    Territory and holder together (``_territory_and_owner``): the territory given or routed, held by
+    its current owner; with no route or no owner, both empty: the "to be assigned" queue. A salesperson
+    who registers a customer of someone else's territory hands it to that salesperson.
+    ``business_card`` must already be cleaned (``crm.images.clean_image``).
+    """
+    customer = Customer(created_by=created_by, **{key: data[key] for key in REGISTRATION_FIELDS if key in data})
+    customer.territory, customer.owner = _territory_and_owner(customer=customer, created_by=created_by, data=data)
+    if customer.status == Customer.Status.PROSPECT:
+        _ensure_below_prospect_cap(user=customer.owner)
+    if not customer.phone:
+        customer.phone = _first_contact_phone(contacts)
+    customer.last_activity_at = timezone.now()
+    customer.full_clean(exclude=["business_card"])
+    if business_card is not None:
+        assert business_card.name, "clean_image names every file it returns"
+        customer.business_card.save(business_card.name, business_card, save=False)
+    record_change_by(customer, created_by)
+    customer.save()
+    for contact_data in contacts:
+        if contact_data.get("name"):
+            _create_contact(customer=customer, data=contact_data)
+    if customer.owner is not None:
+        OwnerChange.objects.create(
+            customer=customer,
+            kind=OwnerChange.Kind.REGISTERED,
+            to_owner=customer.owner,
+            changed_by=created_by,
+            changed_at=customer.created_at,
+        )
+    return customer
+
+
+def _create_contact(*, customer: Customer, data: Mapping[str, Any]) -> Contact:
+    contact = Contact(
+        customer=customer,
+        name=data["name"],
+        title=data.get("title", ""),
+        mobile=data.get("mobile") or "",
+        phone=data.get("phone") or "",
+    )
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def add_contact(*, customer: Customer, data: Mapping[str, Any]) -> Contact:
+    """Add a person to a customer; the first phone known becomes the customer's main phone."""
+    contact = _create_contact(customer=customer, data=data)
+    if not customer.phone and (contact.mobile or contact.phone):
+        Customer.objects.filter(pk=customer.pk).update(phone=contact.mobile or contact.phone, version=F("version") + 1)
+    return contact
+
+
+@transaction.atomic
+def update_customer(
+    *,
+    customer_id: int,
+    changed_by: User,
+    version: int,
+    data: Mapping[str, Any],
+    business_card: File | None = None,
+) -> Customer:
+    """Save an edit made on ``version`` of the customer; refuse it (StaleCustomer) if someone saved since.
+
+    ``territory`` and ``owner`` in ``data`` are applied only for managers and the admin, and never
+    leave the customer half-owned (``_keep_owned``).
+    """
+    customer = lock_customer(customer_id=customer_id)
+    if customer.version != version:
+        raise StaleCustomer
+    allowed = REGISTRATION_FIELDS + (MANAGED_FIELDS if (changed_by.is_manager or changed_by.sees_everything) else ())
+    previous_owner, previous_territory_id = customer.owner, customer.territory_id
+    for key in allowed:
+        if key in data:
+            setattr(customer, key, data[key])
+    _keep_owned(customer=customer, previous_owner=previous_owner, previous_territory_id=previous_territory_id)
+    customer.version += 1
+    customer.full_clean(exclude=["business_card"])
+    if business_card is not None:
+        assert business_card.name, "clean_image names every file it returns"
+        customer.business_card.save(business_card.name, business_card, save=False)
+    record_change_by(customer, changed_by)
+    customer.save()
+    if customer.owner_id != (previous_owner.pk if previous_owner else None):
+        OwnerChange.objects.create(
+            customer=customer,
+            kind=OwnerChange.Kind.EDITED,
+            from_owner=previous_owner,
+            to_owner=customer.owner,
+            changed_by=changed_by,
+            changed_at=timezone.now(),
+        )
+    return customer
+
+
+class TerritoryWithoutOwner(ApplicationError):
+    default_message = _("Nobody owns this territory now: assign the territory first, or choose another.")
+
+
+# Who follows a customer taken off the queue (e.g. its open phone inquiries, registered by campaigns):
+# called as ``follow(customer=..., territory=..., to_user=..., changed_by=..., at=...)`` inside the
+# assignment's transaction; returns how many rows moved. A lower app never imports a higher one.
+CUSTOMER_FOLLOWERS: dict[str, Callable[..., int]] = {}
+
+
+def register_customer_follower(*, name: str, follow: Callable[..., int]) -> None:
+    """Called from an app's ``AppConfig.ready``; registering the same name twice keeps the first."""
+    CUSTOMER_FOLLOWERS.setdefault(name, follow)
+
+
+@transaction.atomic
+def assign_customer_to_territory(
+    *, customer_id: int, territory: Territory, assigned_by: User, reason: str = ""
+) -> Customer:
+    """Take a customer off the "to be assigned" queue: give it a territory and that territory's current
+    owner, and move its open work (``CUSTOMER_FOLLOWERS``: its open inquiries) to them in the same
+    transaction. Refused: a customer already held (``AlreadyAssigned``), a territory nobody owns
+    (``TerritoryWithoutOwner``)."""
+    customer = lock_customer(customer_id=customer_id)
+    if customer.owner_id is not None or customer.pooled_at is not None:
+        raise AlreadyAssigned
+    owner = current_owner(territory=territory)
+    if owner is None:
+        raise TerritoryWithoutOwner
+    now = timezone.now()
+    customer.territory = territory
+    customer.owner = owner
+    customer.version += 1
+    record_change_by(customer, assigned_by, reason=reason)
+    customer.save()
+    OwnerChange.objects.create(
+        customer=customer,
+        kind=OwnerChange.Kind.ASSIGNED,
+        to_owner=owner,
+        changed_by=assigned_by,
+        changed_at=now,
+        reason=reason,
+    )
+    for follow in CUSTOMER_FOLLOWERS.values():
+        follow(customer=customer, territory=territory, to_user=owner, changed_by=assigned_by, at=now)
+    return customer
+
+
+@transaction.atomic
+def claim_from_pool(*, customer_id: int, salesperson: User) -> Customer:
+    """A salesperson of the customer's branch takes a pooled customer, within the prospect cap. The
+    customer moves to the claimer's territory in that branch (of its channel type when they have one),
+    so that its holder and its territory's owner stay the same person.
+
+    The pool's two steps are written to the owner history: the return to the pool (by the job,
+    from the previous holder) and this claim.
+    """
+    from accounts.customers.selectors import public_pool_for
+
+    customer = lock_customer(customer_id=customer_id)
+    if customer.pooled_at is None or not public_pool_for(user=salesperson).filter(pk=customer.pk).exists():
+        raise NotInPool
+    # The admin may have cleared the territory of a pooled customer: it is in no branch, nobody's to claim
+    # (the whole pool is visible to a superuser only).
+    territory = customer.territory
+    if territory is None:
+        raise NotInPool
+    if customer.status == Customer.Status.PROSPECT:
+        _ensure_below_prospect_cap(user=salesperson)
+    now = timezone.now()
+    OwnerChange.objects.bulk_create(
+        [
+            OwnerChange(
+                customer=customer,
+                kind=OwnerChange.Kind.POOLED,
+                from_owner=customer.pooled_from,
+                changed_at=customer.pooled_at,
+                reason=_("No follow-up for %(days)s days") % {"days": settings.CRM["PUBLIC_POOL_DAYS"]},
+            ),
+            OwnerChange(
+                customer=customer,
+                kind=OwnerChange.Kind.CLAIMED,
+                to_owner=salesperson,
+                changed_by=salesperson,
+                changed_at=now,
+            ),
+        ]
+    )
+    # Never half-owned: the customer follows its new holder into their territory of the branch.
+    customer.territory = territory_of_salesperson_in_branch_of(
+        salesperson=salesperson, territory=territory, channel_type_id=customer.channel_type_id
+    )
+    if customer.territory is None:
+        raise NotInPool
+    customer.owner = salesperson
+    customer.pooled_at = None
+    customer.pooled_from = None
+    customer.last_activity_at = now
+    customer.version += 1
+    record_change_by(customer, salesperson)
+    customer.save()
+    return customer
+
+
+def move_customers_of_territory(
+    *, territory: Territory, to_user: User, changed_by: User | None, reason: str, at: datetime
+) -> int:
+    """Open-work mover for territory reassignment: the territory's customers go to its new owner.
+
+    Pooled customers stay in the pool. Runs inside ``assign_territory``'s transaction; each moved
+    customer gets an OwnerChange row and a new version (so forms opened before the move are refused).
+    """
+    customers = Customer.objects.filter(territory=territory, pooled_at__isnull=True).exclude(owner=to_user)
+    return _hand_over(
+        customers, to_user=to_user, kind=OwnerChange.Kind.REASSIGNED, changed_by=changed_by, reason=reason, at=at
+    )
+
+
+def release_customers_of_territory(*, territory: Territory, changed_by: User | None, reason: str, at: datetime) -> int:
+    """Release hook for a territory left without an owner: its held customers go to the "to be assigned"
+    queue (owner cleared, territory kept), each with an OwnerChange row and a new version. Pooled customers
+    stay in the pool. The next owner of the territory gets them back through ``move_customers_of_territory``."""
+    customers = Customer.objects.filter(territory=territory, pooled_at__isnull=True, owner__isnull=False)
+    return _hand_over(
+        customers, to_user=None, kind=OwnerChange.Kind.RELEASED, changed_by=changed_by, reason=reason, at=at
+    )
+
+
+def _hand_over(
+    customers: QuerySet[Customer],
+    *,
+    to_user: User | None,
+    kind: str,
+    changed_by: User | None,
+    reason: str,
+    at: datetime,
+) -> int:
+    """Give ``customers`` to ``to_user`` (None: the queue) in batches, with one OwnerChange row each."""
+    rows = list(customers.values_list("pk", "owner_id").order_by("pk"))
+    for start in range(0, len(rows), MOVE_BATCH):
+        batch = rows[start : start + MOVE_BATCH]
+        Customer.objects.filter(pk__in=[pk for pk, _ in batch]).update(owner=to_user, version=F("version") + 1)
+        OwnerChange.objects.bulk_create(
+            OwnerChange(
+                customer_id=pk,
+                kind=kind,
+                from_owner_id=owner_id,
+                to_owner=to_user,
+                changed_by=changed_by,
+                changed_at=at,
+                reason=reason,
+            )
+            for pk, owner_id in batch
+        )
+    return len(rows)
+
+
+# --- what visits tell the customer record ----------------------------------------------------------
+
+
+def record_customer_activity(*, customer_id: int, at: datetime) -> None:
+    """A visit or call happened at ``at``: the customer is being worked (keeps it out of the public pool).
+
+    Never moves ``last_activity_at`` backwards. Runs inside the caller's transaction; no new version
+    (an activity is not an edit of the registration form, so open edit forms stay valid).
+    """
+    Customer.objects.filter(pk=customer_id).filter(
+        Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=at)
+    ).update(last_activity_at=at)
+
+
+def set_customer_location(
+    *, customer_id: int, latitude: Decimal, longitude: Decimal, only_if_unknown: bool = False
+) -> bool:
+    """Where the customer is, for check-ins and routes. With ``only_if_unknown`` (the first verified
+    visit) a location already set is kept. No new version: the registration form is not edited.
+    Returns whether the location was written."""
+    rows = Customer.objects.filter(pk=customer_id)
+    if only_if_unknown:
+        rows = rows.filter(latitude__isnull=True)
+    return rows.update(latitude=latitude, longitude=longitude) > 0
+
+
+def set_customer_intent(*, customer_id: int, intent: str) -> None:
+    """The customer's current intent is its latest rating; the ratings themselves stay on the visits."""
+    if intent not in Customer.Intent.values:
+        raise ApplicationError(_("The intent must be one of A, B, C or D."))
+    Customer.objects.filter(pk=customer_id).update(intent=intent)
+
+
+# --- scheduled jobs ------------------------------------------------------------------------------
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def return_idle_customers_to_pool(*, day: date) -> int:
+    """Return held prospects with no activity for PUBLIC_POOL_DAYS days before ``day`` to the public pool.
+
+    One set-based UPDATE: the holder is kept in ``pooled_from`` (written to the owner history when
+    the customer is claimed), the holder is cleared and ``pooled_at`` set to the start of ``day``.
+    Idempotent: a pooled customer has no holder, so a second run for any day changes nothing.
+    Returns the number of customers returned.
+    """
+    cutoff = _start_of(day - timedelta(days=settings.CRM["PUBLIC_POOL_DAYS"]))
+    idle = Q(last_activity_at__lt=cutoff) | Q(last_activity_at__isnull=True, created_at__lt=cutoff)
+    count = (
+        Customer.objects.filter(idle)
+        .filter(status=Customer.Status.PROSPECT, pooled_at__isnull=True, owner__isnull=False, territory__isnull=False)
+        .update(pooled_from=F("owner"), owner=None, pooled_at=_start_of(day), version=F("version") + 1)
+    )
+    logger.info("Public pool for %s: %d customers returned", day.isoformat(), count)
+    return count
+
+
+def register_customers_in_bulk(
+    *,
+    created_by: User,
+    rows: Iterable[Mapping[str, Any]],
+    batch_size: int = 1000,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Register many customers at once (prospect-list imports); the caller holds the transaction.
+
+    Each row has ``REGISTRATION_FIELDS`` keys (already validated and normalised) and optionally
+    ``contact_name``. Each row is routed like every other door (``territories.services.Router`` by
+    district / address and channel or business type): to a territory held by its current owner, or to
+    the "to be assigned" queue (both empty).
+    Rows are taken batch by batch (bounded memory); the prospect cap is checked per holder before
+    each batch is written, counting the batches already written, so an import that would overfill
+    someone's list raises ProspectCapReached and the caller's transaction leaves nothing behind.
+    ``on_batch(done)`` is called after each batch. Returns how many customers were created.
+    """
+    from simple_history.utils import bulk_create_with_history
+
+    now = timezone.now()
+    router = Router()
+    created = 0
+    batch: list[tuple[Customer, str]] = []
+
+    def write(batch: list[tuple[Customer, str]]) -> int:
+        new_per_owner: dict[User, int] = {}
+        for customer, _name in batch:
+            if customer.owner is not None and customer.status == Customer.Status.PROSPECT:
+                new_per_owner[customer.owner] = new_per_owner.get(customer.owner, 0) + 1
+        for owner, extra in new_per_owner.items():
+            try:
+                _ensure_below_prospect_cap(user=owner, extra=extra)
+            except ProspectCapReached as error:
+                raise ProspectCapReached(
+                    _("%(owner)s would hold more than %(cap)s prospects after this import.")
+                    % {"owner": owner, "cap": settings.CRM["MAX_PROSPECTS_PER_SALESPERSON"]}
+                ) from error
+        customers = bulk_create_with_history(
+            [customer for customer, _name in batch], Customer, batch_size=batch_size, default_user=created_by
+        )
+        Contact.objects.bulk_create(
+            Contact(customer=customer, name=name, mobile=customer.phone or "")
+            for customer, (_customer, name) in zip(customers, batch, strict=True)
+            if name
+        )
+        OwnerChange.objects.bulk_create(
+            OwnerChange(
+                customer=customer,
+                kind=OwnerChange.Kind.REGISTERED,
+                to_owner=customer.owner,
+                changed_by=created_by,
+                changed_at=now,
+            )
+            for customer in customers
+            if customer.owner_id is not None
+        )
+        return len(customers)
+
+    for row in rows:
+        customer = Customer(
+            created_by=created_by,
+            **{name: row[name] for name in REGISTRATION_FIELDS if row.get(name) is not None},
+        )
+        decision = router.decide(
+            district=customer.district,
+            address=customer.address,
+            channel_type=customer.channel_type_id,
+            business_type=customer.business_type,
+        )
+        customer.territory, customer.owner = decision.territory, decision.owner
+        if customer.channel_type_id is None and decision.channel_type is not None:
+            customer.channel_type = decision.channel_type
+        customer.last_activity_at = now
+        batch.append((customer, row.get("contact_name") or ""))
+        if len(batch) >= batch_size:
+            created += write(batch)
+            batch = []
+            if on_batch is not None:
+                on_batch(created)
+    if batch:
+        created += write(batch)
+        if on_batch is not None:
+            on_batch(created)
+    return created

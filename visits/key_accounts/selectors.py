@@ -1,0 +1,166 @@
+"""Reads of the follow-up 业务跟进: a salesperson's week, the Monday meeting, progress counts.
+
+Every read starts from ``visible_to``; every function runs a fixed number of queries whatever the
+number of entries.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.utils.functional import Promise
+
+from crm.dates import local_today
+from crm.models import User
+from visits.key_accounts.models import JointVisitRequest, KeyAccountEntry
+from visits.models import Obstacle, Visit
+
+# Visits that count as the follow-up of a shortlist entry.
+FOLLOW_UP_KINDS = (Visit.Kind.SECOND, Visit.Kind.JOINT, Visit.Kind.OFFICE)
+
+
+def follow_up_visits(*, customer_ref: str = "customer_id", week_ref: str = "week") -> QuerySet[Visit]:
+    """Second, joint or office visits to the entry's customer from the entry's Monday on: its follow-up."""
+    return Visit.objects.filter(
+        customer=OuterRef(customer_ref),
+        kind__in=FOLLOW_UP_KINDS,
+        visited_on__gte=OuterRef(week_ref),
+    )
+
+
+def _with_follow_up(entries: QuerySet[KeyAccountEntry]) -> QuerySet[KeyAccountEntry]:
+    return entries.annotate(has_follow_up=Exists(follow_up_visits()))
+
+
+def entries_for_week(*, viewer: User, week: date) -> QuerySet[KeyAccountEntry]:
+    return (
+        _with_follow_up(KeyAccountEntry.objects.visible_to(viewer).filter(week=week))
+        .select_related("customer", "salesperson")
+        .order_by("salesperson__last_name", "salesperson__first_name", "salesperson_id", "planned_on", "id")
+    )
+
+
+def my_week(*, salesperson: User, week: date, today: date | None = None) -> QuerySet[KeyAccountEntry]:
+    """The salesperson's shortlist, due second visits first (planned on or before today, still open),
+    then the rest by planned date, closed entries last."""
+    today = today or local_today()
+    open_q = ~Q(outcome__in=KeyAccountEntry.CLOSED_OUTCOMES)
+    return (
+        _with_follow_up(KeyAccountEntry.objects.visible_to(salesperson).filter(week=week, salesperson=salesperson))
+        .select_related("customer")
+        .annotate(
+            rank=Case(
+                When(open_q & Q(planned_on__lte=today), then=Value(0)),
+                When(open_q, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("rank", F("planned_on").asc(nulls_last=True), "intent", "id")
+    )
+
+
+def _week_window_visits(week: date) -> QuerySet[Visit]:
+    return Visit.objects.filter(
+        customer=OuterRef("customer_id"),
+        kind__in=FOLLOW_UP_KINDS,
+        visited_on__gte=week,
+        visited_on__lt=week + timedelta(days=7),
+    )
+
+
+def outcome_counts(*, viewer: User, week: date) -> dict[str, int]:
+    """One query: entries, second visits that happened in the week, won, lost, postponed, open."""
+    entries = KeyAccountEntry.objects.visible_to(viewer).filter(week=week)
+    followed = Exists(_week_window_visits(week))
+    Outcome = KeyAccountEntry.Outcome
+    return entries.aggregate(
+        entries=Count("id"),
+        second_visits=Count("id", filter=Q(followed) | Q(outcome=Outcome.SECOND_VISIT_DONE)),
+        won=Count("id", filter=Q(outcome=Outcome.WON)),
+        lost=Count("id", filter=Q(outcome=Outcome.LOST)),
+        postponed=Count("id", filter=Q(outcome=Outcome.POSTPONED)),
+        open=Count("id", filter=Q(outcome=Outcome.OPEN)),
+    )
+
+
+def pending_joint_visits(*, viewer: User) -> QuerySet[JointVisitRequest]:
+    return (
+        JointVisitRequest.objects.visible_to(viewer)
+        .open()
+        .select_related("customer", "salesperson", "manager")
+        .order_by("proposed_at", "id")
+    )
+
+
+def key_account_progress(*, viewer: User, week: date) -> dict[str, int]:
+    """This week's key accounts in numbers, for the morning meeting: entries, second visits done,
+    won, lost, pending joint visits. Two queries."""
+    counts = outcome_counts(viewer=viewer, week=week)
+    return {
+        "entries": counts["entries"],
+        "second_visits": counts["second_visits"],
+        "won": counts["won"],
+        "lost": counts["lost"],
+        "pending_joint_visits": pending_joint_visits(viewer=viewer).count(),
+    }
+
+
+@dataclass
+class SalespersonShortlist:
+    salesperson: User
+    entries: list[KeyAccountEntry] = field(default_factory=list)
+
+
+@dataclass
+class MondayMeeting:
+    week: date
+    shortlists: list[SalespersonShortlist]
+    obstacle_counts: list[tuple[str, str | Promise, int]]  # the label translated when shown
+    last_week: dict[str, int]
+    this_week: dict[str, int]
+    pending_requests: list[JointVisitRequest]
+
+    @property
+    def entry_count(self) -> int:
+        return sum(len(shortlist.entries) for shortlist in self.shortlists)
+
+
+def team_salespeople(*, viewer: User) -> QuerySet[User]:
+    people = User.objects.filter(role=User.Role.SALESPERSON, is_active=True)
+    if viewer.sees_everything:
+        return people
+    if viewer.is_manager:
+        return people.filter(team__manager=viewer)
+    return people.filter(pk=viewer.pk)
+
+
+def monday_meeting(*, viewer: User, week: date) -> MondayMeeting:
+    """Every salesperson's shortlist for ``week``, obstacles counted by type across the team, last
+    week's outcomes and the open joint-visit requests. Five queries whatever the team's size."""
+    people = list(team_salespeople(viewer=viewer).order_by("last_name", "first_name", "id"))
+    by_person = {person.pk: SalespersonShortlist(salesperson=person) for person in people}
+    obstacles: Counter[str] = Counter()
+    for entry in entries_for_week(viewer=viewer, week=week):
+        for code in entry.obstacles:
+            obstacles[code] += 1
+        shortlist = by_person.get(entry.salesperson_id)
+        if shortlist is None:  # someone who left the team still has entries this week
+            shortlist = by_person[entry.salesperson_id] = SalespersonShortlist(salesperson=entry.salesperson)
+        shortlist.entries.append(entry)
+    return MondayMeeting(
+        week=week,
+        shortlists=list(by_person.values()),
+        obstacle_counts=[(code, label, obstacles[code]) for code, label in Obstacle.choices],
+        last_week=outcome_counts(viewer=viewer, week=week - timedelta(weeks=1)),
+        this_week=outcome_counts(viewer=viewer, week=week),
+        pending_requests=list(pending_joint_visits(viewer=viewer)),
+    )
+
+
+def obstacle_labels(codes: list[str]) -> list[str]:
+    labels = dict(Obstacle.choices)
+    return [str(labels.get(code, code)) for code in codes]
