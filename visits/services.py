@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery, Value
+from django.db.models import JSONField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts.locks import lock_customer
 from accounts.models import Customer
-from accounts.services import record_customer_activity, set_customer_intent, set_customer_location
+from accounts.services import record_customer_activity, set_customer_location, set_customer_rating
 from crm.errors import ApplicationError, NotPermitted
 from crm.locks import lock_job
 from crm.models import Notification, Team, User
@@ -349,27 +349,34 @@ def rate_visit(
     visit.rated_at = timezone.now()
     visit.save(update_fields=["intent", "obstacles", "obstacle_detail", "rated_at"])
     # Read after the customer's lock: a rating committed meanwhile is seen (READ COMMITTED).
-    latest = (
+    intent, obstacles, obstacle_detail = (
         Visit.objects.rated()
         .filter(customer_id=visit.customer_id)
         .order_by(*CURRENT_INTENT_ORDER)
-        .values_list("intent", flat=True)
+        .values_list("intent", "obstacles", "obstacle_detail")
         .first()
     )
-    set_customer_intent(customer_id=visit.customer_id, intent=latest)
+    set_customer_rating(
+        customer_id=visit.customer_id, intent=intent, obstacles=obstacles, obstacle_detail=obstacle_detail
+    )
     return visit
 
 
 def refresh_current_intents(*, customer_ids: Sequence[int] | None = None) -> int:
-    """Store on each customer (all, or those given) the rating of its latest rated visit by visit time,
-    "" when it has none: rate_visit's rule, for visits loaded in bulk (demo and large data sets).
+    """Store on each customer (all, or those given) the rating of its latest rated visit by visit time
+    with that visit's obstacles, "" and none when it has none: rate_visit's rule, for visits loaded in
+    bulk (demo and large data sets) and for the customers rated before the obstacles were stored.
 
-    Set-based (one UPDATE, one probe of visit_customer_timeline_idx per customer) and idempotent.
-    Returns the number of customers written.
+    Set-based (one UPDATE, a probe of visit_customer_timeline_idx per customer and column) and
+    idempotent. Returns the number of customers written.
     """
-    latest = Visit.objects.rated().filter(customer_id=OuterRef("pk")).order_by(*CURRENT_INTENT_ORDER).values("intent")
+    rated = Visit.objects.rated().filter(customer_id=OuterRef("pk")).order_by(*CURRENT_INTENT_ORDER)
     customers = Customer.objects.all() if customer_ids is None else Customer.objects.filter(pk__in=customer_ids)
-    return customers.update(intent=Coalesce(Subquery(latest[:1]), Value("")))
+    return customers.update(
+        intent=Coalesce(Subquery(rated.values("intent")[:1]), Value("")),
+        obstacles=Coalesce(Subquery(rated.values("obstacles")[:1]), Value([], output_field=JSONField())),
+        obstacle_detail=Coalesce(Subquery(rated.values("obstacle_detail")[:1]), Value("")),
+    )
 
 
 # --- daily forms --------------------------------------------------------------------------------
