@@ -205,7 +205,8 @@ class SignInRefusedMiddleware:
 class ApplicationErrorMiddleware:
     """A page view that lets a domain error escape (a bad ``?day=``, a broken rule) answers with its message,
     in the user's language, instead of a 500: 400 (403 for NotPermitted, 409 for Conflict). htmx requests
-    get the alert partial; others a page. NotFound is answered as any missing page (handler404). The API has DRF's exception handler (``crm.api``) for the same."""
+    get the alert partial; others a page. NotFound is answered as any missing page (handler404). The API has
+    DRF's exception handler (``crm.api``) for the same."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
