@@ -31,6 +31,7 @@ from crm.models import Notification, Team, User
 from crm.services import notify, notify_many
 from visits.calendar import is_working_day, next_working_day
 from visits.geo import haversine_m, order_nearest
+from visits.inputs import VisitInput, as_list, text_of, whole_number
 from visits.models import (
     Assessment,
     FormAmendment,
@@ -946,64 +947,18 @@ class SyncStatus:
     INVALID = "invalid"
 
 
-def _parse_datetime(value: str | None, field: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    from django.utils.dateparse import parse_datetime
-
-    try:
-        parsed = parse_datetime(str(value))
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise ValidationError({field: _("Not a valid date and time.")})
-    return parsed
-
-
-def _parse_date(value: str | None, field: str) -> date | None:
-    if value in (None, ""):
-        return None
-    from django.utils.dateparse import parse_date
-
-    try:
-        parsed = parse_date(str(value))
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise ValidationError({field: _("Not a valid date.")})
-    return parsed
-
-
-def _as_list(value) -> list[str]:
-    if value in (None, ""):
-        return []
-    if isinstance(value, str):
-        return [value]
-    return [str(item) for item in value]
-
-
 # The entry's free-text fields: each must arrive as text (or be left out), never as a list or object.
 SYNC_TEXT_FIELDS = ("kind", "notes", "next_step", "intent", "obstacle_detail", "far_reason")
 
 
-def _text(item: dict, field: str) -> str:
-    """The entry's ``field`` as text ("" when absent); anything else is refused, naming the field."""
-    value = item.get(field)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        name = Visit._meta.get_field(field).verbose_name
-        raise ValidationError({field: _("The field “%(field)s” must be text.") % {"field": name}})
-    return value
-
-
-def _whole_number(value: object) -> int | None:
-    """An id as the phone sends it: a whole number or its digits; ``true`` or ``1.7`` is no customer 1."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+def _sync_input(item: dict) -> dict:
+    """The entry read by the one visit input (visits.inputs), as the form and the API are: record_visit's
+    arguments, or its ValidationError. A next step too long for the form is cut, not refused: the phone
+    cannot be asked to shorten it any more."""
+    data = dict(item)
+    if isinstance(data.get("next_step"), str):
+        data["next_step"] = data["next_step"][:200]
+    return VisitInput.read(data)
 
 
 def _offline_customer_refusal(*, salesperson: User, item: dict) -> dict | None:
@@ -1048,7 +1003,7 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
         }
     result: dict = {"client_id": str(client_id)}
     try:
-        text = {field: _text(item, field) for field in SYNC_TEXT_FIELDS}
+        text = {field: text_of(item, field) for field in SYNC_TEXT_FIELDS}
     except ValidationError as error:
         return result | {"status": SyncStatus.INVALID, "messages": error.messages}
     existing = Visit.objects.filter(salesperson=salesperson, client_id=client_id).values_list("pk", flat=True).first()
@@ -1059,7 +1014,7 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
         refusal = _offline_customer_refusal(salesperson=salesperson, item=item)
         if refusal is not None:
             return result | refusal
-    customer_id = _whole_number(item.get("customer"))
+    customer_id = whole_number(item.get("customer"))
     if customer_id is None:
         return result | {"status": SyncStatus.INVALID, "messages": [_("Choose a customer.")]}
     customer = Customer.objects.visible_to(salesperson).filter(pk=customer_id).values("unit_name", "version").first()
@@ -1082,32 +1037,18 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
             ],
         }
     if item.get("update_visit") not in (None, ""):
-        return result | _sync_update(salesperson=salesperson, item=item, text=text, photos=photos)
+        return result | _sync_update(salesperson=salesperson, item=item, photos=photos)
     try:
         with transaction.atomic():
             visit = record_visit(
-                salesperson=salesperson,
-                customer_id=customer_id,
-                kind=text["kind"] or Visit.Kind.FIRST,
-                visited_at=_parse_datetime(item.get("visited_at"), "visited_at"),
-                materials=_as_list(item.get("materials")),
-                talking_points=_as_list(item.get("talking_points")),
-                notes=text["notes"],
-                next_step=text["next_step"][:200],
-                next_step_on=_parse_date(item.get("next_step_on"), "next_step_on"),
-                latitude=item.get("latitude"),
-                longitude=item.get("longitude"),
-                accuracy_m=item.get("accuracy_m"),
-                client_id=client_id,
-                photos=photos,
-                far_reason=text["far_reason"],
+                salesperson=salesperson, **(_sync_input(item) | {"client_id": client_id, "photos": photos})
             )
             if text["intent"] and not visit.replayed:
                 rate_visit(
                     visit_id=visit.pk,
                     salesperson=salesperson,
                     intent=text["intent"],
-                    obstacles=_as_list(item.get("obstacles")),
+                    obstacles=as_list(item.get("obstacles")),
                     obstacle_detail=text["obstacle_detail"],
                 )
     except FarCheckInNeedsReason as error:
@@ -1171,21 +1112,22 @@ def _repeat_conflict(error: RepeatVisit) -> dict:
     }
 
 
-def _sync_update(*, salesperson: User, item: dict, text: dict, photos: Sequence[UploadedFile]) -> dict:
+def _sync_update(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) -> dict:
     """An entry the salesperson chose to merge into the visit it repeats (``update_visit``: its id)."""
-    visit_id = _whole_number(item.get("update_visit"))
+    visit_id = whole_number(item.get("update_visit"))
     if visit_id is None:
         return {"status": SyncStatus.INVALID, "messages": [_("The visit to update is not valid.")]}
     try:
         with transaction.atomic():
+            entry = _sync_input(item)
             visit = update_visit(
                 salesperson=salesperson,
                 visit_id=visit_id,
-                materials=_as_list(item.get("materials")),
-                talking_points=_as_list(item.get("talking_points")),
-                notes=text["notes"],
-                next_step=text["next_step"][:200],
-                next_step_on=_parse_date(item.get("next_step_on"), "next_step_on"),
+                materials=entry["materials"],
+                talking_points=entry["talking_points"],
+                notes=entry["notes"],
+                next_step=entry["next_step"],
+                next_step_on=entry["next_step_on"],
                 photos=photos,
             )
     except NotFound:

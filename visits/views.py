@@ -34,7 +34,6 @@ from visits.filters import VisitFilter
 from visits.forms import QuickCustomerForm, RatingForm, VisitForm
 from visits.geo import navigation_links
 from visits.models import Material, Obstacle, QuotaShortfall, RouteStop, TalkingPoint, Visit, VisitPhoto
-from visits.photos import tag_photos
 from visits.selectors import (
     customer_timeline,
     day_counts,
@@ -114,22 +113,7 @@ def visit_create(request: HttpRequest) -> HttpResponse:
             try:
                 if data["update_visit"]:
                     return _update_repeated_visit(request, data)
-                visit = record_visit(
-                    salesperson=request.user,
-                    customer_id=data["customer"],
-                    kind=data["kind"],
-                    materials=data["materials"],
-                    talking_points=data["talking_points"],
-                    notes=data["notes"],
-                    next_step=data["next_step"],
-                    next_step_on=data["next_step_on"],
-                    latitude=data["latitude"] or None,
-                    longitude=data["longitude"] or None,
-                    accuracy_m=data["accuracy_m"] or None,
-                    client_id=data["client_id"],
-                    photos=tag_photos(camera=data["camera_photos"], gallery=data["photos"]),
-                    far_reason=data["far_reason"],
-                )
+                visit = record_visit(salesperson=request.user, **form.visit_kwargs())
             except FarCheckInNeedsReason as error:
                 far = error  # the page asks why, with the distance; the same client_id sends it again
                 form.add_error("far_reason", error.message_text)
