@@ -79,10 +79,11 @@ class PhotoFileField(serializers.FileField):
     """An uploaded photo (multipart); crm.images checks and re-encodes it in the service."""
 
 
+# The documented shape of a new visit (its docstring is the schema's description). The one visit input
+# (visits.inputs.VisitInput, the page form's and offline sync's too) reads what is sent, so its
+# ``validated_data`` are record_visit's arguments and a bad visit gets the other doors' messages.
 class VisitCreateSerializer(serializers.Serializer):
-    """What a client sends: the documented shape. It is read by the one visit input (visits.inputs.VisitInput,
-    the page form's and offline sync's too) and checked, with the scope, by the record_visit service; its
-    ``validated_data`` are record_visit's arguments."""
+    """What a client sends; checked again, with the scope, by the record_visit service."""
 
     def to_internal_value(self, data):
         # The fields below document the shape (the OpenAPI schema); the one input reads it, with the same
