@@ -112,7 +112,7 @@ class RawField(forms.CharField):
     """A value passed on as sent (a coordinate, an accuracy): the service checks it with its own message."""
 
     def to_python(self, value):
-        if value in self.empty_values:
+        if value is None or value == "":  # only nothing is no value: ``{}`` or ``[]`` is a bad one
             return None
         return str(value).strip() or None
 

@@ -177,3 +177,25 @@ def test_a_joint_visit_from_the_key_account_page_runs_the_followers_and_counts(c
     counted = Visit.objects.filter(visits_counted_for_quota(), salesperson=people.sales1, visited_on=WEDNESDAY)
     assert list(counted.order_by("visited_at").values_list("kind", flat=True)) == ["first", "joint"]
     assert Customer.objects.get(pk=customer.pk).last_activity_at == at(WEDNESDAY, 18, 40)
+
+
+@pytest.mark.parametrize("door", ["api", "sync"])
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"notes": {"text": "地下车库"}}, "The field “notes” must be text."),
+        (
+            {"latitude": {}, "longitude": {}},
+            "The position from the phone is not valid (latitude, longitude or accuracy out of range).",
+        ),
+        ({"visited_at": "yesterday"}, "Not a valid date and time."),
+    ],
+    ids=["notes-not-text", "position-not-a-value", "time-not-a-time"],
+)
+def test_what_only_a_json_door_can_send_gets_the_same_message_through_both(
+    client, people, customers, door, bad, message
+):
+    visit = {"customer": customers["mine"].pk, "kind": "first", "client_id": str(uuid.uuid4())} | bad
+
+    assert DOORS[door](client, people, visit) == [message]
+    assert Visit.objects.count() == 0
