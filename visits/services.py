@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -161,7 +161,7 @@ def record_visit(
     if customer is None:
         raise NotFound(_("No customer matches the given query."))
     now = timezone.now()
-    visit, prepared_photos, radius, far_reason = _checked_visit(
+    checked = _checked_visit(
         salesperson=salesperson,
         customer=customer,
         now=now,
@@ -178,11 +178,11 @@ def record_visit(
         far_reason=far_reason,
         joint_manager=joint_manager,
     )
-    stored = _store_visit(visit=visit, radius_m=radius, far_reason=far_reason)
+    stored = _store_visit(checked)
     if stored.replayed:
         return stored
-    _follow_visit(visit=visit, prepared_photos=prepared_photos, received_at=now)
-    return visit
+    _follow_visit(visit=stored, prepared_photos=checked.photos, received_at=now)
+    return stored
 
 
 def _parse_client_id(client_id: uuid.UUID | str | None) -> uuid.UUID | None:
@@ -204,6 +204,16 @@ def _replayed_visit(*, salesperson: User, client_id: uuid.UUID | None) -> Visit 
     return existing
 
 
+class _CheckedVisit(NamedTuple):
+    """A visit ready to store: every rule that needs no lock holds; what storing it still needs."""
+
+    visit: Visit
+    photos: list
+    radius_m: int
+    repeat_window: timedelta
+    far_reason: str
+
+
 def _checked_visit(
     *,
     salesperson: User,
@@ -221,9 +231,8 @@ def _checked_visit(
     photos: Sequence[UploadedFile | PhotoUpload],
     far_reason: str,
     joint_manager: User | None,
-) -> tuple[Visit, list, int, str]:
-    """The visit as it would be stored, every rule that needs no lock checked (nothing written yet):
-    the visit, its photos prepared, the team's radius and the cleaned far reason."""
+) -> _CheckedVisit:
+    """The visit as it would be stored, every rule that needs no lock checked (nothing written yet)."""
     visited_at = visited_at or now
     if timezone.is_naive(visited_at):
         visited_at = timezone.make_aware(visited_at)
@@ -278,13 +287,13 @@ def _checked_visit(
     # in _store_visit): checked here, a resend arriving while the first is being stored would be
     # refused as "already exists" instead of answered with the stored visit.
     visit.full_clean(exclude=["visited_on", "client_id"])
-    visit.repeat_window = trust.repeat_window
-    return visit, prepared_photos, radius, far_reason
+    return _CheckedVisit(visit, prepared_photos, radius, trust.repeat_window, far_reason)
 
 
-def _store_visit(*, visit: Visit, radius_m: int, far_reason: str) -> Visit:
+def _store_visit(checked: _CheckedVisit) -> Visit:
     """Store the checked visit under the customer's lock: the visit itself, or the one a resend
     with the same client id stored first (``replayed``). The repeat guard runs here."""
+    visit = checked.visit
     salesperson, client_id = visit.salesperson, visit.client_id
     lock_customer(customer_id=visit.customer_id)  # the repeat guard's read and this insert, one at a time
     # A resend that waited on the lock while the first send was stored is that visit, not a repeat of it.
@@ -296,10 +305,10 @@ def _store_visit(*, visit: Visit, radius_m: int, far_reason: str) -> Visit:
         customer_id=visit.customer_id,
         kind=visit.kind,
         visited_at=visit.visited_at,
-        window=visit.repeat_window,
+        window=checked.repeat_window,
     )
     # After the repeat guard: a repeat is updated, not stored, so its distance needs no reason.
-    require_far_reason(visit=visit, radius_m=radius_m, far_reason=far_reason)
+    require_far_reason(visit=visit, radius_m=checked.radius_m, far_reason=checked.far_reason)
     try:
         with transaction.atomic():
             visit.save()
