@@ -39,6 +39,7 @@ from campaigns.services.imports import commit_progress_key
 from campaigns.services.inquiries import InquiryDropped, InquiryHasDeal, InquiryWithoutCustomer
 from campaigns.services.mailings import read_unsubscribe_token
 from crm.errors import ApplicationError
+from crm.htmx import add_refusal_to_form
 from crm.media import DOWNLOAD, protected_file_response
 from crm.models import User
 from crm.permissions import has_role, role_required
@@ -54,14 +55,7 @@ def _page(request: HttpRequest, queryset):
 
 
 def _form_error(form, error: Exception) -> None:
-    if isinstance(error, ValidationError):
-        if hasattr(error, "error_dict"):
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error.messages)
-    else:
-        form.add_error(None, str(error.message))
+    add_refusal_to_form(form, error, on_fields=True)
 
 
 # --- campaigns ------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from crm.errors import ApplicationError, Conflict, NotPermitted
+from crm.errors import ApplicationError, Conflict, NotFound, NotPermitted
 from crm.params import BadParameter
 from crm.selectors import SECOND_FACTOR_ENROL, SECOND_FACTOR_VERIFY, second_factor_due
 from crm.services import issue_api_token, verify_second_factor
@@ -31,6 +31,8 @@ def exception_handler(exc, context):
         code = status.HTTP_400_BAD_REQUEST
         if isinstance(exc, NotPermitted):
             code = status.HTTP_403_FORBIDDEN
+        elif isinstance(exc, NotFound):
+            code = status.HTTP_404_NOT_FOUND
         elif isinstance(exc, Conflict):
             code = status.HTTP_409_CONFLICT
         return Response({"detail": str(exc.message), **exc.extra}, status=code)

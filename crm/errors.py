@@ -1,5 +1,6 @@
 """One error family for domain code: services raise these, doors translate them."""
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,6 +17,14 @@ class ApplicationError(Exception):
 
 class NotPermitted(ApplicationError):
     default_message = _("You are not allowed to do this.")
+
+
+class NotFound(ApplicationError, Http404):
+    """The thing asked for does not exist, or is outside what the user sees (the same answer: 404).
+
+    Also an Http404, so that Django's own 404 handling (handler404) answers it wherever it escapes."""
+
+    default_message = _("Not found.")
 
 
 class Conflict(ApplicationError):

@@ -11,6 +11,7 @@ from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sessions.backends.base import SessionBase
+from django.core.handlers.exception import response_for_exception
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -204,7 +205,8 @@ class SignInRefusedMiddleware:
 class ApplicationErrorMiddleware:
     """A page view that lets a domain error escape (a bad ``?day=``, a broken rule) answers with its message,
     in the user's language, instead of a 500: 400 (403 for NotPermitted, 409 for Conflict). htmx requests
-    get the alert partial; others a page. The API has DRF's exception handler (``crm.api``) for the same."""
+    get the alert partial; others a page. NotFound is answered as any missing page (handler404). The API has
+    DRF's exception handler (``crm.api``) for the same."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -227,10 +229,13 @@ class ApplicationErrorMiddleware:
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from crm.errors import ApplicationError, Conflict, NotPermitted
+        from crm.errors import ApplicationError, Conflict, NotFound, NotPermitted
         from crm.htmx import render_error_page
 
         if not isinstance(exception, ApplicationError):
             return None
+        if isinstance(exception, NotFound):
+            # As for any missing page: handler404 (JSON under /api/), Django's debug page when DEBUG is on.
+            return response_for_exception(request, exception)
         status = 403 if isinstance(exception, NotPermitted) else 409 if isinstance(exception, Conflict) else 400
         return render_error_page(request, exception, status=status)

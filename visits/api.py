@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from crm.parsers import JSONParser
 from visits.filters import VisitFilter
 from visits.models import QuotaShortfall, Visit, VisitPhoto
-from visits.photos import PhotoUpload, tag_photos
+from visits.photos import PhotoUpload
 from visits.selectors import customers_for_offline_copy, visits_for_list, with_photos
 from visits.serializers import QuotaShortfallSerializer, RatingSerializer, VisitCreateSerializer, VisitSerializer
 from visits.services import explain_shortfall, rate_visit, record_visit, review_shortfall, sync_offline_work
@@ -71,12 +71,10 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return VisitCreateSerializer if self.action == "create" else VisitSerializer
 
     def create(self, request: Request, *args, **kwargs) -> Response:
-        incoming = VisitCreateSerializer(data=request.data)
+        incoming = VisitCreateSerializer(data=request.data, context={"request": request})
         incoming.is_valid(raise_exception=True)
-        data = dict(incoming.validated_data)
-        data["photos"] = tag_photos(camera=data.pop("camera_photos", []), gallery=data.pop("photos", []))
         try:
-            visit = record_visit(salesperson=request.user, customer_id=data.pop("customer"), **data)
+            visit = record_visit(salesperson=request.user, **incoming.validated_data)
         except FarCheckInNeedsReason as error:
             # The field error as for any other field, plus what a phone needs to ask why.
             return Response(error.message_dict | error.details(), status=status.HTTP_400_BAD_REQUEST)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from visits.inputs import VisitInput
 from visits.models import Material, Obstacle, QuotaShortfall, TalkingPoint, Visit, VisitPhoto
 
 
@@ -76,8 +79,24 @@ class PhotoFileField(serializers.FileField):
     """An uploaded photo (multipart); crm.images checks and re-encodes it in the service."""
 
 
+# The documented shape of a new visit (its docstring is the schema's description). The one visit input
+# (visits.inputs.VisitInput, the page form's and offline sync's too) reads what is sent, so its
+# ``validated_data`` are record_visit's arguments and a bad visit gets the other doors' messages.
 class VisitCreateSerializer(serializers.Serializer):
     """What a client sends; checked again, with the scope, by the record_visit service."""
+
+    def to_internal_value(self, data):
+        # The fields below document the shape (the OpenAPI schema); the one input reads it, with the same
+        # messages as the other doors.
+        if not isinstance(data, Mapping):
+            return super().to_internal_value(data)
+        request = self.context.get("request")
+        visit_input = VisitInput(data=data, files=getattr(request, "FILES", None))
+        if not visit_input.is_valid():
+            raise serializers.ValidationError(
+                {field: [str(message) for message in messages] for field, messages in visit_input.errors.items()}
+            )
+        return visit_input.visit_kwargs()
 
     customer = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Visit.Kind.choices, default=Visit.Kind.FIRST)

@@ -10,28 +10,28 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery, Value
+from django.db.models import JSONField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.customers.locks import lock_customer
 from accounts.customers.models import Customer
-from accounts.customers.services import record_customer_activity, set_customer_intent, set_customer_location
-from crm.errors import ApplicationError, NotPermitted
+from accounts.customers.services import record_customer_activity, set_customer_location, set_customer_rating
+from crm.errors import ApplicationError, NotFound, NotPermitted
 from crm.locks import lock_job
 from crm.models import Notification, Team, User
 from crm.services import notify, notify_many
 from visits.calendar import is_working_day, next_working_day
 from visits.geo import haversine_m, order_nearest
+from visits.inputs import VisitInput, as_list, text_of, whole_number
 from visits.models import (
     Assessment,
     FormAmendment,
@@ -133,37 +133,107 @@ def record_visit(
     client_id: uuid.UUID | str | None = None,
     photos: Sequence[UploadedFile | PhotoUpload] = (),
     far_reason: str = "",
+    joint_manager: User | None = None,
 ) -> Visit:
-    """Log one visit, in one transaction: all of it is stored, or nothing.
+    """Log one visit, in one transaction: all of it is stored, or nothing. Every door (the page, the API,
+    offline sync, a joint visit from the key-account pages) comes through here.
 
-    The customer must be visible to the salesperson (else Http404, as for a customer that does not
+    The customer must be visible to the salesperson (else NotFound, as for a customer that does not
     exist). ``visited_at`` defaults to now and may not be in the future; ``visited_on`` is its local
     date. A position needs both coordinates and a believable accuracy; with the customer's known
     location it gives ``distance_m``, and ``far_from_customer`` is set when even the most favourable
     reading (distance minus accuracy) is beyond the team's radius (visits.trust): such a check-in at
     the door needs ``far_reason`` (else FarCheckInNeedsReason, nothing stored). The same customer and
     kind again within the team's window is refused as RepeatVisit (update that visit instead).
+    A joint visit is made with ``joint_manager`` (default: the team's manager).
     Idempotent per (salesperson, client_id): a retried or double-tapped submit returns the visit
     stored the first time (with ``replayed = True``) and changes nothing.
+
+    The steps: the guards (who, a replay, the customer), the visit checked in memory, stored under the
+    customer's lock, then followed (photos, travel, activity, the registered followers, notices).
     """
     if not salesperson.is_salesperson:
         raise NotPermitted(_("Only salespeople log visits."))
-    if client_id not in (None, ""):
-        try:
-            client_id = uuid.UUID(str(client_id))
-        except ValueError as exc:
-            raise ValidationError({"client_id": _("The client id is not a valid UUID.")}) from exc
-        existing = Visit.objects.filter(salesperson=salesperson, client_id=client_id).first()
-        if existing is not None:
-            existing.replayed = True
-            return existing
-    else:
-        client_id = None
+    client_id = _parse_client_id(client_id)
+    replayed = _replayed_visit(salesperson=salesperson, client_id=client_id)
+    if replayed is not None:
+        return replayed
     customer = Customer.objects.visible_to(salesperson).filter(pk=customer_id).first()
     if customer is None:
-        raise Http404("No customer matches the given query.")
-
+        raise NotFound(_("No customer matches the given query."))
     now = timezone.now()
+    checked = _checked_visit(
+        salesperson=salesperson,
+        customer=customer,
+        now=now,
+        kind=kind,
+        visited_at=visited_at,
+        materials=materials,
+        talking_points=talking_points,
+        notes=notes,
+        next_step=next_step,
+        next_step_on=next_step_on,
+        position=(latitude, longitude, accuracy_m),
+        client_id=client_id,
+        photos=photos,
+        far_reason=far_reason,
+        joint_manager=joint_manager,
+    )
+    stored = _store_visit(checked)
+    if stored.replayed:
+        return stored
+    _follow_visit(visit=stored, prepared_photos=checked.photos, received_at=now)
+    return stored
+
+
+def _parse_client_id(client_id: uuid.UUID | str | None) -> uuid.UUID | None:
+    if client_id in (None, ""):
+        return None
+    try:
+        return uuid.UUID(str(client_id))
+    except ValueError as exc:
+        raise ValidationError({"client_id": _("The client id is not a valid UUID.")}) from exc
+
+
+def _replayed_visit(*, salesperson: User, client_id: uuid.UUID | None) -> Visit | None:
+    """The visit this client id stored already (a retried or double-tapped submit), marked replayed."""
+    if client_id is None:
+        return None
+    existing = Visit.objects.filter(salesperson=salesperson, client_id=client_id).first()
+    if existing is not None:
+        existing.replayed = True
+    return existing
+
+
+class _CheckedVisit(NamedTuple):
+    """A visit ready to store: every rule that needs no lock holds; what storing it still needs."""
+
+    visit: Visit
+    photos: list
+    radius_m: int
+    repeat_window: timedelta
+    far_reason: str
+
+
+def _checked_visit(
+    *,
+    salesperson: User,
+    customer: Customer,
+    now: datetime,
+    kind: str,
+    visited_at: datetime | None,
+    materials: Sequence[str],
+    talking_points: Sequence[str],
+    notes: str,
+    next_step: str,
+    next_step_on: date | None,
+    position: tuple,
+    client_id: uuid.UUID | None,
+    photos: Sequence[UploadedFile | PhotoUpload],
+    far_reason: str,
+    joint_manager: User | None,
+) -> _CheckedVisit:
+    """The visit as it would be stored, every rule that needs no lock checked (nothing written yet)."""
     visited_at = visited_at or now
     if timezone.is_naive(visited_at):
         visited_at = timezone.make_aware(visited_at)
@@ -174,7 +244,7 @@ def record_visit(
         raise ValidationError({"next_step_on": _("The next step cannot be before the visit.")})
     if kind not in Visit.Kind.values:
         raise ValidationError({"kind": _("Unknown choice: %(value)s.") % {"value": kind}})
-    latitude, longitude, accuracy_m = _clean_position(latitude, longitude, accuracy_m)
+    latitude, longitude, accuracy_m = _clean_position(*position)
     far_reason = clean_far_reason(far_reason)
     trust = trust_settings_for(salesperson)
     if len(photos) > MAX_PHOTOS_PER_VISIT:
@@ -197,11 +267,13 @@ def record_visit(
         accuracy_m=accuracy_m,
         client_id=client_id,
     )
-    if kind == Visit.Kind.JOINT and salesperson.team_id:
+    if joint_manager is not None:
+        visit.joint_manager = joint_manager
+    elif kind == Visit.Kind.JOINT and salesperson.team_id:
         visit.joint_manager_id = Team.objects.filter(pk=salesperson.team_id).values_list("manager_id", flat=True)[0]
     radius = trust.radius_m
     precise = accuracy_m is not None and accuracy_m <= radius
-    sets_location = False
+    visit.sets_location = False
     if latitude is not None and customer.latitude is not None and customer.longitude is not None:
         visit.distance_m = haversine_m(latitude, longitude, customer.latitude, customer.longitude)
         visit.far_from_customer = is_far(distance_m=visit.distance_m, accuracy_m=accuracy_m, radius_m=radius)
@@ -210,49 +282,62 @@ def record_visit(
         # The customer's location is not known yet: the first precise check-in sets it.
         visit.distance_m = 0
         visit.verified = True
-        sets_location = True
+        visit.sets_location = True
     visit.far_reason = far_reason if visit.far_from_customer else ""
     # client_id was parsed above; its uniqueness is the database's to decide (the IntegrityError
-    # below): checked here, a resend arriving while the first is being stored would be refused
-    # as "already exists" instead of answered with the stored visit.
+    # in _store_visit): checked here, a resend arriving while the first is being stored would be
+    # refused as "already exists" instead of answered with the stored visit.
     visit.full_clean(exclude=["visited_on", "client_id"])
-    lock_customer(customer_id=customer.pk)  # the repeat guard's read and this insert, one at a time
-    if client_id is not None:
-        # A resend that waited on the lock while the first send was stored is that visit, not a repeat of it.
-        existing = Visit.objects.filter(salesperson=salesperson, client_id=client_id).first()
-        if existing is not None:
-            existing.replayed = True
-            return existing
+    return _CheckedVisit(visit, prepared_photos, radius, trust.repeat_window, far_reason)
+
+
+def _store_visit(checked: _CheckedVisit) -> Visit:
+    """Store the checked visit under the customer's lock: the visit itself, or the one a resend
+    with the same client id stored first (``replayed``). The repeat guard runs here."""
+    visit = checked.visit
+    salesperson, client_id = visit.salesperson, visit.client_id
+    lock_customer(customer_id=visit.customer_id)  # the repeat guard's read and this insert, one at a time
+    # A resend that waited on the lock while the first send was stored is that visit, not a repeat of it.
+    replayed = _replayed_visit(salesperson=salesperson, client_id=client_id)
+    if replayed is not None:
+        return replayed
     guard_repeat(
-        salesperson=salesperson, customer_id=customer.pk, kind=kind, visited_at=visited_at, window=trust.repeat_window
+        salesperson=salesperson,
+        customer_id=visit.customer_id,
+        kind=visit.kind,
+        visited_at=visit.visited_at,
+        window=checked.repeat_window,
     )
     # After the repeat guard: a repeat is updated, not stored, so its distance needs no reason.
-    require_far_reason(visit=visit, radius_m=radius, far_reason=far_reason)
+    require_far_reason(visit=visit, radius_m=checked.radius_m, far_reason=checked.far_reason)
     try:
         with transaction.atomic():
             visit.save()
     except IntegrityError:
         # The same submit arrived twice at once: the other request stored it first (its commit is
         # what the insert waited for, so this read sees it).
-        existing = None
-        if client_id is not None:
-            existing = Visit.objects.filter(salesperson=salesperson, client_id=client_id).first()
-        if existing is None:
+        replayed = _replayed_visit(salesperson=salesperson, client_id=client_id)
+        if replayed is None:
             raise
-        existing.replayed = True
-        return existing
-    store_photos(visit=visit, photos=prepared_photos, received_at=now)
+        return replayed
+    visit.replayed = False
+    return visit
+
+
+def _follow_visit(*, visit: Visit, prepared_photos: list, received_at: datetime) -> None:
+    """What a new visit sets off, inside its transaction: its photos, the travel link, the customer's
+    activity, the followers registered by higher apps, the far check-in notice, the customer's location."""
+    store_photos(visit=visit, photos=prepared_photos, received_at=received_at)
     link_travel(visit)
-    record_customer_activity(customer_id=customer.pk, at=visited_at)
+    record_customer_activity(customer_id=visit.customer_id, at=visit.visited_at)
     for follow in VISIT_FOLLOWERS.values():
         follow(visit=visit)
     if visit.far_from_customer:
         _notify_far_check_in(visit)
-    if sets_location:
-        set_customer_location(customer_id=customer.pk, latitude=latitude, longitude=longitude, only_if_unknown=True)
-    visit.replayed = False
-    visit.sets_location = sets_location
-    return visit
+    if visit.sets_location:
+        set_customer_location(
+            customer_id=visit.customer_id, latitude=visit.latitude, longitude=visit.longitude, only_if_unknown=True
+        )
 
 
 @transaction.atomic
@@ -269,7 +354,7 @@ def update_visit(
 ) -> Visit:
     """Add what a second submit says to a visit logged earlier today, instead of counting a second visit.
 
-    Only one's own visits of today (another's, or one that does not exist: Http404). Materials and
+    Only one's own visits of today (another's, or one that does not exist: NotFound). Materials and
     points covered are the union; notes are kept and the new ones added on a new line (the same
     text again adds nothing, so a re-sent update changes nothing); a next step given replaces the old
     one; photos are added up to the visit's limit. The visit's time, kind and position stay.
@@ -281,7 +366,7 @@ def update_visit(
         .first()
     )
     if visit is None:
-        raise Http404("No visit matches the given query.")
+        raise NotFound(_("No visit matches the given query."))
     if visit.visited_on != timezone.localdate():
         raise ApplicationError(_("Only today's visits can be updated; log a new visit instead."))
     if len(photos) + visit.photos.count() > MAX_PHOTOS_PER_VISIT:
@@ -355,27 +440,34 @@ def rate_visit(
     visit.rated_at = timezone.now()
     visit.save(update_fields=["intent", "obstacles", "obstacle_detail", "rated_at"])
     # Read after the customer's lock: a rating committed meanwhile is seen (READ COMMITTED).
-    latest = (
+    intent, obstacles, obstacle_detail = (
         Visit.objects.rated()
         .filter(customer_id=visit.customer_id)
         .order_by(*CURRENT_INTENT_ORDER)
-        .values_list("intent", flat=True)
+        .values_list("intent", "obstacles", "obstacle_detail")
         .first()
     )
-    set_customer_intent(customer_id=visit.customer_id, intent=latest)
+    set_customer_rating(
+        customer_id=visit.customer_id, intent=intent, obstacles=obstacles, obstacle_detail=obstacle_detail
+    )
     return visit
 
 
 def refresh_current_intents(*, customer_ids: Sequence[int] | None = None) -> int:
-    """Store on each customer (all, or those given) the rating of its latest rated visit by visit time,
-    "" when it has none: rate_visit's rule, for visits loaded in bulk (demo and large data sets).
+    """Store on each customer (all, or those given) the rating of its latest rated visit by visit time
+    with that visit's obstacles, "" and none when it has none: rate_visit's rule, for visits loaded in
+    bulk (demo and large data sets) and for the customers rated before the obstacles were stored.
 
-    Set-based (one UPDATE, one probe of visit_customer_timeline_idx per customer) and idempotent.
-    Returns the number of customers written.
+    Set-based (one UPDATE, a probe of visit_customer_timeline_idx per customer and column) and
+    idempotent. Returns the number of customers written.
     """
-    latest = Visit.objects.rated().filter(customer_id=OuterRef("pk")).order_by(*CURRENT_INTENT_ORDER).values("intent")
+    rated = Visit.objects.rated().filter(customer_id=OuterRef("pk")).order_by(*CURRENT_INTENT_ORDER)
     customers = Customer.objects.all() if customer_ids is None else Customer.objects.filter(pk__in=customer_ids)
-    return customers.update(intent=Coalesce(Subquery(latest[:1]), Value("")))
+    return customers.update(
+        intent=Coalesce(Subquery(rated.values("intent")[:1]), Value("")),
+        obstacles=Coalesce(Subquery(rated.values("obstacles")[:1]), Value([], output_field=JSONField())),
+        obstacle_detail=Coalesce(Subquery(rated.values("obstacle_detail")[:1]), Value("")),
+    )
 
 
 # --- daily forms --------------------------------------------------------------------------------
@@ -870,64 +962,18 @@ class SyncStatus:
     INVALID = "invalid"
 
 
-def _parse_datetime(value: str | None, field: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    from django.utils.dateparse import parse_datetime
-
-    try:
-        parsed = parse_datetime(str(value))
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise ValidationError({field: _("Not a valid date and time.")})
-    return parsed
-
-
-def _parse_date(value: str | None, field: str) -> date | None:
-    if value in (None, ""):
-        return None
-    from django.utils.dateparse import parse_date
-
-    try:
-        parsed = parse_date(str(value))
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise ValidationError({field: _("Not a valid date.")})
-    return parsed
-
-
-def _as_list(value) -> list[str]:
-    if value in (None, ""):
-        return []
-    if isinstance(value, str):
-        return [value]
-    return [str(item) for item in value]
-
-
 # The entry's free-text fields: each must arrive as text (or be left out), never as a list or object.
 SYNC_TEXT_FIELDS = ("kind", "notes", "next_step", "intent", "obstacle_detail", "far_reason")
 
 
-def _text(item: dict, field: str) -> str:
-    """The entry's ``field`` as text ("" when absent); anything else is refused, naming the field."""
-    value = item.get(field)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        name = Visit._meta.get_field(field).verbose_name
-        raise ValidationError({field: _("The field “%(field)s” must be text.") % {"field": name}})
-    return value
-
-
-def _whole_number(value: object) -> int | None:
-    """An id as the phone sends it: a whole number or its digits; ``true`` or ``1.7`` is no customer 1."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+def _sync_input(item: dict) -> dict:
+    """The entry read by the one visit input (visits.inputs), as the form and the API are: record_visit's
+    arguments, or its ValidationError. A next step too long for the form is cut, not refused: the phone
+    cannot be asked to shorten it any more."""
+    data = dict(item)
+    if isinstance(data.get("next_step"), str):
+        data["next_step"] = data["next_step"][:200]
+    return VisitInput.read(data)
 
 
 def _offline_customer_refusal(*, salesperson: User, item: dict) -> dict | None:
@@ -972,7 +1018,7 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
         }
     result: dict = {"client_id": str(client_id)}
     try:
-        text = {field: _text(item, field) for field in SYNC_TEXT_FIELDS}
+        text = {field: text_of(item, field) for field in SYNC_TEXT_FIELDS}
     except ValidationError as error:
         return result | {"status": SyncStatus.INVALID, "messages": error.messages}
     existing = Visit.objects.filter(salesperson=salesperson, client_id=client_id).values_list("pk", flat=True).first()
@@ -983,7 +1029,7 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
         refusal = _offline_customer_refusal(salesperson=salesperson, item=item)
         if refusal is not None:
             return result | refusal
-    customer_id = _whole_number(item.get("customer"))
+    customer_id = whole_number(item.get("customer"))
     if customer_id is None:
         return result | {"status": SyncStatus.INVALID, "messages": [_("Choose a customer.")]}
     customer = Customer.objects.visible_to(salesperson).filter(pk=customer_id).values("unit_name", "version").first()
@@ -1006,32 +1052,18 @@ def _sync_one(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) 
             ],
         }
     if item.get("update_visit") not in (None, ""):
-        return result | _sync_update(salesperson=salesperson, item=item, text=text, photos=photos)
+        return result | _sync_update(salesperson=salesperson, item=item, photos=photos)
     try:
         with transaction.atomic():
             visit = record_visit(
-                salesperson=salesperson,
-                customer_id=customer_id,
-                kind=text["kind"] or Visit.Kind.FIRST,
-                visited_at=_parse_datetime(item.get("visited_at"), "visited_at"),
-                materials=_as_list(item.get("materials")),
-                talking_points=_as_list(item.get("talking_points")),
-                notes=text["notes"],
-                next_step=text["next_step"][:200],
-                next_step_on=_parse_date(item.get("next_step_on"), "next_step_on"),
-                latitude=item.get("latitude"),
-                longitude=item.get("longitude"),
-                accuracy_m=item.get("accuracy_m"),
-                client_id=client_id,
-                photos=photos,
-                far_reason=text["far_reason"],
+                salesperson=salesperson, **(_sync_input(item) | {"client_id": client_id, "photos": photos})
             )
             if text["intent"] and not visit.replayed:
                 rate_visit(
                     visit_id=visit.pk,
                     salesperson=salesperson,
                     intent=text["intent"],
-                    obstacles=_as_list(item.get("obstacles")),
+                    obstacles=as_list(item.get("obstacles")),
                     obstacle_detail=text["obstacle_detail"],
                 )
     except FarCheckInNeedsReason as error:
@@ -1095,24 +1127,25 @@ def _repeat_conflict(error: RepeatVisit) -> dict:
     }
 
 
-def _sync_update(*, salesperson: User, item: dict, text: dict, photos: Sequence[UploadedFile]) -> dict:
+def _sync_update(*, salesperson: User, item: dict, photos: Sequence[UploadedFile]) -> dict:
     """An entry the salesperson chose to merge into the visit it repeats (``update_visit``: its id)."""
-    visit_id = _whole_number(item.get("update_visit"))
+    visit_id = whole_number(item.get("update_visit"))
     if visit_id is None:
         return {"status": SyncStatus.INVALID, "messages": [_("The visit to update is not valid.")]}
     try:
         with transaction.atomic():
+            entry = _sync_input(item)
             visit = update_visit(
                 salesperson=salesperson,
                 visit_id=visit_id,
-                materials=_as_list(item.get("materials")),
-                talking_points=_as_list(item.get("talking_points")),
-                notes=text["notes"],
-                next_step=text["next_step"][:200],
-                next_step_on=_parse_date(item.get("next_step_on"), "next_step_on"),
+                materials=entry["materials"],
+                talking_points=entry["talking_points"],
+                notes=entry["notes"],
+                next_step=entry["next_step"],
+                next_step_on=entry["next_step_on"],
                 photos=photos,
             )
-    except Http404:
+    except NotFound:
         return {"status": SyncStatus.INVALID, "messages": [_("The visit to update is not valid.")]}
     except ValidationError as error:
         return {"status": SyncStatus.INVALID, "messages": error.messages}
@@ -1172,7 +1205,7 @@ def save_route_plan(
     """Save (or replace) the salesperson's plan for ``day``: the stops ordered by nearest neighbour
     from the start point (the phone's position, else the first located stop).
 
-    Every stop must be a customer the salesperson sees (else Http404). One plan per day: saving
+    Every stop must be a customer the salesperson sees (else NotFound). One plan per day: saving
     again replaces its stops.
     """
     if not salesperson.is_salesperson:
@@ -1189,7 +1222,7 @@ def save_route_plan(
         .values("pk", "latitude", "longitude")
     }
     if len(customers) != len(customer_ids):
-        raise Http404("No customer matches the given query.")
+        raise NotFound(_("No customer matches the given query."))
     start_lat, start_lon, _accuracy = _clean_position(start_latitude, start_longitude, None)
     start = (float(start_lat), float(start_lon)) if start_lat is not None else None
     ordered = order_nearest(

@@ -21,7 +21,7 @@ from accounts.customers.selectors import duplicates_for
 from accounts.customers.services import register_customer
 from accounts.customers.views import routed_elsewhere_message
 from crm.errors import ApplicationError
-from crm.htmx import render_error
+from crm.htmx import add_refusal_to_form, answers_refusals, render_error
 from crm.media import protected_file_response
 from crm.models import User
 from crm.pagination import CappedPaginator
@@ -34,7 +34,6 @@ from visits.filters import VisitFilter
 from visits.forms import QuickCustomerForm, RatingForm, VisitForm
 from visits.geo import navigation_links
 from visits.models import Material, Obstacle, QuotaShortfall, RouteStop, TalkingPoint, Visit, VisitPhoto
-from visits.photos import tag_photos
 from visits.selectors import (
     customer_timeline,
     day_counts,
@@ -69,10 +68,6 @@ from visits.trust import (
 
 PAGE_SIZE = 25
 SEARCH_LIMIT = 8
-
-
-def _validation_message(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 def _review_context(request: HttpRequest, day: date) -> dict:
@@ -118,31 +113,14 @@ def visit_create(request: HttpRequest) -> HttpResponse:
             try:
                 if data["update_visit"]:
                     return _update_repeated_visit(request, data)
-                visit = record_visit(
-                    salesperson=request.user,
-                    customer_id=data["customer"],
-                    kind=data["kind"],
-                    materials=data["materials"],
-                    talking_points=data["talking_points"],
-                    notes=data["notes"],
-                    next_step=data["next_step"],
-                    next_step_on=data["next_step_on"],
-                    latitude=data["latitude"] or None,
-                    longitude=data["longitude"] or None,
-                    accuracy_m=data["accuracy_m"] or None,
-                    client_id=data["client_id"],
-                    photos=tag_photos(camera=data["camera_photos"], gallery=data["photos"]),
-                    far_reason=data["far_reason"],
-                )
+                visit = record_visit(salesperson=request.user, **form.visit_kwargs())
             except FarCheckInNeedsReason as error:
                 far = error  # the page asks why, with the distance; the same client_id sends it again
                 form.add_error("far_reason", error.message_text)
             except RepeatVisit as error:
                 repeat = error  # the page offers to update that visit instead
-            except ValidationError as error:
-                form.add_error(None, _validation_message(error))
-            except ApplicationError as error:
-                form.add_error(None, error.message)
+            except (ValidationError, ApplicationError) as error:
+                add_refusal_to_form(form, error)
             else:
                 if not visit.replayed:
                     messages.success(request, saved_message(visit, set_location=getattr(visit, "sets_location", False)))
@@ -209,6 +187,7 @@ def customer_search(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(User.Role.SALESPERSON)
+@answers_refusals
 def customer_register(request: HttpRequest) -> HttpResponse:
     """Register a new customer from the visit form; it comes back selected. A likely duplicate is
     offered instead (or, outside the salesperson's scope, reported without its details)."""
@@ -230,12 +209,7 @@ def customer_register(request: HttpRequest) -> HttpResponse:
         return render_error(
             request, ApplicationError(_("This customer is already registered by a colleague. Ask your manager."))
         )
-    try:
-        customer = register_customer(created_by=request.user, data=form.customer_data(), contacts=form.contacts())
-    except ValidationError as error:
-        return render_error(request, ApplicationError(_validation_message(error)))
-    except ApplicationError as error:
-        return render_error(request, error)
+    customer = register_customer(created_by=request.user, data=form.customer_data(), contacts=form.contacts())
     if customer.owner != request.user:
         # Routed to a colleague's territory (or the queue): the visit cannot be logged against it here.
         return render_error(request, ApplicationError(routed_elsewhere_message(customer)), status=200)
@@ -248,24 +222,20 @@ def customer_register(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(User.Role.SALESPERSON)
+@answers_refusals(status=403)
 def visit_rate(request: HttpRequest, pk: int) -> HttpResponse:
     """One tap: the intent of a visit (and the obstacles, when given). Returns the visit's card."""
     visit = get_object_or_404(Visit.objects.visible_to(request.user).select_related("customer"), pk=pk)
     form = RatingForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
-    try:
-        visit = rate_visit(
-            visit_id=visit.pk,
-            salesperson=request.user,
-            intent=request.POST.get("intent", ""),
-            obstacles=data.get("obstacles", request.POST.getlist("obstacles")),
-            obstacle_detail=request.POST.get("obstacle_detail", ""),
-        )
-    except ValidationError as error:
-        return render_error(request, ApplicationError(_validation_message(error)))
-    except ApplicationError as error:
-        return render_error(request, error, status=403)
+    visit = rate_visit(
+        visit_id=visit.pk,
+        salesperson=request.user,
+        intent=request.POST.get("intent", ""),
+        obstacles=data.get("obstacles", request.POST.getlist("obstacles")),
+        obstacle_detail=request.POST.get("obstacle_detail", ""),
+    )
     if not request.htmx:
         return redirect("visits:today")
     visit = Visit.objects.select_related("customer").get(pk=visit.pk)
@@ -287,15 +257,10 @@ def visit_rate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(User.Role.SALESPERSON)
+@answers_refusals(redirect_to="visits:today")
 def forms_submit(request: HttpRequest) -> HttpResponse:
     day = timezone.localdate()
-    try:
-        submit_forms(salesperson=request.user, day=day)
-    except ApplicationError as error:
-        if not request.htmx:
-            messages.error(request, error.message)
-            return redirect("visits:today")
-        return render_error(request, error)
+    submit_forms(salesperson=request.user, day=day)
     if not request.htmx:
         return redirect("visits:today")
     context = _review_context(request, day)
@@ -494,30 +459,26 @@ def _row(request: HttpRequest, shortfall: QuotaShortfall) -> HttpResponse:
 
 @require_POST
 @role_required(User.Role.SALESPERSON)
+@answers_refusals
 def shortfall_explain(request: HttpRequest, pk: int) -> HttpResponse:
     shortfall = get_object_or_404(QuotaShortfall.objects.visible_to(request.user), pk=pk)
-    try:
-        shortfall = explain_shortfall(
-            shortfall=shortfall, salesperson=request.user, explanation=request.POST.get("explanation", "")
-        )
-    except ApplicationError as error:
-        return render_error(request, error)
+    shortfall = explain_shortfall(
+        shortfall=shortfall, salesperson=request.user, explanation=request.POST.get("explanation", "")
+    )
     return _row(request, shortfall)
 
 
 @require_POST
 @role_required(User.Role.MANAGER, User.Role.ADMIN)
+@answers_refusals
 def shortfall_review(request: HttpRequest, pk: int) -> HttpResponse:
     shortfall = get_object_or_404(QuotaShortfall.objects.visible_to(request.user), pk=pk)
-    try:
-        shortfall = review_shortfall(
-            shortfall=shortfall,
-            manager=request.user,
-            decision=request.POST.get("decision", ""),
-            note=request.POST.get("note", ""),
-        )
-    except ApplicationError as error:
-        return render_error(request, error)
+    shortfall = review_shortfall(
+        shortfall=shortfall,
+        manager=request.user,
+        decision=request.POST.get("decision", ""),
+        note=request.POST.get("note", ""),
+    )
     return _row(request, shortfall)
 
 
@@ -535,6 +496,7 @@ def _start_point(request: HttpRequest) -> tuple[float, float] | None:
 
 
 @role_required(User.Role.SALESPERSON)
+@answers_refusals(redirect_to="visits:route")
 def route(request: HttpRequest) -> HttpResponse:
     """Today's route: the proposed stops ordered from the start point, each opening the phone's
     navigation app; saving keeps the plan for the manager to compare with the visits."""
@@ -546,21 +508,15 @@ def route(request: HttpRequest) -> HttpResponse:
             for key, value in request.POST.items()
             if key.startswith("reason-") and key.removeprefix("reason-").isdigit()
         }
-        try:
-            save_route_plan(
-                salesperson=request.user,
-                day=day,
-                customer_ids=ids,
-                reasons={pk: reason for pk, reason in reasons.items() if reason in RouteStop.Reason.values},
-                start_latitude=request.POST.get("lat") or None,
-                start_longitude=request.POST.get("lng") or None,
-            )
-        except ValidationError as error:
-            messages.error(request, _validation_message(error))
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Today's route is saved."))
+        save_route_plan(
+            salesperson=request.user,
+            day=day,
+            customer_ids=ids,
+            reasons={pk: reason for pk, reason in reasons.items() if reason in RouteStop.Reason.values},
+            start_latitude=request.POST.get("lat") or None,
+            start_longitude=request.POST.get("lng") or None,
+        )
+        messages.success(request, _("Today's route is saved."))
         return redirect("visits:route")
     start = _start_point(request)
     plan = route_plan_of(salesperson=request.user, day=day)

@@ -85,6 +85,9 @@ class Customer(TimeStampedModel):
     notes = models.TextField(_("notes"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROSPECT)
     intent = models.CharField(_("intent"), max_length=1, choices=Intent.choices, blank=True)
+    # The open obstacles: those of the visit that decides the intent (visits.services.rate_visit stores them).
+    obstacles = models.JSONField(_("obstacles"), default=list, blank=True)
+    obstacle_detail = models.CharField(_("obstacle detail"), max_length=300, blank=True)
     last_activity_at = models.DateTimeField(_("last activity at"), null=True, blank=True)
     pooled_at = models.DateTimeField(_("returned to the pool at"), null=True, blank=True)
     pooled_from = models.ForeignKey(

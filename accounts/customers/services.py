@@ -461,11 +461,16 @@ def set_customer_location(
     return rows.update(latitude=latitude, longitude=longitude) > 0
 
 
-def set_customer_intent(*, customer_id: int, intent: str) -> None:
-    """The customer's current intent is its latest rating; the ratings themselves stay on the visits."""
+def set_customer_rating(
+    *, customer_id: int, intent: str, obstacles: Sequence[str] = (), obstacle_detail: str = ""
+) -> None:
+    """The customer's current intent and open obstacles are those of its latest rated visit; the ratings
+    themselves stay on the visits."""
     if intent not in Customer.Intent.values:
         raise ApplicationError(_("The intent must be one of A, B, C or D."))
-    Customer.objects.filter(pk=customer_id).update(intent=intent)
+    Customer.objects.filter(pk=customer_id).update(
+        intent=intent, obstacles=list(obstacles), obstacle_detail=obstacle_detail
+    )
 
 
 # --- scheduled jobs ------------------------------------------------------------------------------

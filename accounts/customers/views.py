@@ -130,10 +130,8 @@ def customer_create(request: HttpRequest) -> HttpResponse:
                 contacts=form.contacts(),
                 business_card=form.cleaned_data.get("business_card_upload"),
             )
-        except ValidationError as error:
+        except (ValidationError, ApplicationError) as error:
             _add_errors(form, error)
-        except ApplicationError as error:
-            form.add_error(None, error.message)
         else:
             if selectors.customers_for_list(user=request.user).filter(pk=customer.pk).exists():
                 messages.success(request, _("Customer registered."))
@@ -161,10 +159,8 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except services.StaleCustomer as error:
                 form.add_error(None, error.message)
                 status = 409
-            except ValidationError as error:
+            except (ValidationError, ApplicationError) as error:
                 _add_errors(form, error)
-            except ApplicationError as error:
-                form.add_error(None, error.message)
             else:
                 messages.success(request, _("Customer saved."))
                 return redirect(customer)
@@ -182,12 +178,10 @@ def routed_elsewhere_message(customer) -> str:
     }
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
+def _add_errors(form, error: ValidationError | ApplicationError) -> None:
+    from crm.htmx import add_refusal_to_form
+
+    add_refusal_to_form(form, error, on_fields=True)
 
 
 @require_GET

@@ -82,13 +82,11 @@ def _visible_customer(request: HttpRequest, pk) -> Customer:
     return get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
 
 
-def _form_errors(form, error: ValidationError) -> None:
+def _form_errors(form, error: ValidationError | ApplicationError) -> None:
     """Put a service's ValidationError on the form: on its field when the form has one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
+    from crm.htmx import add_refusal_to_form
+
+    add_refusal_to_form(form, error, on_fields=True)
 
 
 def _can_see_history(user: User) -> bool:
@@ -154,10 +152,8 @@ def deal_create(request: HttpRequest) -> HttpResponse:
                 customer_id=customer.pk, product_id=data["product"].pk, on=data["issued_on"], amount=data["amount"]
             )
             form.add_error("confirm_price", _("Tick this box to keep an amount other than the agreed price."))
-        except ValidationError as error:
+        except (ValidationError, ApplicationError) as error:
             _form_errors(form, error)
-        except ApplicationError as error:
-            form.add_error(None, error.message)
         else:
             messages.success(request, _("Deal %(number)s recorded.") % {"number": deal.number})
             return redirect(deal)
@@ -223,10 +219,8 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
             update_deal(
                 deal_id=deal.pk, changed_by=request.user, version=form.cleaned_data["version"], data=form.cleaned_data
             )
-        except ValidationError as error:
+        except (ValidationError, ApplicationError) as error:
             _form_errors(form, error)
-        except ApplicationError as error:
-            form.add_error(None, error.message)
         else:
             messages.success(request, _("Deal saved."))
             return redirect(deal)
@@ -340,10 +334,8 @@ def deal_carry(request: HttpRequest, pk: int) -> HttpResponse:
                 note=data["note"],
                 idempotency_key=data["idempotency_key"] or None,
             )
-        except ValidationError as error:
+        except (ValidationError, ApplicationError) as error:
             _form_errors(form, error)
-        except ApplicationError as error:
-            form.add_error(None, error.message)
         else:
             messages.success(request, _("Credit carried to %(number)s.") % {"number": data["to_deal"].number})
             return redirect(deal)
@@ -499,10 +491,8 @@ def customer_prices(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             set_price_agreement(customer_id=customer.pk, created_by=request.user, **form.cleaned_data)
-        except ValidationError as error:
+        except (ValidationError, ApplicationError) as error:
             _form_errors(form, error)
-        except ApplicationError as error:
-            form.add_error(None, error.message)
         else:
             messages.success(request, _("Agreed price saved."))
             return redirect("deals:customer_prices", pk=customer.pk)

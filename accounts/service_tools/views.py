@@ -42,12 +42,10 @@ def _visible_customer(request: HttpRequest, pk) -> Customer:
     return get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
 
 
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
+def _form_errors(form, error: ValidationError | ApplicationError) -> None:
+    from crm.htmx import add_refusal_to_form
+
+    add_refusal_to_form(form, error, on_fields=True)
 
 
 def _customer_from_query(request: HttpRequest) -> Customer | None:
@@ -149,10 +147,8 @@ def quote_deal(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             deal = convert_quote_to_deal(quote_id=quote.pk, created_by=request.user, **form.cleaned_data)
-        except ValidationError as error:
+        except (ValidationError, ApplicationError) as error:
             _form_errors(form, error)
-        except ApplicationError as error:
-            form.add_error(None, error.message)
         else:
             messages.success(request, _("Deal %(number)s recorded.") % {"number": deal.number})
             return redirect(deal)

@@ -31,6 +31,7 @@ from territories.models import Territory, TerritoryAssignment
 from visits.key_accounts.models import JointVisitRequest, KeyAccountEntry
 from visits.models import Obstacle, Visit
 from visits.querysets import CURRENT_INTENT_ORDER
+from visits.services import record_visit
 
 logger = logging.getLogger(__name__)
 
@@ -506,24 +507,23 @@ def cancel_joint_visit(*, request_id: int, salesperson: User) -> JointVisitReque
 def log_joint_visit(*, request_id: int, user: User, visited_at: datetime, notes: str = "") -> Visit:
     """Log the accepted joint visit (or the customer's office visit) as one visit with both people.
 
-    The visit is the salesperson's, with the manager as ``joint_manager``; a shortlist entry the
-    request came from is marked "second visit done" if it was still open.
+    The visit is the salesperson's, with the manager as ``joint_manager``, logged through
+    visits.services.record_visit like any other (its rules, followers and counts); a shortlist entry
+    the request came from is marked "second visit done" if it was still open.
     """
-    # Seam: when visits.services.record_visit lands (issue 5) this should call it instead.
     request = _lock_request(request_id=request_id, user=user)
     if user.pk not in (request.salesperson_id, request.manager_id):
         raise NotPermitted
     if request.status != JointVisitRequest.Status.ACCEPTED:
         raise RequestNotOpen
     kind = Visit.Kind.OFFICE if request.mode == JointVisitRequest.Mode.OFFICE else Visit.Kind.JOINT
-    visit = Visit.objects.create(
+    visit = record_visit(
         salesperson=request.salesperson,
-        customer=request.customer,
+        customer_id=request.customer_id,
         kind=kind,
         visited_at=visited_at,
-        visited_on=timezone.localtime(visited_at).date(),
-        joint_manager=request.manager,
         notes=notes,
+        joint_manager=request.manager,
     )
     request.status = JointVisitRequest.Status.DONE
     request.visit = visit
@@ -532,10 +532,4 @@ def log_joint_visit(*, request_id: int, user: User, visited_at: datetime, notes:
         KeyAccountEntry.objects.filter(pk=request.entry_id, outcome=KeyAccountEntry.Outcome.OPEN).update(
             outcome=KeyAccountEntry.Outcome.SECOND_VISIT_DONE, outcome_at=timezone.now(), version=F("version") + 1
         )
-    Customer.objects.filter(pk=request.customer_id).update(last_activity_at=visited_at)
-    # Not through record_visit yet (the seam above), so its follower is called here: a joint visit
-    # logged after the day's forms were submitted amends them like any other visit.
-    from visits.services import amend_submitted_forms
-
-    amend_submitted_forms(visit=visit)
     return visit

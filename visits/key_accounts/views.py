@@ -46,8 +46,10 @@ def _week_from(value: str | None) -> date:
     return week_param({"week": value or ""}, "week") or week_start(local_today())
 
 
-def _form_errors(error: ValidationError) -> str:
-    return " ".join(error.messages)
+def _form_errors(error: ValidationError | ApplicationError) -> str:
+    from crm.htmx import refusal_message
+
+    return refusal_message(error)
 
 
 @role_required(User.Role.SALESPERSON)
@@ -86,9 +88,7 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             key_accounts.update_key_account_plan(entry_id=entry.pk, user=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        except ValidationError as error:
+        except (ApplicationError, ValidationError) as error:
             messages.error(request, _form_errors(error))
         else:
             messages.success(request, _("Plan saved."))
@@ -248,9 +248,7 @@ def joint_visit_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
                 joint_request = key_accounts.request_joint_visit(
                     salesperson=request.user, customer=customer, manager=manager, entry=entry, **form.cleaned_data
                 )
-            except ApplicationError as error:
-                messages.error(request, error.message)
-            except ValidationError as error:
+            except (ApplicationError, ValidationError) as error:
                 messages.error(request, _form_errors(error))
             else:
                 messages.success(request, _("Request sent to %(manager)s.") % {"manager": manager})
@@ -287,9 +285,7 @@ def _visible_request(request: HttpRequest, pk: int) -> JointVisitRequest:
 def _run(request: HttpRequest, joint_request: JointVisitRequest, action, success: str) -> HttpResponse:
     try:
         action()
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    except ValidationError as error:
+    except (ApplicationError, ValidationError) as error:
         messages.error(request, _form_errors(error))
     else:
         messages.success(request, success)
