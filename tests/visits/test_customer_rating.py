@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 from django.utils import timezone
 
-from accounts.models import Customer
+from accounts.customers.models import Customer
 from tests.accounts.factories import CustomerFactory
 from tests.visits.factories import VisitFactory
 from visits.services import rate_visit, refresh_current_intents

@@ -10,11 +10,12 @@ import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import Customer, JointVisitRequest
+from accounts.customers.models import Customer
 from campaigns.models import PhoneInquiry
 from crm.errors import NotFound
 from tests.accounts.factories import CustomerFactory
 from tests.campaigns.factories import PhoneInquiryFactory
+from visits.key_accounts.models import JointVisitRequest
 from visits.key_accounts.services import Answer, answer_joint_visit, request_joint_visit
 from visits.models import FormAmendment, Visit
 from visits.selectors import visits_counted_for_quota
