@@ -104,8 +104,8 @@ def chromium():
 
 @pytest.fixture
 def seeded_reference_lists(transactional_db):
-    """What the data migrations seed (product lines, channel types and their business keywords), put back
-    the way the migrations do it (idempotent): a transactional test's flush removes it for the tests after.
+    """What the data migration seeds (product lines, channel types and their business keywords), put back
+    the way the migration does it (idempotent): a transactional test's flush removes it for the tests after.
     (Not serialized_rollback: after another test's flush the content types have new ids, and loading the
     serialized ones then fails on their unique names, so such a test passes or fails by the order it runs in.)"""
     import importlib
@@ -113,4 +113,3 @@ def seeded_reference_lists(transactional_db):
     from django.apps import apps
 
     importlib.import_module("territories.migrations.0002_seed_channel_types").seed(apps, None)
-    importlib.import_module("territories.migrations.0003_channel_type_keywords").seed_keywords(apps, None)

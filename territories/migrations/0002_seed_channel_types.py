@@ -1,4 +1,5 @@
-"""Seed the editable lists from the seed's market plan (市场规划): product lines and channel types."""
+"""Seed the editable lists from the seed's market plan (市场规划): product lines and channel types, with the
+words that find a channel type from a caller's business (行业). The admin edits all of them afterwards."""
 
 from django.db import migrations
 
@@ -25,13 +26,33 @@ CHANNEL_TYPES = [
 ]
 
 
+# Words a caller or a prospect list uses for its business (行业), per seeded channel type; the admin edits them.
+KEYWORDS = {
+    "car-clubs": ["车友会", "车友", "俱乐部", "协会"],
+    "chambers-of-commerce": ["商会"],
+    "4s-repair-public": ["4S", "维修", "修理", "汽修", "汽车服务", "美容"],
+    "parking-lots": ["停车场", "停车", "物业"],
+    "smes": ["中小企业", "企业", "公司", "工厂", "运输", "物流", "贸易"],
+    "car-dealers": ["车行", "汽车销售", "经销", "二手车"],
+    "car-owner-telemarketing": ["车主", "私家车", "个人"],
+    "life-insurance-partners": ["人寿", "寿险"],
+    "government-tenders": ["政府", "招标", "机关", "事业单位"],
+    "motorcycle-repair": ["摩托车维修", "摩托维修", "摩托车修理"],
+    "residential-communities": ["小区", "社区", "住宅"],
+    "motorcycle-dealers": ["摩托车行", "摩托车销售", "摩托车经销"],
+    "licensing-halls": ["办证", "驾校", "培训", "小卖部"],
+}
+
+
 def seed(apps, schema_editor):
     ProductLine = apps.get_model("territories", "ProductLine")
     ChannelType = apps.get_model("territories", "ChannelType")
     for code, name, order in PRODUCT_LINES:
         ProductLine.objects.get_or_create(code=code, defaults={"name": name, "sort_order": order})
     for code, name, order in CHANNEL_TYPES:
-        ChannelType.objects.get_or_create(code=code, defaults={"name": name, "sort_order": order})
+        ChannelType.objects.get_or_create(
+            code=code, defaults={"name": name, "sort_order": order, "keywords": KEYWORDS.get(code, [])}
+        )
 
 
 def unseed(apps, schema_editor):
