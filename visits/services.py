@@ -720,7 +720,7 @@ def _withdraw_shortfalls(
             reason = (
                 QuotaShortfall.Withdrawal.LEAVE if salesperson_id in on_leave else QuotaShortfall.Withdrawal.NOT_COUNTED
             )
-        elif counted[1] >= counted[0]:
+        elif counted[1] >= counted[0]:  # actual >= required
             reason = QuotaShortfall.Withdrawal.QUOTA_MET
         else:
             continue
