@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
@@ -20,6 +21,9 @@ from visits.calendar import is_working_day
 from visits.key_accounts.models import JointVisitRequest
 from visits.models import FormAmendment, FormSubmission, Leave, QuotaShortfall, RouteStop, Visit
 from visits.selectors import FIELD_VISIT_KINDS, ROUTE_SOURCES, quota_of_day, visits_counted_for_quota
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # How many planned visits and manager's requests the start page lists; the rest are on their pages.
 NEXT_VISITS_SHOWN = 6
@@ -228,7 +232,7 @@ class PlannedVisit:
     customer_id: int
     unit_name: str
     district: str
-    why: str
+    why: StrOrPromise  # a route reason's label stays lazy until the page renders it
     overdue: bool = False
 
 
@@ -278,6 +282,7 @@ def next_planned_visits(*, salesperson: User, day: date, limit: int = NEXT_VISIT
         .order_by("next_step_on", "pk")[:limit]
     )
     for visit in follow_ups:
+        assert visit.next_step_on is not None  # the query asks for next_step_on__isnull=False
         overdue = visit.next_step_on < day
         if overdue:
             why = _("Next step overdue since %(day)s") % {"day": visit.next_step_on.strftime("%m-%d")}

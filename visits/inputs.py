@@ -16,6 +16,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Field
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +36,9 @@ def text_of(data: Any, field: str) -> str:
 
 
 def not_text_message(field: str) -> str:
-    name = Visit._meta.get_field(field).verbose_name
+    column = Visit._meta.get_field(field)
+    assert isinstance(column, Field)  # the doors read the visit's own columns, never a reverse relation
+    name = column.verbose_name
     return gettext("The field “%(field)s” must be text.") % {"field": name}
 
 

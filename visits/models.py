@@ -168,6 +168,13 @@ class Visit(models.Model):
 
     objects = VisitQuerySet.as_manager()
 
+    # What record_visit tells its doors, set on the instance it returns; plain class attributes, not
+    # columns (Django leaves a class attribute that is no Field alone). ``replayed``: the visit a
+    # resend with the same client id stored first; ``sets_location``: the first precise check-in
+    # at a customer without a location, which becomes the customer's location.
+    replayed: bool = False
+    sets_location: bool = False
+
     class Meta:
         verbose_name = _("visit")
         verbose_name_plural = _("visits")

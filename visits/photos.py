@@ -238,7 +238,9 @@ def make_thumbnail(photo_id: int) -> bool:
         photo = VisitPhoto.objects.select_for_update().filter(pk=photo_id).first()
         if photo is None or not photo.image:
             return False
-        if photo.thumbnail and photo.thumbnail.storage.exists(photo.thumbnail.name):
+        # photo.thumbnail.name, not photo.thumbnail: the same test (a FieldFile is truthy when it has a
+        # name), which the type checker can follow.
+        if photo.thumbnail.name and photo.thumbnail.storage.exists(photo.thumbnail.name):
             return False
         with photo.image.open("rb") as source, Image.open(source) as opened:
             picture = ImageOps.exif_transpose(opened).convert("RGB")

@@ -85,7 +85,9 @@ def _clean_choices(values: Sequence[str], allowed: list[str], field: str) -> lis
 
 
 def _clean_position(
-    latitude: Decimal | float | str | None, longitude: Decimal | float | str | None, accuracy_m: float | None
+    latitude: Decimal | float | str | None,
+    longitude: Decimal | float | str | None,
+    accuracy_m: float | str | None,
 ) -> tuple[Decimal | None, Decimal | None, int | None]:
     """Both coordinates or neither, on the globe, with a believable accuracy; else a clear refusal."""
     if latitude in (None, "") and longitude in (None, ""):
@@ -93,7 +95,7 @@ def _clean_position(
     message = _("The position from the phone is not valid (latitude, longitude or accuracy out of range).")
     try:
         lat, lon = Decimal(str(latitude)), Decimal(str(longitude))
-        accuracy = None if accuracy_m in (None, "") else float(accuracy_m)
+        accuracy = None if accuracy_m is None or accuracy_m == "" else float(accuracy_m)
     except (InvalidOperation, ValueError, TypeError) as exc:
         raise ValidationError({"latitude": message}) from exc
     if not (lat.is_finite() and lon.is_finite() and -90 <= lat <= 90 and -180 <= lon <= 180):
@@ -275,6 +277,7 @@ def _checked_visit(
     precise = accuracy_m is not None and accuracy_m <= radius
     visit.sets_location = False
     if latitude is not None and customer.latitude is not None and customer.longitude is not None:
+        assert longitude is not None  # _clean_position gives both coordinates or neither
         visit.distance_m = haversine_m(latitude, longitude, customer.latitude, customer.longitude)
         visit.far_from_customer = is_far(distance_m=visit.distance_m, accuracy_m=accuracy_m, radius_m=radius)
         visit.verified = precise and visit.distance_m <= radius
@@ -335,6 +338,8 @@ def _follow_visit(*, visit: Visit, prepared_photos: list, received_at: datetime)
     if visit.far_from_customer:
         _notify_far_check_in(visit)
     if visit.sets_location:
+        # set only with a precise position, both of whose coordinates _clean_position gave
+        assert visit.latitude is not None and visit.longitude is not None
         set_customer_location(
             customer_id=visit.customer_id, latitude=visit.latitude, longitude=visit.longitude, only_if_unknown=True
         )
@@ -395,6 +400,9 @@ def update_visit(
 def _notify_far_check_in(visit: Visit) -> None:
     """Tell the team's manager, in the app and by e-mail, that a check-in was far from the customer."""
     salesperson = visit.salesperson
+    assert visit.distance_m is not None  # far_from_customer is only ever set with the distance it judges
+    if salesperson.team_id is None:
+        return
     manager_id = Team.objects.filter(pk=salesperson.team_id).values_list("manager_id", flat=True).first()
     if manager_id is None:
         return
@@ -440,13 +448,15 @@ def rate_visit(
     visit.rated_at = timezone.now()
     visit.save(update_fields=["intent", "obstacles", "obstacle_detail", "rated_at"])
     # Read after the customer's lock: a rating committed meanwhile is seen (READ COMMITTED).
-    intent, obstacles, obstacle_detail = (
+    current = (
         Visit.objects.rated()
         .filter(customer_id=visit.customer_id)
         .order_by(*CURRENT_INTENT_ORDER)
         .values_list("intent", "obstacles", "obstacle_detail")
         .first()
     )
+    assert current is not None  # the visit just rated is one of them
+    intent, obstacles, obstacle_detail = current
     set_customer_rating(
         customer_id=visit.customer_id, intent=intent, obstacles=obstacles, obstacle_detail=obstacle_detail
     )
@@ -479,7 +489,11 @@ def form_period(*, salesperson: User, day: date) -> tuple[date, date, datetime]:
     Daily: the day itself, due at 08:30 on the next working day (before the morning meeting).
     Weekly: Monday to Sunday, due on that Friday at 18:00.
     """
-    mode = Team.objects.filter(pk=salesperson.team_id).values_list("form_submission", flat=True).first()
+    mode = (
+        Team.objects.filter(pk=salesperson.team_id).values_list("form_submission", flat=True).first()
+        if salesperson.team_id is not None
+        else None  # no team: daily
+    )
     if mode == Team.FormSubmission.WEEKLY:
         start = day - timedelta(days=day.weekday())
         due = timezone.make_aware(datetime.combine(start + timedelta(days=4), WEEKLY_FORMS_DUE))
@@ -588,6 +602,8 @@ def amend_submitted_forms(*, visit: Visit) -> FormAmendment | None:
 
 def _notify_forms_amended(*, submission: FormSubmission, visit: Visit) -> None:
     salesperson = visit.salesperson
+    if salesperson.team_id is None:
+        return
     manager_id = Team.objects.filter(pk=salesperson.team_id).values_list("manager_id", flat=True).first()
     if manager_id is None:
         return
@@ -696,14 +712,15 @@ def _withdraw_shortfalls(
     for salesperson_id, shortfall in existing.items():
         if shortfall.status == QuotaShortfall.Review.WITHDRAWN:
             continue
-        required, actual = results.get(salesperson_id, (None, None))
+        counted = results.get(salesperson_id)  # (required, actual); None: not counted that day
+        actual = None if counted is None else counted[1]
         if not working_day:
             reason = QuotaShortfall.Withdrawal.NOT_WORKING_DAY
-        elif required is None:
+        elif counted is None:
             reason = (
                 QuotaShortfall.Withdrawal.LEAVE if salesperson_id in on_leave else QuotaShortfall.Withdrawal.NOT_COUNTED
             )
-        elif actual >= required:
+        elif counted[1] >= counted[0]:  # actual >= required
             reason = QuotaShortfall.Withdrawal.QUOTA_MET
         else:
             continue
@@ -739,8 +756,11 @@ def _update_shortfalls_that_hold(
     again are reopened (to explain, or to review when explained) and told. Returns how many reopened."""
     changed, reopened = [], []
     for salesperson_id, shortfall in existing.items():
-        required, actual = results.get(salesperson_id, (None, None))
-        if required is None or actual >= required:
+        counted = results.get(salesperson_id)  # (required, actual); None: not counted that day
+        if counted is None:
+            continue
+        required, actual = counted
+        if actual >= required:
             continue
         if shortfall.status == QuotaShortfall.Review.WITHDRAWN:
             shortfall.status = (
@@ -868,7 +888,12 @@ def _weekly_rates(
                     "rate": _rate_text(rate),
                     "team_lowest_rate": _rate_text(lowest),
                     "team_highest_rate": _rate_text(highest),
-                    "fewest": rate is not None and lowest is not None and rate == lowest and lowest < highest,
+                    # lowest and highest are both set or both None (two rates or more)
+                    "fewest": rate is not None
+                    and lowest is not None
+                    and highest is not None
+                    and rate == lowest
+                    and lowest < highest,
                 }
             )
     return figures
@@ -1224,7 +1249,8 @@ def save_route_plan(
     if len(customers) != len(customer_ids):
         raise NotFound(_("No customer matches the given query."))
     start_lat, start_lon, _accuracy = _clean_position(start_latitude, start_longitude, None)
-    start = (float(start_lat), float(start_lon)) if start_lat is not None else None
+    # _clean_position gives both coordinates or neither
+    start = (float(start_lat), float(start_lon)) if start_lat is not None and start_lon is not None else None
     ordered = order_nearest(
         [(pk, customers[pk]["latitude"], customers[pk]["longitude"]) for pk in customer_ids], start=start
     )

@@ -136,6 +136,7 @@ def clean_far_reason(far_reason: str | None) -> str:
 def require_far_reason(*, visit: Visit, radius_m: int, far_reason: str) -> None:
     """Refuse a far check-in at the door without a reason (phone calls and office visits are not judged)."""
     if visit.kind in AT_CUSTOMER_KINDS and visit.far_from_customer and not far_reason:
+        assert visit.distance_m is not None  # far_from_customer is only ever set with the distance it judges
         raise FarCheckInNeedsReason(
             distance_m=visit.distance_m, radius_m=radius_m, customer_name=visit.customer.unit_name
         )
@@ -209,6 +210,10 @@ def with_default_kind(customers: QuerySet) -> QuerySet:
 def _travel(previous: Visit | None, visit: Visit) -> tuple[int | None, int | None]:
     if previous is None:
         return None, None
+    # Both have a position: link_travel's caller and query ask for a latitude, and a position is both
+    # coordinates or neither (record_visit's _clean_position).
+    assert previous.latitude is not None and previous.longitude is not None
+    assert visit.latitude is not None and visit.longitude is not None
     meters = haversine_m(previous.latitude, previous.longitude, visit.latitude, visit.longitude)
     seconds = (visit.visited_at - previous.visited_at).total_seconds()
     speed = SPEED_CAP_KMH if seconds <= 0 else min(SPEED_CAP_KMH, round(meters / 1000 / (seconds / 3600)))
@@ -295,7 +300,9 @@ def trust_flags(visit: Visit) -> list[TrustFlag]:
     ):
         previous_at = getattr(visit, "previous_check_in_at", None)
         if previous_at is None and visit.previous_check_in_id:
-            previous_at = visit.previous_check_in.visited_at
+            previous = visit.previous_check_in
+            assert previous is not None  # its id is set (SET_NULL clears the id when the row goes)
+            previous_at = previous.visited_at
         minutes = round((visit.visited_at - previous_at).total_seconds() / 60) if previous_at else 0
         flags.append(
             TrustFlag(

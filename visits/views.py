@@ -123,7 +123,7 @@ def visit_create(request: HttpRequest) -> HttpResponse:
                 add_refusal_to_form(form, error)
             else:
                 if not visit.replayed:
-                    messages.success(request, saved_message(visit, set_location=getattr(visit, "sets_location", False)))
+                    messages.success(request, saved_message(visit, set_location=visit.sets_location))
                 return redirect("visits:today")
         if form.cleaned_data.get("customer"):
             customer = Customer.objects.visible_to(request.user).filter(pk=form.cleaned_data["customer"]).first()

@@ -80,7 +80,8 @@ def _current_owners() -> dict[int, int]:
 
 def _salesperson_now(*, territory_id: int | None, holder_id: int | None, owners: dict[int, int]) -> int | None:
     """The territory's current owner, else the customer's holder: who should follow the customer up now."""
-    return owners.get(territory_id) or holder_id
+    owner = owners.get(territory_id) if territory_id is not None else None
+    return owner or holder_id
 
 
 def _rated_candidates(*, week: date, owners: dict[int, int]) -> list[dict[str, Any]]:
@@ -162,7 +163,9 @@ def _carried_candidates(*, week: date, owners: dict[int, int]) -> list[dict[str,
         )
     )
     candidates = []
-    for row in entries:
+    for values in entries:
+        # A plain dict: the row is reshaped here, and django-stubs types a .values() row as a closed TypedDict.
+        row: dict[str, Any] = dict(values)
         row["salesperson_now"] = _salesperson_now(
             territory_id=row.pop("customer__territory_id"), holder_id=row.pop("customer__owner_id"), owners=owners
         )
@@ -350,10 +353,11 @@ def record_key_account_outcome(*, entry_id: int, user: User, outcome: str, note:
     entry.outcome_at = timezone.now()
     entry.version += 1
     entry.save()
-    new_status = {
+    status_of_outcome: dict[str, str] = {
         KeyAccountEntry.Outcome.WON: Customer.Status.CUSTOMER,
         KeyAccountEntry.Outcome.LOST: Customer.Status.LOST,
-    }.get(outcome)
+    }
+    new_status = status_of_outcome.get(outcome)
     if new_status is not None:
         customer = lock_customer(customer_id=entry.customer_id)
         if customer.status != new_status:
