@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -193,15 +193,38 @@ def _visited_before():
     return Visit.objects.filter(customer_id=OuterRef("pk")).exclude(kind=Visit.Kind.PHONE)
 
 
-def default_visit_kind(customer_id: int) -> str:
-    """First visit for a customer nobody has visited yet, else second visit."""
+def _just_logged(salesperson: User):
+    """The salesperson's visits within the team's repeat window, newest first (not calls: a call just made
+    does not make the visit at the door a repeat of it)."""
+    since = timezone.now() - trust_settings_for(salesperson).repeat_window
+    return (
+        Visit.objects.filter(salesperson_id=salesperson.pk, visited_at__gte=since)
+        .exclude(kind=Visit.Kind.PHONE)
+        .order_by("-visited_at", "-pk")
+    )
+
+
+def default_visit_kind(customer_id: int, salesperson: User | None = None) -> str:
+    """First visit for a customer nobody has visited yet, else second visit. With the salesperson: the
+    kind of the visit they logged to this customer within the repeat window, if any, so that saving the
+    same visit again asks to update it instead of counting a "second visit" a minute after the first."""
+    if salesperson is not None:
+        recent = _just_logged(salesperson).filter(customer_id=customer_id).values_list("kind", flat=True).first()
+        if recent is not None:
+            return recent
     visited = Visit.objects.filter(customer_id=customer_id).exclude(kind=Visit.Kind.PHONE).exists()
     return Visit.Kind.SECOND if visited else Visit.Kind.FIRST
 
 
-def with_default_kind(customers: QuerySet) -> QuerySet:
-    """Customers annotated with ``visited_before`` (one query for the whole list, not one per row)."""
-    return customers.annotate(visited_before=Exists(_visited_before()))
+def with_default_kind(customers: QuerySet, salesperson: User | None = None) -> QuerySet:
+    """Customers annotated with ``visited_before`` and, for a salesperson, ``kind_just_logged`` (the kind
+    default_visit_kind returns): one query for the whole list, not one per row."""
+    customers = customers.annotate(visited_before=Exists(_visited_before()))
+    if salesperson is not None:
+        customers = customers.annotate(
+            kind_just_logged=Subquery(_just_logged(salesperson).filter(customer_id=OuterRef("pk")).values("kind")[:1])
+        )
+    return customers
 
 
 # --- travel between check-ins ---------------------------------------------------------------------------

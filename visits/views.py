@@ -131,7 +131,7 @@ def visit_create(request: HttpRequest) -> HttpResponse:
         initial = {"client_id": uuid.uuid4()}
         if request.GET.get("customer", "").isdigit():
             customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=request.GET["customer"])
-            initial["kind"] = default_visit_kind(customer.pk)
+            initial["kind"] = default_visit_kind(customer.pk, request.user)
         form = VisitForm(initial=initial)
     return render(
         request,
@@ -178,7 +178,7 @@ def customer_search(request: HttpRequest) -> HttpResponse:
         if phone:
             condition |= Q(phone=phone)
         customers = list(
-            with_default_kind(Customer.objects.visible_to(request.user).filter(condition))
+            with_default_kind(Customer.objects.visible_to(request.user).filter(condition), request.user)
             .only("pk", "unit_name", "district", "intent", "latitude", "longitude")
             .order_by("unit_name", "pk")[:SEARCH_LIMIT]
         )

@@ -499,6 +499,31 @@ def test_the_kind_defaults_to_first_visit_only_for_a_customer_never_visited(clie
     assert 'data-kind="second"' in results
 
 
+def test_the_same_visit_saved_again_defaults_to_its_kind_so_the_guard_asks_instead_of_counting_two(
+    client, people, foshan, english
+):
+    first = record_visit(salesperson=people.sales1, customer_id=foshan.pk)  # never visited: a first visit
+    client.force_login(people.sales1)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    again = client.get(f"/visits/new/?customer={foshan.pk}").content.decode()
+    results = client.get("/visits/customers/search/?q=佛山").content.decode()
+    saved = client.post(
+        "/visits/new/", {"customer": foshan.pk, "kind": "first", "client_id": str(uuid.uuid4())}
+    ).content.decode()
+
+    assert first.kind == "first"
+    assert default_visit_kind(foshan.pk, people.sales1) == "first"
+    assert 'value="first" id="kind-first" checked' in again
+    assert 'data-kind="first"' in results
+    assert "Update that visit instead?" in saved
+    assert Visit.objects.count() == 1
+    # Someone else, or the same salesperson after the window, gets the history's default.
+    assert default_visit_kind(foshan.pk, people.sales2) == "second"
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        assert default_visit_kind(foshan.pk, people.sales1) == "second"
+
+
 # --- the manager's review ------------------------------------------------------------------------------
 
 
