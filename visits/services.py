@@ -272,7 +272,7 @@ def _checked_visit(
     if joint_manager is not None:
         visit.joint_manager = joint_manager
     elif kind == Visit.Kind.JOINT and salesperson.team_id:
-        visit.joint_manager_id = Team.objects.filter(pk=salesperson.team_id).values_list("manager_id", flat=True)[0]
+        visit.joint_manager_id = _team_manager_id(salesperson)
     radius = trust.radius_m
     precise = accuracy_m is not None and accuracy_m <= radius
     visit.sets_location = False
@@ -397,13 +397,18 @@ def update_visit(
     return visit
 
 
+def _team_manager_id(salesperson: User) -> int | None:
+    """Who the salesperson's team reports to (no team, or a team without a manager: nobody)."""
+    if salesperson.team_id is None:
+        return None
+    return Team.objects.filter(pk=salesperson.team_id).values_list("manager_id", flat=True).first()
+
+
 def _notify_far_check_in(visit: Visit) -> None:
     """Tell the team's manager, in the app and by e-mail, that a check-in was far from the customer."""
     salesperson = visit.salesperson
     assert visit.distance_m is not None  # far_from_customer is only ever set with the distance it judges
-    if salesperson.team_id is None:
-        return
-    manager_id = Team.objects.filter(pk=salesperson.team_id).values_list("manager_id", flat=True).first()
+    manager_id = _team_manager_id(salesperson)
     if manager_id is None:
         return
     notify(
@@ -602,9 +607,7 @@ def amend_submitted_forms(*, visit: Visit) -> FormAmendment | None:
 
 def _notify_forms_amended(*, submission: FormSubmission, visit: Visit) -> None:
     salesperson = visit.salesperson
-    if salesperson.team_id is None:
-        return
-    manager_id = Team.objects.filter(pk=salesperson.team_id).values_list("manager_id", flat=True).first()
+    manager_id = _team_manager_id(salesperson)
     if manager_id is None:
         return
     notify(
@@ -919,7 +922,7 @@ def explain_shortfall(*, shortfall: QuotaShortfall, salesperson: User, explanati
     shortfall.explained_at = timezone.now()
     shortfall.status = QuotaShortfall.Review.AWAITING_REVIEW
     shortfall.save(update_fields=["explanation", "explained_at", "status"])
-    manager = Team.objects.filter(members=salesperson).values_list("manager_id", flat=True).first()
+    manager = _team_manager_id(salesperson)
     if manager:
         notify(
             recipient=User(pk=manager),
