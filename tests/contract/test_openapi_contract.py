@@ -37,7 +37,12 @@ def openapi_document() -> dict:
     return json.loads(OpenApiJsonRenderer().render(generated, renderer_context={}))
 
 
-CONFIG = schemathesis.Config.from_dict({"seed": SEED, "generation": {"mode": "all", "max-examples": MAX_EXAMPLES}})
+# No NUL characters in generated strings: every address with one is refused with 400 before any view reads
+# it (crm.middleware, PostgreSQL cannot store NUL; tested in tests/crm), which the schema cannot say per
+# parameter, so a schema-valid string with a NUL would count as "valid data rejected".
+CONFIG = schemathesis.Config.from_dict(
+    {"seed": SEED, "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "allow-x00": False}}
+)
 HYPOTHESIS = settings(
     max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
 )
