@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.customers.models import Customer
-from accounts.customers.selectors import duplicates_for
+from accounts.customers.selectors import duplicates_for, routed_elsewhere_message
 from accounts.customers.services import register_customer
 from crm.errors import ApplicationError
 from crm.models import User
@@ -43,8 +43,6 @@ def masked_phone(phone) -> str:
 
 def routed_elsewhere_text(customer: Customer) -> str:
     # The online door's wording, so both doors say the same thing.
-    from accounts.customers.views import routed_elsewhere_message
-
     return routed_elsewhere_message(customer)
 
 

@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.customers.models import Customer
-from accounts.customers.selectors import duplicates_for
+from accounts.customers.selectors import duplicates_for, routed_elsewhere_message
 from accounts.customers.services import register_customer
-from accounts.customers.views import routed_elsewhere_message
 from crm.errors import ApplicationError
 from crm.htmx import add_refusal_to_form, answers_refusals, render_error
 from crm.media import protected_file_response

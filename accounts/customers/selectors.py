@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, Field, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.customers.models import Contact, Customer, OwnerChange
 from crm.models import User
@@ -201,3 +202,13 @@ def existing_duplicate_keys(
             if (name, district) in unit_names_by_district:
                 name_hits.add((name, district))
     return phone_hits, name_hits
+
+
+def routed_elsewhere_message(customer: Customer) -> str:
+    """What a registrar is told when the customer went to someone else's territory, or to the queue."""
+    if customer.owner is None:
+        return _("Customer registered. No territory with a salesperson matched: it waits in the managers' queue.")
+    return _("Customer registered and given to %(owner)s (%(territory)s), whose territory it is.") % {
+        "owner": customer.owner,
+        "territory": customer.territory,
+    }

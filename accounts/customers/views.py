@@ -136,7 +136,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
             if selectors.customers_for_list(user=request.user).filter(pk=customer.pk).exists():
                 messages.success(request, _("Customer registered."))
                 return redirect(customer)
-            messages.info(request, routed_elsewhere_message(customer))
+            messages.info(request, selectors.routed_elsewhere_message(customer))
             return redirect("accounts:customer_list")
     return render(request, "accounts/customer_form.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -166,16 +166,6 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(customer)
         status = status if status != 200 else 400
     return render(request, "accounts/customer_form.html", {"form": form, "customer": customer}, status=status)
-
-
-def routed_elsewhere_message(customer) -> str:
-    """What a registrar is told when the customer went to someone else's territory, or to the queue."""
-    if customer.owner is None:
-        return _("Customer registered. No territory with a salesperson matched: it waits in the managers' queue.")
-    return _("Customer registered and given to %(owner)s (%(territory)s), whose territory it is.") % {
-        "owner": customer.owner,
-        "territory": customer.territory,
-    }
 
 
 def _add_errors(form, error: ValidationError | ApplicationError) -> None:
