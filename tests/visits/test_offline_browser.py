@@ -194,7 +194,11 @@ def test_logout_clears_the_offline_copy(browser, live_server, people, customers)
     )
 
     page.click(".navbar-toggler")  # the phone-width menu
+    # The menu slides open: click inside it once it has finished (a click during the slide is lost).
+    page.locator(".navbar-collapse.show").wait_for()
+    page.wait_for_function("() => !document.querySelector('nav .collapsing')")
     page.click("nav .dropdown-toggle")
+    page.locator(".js-logout-form button").wait_for(state="visible")
     page.click(".js-logout-form button")
     page.wait_for_url(lambda url: "/visits/new/" not in url)
     databases = page.evaluate("async () => (await indexedDB.databases()).map((db) => db.name)")
