@@ -343,3 +343,13 @@ def test_the_submit_button_names_the_teams_period(client, staff):
     assert "Submit this week's forms" in weekly and "Submit today" not in weekly
     # When they are due is said once, by the forms' status: never "tomorrow's meeting" for a weekly team.
     assert "morning meeting" not in weekly
+
+
+def test_a_next_step_overdue_for_more_than_two_weeks_is_no_longer_planned(staff, mine, english):
+    long_ago = WEDNESDAY - timedelta(days=30)
+    log(staff.sales1, mine[0], day=long_ago, next_step="送资料", next_step_on=WEDNESDAY - timedelta(days=15))
+    log(staff.sales1, mine[1], day=long_ago, hour=11, next_step="报价", next_step_on=WEDNESDAY - timedelta(days=14))
+
+    planned = next_planned_visits(salesperson=staff.sales1, day=WEDNESDAY)
+
+    assert [(item.unit_name, item.why) for item in planned] == [("客户2", "Next step overdue since 11-11: 报价")]
