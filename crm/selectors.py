@@ -9,7 +9,7 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
-from crm.models import Notification, Team, User
+from crm.models import Notification, User
 
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:
@@ -18,15 +18,6 @@ def notifications_for(*, user: User) -> QuerySet[Notification]:
 
 def unread_notification_count(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-
-
-def teams_managed_by(*, user: User) -> QuerySet[Team]:
-    return Team.objects.filter(manager=user)
-
-
-def team_members_of(*, manager: User) -> QuerySet[User]:
-    """Active salespeople in the teams this manager leads."""
-    return User.objects.filter(team__manager=manager, is_active=True, role=User.Role.SALESPERSON)
 
 
 # What a password login still needs before the pages open (crm.middleware.SecondFactorMiddleware).

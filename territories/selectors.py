@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.functional import Promise
 
 from crm.models import User
-from territories.models import ChannelType, Territory, TerritoryAssignment
+from territories.models import Territory, TerritoryAssignment
 
 
 @dataclass(frozen=True)
@@ -96,10 +96,6 @@ def territories_owned_by(*, salesperson: User) -> QuerySet[Territory]:
 
 def assignable_salespeople() -> QuerySet[User]:
     return User.objects.filter(role=User.Role.SALESPERSON, is_active=True).select_related("team").order_by("username")
-
-
-def active_channel_types() -> QuerySet[ChannelType]:
-    return ChannelType.objects.filter(is_active=True)
 
 
 def territory_of_salesperson_in_branch_of(

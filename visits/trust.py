@@ -165,8 +165,9 @@ class RepeatVisit(Conflict):
 
 def guard_repeat(*, salesperson: User, customer_id: int, kind: str, visited_at: datetime, window: timedelta) -> None:
     """Raise RepeatVisit when the salesperson logged this kind of visit to this customer within ``window``
-    of ``visited_at`` (before or after: a visit synced late counts the same). Callers hold the customer's
-    row lock, so two submits at once with different client ids cannot both pass."""
+    of ``visited_at`` (before or after: a visit synced late counts the same), on the same day: the way out
+    is to update that visit, and update_visit takes today's only. Callers hold the customer's row lock, so
+    two submits at once with different client ids cannot both pass."""
     if window <= timedelta(0):
         return
     earlier = (
@@ -174,6 +175,7 @@ def guard_repeat(*, salesperson: User, customer_id: int, kind: str, visited_at: 
             salesperson=salesperson,
             customer_id=customer_id,
             kind=kind,
+            visited_on=timezone.localdate(visited_at),
             visited_at__gt=visited_at - window,
             visited_at__lt=visited_at + window,
         )

@@ -83,13 +83,6 @@ def ledger_of(*, customer: Customer) -> QuerySet[LedgerEntry]:
     )
 
 
-def ledger_for_export(*, user: User, customer: Customer | None = None) -> QuerySet[LedgerEntry]:
-    entries = LedgerEntry.objects.visible_to(user)
-    if customer is not None:
-        return ledger_of(customer=customer)
-    return entries.select_related("customer", "deal__product", "created_by").order_by("customer_id", "entry_on", "id")
-
-
 @dataclass(frozen=True)
 class MonthTotal:
     month: date

@@ -355,6 +355,20 @@ def test_a_different_kind_a_replay_and_a_visit_outside_the_window_are_not_repeat
     assert len({first.pk, joint.pk, earlier.pk}) == 3
 
 
+def test_visits_either_side_of_midnight_are_two_days_not_a_repeat(people, foshan):
+    """Yesterday's visit cannot be updated any more (update_visit: today's only), so a visit ten minutes
+    after midnight must not be refused as its repeat: the salesperson could then neither log nor update."""
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    with time_machine.travel(midnight + timedelta(minutes=10), tick=False):
+        late = record_visit(
+            salesperson=people.sales1, customer_id=foshan.pk, visited_at=midnight - timedelta(minutes=5), **NEAR_AT
+        )
+        early = record_visit(salesperson=people.sales1, customer_id=foshan.pk, visited_at=midnight, **NEAR_AT)
+
+    assert late.visited_on == early.visited_on - timedelta(days=1)
+    assert Visit.objects.filter(customer=foshan).count() == 2
+
+
 def test_a_visit_synced_late_is_a_repeat_of_the_one_logged_after_it(people, foshan):
     later = record_visit(salesperson=people.sales1, customer_id=foshan.pk, **NEAR_AT)
 
