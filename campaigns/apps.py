@@ -9,8 +9,10 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.customers.services import register_customer_follower
+        from accounts.deals.services import register_deal_follower
         from campaigns.selectors import inquiry_customers_for_route
         from campaigns.services.inquiries import (
+            convert_open_inquiry_by,
             mark_inquiries_visited_by,
             move_phone_inquiries_of_customer,
             move_phone_inquiries_of_territory,
@@ -34,3 +36,5 @@ class CampaignsConfig(AppConfig):
         register_route_source(name="inquiry", urgency=1, customer_ids=inquiry_customers_for_route)
         # A visit to the caller is the follow-up the inquiry waited for: it leaves the route, is not overdue.
         register_visit_follower(name="phone_inquiries", follow=mark_inquiries_visited_by)
+        # A deal for the caller, recorded on whichever page, is what the inquiry brought in.
+        register_deal_follower(name="phone_inquiries", follow=convert_open_inquiry_by)

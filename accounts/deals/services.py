@@ -9,7 +9,7 @@ input and ``ApplicationError`` subclasses for broken rules; nothing is stored wh
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -388,6 +388,17 @@ def _instalment_plan(
     return plan
 
 
+# Higher apps follow a new deal (campaigns: the customer's open phone inquiry converts to it, whichever page
+# the deal was recorded on); they register from their AppConfig.ready, so accounts never imports them.
+# Called inside create_deal's transaction, once per new deal (never for a replayed one).
+DEAL_FOLLOWERS: dict[str, Callable[..., Any]] = {}
+
+
+def register_deal_follower(*, name: str, follow: Callable[..., Any]) -> None:
+    """The same name twice keeps the first."""
+    DEAL_FOLLOWERS.setdefault(name, follow)
+
+
 @transaction.atomic
 def create_deal(
     *,
@@ -476,6 +487,8 @@ def create_deal(
         customer.last_activity_at = timezone.now()
         record_change_by(customer, created_by)
         customer.save()
+    for follow in DEAL_FOLLOWERS.values():
+        follow(deal=deal)
     return deal
 
 

@@ -429,6 +429,33 @@ def record_deal_from_inquiry(
     return deal
 
 
+def convert_open_inquiry_by(*, deal: Deal) -> PhoneInquiry | None:
+    """A deal recorded for a caller on any page (the customer's deal form, the API) converts the caller's
+    open inquiry, as record_deal_from_inquiry does: the inquiry is linked to the deal, marked converted,
+    and the deal's source becomes "phone inquiry", so the campaign's response and conversion count it.
+    (Follower of accounts.deals.services.create_deal.) The newest open inquiry received before the order
+    closed; none, or a deal recorded from the inquiry itself (it links itself): nothing changes."""
+    if deal.source == Deal.Source.INQUIRY:
+        return None
+    inquiry = (
+        PhoneInquiry.objects.select_for_update()
+        .filter(
+            customer_id=deal.customer_id,
+            deal__isnull=True,
+            status__in=[Status.ASSIGNED, Status.VISITED],
+            received_at__lte=_closing_moment(deal.issued_on),
+        )
+        .order_by("-received_at", "-pk")
+        .first()
+    )
+    if inquiry is None:
+        return None
+    PhoneInquiry.objects.filter(pk=inquiry.pk).update(deal=deal, updated_at=timezone.now())
+    Deal.objects.filter(pk=deal.pk).update(source=Deal.Source.INQUIRY)
+    deal.source = Deal.Source.INQUIRY
+    return mark_inquiry_converted(inquiry=inquiry)
+
+
 def flag_overdue_inquiries(*, day: date) -> int:
     """Flag to their managers the inquiries assigned INQUIRY_VISIT_DAYS or more days before ``day``
     and still not visited. Idempotent: a flagged inquiry is not flagged again. Returns how many."""

@@ -18,7 +18,7 @@ from campaigns.services.inquiries import InquiryDropped, InquiryHasDeal, Inquiry
 from crm.dates import local_today
 from territories.models import TerritoryAssignment
 from territories.services import assign_territory
-from tests.accounts.factories import ProductFactory
+from tests.accounts.factories import CustomerFactory, ProductFactory
 from tests.campaigns.factories import CampaignFactory, PhoneInquiryFactory
 
 D = Decimal
@@ -190,9 +190,11 @@ def test_an_inquiry_without_a_customer_is_refused(people, product):
 
 @pytest.mark.django_db
 def test_a_refused_deal_leaves_the_inquiry_as_it_was(people, inquiry, product):
+    # The number is taken by another customer's deal (one for the caller itself would convert the inquiry).
+    other = CustomerFactory(territory=inquiry.customer.territory, owner=people.sales1)
     create_deal(
         created_by=people.sales1,
-        customer_id=inquiry.customer_id,
+        customer_id=other.pk,
         product=product,
         number="BD-001",
         amount="500.00",
@@ -205,6 +207,32 @@ def test_a_refused_deal_leaves_the_inquiry_as_it_was(people, inquiry, product):
     inquiry.refresh_from_db()
     assert (inquiry.status, inquiry.deal) == (PhoneInquiry.Status.ASSIGNED, None)
     assert inquiry_deals().count() == 0
+
+
+def test_a_deal_for_the_caller_recorded_on_the_customers_page_converts_the_open_inquiry(people, inquiry, product):
+    deal = create_deal(
+        created_by=people.sales1,
+        customer_id=inquiry.customer_id,
+        product=product,
+        number="BD-002",
+        amount="800.00",
+        issued_on=local_today(),
+    )
+    again = create_deal(
+        created_by=people.sales1,
+        customer_id=inquiry.customer_id,
+        product=product,
+        number="BD-003",
+        amount="300.00",
+        issued_on=local_today(),
+    )
+
+    inquiry.refresh_from_db()
+    assert (inquiry.status, inquiry.deal_id) == (PhoneInquiry.Status.CONVERTED, deal.pk)
+    assert Deal.objects.get(pk=deal.pk).source == Deal.Source.INQUIRY
+    # One inquiry, one deal: the customer's next deal is its own business.
+    assert Deal.objects.get(pk=again.pk).source == Deal.Source.DIRECT
+    assert list(inquiry_deals().values_list("pk", flat=True)) == [deal.pk]
 
 
 # --- the inquiry page -----------------------------------------------------------------------------

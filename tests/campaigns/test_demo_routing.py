@@ -68,3 +68,78 @@ def test_the_demo_data_is_never_half_owned(demo):
         assert (customer.unit_name, customer.owner) == (customer.unit_name, expected)
     routed = PhoneInquiry.objects.filter(salesperson__isnull=False).count()
     assert (routed, PhoneInquiry.objects.filter(salesperson__isnull=True, status="new").count()) == (3, 1)
+
+
+def test_one_call_followed_to_the_ledger_and_attainment_keeps_owner_amount_and_date(client, demo):
+    """The hand-overs of one piece of work, each through the page its user uses: the desk's call, the
+    salesperson's route, the visit form, the customer's deal form, the payment form; then the ledger and
+    the month's attainment. The deal recorded on the customer's page converts the call's inquiry."""
+    from decimal import Decimal
+    from uuid import uuid4
+
+    from django.utils import timezone
+
+    from accounts.deals.models import Deal, Product
+    from performance.selectors import attained_by_salesperson
+
+    sales4 = User.objects.get(username="sales4")
+    today = timezone.localdate()
+    month = today.replace(day=1)
+    issued_before = attained_by_salesperson(month=month, basis="issued").get(sales4.pk, Decimal("0"))
+    collected_before = attained_by_salesperson(month=month, basis="collected").get(sales4.pk, Decimal("0"))
+    client.force_login(User.objects.get(username="info1"))
+    client.post(
+        reverse("campaigns:inquiry_desk"),
+        {
+            "phone": "13912345678",
+            "caller_name": "黄经理",
+            "unit_name": "南海新达运输有限公司",
+            "district": "南海区",
+            "business_type": "运输公司",
+            "topic": "车队20台车的交强险和商业险",
+        },
+    )
+    inquiry = PhoneInquiry.objects.get(phone="+8613912345678")
+    customer = inquiry.customer
+
+    client.force_login(sales4)
+    visited = client.post(
+        reverse("visits:visit_create"), {"customer": customer.pk, "kind": "first", "client_id": str(uuid4())}
+    )
+    product = Product.objects.filter(is_active=True).order_by("pk").first()
+    deal_page = client.post(
+        f"{reverse('deals:deal_create')}?customer={customer.pk}",
+        {
+            "customer": customer.pk,
+            "product": product.pk,
+            "number": "PA-2026-001",
+            "amount": "12000.00",
+            "issued_on": today.isoformat(),
+        },
+    )
+    deal = Deal.objects.get(number="PA-2026-001")
+    paid = client.post(
+        reverse("deals:deal_entry_create", args=[deal.pk, "payment"]),
+        {"amount": "5000.00", "entry_on": today.isoformat(), "idempotency_key": "pay-1"},
+    )
+    ledger = client.get(reverse("deals:customer_ledger", args=[customer.pk]), **EN)
+
+    inquiry.refresh_from_db()
+    deal.refresh_from_db()
+    customer.refresh_from_db()
+    assert (visited.status_code, deal_page.status_code, paid.status_code) == (302, 302, 302)
+    assert (customer.owner, deal.salesperson, deal.amount, deal.issued_on) == (
+        sales4,
+        sales4,
+        Decimal("12000.00"),
+        today,
+    )
+    assert (inquiry.status, inquiry.deal_id, deal.source) == (
+        PhoneInquiry.Status.CONVERTED,
+        deal.pk,
+        Deal.Source.INQUIRY,
+    )
+    assert deal.balance == Decimal("7000.00")
+    assert ledger.status_code == 200 and "7,000.00" in ledger.content.decode()
+    assert attained_by_salesperson(month=month, basis="issued")[sales4.pk] - issued_before == Decimal("12000.00")
+    assert attained_by_salesperson(month=month, basis="collected")[sales4.pk] - collected_before == Decimal("5000.00")
