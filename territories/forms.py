@@ -10,6 +10,8 @@ from territories.selectors import assignable_salespeople
 class AssignTerritoryForm(forms.Form):
     salesperson = forms.ModelChoiceField(label=_("New owner"), queryset=User.objects.none())
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    # The token of the preview the admin confirms (territories.services.HandoverPreview.token); empty: preview.
+    preview = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -18,3 +20,4 @@ class AssignTerritoryForm(forms.Form):
 
 class ReleaseTerritoryForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    preview = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)

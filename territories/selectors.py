@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.functional import Promise
 
 from crm.models import User
-from territories.models import Territory, TerritoryAssignment
+from territories.models import Territory, TerritoryAssignment, TerritoryHandover
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,15 @@ def assignment_history(*, territory: Territory) -> QuerySet[TerritoryAssignment]
         TerritoryAssignment.objects.filter(territory=territory)
         .select_related("salesperson", "assigned_by")
         .order_by("-started_at", "-id")
+    )
+
+
+def handover_history(*, territory: Territory) -> QuerySet[TerritoryHandover]:
+    """What moved each time ``territory`` changed hands, newest first, with the people joined."""
+    return (
+        TerritoryHandover.objects.filter(territory=territory)
+        .select_related("from_salesperson", "to_salesperson", "changed_by")
+        .order_by("-changed_at", "-id")
     )
 
 

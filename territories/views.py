@@ -7,14 +7,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.errors import ApplicationError
 from crm.models import User
 from crm.permissions import role_required
 from territories import selectors, services
 from territories.forms import AssignTerritoryForm, ReleaseTerritoryForm
-from territories.models import Territory
+from territories.models import Territory, TerritoryHandover
 
 HISTORY_SHOWN = 10
 
@@ -43,6 +43,7 @@ def territory_owner(request: HttpRequest, pk: int) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
     shown = list(history if show_all else history[: HISTORY_SHOWN + 1])
     more = not show_all and len(shown) > HISTORY_SHOWN
+    _attach_handovers(territory, shown)
     context = {
         "territory": territory,
         "owner_assignment": territory.assignments.current().select_related("salesperson").first(),
@@ -56,47 +57,113 @@ def territory_owner(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, context)
 
 
+def _attach_handovers(territory: Territory, assignments: list) -> None:
+    """Each assignment shown with what moved to its owner when it started (``moved_in``) and what went to the
+    queue when it ended (``released``), from the territory's handovers: one query."""
+    moments = {a.started_at for a in assignments} | {a.ended_at for a in assignments if a.ended_at}
+    handovers = {
+        (handover.kind, handover.changed_at): handover
+        for handover in selectors.handover_history(territory=territory).filter(changed_at__in=moments)
+    }
+    for handover in handovers.values():
+        handover.moved_text = services.describe_moved(handover.moved) or _("nothing")
+    for assignment in assignments:
+        assignment.moved_in = handovers.get((TerritoryHandover.Kind.REASSIGNED, assignment.started_at))
+        assignment.released = handovers.get((TerritoryHandover.Kind.RELEASED, assignment.ended_at))
+
+
 def _back_to_console(territory: Territory) -> HttpResponse:
     return redirect(f"{reverse('territories:console')}#territory-{territory.pk}")
 
 
-@require_POST
+def _show_preview(
+    request: HttpRequest, preview: services.HandoverPreview, *, reason: str, outdated: bool = False
+) -> HttpResponse:
+    """What will move, with the confirmation bound to it (its token); nothing has changed yet."""
+    parts = [
+        {
+            "name": mover.name,
+            "label": mover.label % {"count": shown.count},
+            "count": shown.count,
+            "sample": shown.sample,
+            "more": shown.count - len(shown.sample),
+        }
+        for mover, shown in preview.parts
+    ]
+    context = {
+        "preview": preview,
+        "territory": preview.territory,
+        "parts": parts,
+        "reason": reason,
+        "outdated": outdated,
+    }
+    return render(request, "territories/territory_handover.html", context, status=409 if outdated else 200)
+
+
+@require_http_methods(["GET", "POST"])
 @role_required(User.Role.ADMIN)
 def territory_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET (or a POST without a confirmation): what would move to the chosen owner, to confirm. POST with the
+    preview's token: the reassignment, made only if what would move is still what was shown."""
     territory = get_object_or_404(Territory.objects.visible_to(request.user), pk=pk)
-    form = AssignTerritoryForm(request.POST)
+    form = AssignTerritoryForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
         messages.error(request, _("Choose the new owner."))
         return _back_to_console(territory)
+    salesperson, reason, token = (form.cleaned_data[name] for name in ("salesperson", "reason", "preview"))
     try:
+        if request.method == "GET" or not token:
+            preview = services.preview_reassignment(territory=territory, to_user=salesperson)
+            return _show_preview(request, preview, reason=reason)
         result = services.assign_territory(
             territory=territory,
-            salesperson=form.cleaned_data["salesperson"],
+            salesperson=salesperson,
             assigned_by=request.user,
-            reason=form.cleaned_data["reason"],
+            reason=reason,
+            confirmed_preview=token,
         )
+    except services.PreviewOutdated as outdated:
+        messages.warning(request, outdated.message)
+        return _show_preview(request, outdated.preview, reason=reason, outdated=True)
     except ApplicationError as error:
         messages.error(request, error.message)
         return _back_to_console(territory)
-    moved = ", ".join(
-        mover.label % {"count": count} for mover in services.OPEN_WORK_MOVERS if (count := result.moved.get(mover.name))
-    )
     messages.success(
         request,
         _("%(territory)s now belongs to %(owner)s. Moved: %(moved)s.")
-        % {"territory": territory, "owner": result.assignment.salesperson, "moved": moved or _("nothing")},
+        % {
+            "territory": territory,
+            "owner": result.assignment.salesperson,
+            "moved": services.describe_moved(result.moved) or _("nothing"),
+        },
     )
     return _back_to_console(territory)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(User.Role.ADMIN)
 def territory_release(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET (or a POST without a confirmation): what would go to the queue. POST with the token: the release."""
     territory = get_object_or_404(Territory.objects.visible_to(request.user), pk=pk)
-    form = ReleaseTerritoryForm(request.POST)
+    form = ReleaseTerritoryForm(request.POST if request.method == "POST" else request.GET)
     form.is_valid()
-    services.end_territory_assignment(
-        territory=territory, ended_by=request.user, reason=form.cleaned_data.get("reason", "")
+    reason, token = form.cleaned_data.get("reason", ""), form.cleaned_data.get("preview", "")
+    try:
+        if request.method == "GET" or not token:
+            return _show_preview(request, services.preview_release(territory=territory), reason=reason)
+        handover = services.end_territory_assignment(
+            territory=territory, ended_by=request.user, reason=reason, confirmed_preview=token
+        )
+    except services.PreviewOutdated as outdated:
+        messages.warning(request, outdated.message)
+        return _show_preview(request, outdated.preview, reason=reason, outdated=True)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return _back_to_console(territory)
+    moved = services.describe_moved(handover.moved) if handover is not None else ""
+    messages.success(
+        request,
+        _("%(territory)s has no owner now. To the queue: %(moved)s.")
+        % {"territory": territory, "moved": moved or _("nothing")},
     )
-    messages.success(request, _("%(territory)s has no owner now.") % {"territory": territory})
     return _back_to_console(territory)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import JSONField, OuterRef, Subquery, Value
+from django.db.models import JSONField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,6 +29,8 @@ from crm.errors import ApplicationError, NotFound, NotPermitted
 from crm.locks import lock_job
 from crm.models import Notification, Team, User
 from crm.services import notify, notify_many
+from territories.models import Territory
+from territories.services import WorkPreview
 from visits.calendar import is_working_day, next_working_day
 from visits.geo import haversine_m, order_nearest
 from visits.inputs import VisitInput, as_list, text_of, whole_number
@@ -1275,3 +1277,59 @@ def save_route_plan(
         ]
     )
     return plan
+
+
+# --- planned visits when a territory changes hands -------------------------------------------------------
+
+
+def _planned_visits_moving(*, territory: Territory, to_user: User, at: datetime):
+    return RouteStop.objects.filter(
+        customer__territory=territory, customer__pooled_at__isnull=True, plan__day__gte=timezone.localdate(at)
+    ).exclude(plan__salesperson=to_user)
+
+
+def move_planned_visits_of_territory(
+    *, territory: Territory, to_user: User, changed_by: User | None, reason: str, at: datetime
+) -> int:
+    """Open-work mover for territory reassignment: the planned visits (route stops from today on) that others
+    planned to the territory's customers go to the new owner's route plan of the same day (made when they have
+    none), after their own stops and keeping their reason; a customer already in that plan is not doubled.
+    The stops leave the old plans, whose other stops keep their order. Returns how many stops left the old
+    plans. A release moves none: the stops wait (hidden, as their customers are) for the next owner."""
+    stops = list(
+        _planned_visits_moving(territory=territory, to_user=to_user, at=at)
+        .select_related("plan")
+        .order_by("plan__day", "plan_id", "position")
+    )
+    if not stops:
+        return 0
+    days = sorted({stop.plan.day for stop in stops})
+    plans = {plan.day: plan for plan in RoutePlan.objects.select_for_update().filter(salesperson=to_user, day__in=days)}
+    for day in days:
+        if day not in plans:
+            plans[day] = RoutePlan.objects.create(salesperson=to_user, day=day)
+    present = RouteStop.objects.filter(plan__in=list(plans.values()))
+    taken = set(present.values_list("plan_id", "customer_id"))
+    last: dict[int, int] = dict(present.values("plan_id").annotate(last=Max("position")).values_list("plan_id", "last"))
+    added = []
+    for stop in stops:
+        plan = plans[stop.plan.day]
+        if (plan.pk, stop.customer_id) in taken:
+            continue
+        taken.add((plan.pk, stop.customer_id))
+        last[plan.pk] = last.get(plan.pk, 0) + 1
+        added.append(RouteStop(plan=plan, customer_id=stop.customer_id, position=last[plan.pk], reason=stop.reason))
+    RouteStop.objects.filter(pk__in=[stop.pk for stop in stops]).delete()
+    RouteStop.objects.bulk_create(added)
+    return len(stops)
+
+
+def preview_planned_visits_of_territory(
+    *, territory: Territory, to_user: User | None, at: datetime, limit: int
+) -> WorkPreview:
+    """What ``move_planned_visits_of_territory`` would move now, the first ``limit`` as "day customer"."""
+    if to_user is None:
+        return WorkPreview(count=0)
+    stops = _planned_visits_moving(territory=territory, to_user=to_user, at=at)
+    sample = stops.order_by("plan__day", "position", "pk").values_list("plan__day", "customer__unit_name")[:limit]
+    return WorkPreview(count=stops.count(), sample=tuple(f"{day:%Y-%m-%d} {unit}" for day, unit in sample))

@@ -185,8 +185,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "showcase-photos/<int:pk>/image/": EVERYONE,  # uploaded file, see customers/<int:pk>/business-card/
     "sw.js": EVERYONE,
     "territories/<int:pk>/owner/": ADMIN,
-    "territories/<int:pk>/assign/": EVERYONE,
-    "territories/<int:pk>/release/": EVERYONE,
+    # GET: what would move (a preview); POST with the preview's token: the change.
+    "territories/<int:pk>/assign/": ADMIN,
+    "territories/<int:pk>/release/": ADMIN,
     "unsubscribe/<str:token>/": EVERYONE,
     "visits/": MANAGER,
     "visits/<int:pk>/rating/": EVERYONE,
@@ -259,8 +260,6 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "key-accounts/joint-visits/<int:pk>/log/": 405,  # POST only
     "key-accounts/joint-visits/<int:pk>/take-time/": 405,  # POST only
     "ledger-entries/<int:pk>/reverse/": 405,  # POST only
-    "territories/<int:pk>/assign/": 405,  # POST only
-    "territories/<int:pk>/release/": 405,  # POST only
     "visits/<int:pk>/rating/": 405,  # POST only
     "visits/customers/new/": 405,  # POST only
     "visits/forms/submit/": 405,  # POST only
