@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,11 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.errors import ApplicationError
+from crm.htmx import add_refusal_to_form
 from crm.models import User
+from crm.params import id_param
 from crm.permissions import role_required
 from territories import selectors, services
-from territories.forms import AssignTerritoryForm, ReleaseTerritoryForm
-from territories.models import Territory, TerritoryHandover
+from territories.forms import AssignTerritoryForm, ReleaseTerritoryForm, RoutingRuleForm
+from territories.models import RoutingRule, Territory, TerritoryHandover
 
 HISTORY_SHOWN = 10
 
@@ -167,3 +170,50 @@ def territory_release(request: HttpRequest, pk: int) -> HttpResponse:
         % {"territory": territory, "moved": moved or _("nothing")},
     )
     return _back_to_console(territory)
+
+
+# --- routing rules ---------------------------------------------------------------------------------------------
+
+
+def _rule_initial(rule: RoutingRule) -> dict:
+    return {
+        "district": rule.district,
+        "channel_type": rule.channel_type_id,
+        "territory": rule.territory_id,
+        "priority": rule.priority,
+        "is_active": rule.is_active,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(User.Role.ADMIN)
+def routing_rules(request: HttpRequest) -> HttpResponse:
+    """The rules in the order they are tried, a form to add one and (``?edit=<id>``) the form of the one being
+    changed: a fixed number of queries however many rules there are. A rule decides where the next customers
+    and inquiries go; what is already routed stays."""
+    rules = list(selectors.routing_rules())
+    wanted = request.POST.get("rule", "") if request.method == "POST" else str(id_param(request.GET, "edit") or "")
+    editing = next((rule for rule in rules if str(rule.pk) == wanted), None)
+    if wanted and editing is None:
+        messages.error(request, _("That rule no longer exists."))
+        return redirect("territories:routing_rules")
+    new_form = RoutingRuleForm(prefix="new")
+    edit_form = RoutingRuleForm(prefix="edit", initial=_rule_initial(editing)) if editing else None
+    if request.method == "POST":
+        form = RoutingRuleForm(request.POST, prefix="edit" if editing else "new")
+        if form.is_valid():
+            try:
+                saved = services.save_routing_rule(
+                    changed_by=request.user, rule_id=editing.pk if editing else None, **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_refusal_to_form(form, error, on_fields=True)
+            else:
+                messages.success(request, _("Routing rule saved: %(rule)s.") % {"rule": saved})
+                return redirect(f"{reverse('territories:routing_rules')}#rule-{saved.pk}")
+        if editing:
+            edit_form = form
+        else:
+            new_form = form
+    context = {"rules": rules, "new_form": new_form, "editing": editing, "edit_form": edit_form}
+    return render(request, "territories/routingrule_list.html", context)

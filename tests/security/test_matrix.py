@@ -43,6 +43,14 @@ ACCESS: dict[str, frozenset[str]] = {
     "dashboard/": MANAGER,
     "inquiries/new/": INQUIRIES,
     "territories/": ADMIN,
+    # Settings: the admin's home of day-to-day settings and its pages.
+    "settings/": ADMIN,
+    "settings/teams/": ADMIN,
+    "settings/calendar/": ADMIN,
+    "settings/quotas/": ADMIN,
+    "settings/quotas/<int:pk>/remove/": EVERYONE,  # POST only; admin only (role_required after require_POST)
+    "territories/routing-rules/": ADMIN,
+    "dashboard/reward-tiers/": ADMIN,
     # The admin site's own entry points; the rest of it is covered by the prefix below.
     "admin/login/": EVERYONE,
     "admin/logout/": ADMIN,
@@ -250,6 +258,16 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "admin/accounts/ledgerentry/<path:object_id>/delete/": 403,
     "admin/accounts/deal/<path:object_id>/delete/": 403,  # deals are cancelled or returned, never deleted
     "admin/territories/territoryassignment/add/": 403,
+    # Settings are changed on our own pages (through the services that record who); the admin site shows them.
+    "admin/visits/workingday/add/": 403,
+    "admin/visits/workingday/<path:object_id>/delete/": 403,
+    "admin/visits/quotaoverride/add/": 403,
+    "admin/visits/quotaoverride/<path:object_id>/delete/": 403,
+    "admin/territories/routingrule/add/": 403,
+    "admin/territories/routingrule/<path:object_id>/delete/": 403,
+    "admin/performance/rewardrule/add/": 403,
+    "admin/performance/rewardrule/<path:object_id>/delete/": 403,
+    "settings/quotas/<int:pk>/remove/": 405,  # POST only
     "api/imports/<str:pk>/check/": 405,  # POST only
     "api/imports/<str:pk>/commit/": 405,  # POST only
     "api/key-accounts/<str:pk>/outcome/": 405,  # POST only
