@@ -48,7 +48,7 @@ class RewardTierForm(forms.Form):
         label=_("From attainment (%)"), max_digits=6, decimal_places=2, min_value=Decimal("0")
     )
     bonus_rate_percent = forms.DecimalField(
-        label=_("Bonus rate (% of the attained amount)"), max_digits=5, decimal_places=2, required=False
+        label=_("Bonus rate (percent of the attained amount)"), max_digits=5, decimal_places=2, required=False
     )
     bonus_amount = forms.DecimalField(label=_("Fixed bonus (CNY)"), max_digits=12, decimal_places=2, required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)

@@ -137,7 +137,7 @@ def _styled(form: forms.Form) -> None:
 
 class ProductForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
-    code = forms.SlugField(label=_("Code"), max_length=40, help_text=_("Letters, digits and hyphens; unique."))
+    code = forms.SlugField(label=_("Product code"), max_length=40, help_text=_("Letters, digits and hyphens; unique."))
     line = forms.ModelChoiceField(label=_("Product line"), queryset=ProductLine.objects.none(), required=False)
     is_active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
 
@@ -149,7 +149,7 @@ class ProductForm(forms.Form):
 
 class CoverageForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
-    code = forms.SlugField(label=_("Code"), max_length=40, help_text=_("Unique within the product."))
+    code = forms.SlugField(label=_("Coverage code"), max_length=40, help_text=_("Unique within the product."))
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
     is_required = forms.BooleanField(label=_("Always included (compulsory cover)"), required=False)
     position = forms.IntegerField(label=_("Position"), min_value=0, max_value=1000, initial=0)

@@ -265,7 +265,7 @@ SHEET_HEADER = (
     _("From (included)"),
     _("To (excluded; empty: no limit)"),
     _("Fixed premium (CNY)"),
-    _("Rate (% of the input)"),
+    _("Rate (percent of the input)"),
     _("Premium per unit (CNY)"),
 )
 
