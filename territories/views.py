@@ -62,14 +62,15 @@ def territory_owner(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _attach_handovers(territory: Territory, assignments: list) -> None:
     """Each assignment shown with what moved to its owner when it started (``moved_in``) and what went to the
-    queue when it ended (``released``), from the territory's handovers: one query."""
+    queue when it ended (``released``), from the territory's handovers: one query. A handover that moved
+    nothing is not mentioned."""
     moments = {a.started_at for a in assignments} | {a.ended_at for a in assignments if a.ended_at}
     handovers = {
         (handover.kind, handover.changed_at): handover
         for handover in selectors.handover_history(territory=territory).filter(changed_at__in=moments)
     }
     for handover in handovers.values():
-        handover.moved_text = services.describe_moved(handover.moved) or _("nothing")
+        handover.moved_text = services.describe_moved(handover.moved)  # empty: nothing moved, nothing said
     for assignment in assignments:
         assignment.moved_in = handovers.get((TerritoryHandover.Kind.REASSIGNED, assignment.started_at))
         assignment.released = handovers.get((TerritoryHandover.Kind.RELEASED, assignment.ended_at))
