@@ -9,15 +9,35 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.customers.selectors import customers_to_be_assigned_count
-        from accounts.customers.services import move_customers_of_territory, release_customers_of_territory
+        from accounts.customers.services import (
+            move_customers_of_territory,
+            preview_customers_of_territory,
+            release_customers_of_territory,
+        )
+        from accounts.deals.services import (
+            pass_open_deals_of_territory,
+            preview_open_deals_of_territory,
+            release_open_deals_of_territory,
+        )
         from territories.selectors import register_console_queue
         from territories.services import register_open_work_mover
 
-        # A territory's customers follow the territory to its new owner, or wait in the queue while it has none.
+        # A territory's open deals pass to its new owner with their customers (the credit stays where it was
+        # earned). Registered first: the movers run in the order they registered, and this one counts the
+        # customers' deals before the customers move.
+        register_open_work_mover(
+            name="open_deals",
+            label=ngettext_lazy("%(count)d open deal", "%(count)d open deals", "count"),
+            move=pass_open_deals_of_territory,
+            preview=preview_open_deals_of_territory,
+            release=release_open_deals_of_territory,
+        )
+        # Its customers follow the territory to its new owner, or wait in the queue while it has none.
         register_open_work_mover(
             name="customers",
             label=ngettext_lazy("%(count)d customer", "%(count)d customers", "count"),
             move=move_customers_of_territory,
+            preview=preview_customers_of_territory,
             release=release_customers_of_territory,
         )
         # The admin's start page (the territory console) shows the customers waiting for a territory.

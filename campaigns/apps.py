@@ -16,6 +16,7 @@ class CampaignsConfig(AppConfig):
             mark_inquiries_visited_by,
             move_phone_inquiries_of_customer,
             move_phone_inquiries_of_territory,
+            preview_phone_inquiries_of_territory,
             release_phone_inquiries_of_territory,
         )
         from territories.services import register_open_work_mover
@@ -28,6 +29,7 @@ class CampaignsConfig(AppConfig):
             name="phone_inquiries",
             label=ngettext_lazy("%(count)d open phone inquiry", "%(count)d open phone inquiries", "count"),
             move=move_phone_inquiries_of_territory,
+            preview=preview_phone_inquiries_of_territory,
             release=release_phone_inquiries_of_territory,
         )
         # A customer taken off the "to be assigned" queue takes its open inquiries along.

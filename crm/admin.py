@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
+from simple_history.admin import SimpleHistoryAdmin
 
 from crm.models import Notification, Team, User
 from crm.services import revoke_api_tokens, sign_out_everywhere
@@ -36,7 +37,18 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(SimpleHistoryAdmin):
+    """Teams are made and given a manager here; their working modes and quota are changed on the Settings
+    pages (/settings/teams/, /settings/quotas/), through the service that records who."""
+
+    readonly_fields = (
+        "form_submission",
+        "daily_visit_quota",
+        "quota_counts_phone_calls",
+        "quota_counts_office_visits",
+        "check_in_radius_m",
+        "repeat_visit_window_minutes",
+    )
     list_display = (
         "name",
         "manager",

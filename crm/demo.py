@@ -23,6 +23,7 @@ DEMO_SEEDERS: list[str] = [
     "visits.key_accounts.demo.seed_key_accounts",
     "performance.demo.seed_targets",
     "accounts.service_tools.demo.seed_service_tools",
+    "visits.demo.seed_calendar_and_quotas",
 ]
 
 TEAMS = (

@@ -14,3 +14,40 @@ class OneTimeCodeForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "autofocus": True}),
     )
+
+
+def style_fields(form: forms.Form) -> None:
+    """Bootstrap's classes on a form's inputs (the shared form template shows them as they are)."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.CheckboxInput):
+            field.widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(field.widget, forms.Select):
+            field.widget.attrs.setdefault("class", "form-select")
+        elif not isinstance(field.widget, forms.HiddenInput):
+            field.widget.attrs.setdefault("class", "form-control")
+
+
+class TeamModesForm(forms.Form):
+    """A team's working modes; the rules are the team model's fields (``update_team_settings``)."""
+
+    form_submission = forms.ChoiceField(label=_("Forms submitted"), choices=())
+    check_in_radius_m = forms.IntegerField(
+        label=_("Check-in radius (m)"),
+        required=False,
+        help_text=_("A check-in farther than this from the customer asks for a reason. Empty: the branch default."),
+    )
+    repeat_visit_window_minutes = forms.IntegerField(
+        label=_("Repeat-visit window (minutes)"),
+        help_text=_("The same visit again within this time updates it. 0: off."),
+    )
+    quota_counts_phone_calls = forms.BooleanField(label=_("Phone calls count toward the quota"), required=False)
+    quota_counts_office_visits = forms.BooleanField(
+        label=_("Customers' visits to the office count toward the quota"), required=False
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        from crm.models import Team
+
+        super().__init__(*args, **kwargs)
+        self.fields["form_submission"].choices = Team.FormSubmission.choices
+        style_fields(self)

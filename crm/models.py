@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
 
 
 class TimeStampedModel(models.Model):
@@ -66,6 +67,8 @@ class Team(TimeStampedModel):
             "The same customer and kind of visit again within this time updates the visit already logged. 0: off."
         ),
     )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("team")

@@ -63,6 +63,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("service_tools:home", _("Quote & check-up"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
     NavItem("service_tools:product_list", _("Price tables"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
     NavItem("territories:console", _("Territories"), frozenset({Role.ADMIN})),
+    NavItem("settings_home", _("Settings"), frozenset({Role.ADMIN})),
+    NavItem("visit_settings:working_days", _("Working-day calendar"), frozenset({Role.ADMIN})),
+    NavItem("visit_settings:quota_settings", _("Visit quotas"), frozenset({Role.ADMIN})),
+    NavItem("team_modes", _("Team modes"), frozenset({Role.ADMIN})),
+    NavItem("territories:routing_rules", _("Routing rules"), frozenset({Role.ADMIN})),
+    NavItem("performance:reward_tiers", _("Reward tiers"), frozenset({Role.ADMIN})),
 )
 
 

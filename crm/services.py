@@ -1,4 +1,5 @@
-"""Writes of the organisation app: notifications, two-step verification, API tokens and sign-outs."""
+"""Writes of the organisation app: notifications, two-step verification, API tokens, sign-outs and the teams'
+day-to-day settings."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
 from crm.errors import ApplicationError
-from crm.models import Notification, User
+from crm.history import record_change_by
+from crm.models import Notification, Team, User
 from crm.outbox import enqueue
 
 BACKUP_CODE_COUNT = 10
@@ -155,3 +157,33 @@ def sign_out_everywhere(*, user: User) -> int:
     User.objects.filter(pk=user.pk).update(sign_out_generation=F("sign_out_generation") + 1)
     user.refresh_from_db(fields=["sign_out_generation"])
     return revoke_api_tokens(user=user)
+
+
+# --- a team's day-to-day settings ---------------------------------------------------------------------------
+
+TEAM_SETTINGS = (
+    "form_submission",
+    "daily_visit_quota",
+    "quota_counts_phone_calls",
+    "quota_counts_office_visits",
+    "check_in_radius_m",
+    "repeat_visit_window_minutes",
+)
+
+
+@transaction.atomic
+def update_team_settings(*, team_id: int, changed_by: User, **changes: object) -> Team:
+    """Change some of a team's settings (``TEAM_SETTINGS``: how forms are submitted, the daily visit quota and
+    what counts toward it, the check-in radius, the repeat-visit window). Checked by the fields' own rules;
+    refused whole (``ValidationError`` naming the field) or saved and recorded with who in the team's history.
+    """
+    unknown = sorted(set(changes) - set(TEAM_SETTINGS))
+    if unknown:
+        raise TypeError(f"not a team setting: {', '.join(unknown)}")
+    team = Team.objects.select_for_update().get(pk=team_id)
+    for name, value in changes.items():
+        setattr(team, name, value)
+    team.full_clean(exclude=["name", "manager"])
+    record_change_by(team, changed_by)
+    team.save(update_fields=[*changes, "updated_at"])
+    return team

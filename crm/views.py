@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
@@ -13,16 +14,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.defaults import page_not_found
 from django.views.i18n import set_language as django_set_language
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from crm.forms import OneTimeCodeForm
+from crm.forms import OneTimeCodeForm, TeamModesForm
 from crm.health import broker_status, database_status
+from crm.htmx import add_refusal_to_form
 from crm.middleware import SECOND_FACTOR_DUE
+from crm.models import Team, User
 from crm.navigation import start_page_for
+from crm.permissions import role_required
 from crm.selectors import (
     SECOND_FACTOR_VERIFY,
     api_tokens_of,
@@ -37,8 +41,44 @@ from crm.services import (
     revoke_api_tokens,
     sign_out_everywhere,
     turn_on_two_step_verification,
+    update_team_settings,
     verify_second_factor,
 )
+
+
+@require_GET
+@role_required(User.Role.ADMIN)
+def settings_home(request: HttpRequest) -> HttpResponse:
+    """Everything the admin sets day to day, one click away: the pages are listed in the template by URL name
+    (the wiring sees every app; this module imports none of them)."""
+    return render(request, "crm/settings_home.html")
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(User.Role.ADMIN)
+def team_modes(request: HttpRequest) -> HttpResponse:
+    """Each team's working modes, one form per team; a refused change is shown on its team's form."""
+    teams = list(Team.objects.select_related("manager").order_by("name"))
+    posted = request.POST.get("team") if request.method == "POST" else None
+    forms = []
+    for team in teams:
+        prefix = f"team-{team.pk}"
+        if posted == str(team.pk):
+            form = TeamModesForm(request.POST, prefix=prefix)
+            if form.is_valid():
+                try:
+                    update_team_settings(team_id=team.pk, changed_by=request.user, **form.cleaned_data)
+                except ValidationError as error:
+                    add_refusal_to_form(form, error, on_fields=True)
+                else:
+                    messages.success(request, _("%(team)s saved.") % {"team": team})
+                    return redirect(f"{request.path}#team-{team.pk}")
+        else:
+            form = TeamModesForm(
+                prefix=prefix, initial={name: getattr(team, name) for name in TeamModesForm.base_fields}
+            )
+        forms.append((team, form))
+    return render(request, "crm/team_modes.html", {"teams": forms})
 
 
 def home(request: HttpRequest) -> HttpResponse:

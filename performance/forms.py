@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import style_fields
 from performance.selectors import TargetBreakdown
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
@@ -37,3 +38,21 @@ class TargetBreakdownForm(forms.Form):
     def rows(self):
         """(salesperson, bound field) pairs for the template."""
         return [(line.salesperson, self[f"salesperson_{line.salesperson.id}"]) for line in self.lines]
+
+
+class RewardTierForm(forms.Form):
+    """A reward tier as typed: the bonuses are not prefilled (an empty one is no part of the tier)."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    min_attainment_percent = forms.DecimalField(
+        label=_("From attainment (%)"), max_digits=6, decimal_places=2, min_value=Decimal("0")
+    )
+    bonus_rate_percent = forms.DecimalField(
+        label=_("Bonus rate (percent of the attained amount)"), max_digits=5, decimal_places=2, required=False
+    )
+    bonus_amount = forms.DecimalField(label=_("Fixed bonus (CNY)"), max_digits=12, decimal_places=2, required=False)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        style_fields(self)

@@ -1,4 +1,4 @@
-"""Writes of the performance app: targets and their breakdown."""
+"""Writes of the performance app: targets and their breakdown, reward tiers."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crm.errors import ApplicationError
+from crm.history import record_change_by
 from crm.models import User
 from crm.spreadsheets import read_xlsx_rows
-from performance.models import SalesTarget
+from performance.models import RewardRule, SalesTarget
 
 
 def _check_month(month: date) -> None:
@@ -108,3 +110,52 @@ def import_target_breakdown(*, month: date, file) -> int:
         raise ApplicationError(_("Nothing was imported: %(problems)s.") % {"problems": "; ".join(problems)})
     assert company_amount is not None, "a missing company row is among the problems above"
     return len(set_targets(month=month, company_amount=company_amount, salesperson_amounts=amounts))
+
+
+# --- reward tiers ----------------------------------------------------------------------------------------------
+
+ZERO = Decimal("0")
+
+
+@transaction.atomic
+def save_reward_tier(
+    *,
+    changed_by: User,
+    name: str,
+    min_attainment_percent: Decimal,
+    bonus_rate_percent: Decimal | None = None,
+    bonus_amount: Decimal | None = None,
+    is_active: bool = True,
+    tier_id: int | None = None,
+) -> RewardRule:
+    """Add a reward tier, or change ``tier_id``: from this attainment on, a bonus rate on the attained amount
+    and/or a fixed bonus. A tier pays something: an empty bonus is no part of it, and one of the two must be
+    above zero. Two active tiers cannot start at the same attainment. Refused with ``ValidationError`` naming
+    the field; else saved and recorded with who."""
+    name = name.strip()
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = _("Give the tier a name.")
+    if min_attainment_percent < 0:
+        errors["min_attainment_percent"] = _("The attainment cannot be negative.")
+    rate, amount = bonus_rate_percent or ZERO, bonus_amount or ZERO
+    if rate < 0 or amount < 0:
+        errors["bonus_rate_percent"] = _("A bonus cannot be negative.")
+    elif rate == 0 and amount == 0:
+        errors["bonus_rate_percent"] = _("Give a bonus rate, a fixed bonus or both: this tier pays nothing.")
+    others = RewardRule.objects.filter(is_active=True, min_attainment_percent=min_attainment_percent)
+    if tier_id is not None:
+        others = others.exclude(pk=tier_id)
+    if is_active and not errors and others.exists():
+        errors["min_attainment_percent"] = _("Another active tier starts at %(percent)s%%.") % {
+            "percent": min_attainment_percent
+        }
+    if errors:
+        raise ValidationError(errors)
+    tier = RewardRule.objects.select_for_update().get(pk=tier_id) if tier_id else RewardRule()
+    tier.name, tier.min_attainment_percent = name, min_attainment_percent
+    tier.bonus_rate_percent, tier.bonus_amount, tier.is_active = rate, amount, is_active
+    tier.full_clean(validate_constraints=False)  # the one constraint that could fail is checked above
+    record_change_by(tier, changed_by)
+    tier.save()
+    return tier

@@ -12,4 +12,5 @@ urlpatterns = [
     path("targets/import/", views.target_breakdown_import, name="target_breakdown_import"),
     path("attainment/", views.attainment_page, name="attainment"),
     path("me/", views.my_month, name="my_month"),
+    path("reward-tiers/", views.reward_tiers, name="reward_tiers"),
 ]

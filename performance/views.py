@@ -1,25 +1,28 @@
 from datetime import date
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.customers.selectors import customers_to_be_assigned_count
 from campaigns.selectors import inquiry_backlog
 from crm.dates import local_today, week_start
 from crm.errors import ApplicationError
+from crm.htmx import add_refusal_to_form
 from crm.models import User
-from crm.params import date_param, month_param
+from crm.params import date_param, id_param, month_param
 from crm.permissions import role_required
 from crm.spreadsheets import xlsx_response
-from performance.forms import TargetBreakdownForm
+from performance.forms import RewardTierForm, TargetBreakdownForm
+from performance.models import RewardRule
 from performance.selectors import attainment as attainment_figures
 from performance.selectors import attainment_history, target_breakdown
 from performance.selectors import morning_meeting as morning_meeting_figures
-from performance.services import COMPANY_ROW, import_target_breakdown, set_targets
+from performance.services import COMPANY_ROW, import_target_breakdown, save_reward_tier, set_targets
 from visits.calendar import previous_working_day
 from visits.key_accounts.selectors import key_account_progress
 from visits.selectors import assessments_for
@@ -230,3 +233,48 @@ def my_month(request: HttpRequest) -> HttpResponse:
 
 def _salespeople_count() -> int:
     return User.objects.filter(role=User.Role.SALESPERSON, is_active=True).count()
+
+
+# --- reward tiers ----------------------------------------------------------------------------------------------
+
+
+def _tier_initial(tier: RewardRule) -> dict:
+    return {
+        "name": tier.name,
+        "min_attainment_percent": tier.min_attainment_percent,
+        "bonus_rate_percent": tier.bonus_rate_percent or None,  # a zero part is shown empty, as it was typed
+        "bonus_amount": tier.bonus_amount or None,
+        "is_active": tier.is_active,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(User.Role.ADMIN)
+def reward_tiers(request: HttpRequest) -> HttpResponse:
+    """The tiers from the lowest attainment up, a form to add one and (``?edit=<id>``) the one being changed."""
+    tiers = list(RewardRule.objects.order_by("-is_active", "min_attainment_percent", "id"))
+    wanted = request.POST.get("tier", "") if request.method == "POST" else str(id_param(request.GET, "edit") or "")
+    editing = next((tier for tier in tiers if str(tier.pk) == wanted), None)
+    if wanted and editing is None:
+        messages.error(request, _("That tier no longer exists."))
+        return redirect("performance:reward_tiers")
+    new_form = RewardTierForm(prefix="new")
+    edit_form = RewardTierForm(prefix="edit", initial=_tier_initial(editing)) if editing else None
+    if request.method == "POST":
+        form = RewardTierForm(request.POST, prefix="edit" if editing else "new")
+        if form.is_valid():
+            try:
+                saved = save_reward_tier(
+                    changed_by=request.user, tier_id=editing.pk if editing else None, **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_refusal_to_form(form, error, on_fields=True)
+            else:
+                messages.success(request, _("Reward tier saved: %(tier)s.") % {"tier": saved})
+                return redirect(f"{reverse('performance:reward_tiers')}#tier-{saved.pk}")
+        if editing:
+            edit_form = form
+        else:
+            new_form = form
+    context = {"tiers": tiers, "new_form": new_form, "editing": editing, "edit_form": edit_form}
+    return render(request, "performance/rewardrule_list.html", context)

@@ -62,8 +62,18 @@ class TerritoryAssignmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(SimpleHistoryAdmin):
+    """Read-only: rules are changed on /territories/routing-rules/, through the service that records who."""
+
     list_display = ("priority", "district", "channel_type", "territory", "is_active")
-    list_editable = ("district", "channel_type", "territory", "is_active")
     list_display_links = ("priority",)
     list_select_related = ("channel_type", "territory")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -151,6 +151,56 @@ class TerritoryAssignment(models.Model):
         return self.ended_at is None
 
 
+class TerritoryHandover(models.Model):
+    """What moved when a territory changed hands: per kind of open work how many, from whom to whom, when and
+    on whose say. Written by ``assign_territory`` and ``end_territory_assignment`` in their transaction."""
+
+    class Kind(models.TextChoices):
+        REASSIGNED = "reassigned", _("Reassigned")
+        RELEASED = "released", _("Released to the queue")
+
+    territory = models.ForeignKey(
+        Territory, verbose_name=_("territory"), on_delete=models.PROTECT, related_name="handovers"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    from_salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    moved = models.JSONField(_("moved"), default=dict, blank=True, help_text=_("Kind of open work → how many moved."))
+
+    class Meta:
+        verbose_name = _("territory handover")
+        verbose_name_plural = _("territory handovers")
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["territory", "-changed_at"], name="handover_territory_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.territory} {self.changed_at:%Y-%m-%d %H:%M}"
+
+
 class RoutingRule(models.Model):
     """District → territory (usually a branch), channel type → territory; the lowest priority number wins."""
 
@@ -163,6 +213,8 @@ class RoutingRule(models.Model):
     )
     priority = models.PositiveSmallIntegerField(_("priority"), default=100, help_text=_("Lower numbers win."))
     is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("routing rule")

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.functional import Promise
 
 from crm.models import User
-from territories.models import Territory, TerritoryAssignment
+from territories.models import RoutingRule, Territory, TerritoryAssignment, TerritoryHandover
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,15 @@ def assignment_history(*, territory: Territory) -> QuerySet[TerritoryAssignment]
     )
 
 
+def handover_history(*, territory: Territory) -> QuerySet[TerritoryHandover]:
+    """What moved each time ``territory`` changed hands, newest first, with the people joined."""
+    return (
+        TerritoryHandover.objects.filter(territory=territory)
+        .select_related("from_salesperson", "to_salesperson", "changed_by")
+        .order_by("-changed_at", "-id")
+    )
+
+
 def unowned_territories() -> QuerySet[Territory]:
     """Active channel territories nobody owns now."""
     owned = TerritoryAssignment.objects.current().filter(territory=OuterRef("pk"))
@@ -120,3 +129,9 @@ def territory_of_salesperson_in_branch_of(
     same_channel = [t for t in owned if channel_type_id is not None and t.channel_type_id == channel_type_id]
     candidates = same_channel or owned
     return candidates[0] if candidates else None
+
+
+def routing_rules() -> QuerySet[RoutingRule]:
+    """Every routing rule in the order ``route`` tries them (active ones; inactive ones after), with their
+    territory and channel type."""
+    return RoutingRule.objects.select_related("territory", "channel_type").order_by("-is_active", "priority", "id")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,7 +19,14 @@ from crm.errors import ApplicationError
 from crm.history import record_change_by
 from crm.models import User
 from territories.locks import lock_territory
-from territories.models import ChannelType, ProductLine, RoutingRule, Territory, TerritoryAssignment
+from territories.models import (
+    ChannelType,
+    ProductLine,
+    RoutingRule,
+    Territory,
+    TerritoryAssignment,
+    TerritoryHandover,
+)
 
 Kind = Territory.Kind
 
@@ -37,7 +47,20 @@ class NotASalesperson(ApplicationError):
     default_message = _("Only an active salesperson can own a territory.")
 
 
+class NoOwner(ApplicationError):
+    default_message = _("This territory has no owner to release.")
+
+
 # --- the extension point for open work -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkPreview:
+    """What one mover would move if the change were made now: how many rows, and the first few of them as the
+    admin reads them (a customer's name, a caller and the day they called, …)."""
+
+    count: int
+    sample: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,6 +71,9 @@ class OpenWorkMover:
     ``territory``, ``to_user``, ``changed_by``, ``reason`` and ``at`` (the moment of the change).
     ``label`` says how many moved from ``%(count)d``: ``ngettext_lazy(singular, plural, "count")``,
     so that each language counts in its own words (3 customers, 3 个客户).
+    ``preview`` says what ``move`` (``to_user`` given) or ``release`` (``to_user`` None) would move, without
+    changing anything: called with ``territory``, ``to_user``, ``at`` and ``limit`` (how many rows to name),
+    it returns a ``WorkPreview`` whose count is exactly what the move would return at that moment.
     ``release``, when given, is called instead when the territory is left without an owner, with
     ``territory``, ``changed_by``, ``reason`` and ``at``: work that must never be half-owned (the
     customers) goes to the "to be assigned" queue rather than staying with someone who no longer owns it.
@@ -56,19 +82,131 @@ class OpenWorkMover:
     name: str
     label: Promise | str
     move: Callable[..., int]
+    preview: Callable[..., WorkPreview]
     release: Callable[..., int] | None = None
 
 
 OPEN_WORK_MOVERS: list[OpenWorkMover] = []
+PREVIEW_SAMPLE_SIZE = 5
 
 
 def register_open_work_mover(
-    *, name: str, label: Promise | str, move: Callable[..., int], release: Callable[..., int] | None = None
+    *,
+    name: str,
+    label: Promise | str,
+    move: Callable[..., int],
+    preview: Callable[..., WorkPreview],
+    release: Callable[..., int] | None = None,
 ) -> None:
-    """Called from an app's ``AppConfig.ready``; registering the same name twice keeps the first."""
+    """Called from an app's ``AppConfig.ready``; registering the same name twice keeps the first.
+
+    Movers run (and are listed) in the order they registered. Every mover offers ``preview``: the admin is
+    shown what will move before anything does, so a mover that could not say would move work unseen.
+    """
     if any(mover.name == name for mover in OPEN_WORK_MOVERS):
         return
-    OPEN_WORK_MOVERS.append(OpenWorkMover(name=name, label=label, move=move, release=release))
+    OPEN_WORK_MOVERS.append(OpenWorkMover(name=name, label=label, move=move, preview=preview, release=release))
+
+
+def describe_moved(moved: Mapping[str, int]) -> str:
+    """ "3 customers, 1 open phone inquiry" in the current language: the kinds with a count, in the movers'
+    order (a kind whose mover is no longer registered is named as stored)."""
+    labels = {mover.name: mover.label for mover in OPEN_WORK_MOVERS}
+    parts = [
+        str(labels[name] % {"count": count}) if name in labels else f"{name}: {count}"
+        for name, count in sorted(moved.items(), key=lambda item: _mover_position(item[0]))
+        if count
+    ]
+    return ", ".join(parts)
+
+
+def _mover_position(name: str) -> int:
+    names = [mover.name for mover in OPEN_WORK_MOVERS]
+    return names.index(name) if name in names else len(names)
+
+
+@dataclass(frozen=True)
+class HandoverPreview:
+    """What a reassignment (``to_user`` given) or a release to the queue (``to_user`` None) would move now.
+
+    ``token`` binds a confirmation to what was shown: the same territory, owner, new owner and, per kind,
+    the same count and the same rows named. ``assign_territory``/``end_territory_assignment`` refuse a
+    confirmation whose token no longer matches (``PreviewOutdated``)."""
+
+    territory: Territory
+    from_user: User | None
+    to_user: User | None
+    parts: tuple[tuple[OpenWorkMover, WorkPreview], ...]
+    assignment_id: int | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(preview.count for _mover, preview in self.parts)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {mover.name: preview.count for mover, preview in self.parts}
+
+    @property
+    def token(self) -> str:
+        shown = [
+            self.territory.pk,
+            self.assignment_id,
+            self.from_user.pk if self.from_user else None,
+            self.to_user.pk if self.to_user else None,
+            [[mover.name, preview.count, list(preview.sample)] for mover, preview in self.parts],
+        ]
+        return hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+class PreviewOutdated(ApplicationError):
+    """The work to move changed between the preview and the confirmation: nothing was changed; ``preview`` is
+    what would move now, to be shown and confirmed again."""
+
+    default_message = _("What would move has changed since you looked. Nothing was changed: check it again.")
+
+    def __init__(self, preview: HandoverPreview) -> None:
+        super().__init__()
+        self.preview = preview
+
+
+def _preview(
+    *, territory: Territory, previous: TerritoryAssignment | None, to_user: User | None, at: datetime
+) -> HandoverPreview:
+    movers = OPEN_WORK_MOVERS if to_user is not None else [m for m in OPEN_WORK_MOVERS if m.release is not None]
+    parts = tuple(
+        (mover, mover.preview(territory=territory, to_user=to_user, at=at, limit=PREVIEW_SAMPLE_SIZE))
+        for mover in movers
+    )
+    return HandoverPreview(
+        territory=territory,
+        from_user=previous.salesperson if previous is not None else None,
+        to_user=to_user,
+        parts=parts,
+        assignment_id=previous.pk if previous is not None else None,
+    )
+
+
+def _current_assignment(territory: Territory) -> TerritoryAssignment | None:
+    return TerritoryAssignment.objects.current().filter(territory=territory).select_related("salesperson").first()
+
+
+def preview_reassignment(*, territory: Territory, to_user: User) -> HandoverPreview:
+    """What ``assign_territory`` would move to ``to_user`` now; changes nothing. Refuses what the assignment
+    would refuse (not a salesperson, already the owner). One or two queries per mover."""
+    _ensure_salesperson(to_user)
+    previous = _current_assignment(territory)
+    if previous is not None and previous.salesperson_id == to_user.pk:
+        raise AlreadyOwner
+    return _preview(territory=territory, previous=previous, to_user=to_user, at=timezone.now())
+
+
+def preview_release(*, territory: Territory) -> HandoverPreview:
+    """What ``end_territory_assignment`` would send to the queue now; changes nothing."""
+    previous = _current_assignment(territory)
+    if previous is None:
+        raise NoOwner
+    return _preview(territory=territory, previous=previous, to_user=None, at=timezone.now())
 
 
 @dataclass
@@ -76,6 +214,7 @@ class Reassignment:
     assignment: TerritoryAssignment
     previous: TerritoryAssignment | None
     moved: dict[str, int] = field(default_factory=dict)
+    handover: TerritoryHandover | None = None
 
     @property
     def moved_total(self) -> int:
@@ -125,19 +264,33 @@ def _ensure_salesperson(user: User) -> None:
 
 
 @transaction.atomic
-def assign_territory(*, territory: Territory, salesperson: User, assigned_by: User, reason: str = "") -> Reassignment:
+def assign_territory(
+    *,
+    territory: Territory,
+    salesperson: User,
+    assigned_by: User,
+    reason: str = "",
+    confirmed_preview: str | None = None,
+) -> Reassignment:
     """Make ``salesperson`` the territory's only current owner and move its open work to them.
 
     The previous open assignment (if any) is closed at the same instant; every registered
-    open-work mover runs in this transaction, so either everything moves or nothing does.
+    open-work mover runs in this transaction, so either everything moves or nothing does. A
+    ``TerritoryHandover`` row records what moved, per kind, from whom to whom. With
+    ``confirmed_preview`` (the token of the ``preview_reassignment`` the admin confirmed), the change is
+    made only if the preview taken now, under the territory's lock, is the same; else ``PreviewOutdated``.
     """
     _ensure_salesperson(salesperson)
     lock_territory(territory_id=territory.pk)
     now = timezone.now()
-    previous = TerritoryAssignment.objects.current().filter(territory=territory).first()
+    previous = _current_assignment(territory)
+    if previous is not None and previous.salesperson_id == salesperson.pk:
+        raise AlreadyOwner
+    if confirmed_preview is not None:
+        current = _preview(territory=territory, previous=previous, to_user=salesperson, at=now)
+        if current.token != confirmed_preview:
+            raise PreviewOutdated(current)
     if previous is not None:
-        if previous.salesperson_id == salesperson.pk:
-            raise AlreadyOwner
         previous.ended_at = now
         previous.save(update_fields=["ended_at"])
     assignment = TerritoryAssignment(
@@ -149,27 +302,59 @@ def assign_territory(*, territory: Territory, salesperson: User, assigned_by: Us
         mover.name: mover.move(territory=territory, to_user=salesperson, changed_by=assigned_by, reason=reason, at=now)
         for mover in OPEN_WORK_MOVERS
     }
-    return Reassignment(assignment=assignment, previous=previous, moved=moved)
+    handover = TerritoryHandover.objects.create(
+        territory=territory,
+        kind=TerritoryHandover.Kind.REASSIGNED,
+        from_salesperson=previous.salesperson if previous is not None else None,
+        to_salesperson=salesperson,
+        changed_by=assigned_by,
+        changed_at=now,
+        reason=reason,
+        moved=moved,
+    )
+    return Reassignment(assignment=assignment, previous=previous, moved=moved, handover=handover)
 
 
 @transaction.atomic
-def end_territory_assignment(*, territory: Territory, ended_by: User, reason: str = "") -> TerritoryAssignment | None:
+def end_territory_assignment(
+    *, territory: Territory, ended_by: User, reason: str = "", confirmed_preview: str | None = None
+) -> TerritoryHandover | None:
     """Leave the territory without an owner. Its customers go to the "to be assigned" queue (nobody holds
-    what nobody owns); other open work stays where it is until the next owner is assigned."""
+    what nobody owns); other open work stays where it is until the next owner is assigned. A
+    ``TerritoryHandover`` row records what went to the queue; it is returned (None: the territory had no
+    owner). With ``confirmed_preview`` (the token of the
+    ``preview_release`` the admin confirmed) the release is made only if the preview is still the same."""
     lock_territory(territory_id=territory.pk)
-    current = TerritoryAssignment.objects.current().filter(territory=territory).first()
+    current = _current_assignment(territory)
     if current is None:
+        if confirmed_preview is not None:
+            raise NoOwner
         return None
     now = timezone.now()
-    for mover in OPEN_WORK_MOVERS:
-        if mover.release is not None:
-            mover.release(territory=territory, changed_by=ended_by, reason=reason, at=now)
+    if confirmed_preview is not None:
+        shown = _preview(territory=territory, previous=current, to_user=None, at=now)
+        if shown.token != confirmed_preview:
+            raise PreviewOutdated(shown)
+    moved = {
+        mover.name: mover.release(territory=territory, changed_by=ended_by, reason=reason, at=now)
+        for mover in OPEN_WORK_MOVERS
+        if mover.release is not None
+    }
     current.ended_at = now
     if reason:
         current.reason = f"{current.reason} / {reason}" if current.reason else reason
     record_change_by(current, reason=reason)  # recorded by simple_history with the change
     current.save(update_fields=["ended_at", "reason"])
-    return current
+    return TerritoryHandover.objects.create(
+        territory=territory,
+        kind=TerritoryHandover.Kind.RELEASED,
+        from_salesperson=current.salesperson,
+        to_salesperson=None,
+        changed_by=ended_by,
+        changed_at=now,
+        reason=reason,
+        moved=moved,
+    )
 
 
 # --- routing -------------------------------------------------------------------------------------
@@ -355,3 +540,32 @@ def route_customer(
 
 def channel_type_for_business(business_type: str) -> ChannelType | None:
     return Router().channel_type_for(business_type)
+
+
+@transaction.atomic
+def save_routing_rule(
+    *,
+    changed_by: User,
+    territory: Territory,
+    district: str = "",
+    channel_type: ChannelType | None = None,
+    priority: int = 100,
+    is_active: bool = True,
+    rule_id: int | None = None,
+) -> RoutingRule:
+    """Add a routing rule, or change ``rule_id``: a district and/or a channel type sent to ``territory``, the
+    lowest priority number first. Refused (``ValidationError`` naming the field) when it matches nothing or
+    points at a territory no longer in use. Recorded with who in the rules' history. Customers and inquiries
+    already routed stay where they are: a rule decides where the next ones go."""
+    district = district.strip()
+    if not district and channel_type is None:
+        raise ValidationError({"district": _("Give a district, a channel type or both: a rule must match something.")})
+    if not territory.is_active:
+        raise ValidationError({"territory": _("This territory is no longer in use.")})
+    rule = RoutingRule.objects.select_for_update().get(pk=rule_id) if rule_id else RoutingRule()
+    rule.territory, rule.district, rule.channel_type = territory, district, channel_type
+    rule.priority, rule.is_active = priority, is_active
+    rule.full_clean()
+    record_change_by(rule, changed_by)
+    rule.save()
+    return rule

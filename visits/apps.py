@@ -9,8 +9,13 @@ class VisitsConfig(AppConfig):
 
     def ready(self) -> None:
         from territories.services import register_open_work_mover
-        from visits.key_accounts.services import move_key_accounts_of_territory
-        from visits.services import amend_submitted_forms, register_visit_follower
+        from visits.key_accounts.services import move_key_accounts_of_territory, preview_key_accounts_of_territory
+        from visits.services import (
+            amend_submitted_forms,
+            move_planned_visits_of_territory,
+            preview_planned_visits_of_territory,
+            register_visit_follower,
+        )
 
         # A visit logged after the period's forms were submitted amends them, whatever the door.
         register_visit_follower(name="form_amendments", follow=amend_submitted_forms)
@@ -20,4 +25,12 @@ class VisitsConfig(AppConfig):
             name="key_accounts",
             label=ngettext_lazy("%(count)d key account", "%(count)d key accounts", "count"),
             move=move_key_accounts_of_territory,
+            preview=preview_key_accounts_of_territory,
+        )
+        # And the visits others planned to its customers from today on: they are the new owner's to make.
+        register_open_work_mover(
+            name="planned_visits",
+            label=ngettext_lazy("%(count)d planned visit", "%(count)d planned visits", "count"),
+            move=move_planned_visits_of_territory,
+            preview=preview_planned_visits_of_territory,
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -13,8 +13,24 @@ from faker import Faker
 from accounts.customers.models import Customer
 from crm.models import User
 from visits.calendar import working_days_between
-from visits.models import FormSubmission, Material, Obstacle, QuotaShortfall, TalkingPoint, Visit
-from visits.services import check_visit_quotas, explain_shortfall, form_period, refresh_current_intents
+from visits.models import (
+    FormSubmission,
+    Material,
+    Obstacle,
+    QuotaOverride,
+    QuotaShortfall,
+    TalkingPoint,
+    Visit,
+    WorkingDay,
+)
+from visits.services import (
+    check_visit_quotas,
+    explain_shortfall,
+    form_period,
+    refresh_current_intents,
+    set_quota_override,
+    set_working_day,
+)
 
 CUSTOMERS_PER_SALESPERSON = 8
 # Shenzhen, 南山: the demo customers stand within a few kilometres of here.
@@ -134,3 +150,25 @@ def seed_visits(fake: Faker) -> dict[str, int]:
         "form submissions": FormSubmission.objects.count(),
         "shortfalls": QuotaShortfall.objects.count(),
     }
+
+
+@transaction.atomic
+def seed_calendar_and_quotas(fake: Faker) -> dict[str, int]:
+    """The admin's settings as the Settings pages show them: next New Year's Day off with its make-up working
+    Saturday (both ahead of today, so the demo's quota history stays as it is), and a new starter's lower
+    personal minimum from today. Through the services, so the history says the admin did it."""
+    admin = User.objects.get(username="admin")
+    today = timezone.localdate()
+    new_year = date(today.year + 1, 1, 1)
+    if new_year.weekday() < 5:
+        set_working_day(day=new_year, is_working=False, note="元旦", changed_by=admin)
+    saturday = new_year + timedelta(days=(5 - new_year.weekday()) % 7 or 7)
+    set_working_day(day=saturday, is_working=True, note="元旦调休", changed_by=admin)
+    set_quota_override(
+        salesperson=User.objects.get(username="sales8"),
+        daily_minimum=4,
+        valid_from=today,
+        reason="新人第一个月减量",
+        changed_by=admin,
+    )
+    return {"calendar exceptions": WorkingDay.objects.count(), "personal quotas": QuotaOverride.objects.count()}

@@ -56,3 +56,37 @@ class RatingForm(forms.Form):
         label=_("Obstacles"), choices=Obstacle.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     obstacle_detail = forms.CharField(label=_("Obstacle detail"), max_length=300, required=False)
+
+
+# --- the admin's settings ------------------------------------------------------------------------------------
+
+
+class WorkingDayForm(forms.Form):
+    """One day of the calendar marked working or off, with a note (a holiday's name)."""
+
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    is_working = forms.TypedChoiceField(
+        label=_("The day is"),
+        choices=(("0", _("a day off")), ("1", _("a working day"))),
+        coerce=lambda value: value == "1",
+    )
+    note = forms.CharField(label=_("Note"), max_length=100, required=False)
+
+
+class TeamQuotaForm(forms.Form):
+    daily_visit_quota = forms.IntegerField(label=_("Daily visit minimum"), min_value=0, max_value=100)
+
+
+class QuotaOverrideForm(forms.Form):
+    salesperson = forms.ModelChoiceField(label=_("Salesperson"), queryset=None)
+    daily_minimum = forms.IntegerField(label=_("Daily visit minimum"), min_value=0, max_value=100)
+    valid_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        from crm.models import User
+
+        super().__init__(*args, **kwargs)
+        self.fields["salesperson"].queryset = User.objects.filter(role=User.Role.SALESPERSON, is_active=True).order_by(
+            "username"
+        )

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.customers.models import Customer
 from crm.bounds import validate_date_in_window, validate_note_length
@@ -22,6 +23,8 @@ class WorkingDay(models.Model):
         _("is a working day"), help_text=_("Off for a public holiday; on for a make-up working day.")
     )
     note = models.CharField(_("note"), max_length=100, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("calendar exception")
@@ -67,6 +70,8 @@ class QuotaOverride(models.Model):
     daily_minimum = models.PositiveSmallIntegerField(_("daily minimum"))
     valid_from = models.DateField(_("valid from"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("personal quota")

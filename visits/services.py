@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import JSONField, OuterRef, Subquery, Value
+from django.db.models import JSONField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -25,10 +25,14 @@ from django.utils.translation import gettext as _
 from accounts.customers.locks import lock_customer
 from accounts.customers.models import Customer
 from accounts.customers.services import record_customer_activity, set_customer_location, set_customer_rating
+from crm.bounds import check_date_in_window
 from crm.errors import ApplicationError, NotFound, NotPermitted
+from crm.history import record_change_by
 from crm.locks import lock_job
 from crm.models import Notification, Team, User
 from crm.services import notify, notify_many
+from territories.models import Territory
+from territories.services import WorkPreview
 from visits.calendar import is_working_day, next_working_day
 from visits.geo import haversine_m, order_nearest
 from visits.inputs import VisitInput, as_list, text_of, whole_number
@@ -39,11 +43,13 @@ from visits.models import (
     Leave,
     Material,
     Obstacle,
+    QuotaOverride,
     QuotaShortfall,
     RoutePlan,
     RouteStop,
     TalkingPoint,
     Visit,
+    WorkingDay,
 )
 from visits.permissions import can_review_shortfall
 from visits.photos import PhotoUpload, prepare_photos, store_photos
@@ -1275,3 +1281,130 @@ def save_route_plan(
         ]
     )
     return plan
+
+
+# --- planned visits when a territory changes hands -------------------------------------------------------
+
+
+def _planned_visits_moving(*, territory: Territory, to_user: User, at: datetime):
+    return RouteStop.objects.filter(
+        customer__territory=territory, customer__pooled_at__isnull=True, plan__day__gte=timezone.localdate(at)
+    ).exclude(plan__salesperson=to_user)
+
+
+def move_planned_visits_of_territory(
+    *, territory: Territory, to_user: User, changed_by: User | None, reason: str, at: datetime
+) -> int:
+    """Open-work mover for territory reassignment: the planned visits (route stops from today on) that others
+    planned to the territory's customers go to the new owner's route plan of the same day (made when they have
+    none), after their own stops and keeping their reason; a customer already in that plan is not doubled.
+    The stops leave the old plans, whose other stops keep their order. Returns how many stops left the old
+    plans. A release moves none: the stops wait (hidden, as their customers are) for the next owner."""
+    stops = list(
+        _planned_visits_moving(territory=territory, to_user=to_user, at=at)
+        .select_related("plan")
+        .order_by("plan__day", "plan_id", "position")
+    )
+    if not stops:
+        return 0
+    days = sorted({stop.plan.day for stop in stops})
+    plans = {plan.day: plan for plan in RoutePlan.objects.select_for_update().filter(salesperson=to_user, day__in=days)}
+    for day in days:
+        if day not in plans:
+            plans[day] = RoutePlan.objects.create(salesperson=to_user, day=day)
+    present = RouteStop.objects.filter(plan__in=list(plans.values()))
+    taken = set(present.values_list("plan_id", "customer_id"))
+    last: dict[int, int] = dict(present.values("plan_id").annotate(last=Max("position")).values_list("plan_id", "last"))
+    added = []
+    for stop in stops:
+        plan = plans[stop.plan.day]
+        if (plan.pk, stop.customer_id) in taken:
+            continue
+        taken.add((plan.pk, stop.customer_id))
+        last[plan.pk] = last.get(plan.pk, 0) + 1
+        added.append(RouteStop(plan=plan, customer_id=stop.customer_id, position=last[plan.pk], reason=stop.reason))
+    RouteStop.objects.filter(pk__in=[stop.pk for stop in stops]).delete()
+    RouteStop.objects.bulk_create(added)
+    return len(stops)
+
+
+def preview_planned_visits_of_territory(
+    *, territory: Territory, to_user: User | None, at: datetime, limit: int
+) -> WorkPreview:
+    """What ``move_planned_visits_of_territory`` would move now, the first ``limit`` as "day customer"."""
+    if to_user is None:
+        return WorkPreview(count=0)
+    stops = _planned_visits_moving(territory=territory, to_user=to_user, at=at)
+    sample = stops.order_by("plan__day", "position", "pk").values_list("plan__day", "customer__unit_name")[:limit]
+    return WorkPreview(count=stops.count(), sample=tuple(f"{day:%Y-%m-%d} {unit}" for day, unit in sample))
+
+
+# --- the admin's settings: the working-day calendar and personal quotas ----------------------------------------
+
+MAX_DAILY_MINIMUM = 100
+
+
+def _day_in_window(day: date) -> None:
+    message = check_date_in_window(day)
+    if message:
+        raise ValidationError({"day": message})
+
+
+@transaction.atomic
+def set_working_day(*, day: date, is_working: bool, changed_by: User, note: str = "") -> WorkingDay | None:
+    """Make ``day`` a working day or a day off in the calendar the quota reads (``visits.calendar``).
+
+    A weekday made working or a weekend day made off is the usual week: an exception stored for it is removed
+    and None returned. Otherwise the exception is stored (a public holiday on a weekday, a make-up working day
+    调休 on a weekend) with ``note``. Recorded with who in the calendar's history. Days already checked for
+    quota are re-checked by the daily job within ``CRM_QUOTA_RECHECK_DAYS``.
+    """
+    _day_in_window(day)
+    note = note.strip()
+    exception = WorkingDay.objects.select_for_update().filter(day=day).first()
+    if is_working == (day.weekday() < 5):
+        if exception is not None:
+            record_change_by(exception, changed_by)
+            exception.delete()
+        return None
+    exception = exception or WorkingDay(day=day)
+    exception.is_working, exception.note = is_working, note
+    exception.full_clean()
+    record_change_by(exception, changed_by)
+    exception.save()
+    return exception
+
+
+@transaction.atomic
+def set_quota_override(
+    *, salesperson: User, daily_minimum: int, valid_from: date, changed_by: User, reason: str = ""
+) -> QuotaOverride:
+    """A salesperson's own daily visit minimum from ``valid_from`` on, replacing the team's until the next one
+    starts; the same start day again replaces it. Recorded with who."""
+    if not salesperson.is_salesperson:
+        raise ValidationError({"salesperson": _("Only a salesperson has a visit quota.")})
+    if not 0 <= daily_minimum <= MAX_DAILY_MINIMUM:
+        raise ValidationError(
+            {"daily_minimum": _("Enter a minimum from 0 to %(most)d visits.") % {"most": MAX_DAILY_MINIMUM}}
+        )
+    message = check_date_in_window(valid_from)
+    if message:
+        raise ValidationError({"valid_from": message})
+    override = QuotaOverride.objects.select_for_update().filter(
+        salesperson=salesperson, valid_from=valid_from
+    ).first() or QuotaOverride(salesperson=salesperson, valid_from=valid_from)
+    override.daily_minimum, override.reason = daily_minimum, reason.strip()
+    override.full_clean(validate_unique=False)  # one per start day: found above, replaced
+    record_change_by(override, changed_by)
+    override.save()
+    return override
+
+
+@transaction.atomic
+def remove_quota_override(*, override_id: int, changed_by: User) -> None:
+    """The salesperson goes back to the team's minimum (or their earlier personal one) from that day on."""
+    override = QuotaOverride.objects.select_for_update().filter(pk=override_id).first()
+    if override is None:
+        raise NotFound
+    record_change_by(override, changed_by)
+    override.delete()

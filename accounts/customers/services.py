@@ -23,7 +23,7 @@ from crm.history import record_change_by
 from crm.models import User
 from territories.models import Territory
 from territories.selectors import current_owner, territory_of_salesperson_in_branch_of
-from territories.services import Router
+from territories.services import Router, WorkPreview
 
 logger = logging.getLogger(__name__)
 
@@ -382,6 +382,15 @@ def claim_from_pool(*, customer_id: int, salesperson: User) -> Customer:
     return customer
 
 
+def _customers_moving(*, territory: Territory, to_user: User | None) -> QuerySet[Customer]:
+    """The customers a reassignment to ``to_user`` (None: a release to the queue) hands over: the territory's
+    customers outside the public pool not already with ``to_user`` (a release: those held by someone)."""
+    customers = Customer.objects.filter(territory=territory, pooled_at__isnull=True)
+    if to_user is None:
+        return customers.filter(owner__isnull=False)
+    return customers.exclude(owner=to_user)
+
+
 def move_customers_of_territory(
     *, territory: Territory, to_user: User, changed_by: User | None, reason: str, at: datetime
 ) -> int:
@@ -390,7 +399,7 @@ def move_customers_of_territory(
     Pooled customers stay in the pool. Runs inside ``assign_territory``'s transaction; each moved
     customer gets an OwnerChange row and a new version (so forms opened before the move are refused).
     """
-    customers = Customer.objects.filter(territory=territory, pooled_at__isnull=True).exclude(owner=to_user)
+    customers = _customers_moving(territory=territory, to_user=to_user)
     return _hand_over(
         customers, to_user=to_user, kind=OwnerChange.Kind.REASSIGNED, changed_by=changed_by, reason=reason, at=at
     )
@@ -400,10 +409,20 @@ def release_customers_of_territory(*, territory: Territory, changed_by: User | N
     """Release hook for a territory left without an owner: its held customers go to the "to be assigned"
     queue (owner cleared, territory kept), each with an OwnerChange row and a new version. Pooled customers
     stay in the pool. The next owner of the territory gets them back through ``move_customers_of_territory``."""
-    customers = Customer.objects.filter(territory=territory, pooled_at__isnull=True, owner__isnull=False)
+    customers = _customers_moving(territory=territory, to_user=None)
     return _hand_over(
         customers, to_user=None, kind=OwnerChange.Kind.RELEASED, changed_by=changed_by, reason=reason, at=at
     )
+
+
+def preview_customers_of_territory(
+    *, territory: Territory, to_user: User | None, at: datetime, limit: int
+) -> WorkPreview:
+    """What the two hooks above would hand over now (``to_user`` None: the release): how many, and the
+    first ``limit`` by name. Two queries; changes nothing."""
+    customers = _customers_moving(territory=territory, to_user=to_user)
+    names = customers.order_by("unit_name", "pk").values_list("unit_name", flat=True)[:limit]
+    return WorkPreview(count=customers.count(), sample=tuple(names))
 
 
 def _hand_over(

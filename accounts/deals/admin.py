@@ -1,16 +1,10 @@
-"""Admin of deals and the ledger. Ledger entries are read-only here: corrections are reversing entries."""
+"""Admin of deals and the ledger. Ledger entries are read-only here: corrections are reversing entries.
+Products are edited on our own pages (/service/products/), not here."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.deals.models import Deal, Instalment, LedgerEntry, PriceAgreement, Product, ShowcasePhoto
-
-
-@admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "line", "is_active")
-    list_filter = ("line", "is_active")
-    search_fields = ("name", "code")
+from accounts.deals.models import Deal, Instalment, LedgerEntry, PriceAgreement, ShowcasePhoto
 
 
 class InstalmentInline(admin.TabularInline):

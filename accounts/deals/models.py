@@ -35,6 +35,8 @@ class Product(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("product")
         verbose_name_plural = _("products")

@@ -44,7 +44,9 @@ from crm.errors import ApplicationError, Conflict
 from crm.history import record_change_by
 from crm.models import Notification, User
 from crm.services import notify_many
+from territories.models import Territory
 from territories.selectors import current_owner
+from territories.services import WorkPreview
 
 logger = logging.getLogger(__name__)
 
@@ -992,3 +994,43 @@ def send_renewal_reminders(*, day: date) -> int:
     count = notify_many(notifications=notifications)
     logger.info("Renewal and instalment reminders for %s: %d sent", day.isoformat(), count)
     return count
+
+
+# --- a territory changing hands ----------------------------------------------------------------------
+
+OPEN_DEAL_STATUSES = (Deal.Status.ISSUED, Deal.Status.DELIVERED, Deal.Status.PARTIALLY_PAID)
+
+
+def _open_deals_passing(*, territory: Territory, to_user: User | None):
+    """The open deals (not yet fully paid, returned or cancelled) of the customers a reassignment to
+    ``to_user`` hands over (None: a release): the same customers as the customers' mover takes."""
+    deals = Deal.objects.filter(
+        customer__territory=territory, customer__pooled_at__isnull=True, status__in=OPEN_DEAL_STATUSES
+    )
+    if to_user is None:
+        return deals.filter(customer__owner__isnull=False)
+    return deals.exclude(customer__owner=to_user)
+
+
+def pass_open_deals_of_territory(
+    *, territory: Territory, to_user: User, changed_by: User | None, reason: str, at: datetime
+) -> int:
+    """Open-work mover for territory reassignment: how many open deals pass to the new owner with their
+    customers. Nothing on the deal is rewritten: its follow-up (delivery, payments, renewal reminders) goes to
+    whoever holds the customer, and its credit stays with who owned the territory when it closed (the
+    attribution rule). Registered before the customers' mover, so it counts them before they move."""
+    return _open_deals_passing(territory=territory, to_user=to_user).count()
+
+
+def release_open_deals_of_territory(*, territory: Territory, changed_by: User | None, reason: str, at: datetime) -> int:
+    """Release hook: the open deals whose customers go to the "to be assigned" queue (counted, not rewritten)."""
+    return _open_deals_passing(territory=territory, to_user=None).count()
+
+
+def preview_open_deals_of_territory(
+    *, territory: Territory, to_user: User | None, at: datetime, limit: int
+) -> WorkPreview:
+    """What the two hooks above would count now, with the first ``limit`` deals as "number · customer"."""
+    deals = _open_deals_passing(territory=territory, to_user=to_user)
+    sample = deals.order_by("issued_on", "pk").values_list("number", "customer__unit_name")[:limit]
+    return WorkPreview(count=deals.count(), sample=tuple(f"{number} · {unit}" for number, unit in sample))

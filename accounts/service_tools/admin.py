@@ -1,81 +1,12 @@
-"""Admin of the product price tables and the check-up checklist. A rate table whose bands leave a gap or
-overlap, or whose validity clashes with another table of the coverage, is refused when saved."""
+"""Admin of the check-up checklist, and quotes and check-ups read-only. Products, coverages and rate tables
+are edited on our own pages (/service/products/), where bands are checked as they are typed and every save is
+recorded: they are not in the site administration."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 
-from accounts.service_tools.models import CheckupRule, Coverage, PolicyCheckup, Quote, RateBand, RateTable
-from accounts.service_tools.services import Band, check_bands, check_table_validity
-
-
-class CoverageInline(admin.TabularInline):
-    model = Coverage
-    extra = 0
-    fields = ("position", "code", "name", "is_required", "description")
-
-
-class RateBandFormSet(forms.BaseInlineFormSet):
-    def clean(self) -> None:
-        super().clean()
-        if any(self.errors):
-            return
-        bands = [
-            Band(
-                form.cleaned_data["lower"],
-                form.cleaned_data.get("upper"),
-                form.cleaned_data.get("base_premium") or 0,
-                form.cleaned_data.get("rate_percent") or 0,
-                form.cleaned_data.get("unit_premium") or 0,
-            )
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
-        check_bands(bands)
-
-
-class RateBandInline(admin.TabularInline):
-    model = RateBand
-    formset = RateBandFormSet
-    extra = 1
-
-
-class RateTableForm(forms.ModelForm):
-    class Meta:
-        model = RateTable
-        fields = ("coverage", "input", "valid_from", "valid_until", "note")
-
-    def clean(self):
-        data = super().clean()
-        if data.get("coverage") and data.get("valid_from"):
-            try:
-                check_table_validity(
-                    coverage_id=data["coverage"].pk,
-                    valid_from=data["valid_from"],
-                    valid_until=data.get("valid_until"),
-                    exclude_pk=self.instance.pk,
-                )
-            except ValidationError as error:
-                raise ValidationError(error.messages) from None
-        return data
-
-
-@admin.register(RateTable)
-class RateTableAdmin(admin.ModelAdmin):
-    form = RateTableForm
-    list_display = ("coverage", "input", "valid_from", "valid_until")
-    list_filter = ("coverage__product", "input")
-    list_select_related = ("coverage",)
-    inlines = [RateBandInline]
-
-
-@admin.register(Coverage)
-class CoverageAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "product", "is_required", "position")
-    list_filter = ("product",)
-    list_select_related = ("product",)
+from accounts.service_tools.models import CheckupRule, PolicyCheckup, Quote
 
 
 @admin.register(CheckupRule)

@@ -21,8 +21,11 @@ from territories.models import ProductLine
 D = Decimal
 
 
-def _band(lower, upper, base="0", rate="0", unit="0") -> Band:
-    return Band(D(lower), D(upper) if upper is not None else None, D(base), D(rate), D(unit))
+def _band(lower, upper, base=None, rate=None, unit=None) -> Band:
+    def number(value):
+        return D(value) if value is not None else None
+
+    return Band(D(lower), number(upper), number(base), number(rate), number(unit))
 
 
 CAR_COVERAGES = (

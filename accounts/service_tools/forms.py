@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.deals.forms import DateInput
 from accounts.deals.models import Product
 from accounts.service_tools.models import Coverage, RateInput
-from accounts.service_tools.services import input_field
+from accounts.service_tools.services import MAX_BANDS, BandRow, input_field
 from crm.dates import local_today
+from territories.models import ProductLine
 
 POLICY_SLOTS = 2
 
@@ -119,3 +120,73 @@ class CheckupForm(forms.Form):
                 }
             )
         return policies
+
+
+# --- the admin's catalogue --------------------------------------------------------------------------------------
+
+
+def _styled(form: forms.Form) -> None:
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.CheckboxInput):
+            field.widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(field.widget, forms.Select):
+            field.widget.attrs.setdefault("class", "form-select")
+        elif not isinstance(field.widget, forms.HiddenInput):
+            field.widget.attrs.setdefault("class", "form-control")
+
+
+class ProductForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    code = forms.SlugField(label=_("Product code"), max_length=40, help_text=_("Letters, digits and hyphens; unique."))
+    line = forms.ModelChoiceField(label=_("Product line"), queryset=ProductLine.objects.none(), required=False)
+    is_active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = ProductLine.objects.order_by("sort_order", "name")
+        _styled(self)
+
+
+class CoverageForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    code = forms.SlugField(label=_("Coverage code"), max_length=40, help_text=_("Unique within the product."))
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    is_required = forms.BooleanField(label=_("Always included (compulsory cover)"), required=False)
+    position = forms.IntegerField(label=_("Position"), min_value=0, max_value=1000, initial=0)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _styled(self)
+
+
+class RateTableForm(forms.Form):
+    """The table's own fields; its bands come as rows of text (``band_rows``), checked by the service."""
+
+    input = forms.ChoiceField(label=_("Priced on"), choices=RateInput.choices)
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput(), initial=local_today)
+    valid_until = forms.DateField(label=_("Valid until"), widget=DateInput(), required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _styled(self)
+
+
+BAND_FIELDS = ("lower", "upper", "base_premium", "rate_percent", "unit_premium")
+
+
+def band_rows(data) -> list[BandRow]:
+    """The editor's rows from the posted lists (one input of each name per row), numbered as shown."""
+    columns = [data.getlist(name) for name in BAND_FIELDS]
+    count = max((len(column) for column in columns), default=0)
+    count = min(count, MAX_BANDS + 20)
+    padded = [column + [""] * (count - len(column)) for column in columns]
+    return [
+        BandRow(index + 1, *(str(padded[column][index])[:40] for column in range(len(BAND_FIELDS))))
+        for index in range(count)
+    ]
+
+
+class RateTableImportForm(forms.Form):
+    file = forms.FileField(label=_("Spreadsheet (.xlsx)"))

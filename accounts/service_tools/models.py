@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.deals.models import MONEY, Deal, PriceAgreement, Product
 from accounts.service_tools.querysets import PolicyCheckupQuerySet, QuoteQuerySet
@@ -43,6 +44,8 @@ class Coverage(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("coverage")
         verbose_name_plural = _("coverages")
@@ -67,6 +70,10 @@ class RateTable(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # Raised by every save (``save_rate_table``): an editor opened before another save is refused, not overwritten.
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("rate table")
@@ -86,14 +93,17 @@ class RateTable(models.Model):
 
 class RateBand(models.Model):
     """From ``lower`` (included) to ``upper`` (excluded; empty = no limit): premium = base + input × rate % +
-    input × unit premium."""
+    input × unit premium. A part left empty is not part of the price (never a prefilled 0.00); the services
+    refuse a band with no part above zero."""
 
     table = models.ForeignKey(RateTable, verbose_name=_("rate table"), on_delete=models.CASCADE, related_name="bands")
     lower = models.DecimalField(_("from (included)"), max_digits=14, decimal_places=2)
     upper = models.DecimalField(_("to (excluded)"), max_digits=14, decimal_places=2, null=True, blank=True)
-    base_premium = models.DecimalField(_("fixed premium (CNY)"), default=Decimal("0.00"), **MONEY)
-    rate_percent = models.DecimalField(_("rate (percent of the input)"), default=Decimal("0"), **RATE)
-    unit_premium = models.DecimalField(_("premium per unit of the input (CNY)"), default=Decimal("0.00"), **MONEY)
+    base_premium = models.DecimalField(_("fixed premium (CNY)"), null=True, blank=True, **MONEY)
+    rate_percent = models.DecimalField(_("rate (percent of the input)"), null=True, blank=True, **RATE)
+    unit_premium = models.DecimalField(_("premium per unit of the input (CNY)"), null=True, blank=True, **MONEY)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("rate band")
@@ -110,6 +120,10 @@ class RateBand(models.Model):
 
     def __str__(self) -> str:
         return f"[{self.lower}, {self.upper or '∞'})"
+
+    @property
+    def parts(self) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+        return self.base_premium, self.rate_percent, self.unit_premium
 
 
 class Quote(TimeStampedModel):

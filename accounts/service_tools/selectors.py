@@ -30,6 +30,52 @@ def products_with_price_tables(*, on: date | None = None) -> QuerySet[Product]:
     )
 
 
+def catalogue_products(*, user: User, on: date) -> QuerySet[Product]:
+    """The product list: for the admin every product (not sold, no coverage yet included), for the others the
+    products on sale with coverages; coverages and the tables in force on ``on`` with their bands. Four
+    queries whatever the size."""
+    if not user.sees_everything:
+        return products_with_price_tables(on=on)
+    tables = (
+        RateTable.objects.filter(valid_from__lte=on)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .prefetch_related("bands")
+        .order_by("-valid_from")
+    )
+    coverages = Coverage.objects.prefetch_related(Prefetch("rate_tables", queryset=tables)).order_by("position", "id")
+    return (
+        Product.objects.select_related("line")
+        .prefetch_related(Prefetch("coverages", queryset=coverages))
+        .order_by("-is_active", "name")
+    )
+
+
+def catalogue_product(*, user: User) -> QuerySet[Product]:
+    """One product's page: its coverages with every rate table (past, in force, to come) and their bands. The
+    admin opens any product, the others the products on sale (else 404). Four queries."""
+    tables = RateTable.objects.prefetch_related("bands").order_by("-valid_from")
+    coverages = Coverage.objects.prefetch_related(Prefetch("rate_tables", queryset=tables)).order_by("position", "id")
+    products = Product.objects.select_related("line").prefetch_related(Prefetch("coverages", queryset=coverages))
+    return products if user.sees_everything else products.filter(is_active=True)
+
+
+def rate_table_for_editing() -> QuerySet[RateTable]:
+    return RateTable.objects.select_related("coverage__product").prefetch_related("bands")
+
+
+def rate_table_sheet(*, table: RateTable) -> list[tuple[Decimal | None, ...]]:
+    """The table's bands as the spreadsheet holds them (an empty part stays an empty cell)."""
+    return [
+        (band.lower, band.upper, band.base_premium, band.rate_percent, band.unit_premium)
+        for band in table.bands.order_by("lower")
+    ]
+
+
+def rate_table_changes(*, table: RateTable, limit: int = 5) -> list:
+    """The latest saves of the table (who, when, which version), newest first."""
+    return list(table.history.select_related("history_user").order_by("-history_date")[:limit])
+
+
 def quotes_for_list(*, user: User) -> QuerySet[Quote]:
     return (
         Quote.objects.visible_to(user)

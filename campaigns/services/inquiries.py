@@ -33,7 +33,7 @@ from crm.phones import normalise_phone
 from crm.services import notify, notify_many
 from territories.models import Territory
 from territories.selectors import current_owner, territories_owned_by
-from territories.services import route_customer
+from territories.services import WorkPreview, route_customer
 
 logger = logging.getLogger(__name__)
 Status = PhoneInquiry.Status
@@ -316,10 +316,8 @@ def move_phone_inquiries_of_territory(
     ``assign_territory``'s transaction; returns how many moved (none the second time).
     """
     ids = list(
-        PhoneInquiry.objects.select_for_update(of=("self",))  # PostgreSQL: not the outer-joined customers
-        .filter(status__in=OPEN_STATUSES)
-        .filter(Q(territory=territory) | Q(customer__territory=territory, customer__pooled_at__isnull=True))
-        .exclude(salesperson=to_user)
+        _inquiries_moving(territory=territory, to_user=to_user)
+        .select_for_update(of=("self",))  # PostgreSQL: not the outer-joined customers
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -353,12 +351,32 @@ def release_phone_inquiries_of_territory(
     assigned; routed to ``territory`` or from one of its customers, pooled ones aside) go back to the
     managers' queue as new, without a salesperson or a deadline. Visited, converted and dropped ones stay
     with whoever worked them. The next owner gets the queued ones through ``move_phone_inquiries_of_territory``."""
-    return (
-        PhoneInquiry.objects.filter(status__in=(Status.NEW, Status.ASSIGNED))
-        .filter(Q(territory=territory) | Q(customer__territory=territory, customer__pooled_at__isnull=True))
-        .exclude(salesperson__isnull=True, status=Status.NEW)
-        .update(salesperson=None, status=Status.NEW, assigned_at=None, overdue_flagged_at=None, updated_at=at)
+    return _inquiries_moving(territory=territory, to_user=None).update(
+        salesperson=None, status=Status.NEW, assigned_at=None, overdue_flagged_at=None, updated_at=at
     )
+
+
+def _inquiries_moving(*, territory: Territory, to_user: User | None):
+    """The inquiries a reassignment to ``to_user`` moves, or (None) a release sends back to the queue."""
+    of_territory = Q(territory=territory) | Q(customer__territory=territory, customer__pooled_at__isnull=True)
+    if to_user is None:
+        return (
+            PhoneInquiry.objects.filter(status__in=(Status.NEW, Status.ASSIGNED))
+            .filter(of_territory)
+            .exclude(salesperson__isnull=True, status=Status.NEW)
+        )
+    return PhoneInquiry.objects.filter(status__in=OPEN_STATUSES).filter(of_territory).exclude(salesperson=to_user)
+
+
+def preview_phone_inquiries_of_territory(
+    *, territory: Territory, to_user: User | None, at: datetime, limit: int
+) -> WorkPreview:
+    """What the mover (``to_user`` given) or the release hook would move now, the first ``limit`` as
+    "unit or caller (day received)". Changes nothing."""
+    inquiries = _inquiries_moving(territory=territory, to_user=to_user)
+    rows = inquiries.order_by("received_at", "pk").values_list("unit_name", "caller_name", "received_at")[:limit]
+    sample = tuple(f"{unit or caller} ({timezone.localdate(received):%Y-%m-%d})" for unit, caller, received in rows)
+    return WorkPreview(count=inquiries.count(), sample=sample)
 
 
 def salesperson_to_credit(*, inquiry: PhoneInquiry, at: datetime | None = None) -> User | None:

@@ -384,6 +384,17 @@ def test_admin_reassigns_a_territory_and_its_customers_follow_with_their_history
     screen(browser, "4-reassign")
     with page.expect_navigation():
         territory.get_by_role("button", name="调整").tap()
+    # What will move, before anything does.
+    expect(page.locator("h1")).to_have_text("将 南山车友会 交给 赵敏？")
+    expect(page.locator("#handover-preview [data-kind=customers]")).to_contain_text("3 个客户")
+    expect(page.locator("#handover-preview [data-kind=customers]")).to_contain_text(
+        "佳园车友会 · 南山摩友会 · 顺达汽修厂"
+    )
+    expect(page.locator("main")).to_contain_text("目前尚未做任何改动。")
+    assert TerritoryAssignment.objects.current().get(territory=clubs).salesperson == people.sales1
+    screen(browser, "4-reassign-preview")
+    with page.expect_navigation():
+        page.get_by_role("button", name="确认调整").tap()
 
     expect(page.locator("#messages")).to_have_text("南山车友会 现由 赵敏 负责。已移交：3 个客户。")
     expect(territory.locator(".badge.text-bg-primary")).to_have_text("赵敏")
@@ -393,7 +404,7 @@ def test_admin_reassigns_a_territory_and_its_customers_follow_with_their_history
     minute = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"
     expect(history).to_have_text(
         [
-            re.compile(rf"^{minute} – 至今: 赵敏 \(操作人：周伟\) · 李娜调往福田网点$"),
+            re.compile(rf"^{minute} – 至今: 赵敏 \(操作人：周伟\) · 李娜调往福田网点从 李娜 移交：3 个客户$"),
             re.compile(rf"^{minute} – {minute}: 李娜 \(操作人：周伟\)$"),
         ]
     )

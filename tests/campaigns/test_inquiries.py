@@ -313,7 +313,13 @@ def test_nothing_open_means_nothing_moved_and_nobody_told(people, routed):
 
     result = assign_territory(territory=routed["nanshan_clubs"], salesperson=people.sales3, assigned_by=people.admin)
 
-    assert result.moved == {"customers": 0, "key_accounts": 0, "phone_inquiries": 0}
+    assert result.moved == {
+        "open_deals": 0,
+        "customers": 0,
+        "key_accounts": 0,
+        "planned_visits": 0,
+        "phone_inquiries": 0,
+    }
     assert not Notification.objects.filter(kind="phone_inquiries_reassigned").exists()
 
 

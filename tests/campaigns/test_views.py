@@ -193,9 +193,9 @@ def test_the_territory_console_says_how_many_open_inquiries_moved(client, people
     PhoneInquiryFactory(entered_by=people.info1, territory=clubs, salesperson=people.sales1, status="converted")
     client.force_login(people.admin)
 
-    response = client.post(
-        reverse("territories:territory_assign", args=[clubs.pk]), {"salesperson": people.sales3.pk}, follow=True
-    )
+    url = reverse("territories:territory_assign", args=[clubs.pk])
+    preview = client.get(url, {"salesperson": people.sales3.pk}).context["preview"]
+    response = client.post(url, {"salesperson": people.sales3.pk, "preview": preview.token}, follow=True)
 
     assert [str(m) for m in response.context["messages"]] == [
         f"南山车友会 now belongs to {people.sales3}. Moved: 1 customer, 1 open phone inquiry."

@@ -43,6 +43,14 @@ ACCESS: dict[str, frozenset[str]] = {
     "dashboard/": MANAGER,
     "inquiries/new/": INQUIRIES,
     "territories/": ADMIN,
+    # Settings: the admin's home of day-to-day settings and its pages.
+    "settings/": ADMIN,
+    "settings/teams/": ADMIN,
+    "settings/calendar/": ADMIN,
+    "settings/quotas/": ADMIN,
+    "settings/quotas/<int:pk>/remove/": EVERYONE,  # POST only; admin only (role_required after require_POST)
+    "territories/routing-rules/": ADMIN,
+    "dashboard/reward-tiers/": ADMIN,
     # The admin site's own entry points; the rest of it is covered by the prefix below.
     "admin/login/": EVERYONE,
     "admin/logout/": ADMIN,
@@ -135,6 +143,16 @@ ACCESS: dict[str, frozenset[str]] = {
     "service/checkups/<int:pk>/report/": FIELD,
     "service/checkups/new/": FIELD,
     "service/products/": FIELD,
+    # The catalogue: the field reads it (and downloads a rate table), only the admin edits it.
+    "service/products/new/": ADMIN,
+    "service/products/<int:pk>/": FIELD,
+    "service/products/<int:pk>/edit/": ADMIN,
+    "service/products/<int:product_pk>/coverages/new/": ADMIN,
+    "service/coverages/<int:pk>/edit/": ADMIN,
+    "service/coverages/<int:coverage_pk>/rate-tables/new/": ADMIN,
+    "service/rate-tables/<int:pk>/edit/": ADMIN,
+    "service/rate-tables/<int:pk>/export.xlsx": FIELD,
+    "service/rate-tables/<int:pk>/import/": ADMIN,
     "service/quotes/": FIELD,
     "service/quotes/<int:pk>/": FIELD,
     "service/quotes/<int:pk>/deal/": FIELD,
@@ -185,8 +203,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "showcase-photos/<int:pk>/image/": EVERYONE,  # uploaded file, see customers/<int:pk>/business-card/
     "sw.js": EVERYONE,
     "territories/<int:pk>/owner/": ADMIN,
-    "territories/<int:pk>/assign/": EVERYONE,
-    "territories/<int:pk>/release/": EVERYONE,
+    # GET: what would move (a preview); POST with the preview's token: the change.
+    "territories/<int:pk>/assign/": ADMIN,
+    "territories/<int:pk>/release/": ADMIN,
     "unsubscribe/<str:token>/": EVERYONE,
     "visits/": MANAGER,
     "visits/<int:pk>/rating/": EVERYONE,
@@ -239,6 +258,16 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "admin/accounts/ledgerentry/<path:object_id>/delete/": 403,
     "admin/accounts/deal/<path:object_id>/delete/": 403,  # deals are cancelled or returned, never deleted
     "admin/territories/territoryassignment/add/": 403,
+    # Settings are changed on our own pages (through the services that record who); the admin site shows them.
+    "admin/visits/workingday/add/": 403,
+    "admin/visits/workingday/<path:object_id>/delete/": 403,
+    "admin/visits/quotaoverride/add/": 403,
+    "admin/visits/quotaoverride/<path:object_id>/delete/": 403,
+    "admin/territories/routingrule/add/": 403,
+    "admin/territories/routingrule/<path:object_id>/delete/": 403,
+    "admin/performance/rewardrule/add/": 403,
+    "admin/performance/rewardrule/<path:object_id>/delete/": 403,
+    "settings/quotas/<int:pk>/remove/": 405,  # POST only
     "api/imports/<str:pk>/check/": 405,  # POST only
     "api/imports/<str:pk>/commit/": 405,  # POST only
     "api/key-accounts/<str:pk>/outcome/": 405,  # POST only
@@ -259,8 +288,6 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "key-accounts/joint-visits/<int:pk>/log/": 405,  # POST only
     "key-accounts/joint-visits/<int:pk>/take-time/": 405,  # POST only
     "ledger-entries/<int:pk>/reverse/": 405,  # POST only
-    "territories/<int:pk>/assign/": 405,  # POST only
-    "territories/<int:pk>/release/": 405,  # POST only
     "visits/<int:pk>/rating/": 405,  # POST only
     "visits/customers/new/": 405,  # POST only
     "visits/forms/submit/": 405,  # POST only

@@ -1,4 +1,5 @@
-"""The territory console in a real browser: opening a territory loads its owner form and history (htmx)."""
+"""The territory console in a real browser: opening a territory loads its owner form and history (htmx);
+reassigning shows what will move, then acts on the confirmation."""
 
 import os
 import shutil
@@ -54,6 +55,11 @@ def test_opening_a_territory_loads_its_owner_form_and_reassigning_works(chromium
     territory.locator("input[name=reason]").fill("调岗")
     with page.expect_navigation():
         territory.locator("button[type=submit]", has_text="Reassign").click()
+    # what will move, and nothing moved yet
+    assert page.locator("#handover-preview [data-kind=customers]").get_attribute("data-count") == "0"
+    assert current_owner(territory=clubs) == people.sales1
+    with page.expect_navigation():
+        page.get_by_role("button", name="Confirm the reassignment").click()
 
     assert page.url.endswith(f"/territories/#territory-{clubs.pk}")
     assert current_owner(territory=clubs) == people.sales3

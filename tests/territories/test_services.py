@@ -89,7 +89,13 @@ def test_reassignment_moves_exactly_the_open_customers(owned_tree, people):
 
     result = assign_territory(territory=clubs, salesperson=people.sales3, assigned_by=people.admin, reason="离职")
 
-    assert result.moved == {"customers": 4, "key_accounts": 0, "phone_inquiries": 0}
+    assert result.moved == {
+        "open_deals": 0,
+        "customers": 4,
+        "key_accounts": 0,
+        "planned_visits": 0,
+        "phone_inquiries": 0,
+    }
     moved_ids = {c.pk for c in moving} | {unowned.pk}
     assert set(people.sales3.owned_customers.values_list("pk", flat=True)) == moved_ids
     pooled.refresh_from_db()
@@ -109,7 +115,9 @@ def test_a_failing_mover_rolls_back_the_whole_reassignment(owned_tree, people, m
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "OPEN_WORK_MOVERS", [services.OpenWorkMover("broken", "broken", broken)])
+    monkeypatch.setattr(
+        services, "OPEN_WORK_MOVERS", [services.OpenWorkMover("broken", "broken", move=broken, preview=broken)]
+    )
     CustomerFactory(territory=owned_tree["nanshan_clubs"], owner=people.sales1)
 
     with pytest.raises(RuntimeError):

@@ -82,7 +82,8 @@ def test_owner_panel_shows_the_latest_changes_in_fixed_queries(
     client.force_login(people.admin)
     url = reverse("territories:territory_owner", args=[territory.pk])
 
-    with django_assert_num_queries(7):  # session, user, territory, history, owner, notifications, salespeople
+    # session, user, territory, history, handovers, owner, notifications, salespeople
+    with django_assert_num_queries(8):
         partial = client.get(url, headers={"HX-Request": "true"}, **EN).content.decode()
     response = client.get(url, **EN)
 
@@ -113,15 +114,24 @@ def test_only_the_admin_opens_the_console(client, people, who):
     assert client.get(reverse("territories:console")).status_code == 403
 
 
+def _confirm(client, url, headers=None, **data_and_headers):
+    """Open the preview, then confirm it: the way the console asks."""
+    headers = {key: value for key, value in data_and_headers.items() if key.startswith("HTTP_")}
+    data = {key: value for key, value in data_and_headers.items() if not key.startswith("HTTP_")}
+    token = client.get(url, data).context["preview"].token
+    return client.post(url, {**data, "preview": token}, follow=True, **headers)
+
+
 def test_reassigning_from_the_console_moves_the_customers_and_says_how_many(client, people, owned_tree):
     clubs = owned_tree["nanshan_clubs"]
     CustomerFactory.create_batch(3, territory=clubs, owner=people.sales1)
     client.force_login(people.admin)
 
-    response = client.post(
+    response = _confirm(
+        client,
         reverse("territories:territory_assign", args=[clubs.pk]),
-        {"salesperson": people.sales3.pk, "reason": "调岗"},
-        follow=True,
+        salesperson=people.sales3.pk,
+        reason="调岗",
         **EN,
     )
 
@@ -143,10 +153,10 @@ def test_the_reassignment_message_counts_the_customers_in_chinese_words(client, 
     CustomerFactory(territory=clubs, owner=people.sales1)
     client.force_login(people.admin)
 
-    response = client.post(
+    response = _confirm(
+        client,
         reverse("territories:territory_assign", args=[clubs.pk]),
-        {"salesperson": people.sales3.pk},
-        follow=True,
+        salesperson=people.sales3.pk,
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
 
@@ -158,7 +168,7 @@ def test_the_reassignment_message_counts_the_customers_in_chinese_words(client, 
 def test_releasing_a_territory(client, people, owned_tree):
     client.force_login(people.admin)
 
-    client.post(reverse("territories:territory_release", args=[owned_tree["nanshan_clubs"].pk]), {"reason": "离职"})
+    _confirm(client, reverse("territories:territory_release", args=[owned_tree["nanshan_clubs"].pk]), reason="离职")
 
     assert current_owner(territory=owned_tree["nanshan_clubs"]) is None
 

@@ -28,6 +28,7 @@ from crm.locks import lock_job
 from crm.models import Notification, User
 from crm.services import notify, notify_many
 from territories.models import Territory, TerritoryAssignment
+from territories.services import WorkPreview
 from visits.key_accounts.models import JointVisitRequest, KeyAccountEntry
 from visits.models import Obstacle, Visit
 from visits.querysets import CURRENT_INTENT_ORDER
@@ -269,13 +270,7 @@ def _notify_new_shortlists(entries: Iterable[KeyAccountEntry], *, week: date) ->
 # --- the plan and the outcome of an entry ----------------------------------------------------------
 
 
-def move_key_accounts_of_territory(
-    *, territory: Territory, to_user: User, changed_by: User | None, reason: str, at: datetime
-) -> int:
-    """Open-work mover for territory reassignment: this week's open key-account entries of the
-    territory's customers go to the new owner, who now prepares the second visits. Decided entries
-    (won, lost) and earlier weeks stay with whoever worked them. An entry the new owner already has
-    for the same customer and week is not doubled (one entry per salesperson, week and customer)."""
+def _key_accounts_moving(*, territory: Territory, to_user: User, at: datetime):
     week = week_start(timezone.localdate(at))
     already = KeyAccountEntry.objects.filter(week__gte=week, salesperson=to_user).values("customer_id")
     return (
@@ -284,8 +279,31 @@ def move_key_accounts_of_territory(
         )
         .exclude(salesperson=to_user)
         .exclude(customer_id__in=already)
-        .update(salesperson=to_user, version=F("version") + 1, updated_at=at)
     )
+
+
+def move_key_accounts_of_territory(
+    *, territory: Territory, to_user: User, changed_by: User | None, reason: str, at: datetime
+) -> int:
+    """Open-work mover for territory reassignment: this week's open key-account entries of the
+    territory's customers go to the new owner, who now prepares the second visits. Decided entries
+    (won, lost) and earlier weeks stay with whoever worked them. An entry the new owner already has
+    for the same customer and week is not doubled (one entry per salesperson, week and customer)."""
+    return _key_accounts_moving(territory=territory, to_user=to_user, at=at).update(
+        salesperson=to_user, version=F("version") + 1, updated_at=at
+    )
+
+
+def preview_key_accounts_of_territory(
+    *, territory: Territory, to_user: User | None, at: datetime, limit: int
+) -> WorkPreview:
+    """What ``move_key_accounts_of_territory`` would move now, the first ``limit`` as "customer (week)".
+    A release moves none: entries wait for the next owner."""
+    if to_user is None:
+        return WorkPreview(count=0)
+    entries = _key_accounts_moving(territory=territory, to_user=to_user, at=at)
+    sample = entries.order_by("week", "customer__unit_name", "pk").values_list("customer__unit_name", "week")[:limit]
+    return WorkPreview(count=entries.count(), sample=tuple(f"{unit} ({week:%Y-%m-%d})" for unit, week in sample))
 
 
 def _lock_entry(*, entry_id: int, user: User) -> KeyAccountEntry:

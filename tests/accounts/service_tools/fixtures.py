@@ -14,8 +14,11 @@ D = Decimal
 TABLES_FROM = date(2020, 1, 1)
 
 
-def _band(lower, upper, base="0", rate="0", unit="0"):
-    return Band(D(lower), D(upper) if upper is not None else None, D(base), D(rate), D(unit))
+def _band(lower, upper, base=None, rate=None, unit=None):
+    def number(value):
+        return D(value) if value is not None else None
+
+    return Band(D(lower), number(upper), number(base), number(rate), number(unit))
 
 
 @pytest.fixture

@@ -47,19 +47,19 @@ def _quote(people, customer, car, coverages=ALL, inputs=INPUTS, **extra):
 
 def test_bands_that_leave_a_gap_are_refused_with_the_gap_named():
     with pytest.raises(ValidationError) as error:
-        check_bands([Band(D("0"), D("100000")), Band(D("120000"), None)])
+        check_bands([Band(D("0"), D("100000"), D("500")), Band(D("120000"), None, D("600"))])
     assert error.value.messages == ["The bands leave a gap: nothing prices 100000 up to 120000."]
 
 
 def test_overlapping_bands_are_refused():
     with pytest.raises(ValidationError) as error:
-        check_bands([Band(D("0"), D("100000")), Band(D("90000"), D("200000"))])
+        check_bands([Band(D("0"), D("100000"), D("500")), Band(D("90000"), D("200000"), D("600"))])
     assert error.value.messages == ["The bands from 0 and from 90000 overlap."]
 
 
 def test_a_band_after_an_open_ended_band_overlaps_it():
     with pytest.raises(ValidationError) as error:
-        check_bands([Band(D("0"), None), Band(D("5"), D("10"))])
+        check_bands([Band(D("0"), None, D("500")), Band(D("5"), D("10"), D("600"))])
     assert error.value.messages == ["The bands from 0 and from 5 overlap."]
 
 
@@ -70,7 +70,7 @@ def test_a_table_with_a_gap_is_not_saved(car):
             coverage=coverage,
             input=RateInput.VEHICLE_VALUE,
             valid_from=date(2030, 1, 1),
-            bands=[Band(D("0"), D("10")), Band(D("11"), None)],
+            bands=[Band(D("0"), D("10"), D("1")), Band(D("11"), None, D("1"))],
         )
     assert RateTable.objects.filter(coverage=coverage).count() == 1
 

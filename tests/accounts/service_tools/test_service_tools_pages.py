@@ -197,8 +197,8 @@ def test_api_products_show_the_tables_in_force(client, people, car):
         "lower": "100000.00",
         "upper": "500000.00",
         "base_premium": "900.00",
-        "rate_percent": "0.0000",
-        "unit_premium": "0.00",
+        "rate_percent": None,  # not part of this band's price: empty, never a 0.00
+        "unit_premium": None,
     }
 
 

@@ -1,4 +1,4 @@
-"""Pages of the service tools (服务职能): on-site quote, policy check-up, product price tables.
+"""Pages of the service tools (服务职能): on-site quote and policy check-up.
 
 Thin: customers, quotes and check-ups are fetched through ``visible_to`` (404 outside it); each page validates
 a form and calls one service.
@@ -71,16 +71,6 @@ def service_home(request: HttpRequest) -> HttpResponse:
         "checkups": checkups_for_list(user=request.user).filter(created_by=request.user)[:5],
     }
     return render(request, "service_tools/customer_picker.html", context)
-
-
-@role_required(*SERVICE_ROLES)
-def product_list(request: HttpRequest) -> HttpResponse:
-    today = local_today()
-    return render(
-        request,
-        "service_tools/product_list.html",
-        {"products": products_with_price_tables(on=today), "today": today},
-    )
 
 
 # --- quotes -------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Writes of the service tools: rate tables, on-site quotes, policy check-ups.
+"""Writes of the service tools: rate tables, on-site quotes, policy check-ups (the catalogue's editing by the
+admin, with its row-by-row checks and spreadsheet import, is in ``catalogue``).
 
 Pricing: for each chosen coverage, the rate table in force on the quote date and the band holding the input
 give premium = fixed premium + input × rate % + input × premium per unit, rounded to 0.01 (ROUND_HALF_UP);
@@ -26,6 +27,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
 from accounts.customers.locks import lock_customer
 from accounts.deals.models import ZERO, Deal, PriceAgreement, Product
@@ -70,15 +72,22 @@ def _plain(value: Decimal | None) -> str:
 
 @dataclass(frozen=True)
 class Band:
+    """One band: from ``lower`` up to ``upper`` (None: no limit), priced by the parts given (None: not part of
+    the price)."""
+
     lower: Decimal
     upper: Decimal | None
-    base_premium: Decimal = ZERO
-    rate_percent: Decimal = ZERO
-    unit_premium: Decimal = ZERO
+    base_premium: Decimal | None = None
+    rate_percent: Decimal | None = None
+    unit_premium: Decimal | None = None
+
+    @property
+    def parts(self) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+        return self.base_premium, self.rate_percent, self.unit_premium
 
 
 def check_bands(bands: Sequence[Band]) -> None:
-    """Refuse bands that leave a gap, overlap, run backwards or follow an open-ended band."""
+    """Refuse bands that leave a gap, overlap, run backwards, follow an open-ended band or price nothing."""
     if not bands:
         raise ValidationError(_("A rate table needs at least one band."))
     ordered = sorted(bands, key=lambda band: band.lower)
@@ -89,8 +98,14 @@ def check_bands(bands: Sequence[Band]) -> None:
             raise ValidationError(
                 _("The band from %(lower)s must end above where it starts.") % {"lower": _plain(band.lower)}
             )
-        if min(band.base_premium, band.rate_percent, band.unit_premium) < 0:
+        given = [part for part in band.parts if part is not None]
+        if any(part < 0 for part in given):
             raise ValidationError(_("Premiums and rates cannot be negative."))
+        if not any(part > 0 for part in given):
+            raise ValidationError(
+                _("The band from %(lower)s has no price: give a fixed premium, a rate or a premium per unit.")
+                % {"lower": _plain(band.lower)}
+            )
     for earlier, later in pairwise(ordered):
         if earlier.upper is None or later.lower < earlier.upper:
             raise ValidationError(
@@ -128,6 +143,13 @@ def check_table_validity(
         )
 
 
+class StaleRateTable(Conflict):
+    default_message = _(
+        "Someone else saved this rate table after you opened it. Nothing was saved: reload it and make your "
+        "changes again."
+    )
+
+
 @transaction.atomic
 def save_rate_table(
     *,
@@ -138,18 +160,34 @@ def save_rate_table(
     bands: Sequence[Band],
     note: str = "",
     table_id: int | None = None,
+    version: int | None = None,
+    changed_by: User | None = None,
 ) -> RateTable:
-    """Create a rate table (or replace the bands of ``table_id``) after checking bands and validity."""
+    """Create a rate table (or replace the bands of ``table_id``) after checking bands and validity.
+
+    All or nothing. With ``version`` (the one the editor was opened on) a table saved by someone else since is
+    refused (``StaleRateTable``). Each save raises the version and is recorded (who, when) in the table's and
+    the bands' history. Quotes already made keep their figures: a quote stores its lines and totals.
+    """
     if input not in RateInput.values:
         raise ValidationError({"input": _("Choose what the table is priced on.")})
     check_bands(bands)
     check_table_validity(coverage_id=coverage.pk, valid_from=valid_from, valid_until=valid_until, exclude_pk=table_id)
-    table = RateTable.objects.select_for_update().get(pk=table_id) if table_id else RateTable(coverage=coverage)
+    if table_id:
+        table = RateTable.objects.select_for_update().get(pk=table_id, coverage=coverage)
+        if version is not None and table.version != version:
+            raise StaleRateTable
+        table.version += 1
+    else:
+        table = RateTable(coverage=coverage)
     table.input, table.valid_from, table.valid_until, table.note = input, valid_from, valid_until, note
     table.full_clean()
+    record_change_by(table, changed_by)
     table.save()
-    table.bands.all().delete()
-    RateBand.objects.bulk_create(
+    for old in table.bands.all():
+        record_change_by(old, changed_by)
+        old.delete()
+    bulk_create_with_history(
         [
             RateBand(
                 table=table,
@@ -159,8 +197,10 @@ def save_rate_table(
                 rate_percent=band.rate_percent,
                 unit_premium=band.unit_premium,
             )
-            for band in bands
-        ]
+            for band in sorted(bands, key=lambda band: band.lower)
+        ],
+        RateBand,
+        default_user=changed_by,
     )
     return table
 
@@ -269,7 +309,8 @@ def price_quote(
                 }
             ]
             continue
-        premium = money(band.base_premium + value * band.rate_percent / HUNDRED + value * band.unit_premium)
+        base, rate, unit = (part if part is not None else ZERO for part in band.parts)
+        premium = money(base + value * rate / HUNDRED + value * unit)
         pricing.lines.append(
             {
                 "coverage": coverage.code,
@@ -279,9 +320,9 @@ def price_quote(
                 "table": str(table.pk),
                 "lower": _plain(band.lower),
                 "upper": _plain(band.upper),
-                "base_premium": str(band.base_premium),
-                "rate_percent": _plain(band.rate_percent),
-                "unit_premium": str(band.unit_premium),
+                "base_premium": str(base),
+                "rate_percent": _plain(rate),
+                "unit_premium": str(unit),
                 "premium": str(premium),
             }
         )
