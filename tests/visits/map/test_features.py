@@ -284,3 +284,16 @@ def test_the_features_take_a_fixed_number_of_queries(client, people, owned_tree,
         response = client.get(url, {"owner": people.sales1.pk, "intent": ""})
 
     assert len(response.json()["features"]) == size
+
+
+@pytest.mark.parametrize("size", [2, 30])
+def test_the_map_page_takes_a_fixed_number_of_queries(client, people, owned_tree, django_assert_num_queries, size):
+    _grow(owned_tree, people, size)
+    client.force_login(people.manager1)
+    client.get(reverse("map:customer_map"))
+
+    # session, user, unread notifications; the filter form's choices: territories, channel types, owners
+    with django_assert_num_queries(6):
+        response = client.get(reverse("map:customer_map"))
+
+    assert response.status_code == 200

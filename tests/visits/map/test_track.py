@@ -209,3 +209,19 @@ def test_the_track_takes_a_fixed_number_of_queries(client, people, map_customers
         response = client.get(API, {"salesperson": people.sales1.pk, "day": DAY.isoformat()})
 
     assert len(response.json()["features"]) == extra
+
+
+@pytest.mark.parametrize("extra", [0, 12])
+def test_the_track_page_takes_a_fixed_number_of_queries(
+    client, people, map_customers, django_assert_num_queries, extra
+):
+    for minute in range(extra):
+        VisitFactory(salesperson=people.sales1, customer=map_customers.shunda, visited_at=at(14, minute))
+    client.force_login(people.manager1)
+    client.get(PAGE, {"day": DAY.isoformat()})
+
+    # session, user, unread notifications, the team's salespeople, the salesperson, the visits
+    with django_assert_num_queries(6):
+        response = client.get(PAGE, {"day": DAY.isoformat()})
+
+    assert len(response.context["track"].stops) == extra
