@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import BigIntegerField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 
 from accounts.customers.models import Customer
 from crm.errors import NotFound
@@ -79,7 +79,10 @@ def customer_map(*, customers: QuerySet[Customer], bbox: BoundingBox | None, lim
     last_visit = Visit.objects.filter(customer_id=OuterRef("pk")).order_by("-visited_at").values("visited_at")[:1]
     rows = list(
         located.annotate(last_visit_at=Subquery(last_visit))
-        .order_by("pk")
+        # "id + 0", not "id": ordered by the primary key, PostgreSQL walks its index through the whole table
+        # and filters the visibility row by row (410 ms for a salesperson at 200,000 customers); ordered by
+        # the expression it takes the rows the filters select and sorts those (127 ms).
+        .order_by(ExpressionWrapper(F("pk") + 0, output_field=BigIntegerField()))
         .values_list(
             "pk",
             "unit_name",

@@ -19,6 +19,7 @@ from crm.models import User
 from visits.map.selectors import CustomerMap, DayTrack
 
 PRECISION = 6
+PLACEHOLDER_ID = 987654321
 
 
 def point_geometry(latitude: Any, longitude: Any, *, datum: str = WGS84) -> dict:
@@ -33,6 +34,8 @@ def _local_iso(value) -> str | None:
 def customer_features(result: CustomerMap, *, viewer: User, datum: str = WGS84) -> dict:
     """The customer map as a FeatureCollection; foreign members say what was left out: ``truncated`` (more
     matched than ``limit``: ask for a smaller box) and ``without_position`` (how many have no position yet)."""
+    # One reverse() for the list, not one per marker (2,000 of them cost a quarter of a second).
+    url = reverse("accounts:customer_detail", kwargs={"pk": PLACEHOLDER_ID})
     features = [
         {
             "type": "Feature",
@@ -46,7 +49,7 @@ def customer_features(result: CustomerMap, *, viewer: User, datum: str = WGS84) 
                 "address": point.address,
                 "district": point.district,
                 "last_visit_at": _local_iso(point.last_visit_at),
-                "url": reverse("accounts:customer_detail", kwargs={"pk": point.id}),
+                "url": url.replace(str(PLACEHOLDER_ID), str(point.id)),
                 "pin_movable": can_place_pin(viewer, point),
             },
         }
