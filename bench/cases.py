@@ -72,6 +72,14 @@ PAGES: list[PageCase] = [
     PageCase("API: customers (salesperson)", "/api/customers/", "salesperson", budget_ms=150, max_queries=8),
     PageCase("API: visits (manager)", "/api/visits/", "manager", budget_ms=150, max_queries=8),
     PageCase("API: ledger entries (admin)", "/api/ledger-entries/", "admin", budget_ms=150, max_queries=8),
+    # The maps (issue #19): the page, its markers (the customer list's selection, the first 2,000 with a position
+    # by id, each with its last visit, and the count of those without one), the API's GeoJSON, a day's track.
+    # The markers are only as many as the data set has customers with a position.
+    PageCase("salesperson: customer map", "/map/", "salesperson", budget_ms=150, max_queries=8),
+    PageCase("salesperson: customer map markers", "/map/features/", "salesperson", budget_ms=150, max_queries=6),
+    PageCase("manager: customer map markers", "/map/features/", "manager", budget_ms=150, max_queries=6),
+    PageCase("API: map features (manager)", "/api/map/customers/", "manager", budget_ms=150, max_queries=6),
+    PageCase("manager: day's track", "/map/track/", "manager", budget_ms=150, max_queries=8),
     PageCase("health probe", "/healthz", None, budget_ms=50, max_queries=2),
 ]
 

@@ -40,6 +40,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("performance:morning_meeting", _("Morning meeting"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("accounts:customer_list", _("Customers"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
     NavItem("accounts:customer_pool", _("Public pool"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
+    NavItem("map:customer_map", _("Customer map"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
+    NavItem("map:track", _("Day's track"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("accounts:customer_unassigned", _("To be assigned"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("key_accounts:my_week", _("Key accounts"), frozenset({Role.SALESPERSON})),
     NavItem("key_accounts:monday_meeting", _("Monday meeting"), frozenset({Role.MANAGER, Role.ADMIN})),

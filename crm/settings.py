@@ -14,6 +14,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from crm.caching import REDIS_SOCKET_TIMEOUT_SECONDS, cache_config
+from crm.map_tiles import TileSettingsError, tile_source
 from crm.secret_key import INSECURE_PREFIX, is_weak
 from crm.secret_key import MESSAGE as SECRET_KEY_MESSAGE
 
@@ -328,6 +329,10 @@ SPECTACULAR_SETTINGS = {
         "DealStatusEnum": "accounts.deals.models.Deal.Status",
         "DealSourceEnum": "accounts.deals.models.Deal.Source",
         "LedgerEntryKindEnum": "accounts.deals.models.LedgerEntry.Kind",
+        # GeoJSON's "type" members (visits.map.serializers)
+        "GeoJsonPointTypeEnum": ["Point"],
+        "GeoJsonFeatureTypeEnum": ["Feature"],
+        "GeoJsonFeatureCollectionTypeEnum": ["FeatureCollection"],
     },
 }
 
@@ -436,11 +441,29 @@ CRM = {
     "DATE_MAX_YEARS_AHEAD": env.int("CRM_DATE_MAX_YEARS_AHEAD", default=5),
     "MAX_DEAL_AMOUNT": env("CRM_MAX_DEAL_AMOUNT", default="100000000"),
     "MAX_NOTE_LENGTH": env.int("CRM_MAX_NOTE_LENGTH", default=2000),
+    # The maps' tiles (crm/map_tiles.py): osm, amap (高德, GCJ-02), tianditu (天地图, needs a key) or none (a
+    # plain background: the tests, and offline). CRM_MAP_TILE_URL replaces OpenStreetMap's own server for osm.
+    "MAP_TILES": env.str("CRM_MAP_TILES", default="osm"),
+    "MAP_TILE_URL": env.str("CRM_MAP_TILE_URL", default=""),
+    "MAP_TIANDITU_KEY": env.str("CRM_MAP_TIANDITU_KEY", default=""),
+    # Where a map with nothing on it opens (WGS-84 latitude,longitude and zoom): the demo's Foshan.
+    "MAP_CENTER": env.list("CRM_MAP_CENTER", cast=float, default=[23.0215, 113.1214]),
+    "MAP_ZOOM": env.int("CRM_MAP_ZOOM", default=11),
+    # The customer map and its API send at most this many markers a request (?limit= may ask for fewer, or
+    # up to MAP_FEATURE_LIMIT_MAX); beyond it the map asks for the part on screen (?bbox=).
+    "MAP_FEATURE_LIMIT": env.int("CRM_MAP_FEATURE_LIMIT", default=2000),
+    "MAP_FEATURE_LIMIT_MAX": env.int("CRM_MAP_FEATURE_LIMIT_MAX", default=5000),
 }
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 
 if CRM["ATTAINMENT_BASIS"] not in ("issued", "collected"):
     raise environ.ImproperlyConfigured("CRM_ATTAINMENT_BASIS must be 'issued' or 'collected'.")
+try:
+    # The browser loads the chosen source's tiles: the CSP allows exactly its hosts.
+    _map_tiles = tile_source(CRM["MAP_TILES"], tile_url=CRM["MAP_TILE_URL"], tianditu_key=CRM["MAP_TIANDITU_KEY"])
+except TileSettingsError as error:
+    raise environ.ImproperlyConfigured(str(error)) from error
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += _map_tiles.hosts()
 
 LOGGING = {
     "version": 1,

@@ -33,6 +33,7 @@ api_patterns = [
     path("", include("campaigns.api_urls")),
     path("", include("visits.key_accounts.api_urls")),
     path("", include("accounts.service_tools.api_urls")),
+    path("", include("visits.map.api_urls")),
 ]
 
 urlpatterns = [
@@ -63,6 +64,7 @@ urlpatterns = [
     path("dashboard/", include("performance.urls")),
     path("", include("accounts.deals.urls")),
     path("key-accounts/", include("visits.key_accounts.urls")),
+    path("map/", include("visits.map.urls")),
     path("service/", include("accounts.service_tools.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -8,7 +8,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any, NamedTuple
 
@@ -26,6 +26,7 @@ from accounts.customers.locks import lock_customer
 from accounts.customers.models import Customer
 from accounts.customers.services import record_customer_activity, set_customer_location, set_customer_rating
 from crm.bounds import check_date_in_window
+from crm.coordinates import InvalidPosition, parse_position
 from crm.errors import ApplicationError, NotFound, NotPermitted
 from crm.history import record_change_by
 from crm.locks import lock_job
@@ -100,16 +101,13 @@ def _clean_position(
         return None, None, None
     message = _("The position from the phone is not valid (latitude, longitude or accuracy out of range).")
     try:
-        lat, lon = Decimal(str(latitude)), Decimal(str(longitude))
+        lat, lon = parse_position(latitude, longitude)
         accuracy = None if accuracy_m is None or accuracy_m == "" else float(accuracy_m)
-    except (InvalidOperation, ValueError, TypeError) as exc:
+    except (InvalidPosition, ValueError, TypeError) as exc:
         raise ValidationError({"latitude": message}) from exc
-    if not (lat.is_finite() and lon.is_finite() and -90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValidationError({"latitude": message})
     if accuracy is not None and (not math.isfinite(accuracy) or accuracy < 0 or accuracy > MAX_ACCURACY_M):
         raise ValidationError({"accuracy_m": message})
-    quantum = Decimal("0.000001")
-    return lat.quantize(quantum), lon.quantize(quantum), None if accuracy is None else round(accuracy)
+    return lat, lon, None if accuracy is None else round(accuracy)
 
 
 # Higher apps follow a logged visit (campaigns: the caller of an open inquiry has been visited); they

@@ -39,6 +39,7 @@ class CustomerFilter(django_filters.FilterSet):
     source = django_filters.ChoiceFilter(label=_("Source"), choices=Customer.Source.choices)
     owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_owner_choices)
     renewal_month = django_filters.ChoiceFilter(label=_("Renewal month"), choices=RENEWAL_MONTHS)
+    located = django_filters.BooleanFilter(label=_("Position on the map known"), method="filter_located")
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=(
@@ -59,7 +60,7 @@ class CustomerFilter(django_filters.FilterSet):
 
     class Meta:
         model = Customer
-        fields = ["q", "territory", "channel_type", "status", "intent", "source", "owner", "renewal_month"]
+        fields = ["q", "territory", "channel_type", "status", "intent", "source", "owner", "renewal_month", "located"]
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
@@ -78,3 +79,11 @@ class CustomerFilter(django_filters.FilterSet):
 
     def filter_territory(self, queryset, name, value):
         return queryset.in_territory_tree(value) if value else queryset
+
+    def filter_located(self, queryset, name, value):
+        """Customers with a position (both coordinates) or without one (the map counts and links to these)."""
+        if value is None:
+            return queryset
+        if value:
+            return queryset.filter(latitude__isnull=False, longitude__isnull=False)
+        return queryset.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))

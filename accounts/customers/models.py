@@ -126,6 +126,8 @@ class Customer(TimeStampedModel):
             models.Index(fields=["renewal_month"], name="customer_renewal_idx"),
             models.Index(fields=["status", "pooled_at", "last_activity_at"], name="customer_pool_idx"),
             models.Index(fields=["-created_at", "-id"], name="customer_created_idx"),
+            # The map: customers with or without a position, and those inside a box on the map.
+            models.Index(fields=["latitude", "longitude"], name="customer_position_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from crm.models import User
+
+
+class Held(Protocol):
+    """A customer, or a row read from one (the map's points): who holds it."""
+
+    @property
+    def owner_id(self) -> int | None: ...
 
 
 def can_edit_customer(user: User) -> bool:
@@ -16,3 +25,13 @@ def can_move_customer(user: User) -> bool:
 
 def can_see_change_history(user: User) -> bool:
     return user.is_authenticated and (user.sees_everything or user.is_manager)
+
+
+def can_place_pin(user: User, customer: Held) -> bool:
+    """Move a customer's pin on the map (of a customer ``user`` sees): the salesperson who holds it, the
+    managers (for their teams' customers, which is what they see) and the admin."""
+    if not user.is_authenticated:
+        return False
+    if user.sees_everything or user.is_manager:
+        return True
+    return user.is_salesperson and customer.owner_id == user.pk

@@ -15,10 +15,13 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import get_history_manager_for_model
 
 from accounts.customers.locks import lock_customer
 from accounts.customers.models import Contact, Customer, OwnerChange
-from crm.errors import ApplicationError, Conflict
+from accounts.customers.permissions import can_place_pin
+from crm.coordinates import InvalidPosition, parse_position
+from crm.errors import ApplicationError, Conflict, NotFound, NotPermitted
 from crm.history import record_change_by
 from crm.models import User
 from territories.models import Territory
@@ -478,6 +481,49 @@ def set_customer_location(
     if only_if_unknown:
         rows = rows.filter(latitude__isnull=True)
     return rows.update(latitude=latitude, longitude=longitude) > 0
+
+
+PIN_NOT_VALID = _(
+    "The pin's position is not valid: the latitude must be a number between -90 and 90, "
+    "the longitude one between -180 and 180."
+)
+
+PIN_MOVED = _("Pin moved on the map")
+
+
+class PinNotPermitted(NotPermitted):
+    default_message = _(
+        "Only the salesperson who holds this customer, a manager of the team or the admin may move its pin."
+    )
+
+
+@transaction.atomic
+def place_customer_pin(*, customer_id: int, latitude: object, longitude: object, by: User) -> Customer:
+    """Put the customer's pin where ``by`` dropped it on the map, in WGS-84 (a page drawn on GCJ-02 tiles
+    converts first, crm.coordinates).
+
+    The customer must be one ``by`` sees (else NotFound, the answer for a missing one) and may move
+    (``can_place_pin``: its holder, a manager, the admin; else PinNotPermitted). Coordinates that are not
+    numbers, NaN, infinite or off the globe: ValidationError, nothing changed. Written through
+    ``set_customer_location``; the change history records who moved the pin. No new version: the
+    registration form was not edited, so a form opened before stays valid. Placing it again at the same
+    spot writes the same position (and another history line).
+    """
+    if not Customer.objects.visible_to(by).filter(pk=customer_id).exists():
+        raise NotFound
+    try:
+        lat, lng = parse_position(latitude, longitude)
+    except InvalidPosition as error:
+        raise ValidationError({"latitude": PIN_NOT_VALID}) from error
+    customer = lock_customer(customer_id=customer_id)
+    if not can_place_pin(by, customer):
+        raise PinNotPermitted
+    set_customer_location(customer_id=customer.pk, latitude=lat, longitude=lng)
+    customer.latitude, customer.longitude = lat, lng
+    # set_customer_location writes with an UPDATE, which simple_history does not see: the line is added here.
+    record_change_by(customer, by, reason=str(PIN_MOVED))
+    get_history_manager_for_model(Customer).bulk_history_create([customer], update=True, default_user=by)
+    return customer
 
 
 def set_customer_rating(

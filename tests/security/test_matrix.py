@@ -224,6 +224,15 @@ ACCESS: dict[str, frozenset[str]] = {
     "visits/shortfalls/": FIELD,
     "visits/shortfalls/<int:pk>/explain/": EVERYONE,
     "visits/shortfalls/<int:pk>/review/": EVERYONE,
+    # The maps: the customers each role sees (visible_to), a salesperson's day for themselves, a manager their
+    # team's, the admin anyone's (tests/visits/map compare the ids); the pin is POST only.
+    "map/": FIELD,
+    "map/features/": FIELD,
+    "map/customers/<int:pk>/pin/": FIELD,
+    "map/track/": FIELD,
+    "api/map/customers/": EVERYONE,
+    "api/map/customers/<int:pk>/pin/": EVERYONE,
+    "api/map/track/": EVERYONE,
 }
 # The Django admin checks is_staff and model permissions itself, for every ModelAdmin a
 # later feature registers, so its pages are classified by prefix.
@@ -293,6 +302,9 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "visits/forms/submit/": 405,  # POST only
     "visits/shortfalls/<int:pk>/explain/": 405,  # POST only
     "visits/shortfalls/<int:pk>/review/": 405,  # POST only
+    "map/customers/<int:pk>/pin/": 405,  # POST only
+    "api/map/customers/<int:pk>/pin/": 405,  # POST only
+    "api/map/track/": 400,  # needs ?salesperson=
 }
 
 ROUTES = all_routes()
