@@ -238,8 +238,9 @@ def signed_out_pages(language: str) -> Iterator[tuple[Page, str]]:
 
 
 class _Text(HTMLParser):
-    """The page's text and attribute values a person reads, leaving out what is marked as another language
-    (the language switcher names each language in itself), scripts and styles."""
+    """The page's text and the attribute values a person reads (data-* ones: the messages scripts show),
+    leaving out what is marked as another language (the language switcher names each language in itself),
+    scripts and styles."""
 
     SKIP = {"script", "style"}
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -259,7 +260,9 @@ class _Text(HTMLParser):
         other_language = "lang" in values and not (values["lang"] or "").lower().startswith(self.language)
         skip = tag in self.SKIP or other_language
         if not skip and not self._skipping():
-            self.parts += [value for name, value in attrs if name in self.SHOWN_ATTRIBUTES and value]
+            self.parts += [
+                value for name, value in attrs if value and (name in self.SHOWN_ATTRIBUTES or name.startswith("data-"))
+            ]
         if tag not in self.VOID:
             self.stack.append((tag, skip))
 
