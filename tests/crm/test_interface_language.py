@@ -290,6 +290,24 @@ def shown_text(html: str, language: str) -> list[str]:
 AT_LEAST = {Role.SALESPERSON: 40, Role.MANAGER: 40, Role.INFO_STAFF: 15, Role.ADMIN: 150}
 
 
+def chinese_left_in_english() -> tuple[dict[str, set[str]], dict[str, int], set[str]]:
+    """Every text with a Chinese character on the English pages of every role, and where; the number of pages
+    each role opened and the patterns opened."""
+    untranslated: dict[str, set[str]] = {}
+    opened: dict[str, int] = {}
+    patterns: set[str] = set()
+    for role in [*sorted(DEMO_USERS), "signed out"]:
+        pages = signed_out_pages("en") if role == "signed out" else opened_pages(role, "en")
+        for page, html in pages:
+            opened[role] = opened.get(role, 0) + 1
+            patterns.add(page.pattern)
+            assert '<html lang="en">' in html or "<html" not in html or "admin" in page.pattern, page.path
+            for text in shown_text(html, "en"):
+                if CJK.search(text):
+                    untranslated.setdefault(text, set()).add(f"{role} {page.path}")
+    return untranslated, opened, patterns
+
+
 # --- Chinese ----------------------------------------------------------------------------------------
 
 TITLE = re.compile(r"<title>\s*(.*?)\s*</title>", re.S)
@@ -297,7 +315,7 @@ H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
 TAG = re.compile(r"<[^>]+>")
 MENU_LABEL = re.compile(r'class="(?:nav-label[^"]*|dropdown-item[^"]*|menu-phone-heading)"[^>]*>([^<]+)<')
 # Words that stay as they are in a Chinese interface.
-KEPT = {"CRM", "API", "Excel", "PDF", "SMS", "ID", "QR", "URL", "EXIF", "GPS", "4S", "OTP", "TOTP"}
+KEPT = {"CRM", "API", "Excel", "PDF", "SMS", "ID", "QR", "URL", "EXIF", "GPS", "OTP", "TOTP"}
 
 
 def _untranslated(text: str, data: list[str]) -> str:
@@ -326,24 +344,6 @@ def english_left_in_chinese(data: set[str]) -> dict[str, set[str]]:
                 if left:
                     untranslated.setdefault(f"{text.strip()} [{left}]", set()).add(f"{role} {page.path}")
     return untranslated
-
-
-def chinese_left_in_english() -> tuple[dict[str, set[str]], dict[str, int], set[str]]:
-    """Every text with a Chinese character on the English pages of every role, and where; the number of pages
-    each role opened and the patterns opened."""
-    untranslated: dict[str, set[str]] = {}
-    opened: dict[str, int] = {}
-    patterns: set[str] = set()
-    for role in [*sorted(DEMO_USERS), "signed out"]:
-        pages = signed_out_pages("en") if role == "signed out" else opened_pages(role, "en")
-        for page, html in pages:
-            opened[role] = opened.get(role, 0) + 1
-            patterns.add(page.pattern)
-            assert '<html lang="en">' in html or "<html" not in html or "admin" in page.pattern, page.path
-            for text in shown_text(html, "en"):
-                if CJK.search(text):
-                    untranslated.setdefault(text, set()).add(f"{role} {page.path}")
-    return untranslated, opened, patterns
 
 
 def _listed(found: dict[str, set[str]]) -> str:
