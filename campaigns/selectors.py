@@ -99,7 +99,13 @@ def inquiries_for_list(*, user: User) -> QuerySet[PhoneInquiry]:
 
 
 def events_for_list(*, user: User) -> QuerySet[Event]:
-    return Event.objects.visible_to(user).select_related("campaign").annotate(lead_count=Count("leads"))
+    # Ordered here: a grouped query (the lead count) drops the model's default ordering.
+    return (
+        Event.objects.visible_to(user)
+        .select_related("campaign")
+        .annotate(lead_count=Count("leads"))
+        .order_by("-held_on", "-id")
+    )
 
 
 # --- deals: the ONE door to accounts.Deal ----------------------------------------------------------

@@ -3,6 +3,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -67,6 +71,22 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ("recipient", "kind", "text", "created_at", "read_at")
     list_select_related = ("recipient",)
 
+
+admin.site.site_header = admin.site.site_title = _("Field Sales CRM")
+admin.site.index_title = _("Site administration")
+
+# django-otp writes its search hint once, at import, in the default language: the same words, lazily.
+TOTPDeviceAdmin.search_help_text = StaticDeviceAdmin.search_help_text = _(
+    "Search by the user's username or e-mail address"
+)
+# django-otp and knox name their models in English only; the admin shows these names in either language.
+# (The migrations read the Meta as declared, _meta.original_attrs, which this leaves alone.)
+for model, singular, plural in (
+    (TOTPDevice, _("TOTP device"), _("TOTP devices")),
+    (StaticDevice, _("backup-code device"), _("backup-code devices")),
+    (AuthToken, _("API token"), _("API tokens")),
+):
+    model._meta.verbose_name, model._meta.verbose_name_plural = singular, plural
 
 admin.site.unregister(AuthToken)
 

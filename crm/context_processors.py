@@ -1,16 +1,16 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from crm.navigation import nav_items_for
+from crm.navigation import menu_for
 from crm.selectors import unread_notification_count
 
 
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "product_name": settings.CRM["PRODUCT_NAME"]}
+        return {"menu": [], "product_name": settings.CRM["PRODUCT_NAME"]}
     return {
-        "nav_items": nav_items_for(user),
+        "menu": menu_for(user, request.path),
         "product_name": settings.CRM["PRODUCT_NAME"],
         "unread_notifications": unread_notification_count(user=user),
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -276,7 +276,7 @@ class AttainmentLine:
     target: Decimal | None
     attained: Decimal
     projected: Decimal
-    rank: int
+    rank: int | None  # None: nothing counted this month, so no place on the leaderboard
     reward: Reward
 
     @property
@@ -416,11 +416,23 @@ def _projection_factor(*, month: date, today: date) -> Decimal:
     return Decimal(len(working) or 1) / Decimal(elapsed)
 
 
+def _competition_ranks(person_ids: list[int], *, key: Callable[[int], tuple]) -> dict[int, int]:
+    """Places by ``key``, best first; equal keys share a place and the next place skips ("1, 1, 3")."""
+    ranks: dict[int, int] = {}
+    previous = None
+    for position, person_id in enumerate(sorted(person_ids, key=key), start=1):
+        current = key(person_id)
+        ranks[person_id] = ranks[previous] if previous is not None and key(previous) == current else position
+        previous = person_id
+    return ranks
+
+
 def attainment(*, viewer: User, month: date, today: date | None = None, people: list[User] | None = None) -> Attainment:
     """Targets, attainment, projection, rank and reward for the salespeople the viewer may see.
 
     Ranks are by attainment percentage (then amount) among all salespeople, so a salesperson sees
-    their place in the company. A fixed handful of queries whatever the data size. ``people``:
+    their place in the company: equal figures share a place and the next place skips (1, 1, 3); who has
+    nothing counted (zero or less) has no place. A fixed handful of queries whatever the data size. ``people``:
     ``salespeople_for_targets(viewer=viewer)`` when the caller has it already (one query less).
     """
     basis = settings.CRM["ATTAINMENT_BASIS"]
@@ -443,7 +455,9 @@ def attainment(*, viewer: User, month: date, today: date | None = None, people: 
         target = targets.get(person_id)
         return (-(amount / target) if target else Decimal("0"), -amount)
 
-    ranks = {person_id: position for position, person_id in enumerate(sorted(everyone, key=sort_key), start=1)}
+    ranks = _competition_ranks(
+        [person_id for person_id in everyone if attained.get(person_id, Decimal("0")) > 0], key=sort_key
+    )
     rules = list(RewardRule.objects.filter(is_active=True))
     factor = _projection_factor(month=month, today=today)
     people = list(people if people is not None else salespeople_for_targets(viewer=viewer))
@@ -459,11 +473,11 @@ def attainment(*, viewer: User, month: date, today: date | None = None, people: 
                 attained=amount,
                 # A month below zero is not extrapolated: a loss is not expected to repeat every day.
                 projected=(amount * factor).quantize(Decimal("0.01")) if amount > 0 else amount,
-                rank=ranks.get(person.id, len(everyone)),
+                rank=ranks.get(person.id),
                 reward=reward_for(attainment_percent=percent, attained_amount=amount, rules=rules),
             )
         )
-    lines.sort(key=lambda line: line.rank)
+    lines.sort(key=lambda line: (line.rank is None, line.rank or 0))
     company_attained = sum(attained.values(), Decimal("0")).quantize(Decimal("0.01"))
     changed_later = (
         changes_entered_later(month=month, basis=basis, salesperson_ids=[person.id for person in people])

@@ -41,7 +41,7 @@ class ChannelType(models.Model):
         _("business-type keywords"),
         default=list,
         blank=True,
-        help_text=_("Words of a business type (行业) that belong to this channel, used to route callers and imports."),
+        help_text=_("Words of a business type that belong to this channel, used to route callers and imports."),
     )
 
     class Meta:

@@ -6,6 +6,7 @@ import re
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.customers.models import Contact, Customer
@@ -14,6 +15,16 @@ from crm.phones import normalise_phone
 from territories.models import ChannelType, Territory
 
 RENEWAL_MONTHS = [(month, str(month)) for month in range(1, 13)]
+SORT_LABELS = {
+    "created_at": _("Registered"),
+    "unit_name": _("Unit name"),
+    "last_activity_at": _("Last activity"),
+    "renewal_month": _("Renewal month"),
+    "status": _("Status"),
+}
+# django-filter writes the descending choices with "%", which translates the label once, at import:
+# they are named here, lazily, so that each request reads them in its own language.
+SORT_LABELS |= {f"-{name}": format_lazy(_("{label} (descending)"), label=label) for name, label in SORT_LABELS.items()}
 
 
 def _visible_territories(request):
@@ -49,13 +60,7 @@ class CustomerFilter(django_filters.FilterSet):
             ("renewal_month", "renewal_month"),
             ("status", "status"),
         ),
-        field_labels={
-            "created_at": _("Registered"),
-            "unit_name": _("Unit name"),
-            "last_activity_at": _("Last activity"),
-            "renewal_month": _("Renewal month"),
-            "status": _("Status"),
-        },
+        field_labels=SORT_LABELS,
     )
 
     class Meta:

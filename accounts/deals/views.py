@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.customers.models import Customer
@@ -246,11 +247,12 @@ def deal_delivery(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(deal)
 
 
+# Lazy: a module-level gettext would be translated once, at import, into the default language.
 ENTRY_TITLES = {
-    LedgerEntry.Kind.PAYMENT: _("Record a payment"),
-    LedgerEntry.Kind.RETURN: _("Record a return"),
-    LedgerEntry.Kind.REFUND: _("Record a refund"),
-    LedgerEntry.Kind.CALL: _("Record a follow-up call"),
+    LedgerEntry.Kind.PAYMENT: gettext_lazy("Record a payment"),
+    LedgerEntry.Kind.RETURN: gettext_lazy("Record a return"),
+    LedgerEntry.Kind.REFUND: gettext_lazy("Record a refund"),
+    LedgerEntry.Kind.CALL: gettext_lazy("Record a follow-up call"),
 }
 
 

@@ -18,7 +18,7 @@ def test_a_salesperson_revokes_a_token_and_signs_out_everywhere(login_as, people
     # The menu slides open: click inside it once it has finished (a click during the slide is lost).
     expect(page.locator("nav .navbar-collapse.show")).to_be_visible()
     expect(page.locator("nav .collapsing")).to_have_count(0)
-    page.click("nav .dropdown-toggle")
+    page.click("#user-menu .dropdown-toggle")
     account = page.get_by_role("link", name="我的账号")
     expect(account).to_be_visible()
     with page.expect_navigation():

@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -244,3 +246,15 @@ def test_the_import_page_links_to_the_uploaded_list(client, people, settings, tm
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == body
     assert response["Content-Disposition"] == "attachment; filename*=utf-8''%E5%90%8D%E5%8D%95.csv"
+
+
+@pytest.mark.django_db
+def test_the_event_list_shows_the_latest_event_first(client, people):
+    """The list counts leads (a grouped query, which drops the model's ordering): it orders itself."""
+    older = EventFactory(created_by=people.info1, name="Older", held_on=date(2026, 10, 1))
+    newer = EventFactory(created_by=people.info1, name="Newer", held_on=date(2026, 11, 1))
+    client.force_login(people.info1)
+
+    response = client.get(reverse("campaigns:event_list"))
+
+    assert [event.pk for event in response.context["page_obj"]] == [newer.pk, older.pk]

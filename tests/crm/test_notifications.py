@@ -13,7 +13,7 @@ def test_notifications_page_lists_mine_and_marks_them_read(client, people):
     before = client.get("/visits/today/").content.decode()
     page = client.get("/notifications/")
 
-    assert 'badge text-bg-danger">1<' in before
+    assert 'badge text-bg-danger ms-1">1<' in before
     assert list(page.context["page_obj"]) == [mine]
     assert "别人的通知" not in page.content.decode()
     mine.refresh_from_db()

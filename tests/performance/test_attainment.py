@@ -125,3 +125,55 @@ def test_attainment_page_query_count_is_fixed(client, month_of_deals, people, dj
 
     with django_assert_max_num_queries(14):
         client.get("/dashboard/attainment/?month=2026-11")
+
+
+@pytest.mark.django_db
+def test_nobody_with_nothing_is_ranked_and_the_pages_say_so(client, people, settings):
+    """A month with no deal yet: nobody is "1st" with ¥0 (issue #21 item 6)."""
+    settings.CRM = {**settings.CRM, "ATTAINMENT_BASIS": "issued"}
+    set_targets(month=NOVEMBER, company_amount=D("20000"), salesperson_amounts={people.sales1.id: D("10000")})
+
+    result = attainment(viewer=people.admin, month=NOVEMBER, today=date(2026, 11, 2))
+
+    assert {line.salesperson.username: line.rank for line in result.lines} == {
+        "sales1": None,
+        "sales2": None,
+        "sales3": None,
+    }
+    client.force_login(people.sales1)
+    mine = client.get("/dashboard/me/?month=2026-11", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span id="my-rank">— (nothing counted yet)</span>' in mine
+    assert client.get("/api/attainment/?month=2026-11-01").json()["salespeople"][0]["rank"] is None
+    client.force_login(people.manager1)
+    page = client.get("/dashboard/attainment/?month=2026-11", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert page.count('<td class="rank">—</td>') == 2
+
+
+@pytest.mark.django_db
+def test_equal_figures_share_a_rank_and_the_next_one_skips(owned_tree, people, settings):
+    """sales1 and sales3 each issue 5,000 against 10,000; sales2 issues 2,000 against 10,000: 1, 1, 3."""
+    settings.CRM = {**settings.CRM, "ATTAINMENT_BASIS": "issued"}
+    product = ProductFactory(name="商业车险", code="motor")
+    for person, territory, amount in (
+        (people.sales1, "nanshan_clubs", "5000.00"),
+        (people.sales2, "nanshan_smes", "2000.00"),
+        (people.sales3, "futian_clubs", "5000.00"),
+    ):
+        customer = CustomerFactory(territory=owned_tree[territory], owner=person)
+        create_deal(
+            created_by=person,
+            customer_id=customer.pk,
+            product=product,
+            number=f"P-{person.username}",
+            amount=amount,
+            issued_on=date(2026, 11, 3),
+        )
+    set_targets(
+        month=NOVEMBER,
+        company_amount=D("30000"),
+        salesperson_amounts={people.sales1.id: D("10000"), people.sales2.id: D("10000"), people.sales3.id: D("10000")},
+    )
+
+    lines = attainment(viewer=people.admin, month=NOVEMBER, today=date(2026, 12, 1)).lines
+
+    assert [(line.salesperson.username, line.rank) for line in lines] == [("sales1", 1), ("sales3", 1), ("sales2", 3)]

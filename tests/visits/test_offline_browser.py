@@ -197,7 +197,7 @@ def test_logout_clears_the_offline_copy(browser, live_server, people, customers)
     # The menu slides open: click inside it once it has finished (a click during the slide is lost).
     page.locator(".navbar-collapse.show").wait_for()
     page.wait_for_function("() => !document.querySelector('nav .collapsing')")
-    page.click("nav .dropdown-toggle")
+    page.click("#user-menu .dropdown-toggle")
     page.locator(".js-logout-form button").wait_for(state="visible")
     page.click(".js-logout-form button")
     page.wait_for_url(lambda url: "/visits/new/" not in url)

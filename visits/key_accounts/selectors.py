@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils.functional import Promise
 
 from crm.dates import local_today
@@ -35,27 +35,55 @@ def _with_follow_up(entries: QuerySet[KeyAccountEntry]) -> QuerySet[KeyAccountEn
     return entries.annotate(has_follow_up=Exists(follow_up_visits()))
 
 
-def entries_for_week(*, viewer: User, week: date) -> QuerySet[KeyAccountEntry]:
+def entries_for_week(*, viewer: User, week: date, today: date | None = None) -> QuerySet[KeyAccountEntry]:
+    entries = _with_follow_up(KeyAccountEntry.objects.visible_to(viewer).filter(week=week))
     return (
-        _with_follow_up(KeyAccountEntry.objects.visible_to(viewer).filter(week=week))
+        with_card_state(entries, today=today or local_today())
         .select_related("customer", "salesperson")
         .order_by("salesperson__last_name", "salesperson__first_name", "salesperson_id", "planned_on", "id")
     )
 
 
+def with_card_state(entries: QuerySet[KeyAccountEntry], *, today: date) -> QuerySet[KeyAccountEntry]:
+    """Annotate ``card_state``, the one thing an entry's card says (entries annotated ``has_follow_up``):
+
+    - "won", "lost": closed;
+    - "done": the second visit is made (a follow-up visit logged, or the outcome says so);
+    - "postponed";
+    - "due": its planned second visit is today or past;
+    - "planned": planned for later;
+    - "unplanned": no second visit planned yet.
+
+    The first that holds wins, so a card never says "due" of a visit already made, nor asks for a plan once
+    the visit is made or the entry closed."""
+    Outcome = KeyAccountEntry.Outcome
+    return entries.annotate(
+        card_state=Case(
+            When(outcome__in=KeyAccountEntry.CLOSED_OUTCOMES, then=F("outcome")),
+            When(Q(has_follow_up=True) | Q(outcome=Outcome.SECOND_VISIT_DONE), then=Value("done")),
+            When(outcome=Outcome.POSTPONED, then=Value("postponed")),
+            When(planned_on__lte=today, then=Value("due")),
+            When(planned_on__isnull=False, then=Value("planned")),
+            default=Value("unplanned"),
+            output_field=CharField(),
+        )
+    )
+
+
 def my_week(*, salesperson: User, week: date, today: date | None = None) -> QuerySet[KeyAccountEntry]:
-    """The salesperson's shortlist, due second visits first (planned on or before today, still open),
-    then the rest by planned date, closed entries last."""
+    """The salesperson's shortlist, due second visits first, then the rest by planned date, closed entries last."""
     today = today or local_today()
-    open_q = ~Q(outcome__in=KeyAccountEntry.CLOSED_OUTCOMES)
+    entries = _with_follow_up(
+        KeyAccountEntry.objects.visible_to(salesperson).filter(week=week, salesperson=salesperson)
+    )
     return (
-        _with_follow_up(KeyAccountEntry.objects.visible_to(salesperson).filter(week=week, salesperson=salesperson))
+        with_card_state(entries, today=today)
         .select_related("customer")
         .annotate(
             rank=Case(
-                When(open_q & Q(planned_on__lte=today), then=Value(0)),
-                When(open_q, then=Value(1)),
-                default=Value(2),
+                When(card_state="due", then=Value(0)),
+                When(outcome__in=KeyAccountEntry.CLOSED_OUTCOMES, then=Value(2)),
+                default=Value(1),
                 output_field=IntegerField(),
             )
         )

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from crm.services import notify, notify_many
 from territories.models import Territory, TerritoryAssignment
 from territories.services import WorkPreview
 from visits.key_accounts.models import JointVisitRequest, KeyAccountEntry
+from visits.key_accounts.selectors import follow_up_visits
 from visits.models import Obstacle, Visit
 from visits.querysets import CURRENT_INTENT_ORDER
 from visits.services import record_visit
@@ -135,7 +136,8 @@ def _rated_candidates(*, week: date, owners: dict[int, int]) -> list[dict[str, A
 
 
 def _carried_candidates(*, week: date, owners: dict[int, int]) -> list[dict[str, Any]]:
-    """Last week's entries neither won nor lost, whose customer is still followable and not downgraded."""
+    """Last week's entries neither won nor lost, whose customer is still followable and not downgraded.
+    ``made``: its second visit was made (a follow-up visit logged, or the outcome says so)."""
     cutoff = _start_of(week)
     intents = settings.CRM["KEY_ACCOUNT_INTENTS"]
     entries = (
@@ -149,9 +151,12 @@ def _carried_candidates(*, week: date, owners: dict[int, int]) -> list[dict[str,
         .annotate(latest_intent=_latest_rating("intent", customer_ref="customer_id", before=cutoff))
         # A rating downgraded below the shortlist intents takes the customer off; no rating keeps it.
         .filter(Q(latest_intent__in=intents) | Q(latest_intent__isnull=True))
+        .annotate(visited=Exists(follow_up_visits()))
         .order_by()
         .values(
             "pk",
+            "outcome",
+            "visited",
             "customer_id",
             "intent",
             "rated_at",
@@ -167,6 +172,8 @@ def _carried_candidates(*, week: date, owners: dict[int, int]) -> list[dict[str,
     for values in entries:
         # A plain dict: the row is reshaped here, and django-stubs types a .values() row as a closed TypedDict.
         row: dict[str, Any] = dict(values)
+        visited, outcome = row.pop("visited"), row.pop("outcome")
+        row["made"] = visited or outcome == KeyAccountEntry.Outcome.SECOND_VISIT_DONE
         row["salesperson_now"] = _salesperson_now(
             territory_id=row.pop("customer__territory_id"), holder_id=row.pop("customer__owner_id"), owners=owners
         )
@@ -215,7 +222,8 @@ def build_shortlists(*, week: date) -> int:
                 obstacles=_as_codes(row["obstacles"]),
                 obstacle_detail=row["obstacle_detail"],
                 prepared_answer=row["prepared_answer"],
-                planned_on=row["planned_on"],
+                # A plan carried out is not carried: its date would read as a visit still due.
+                planned_on=None if row["made"] else row["planned_on"],
             )
     for row in _rated_candidates(week=week, owners=owners):
         carried = entries.get(row["pk"])

@@ -231,6 +231,29 @@ def test_last_weeks_open_entries_are_carried_with_their_plan(people, clubs):
     )
 
 
+def test_a_carried_entry_whose_second_visit_was_made_is_carried_without_that_date(people, clubs):
+    """Last week's plan was carried out: this week's card must not call that past visit "due" (issue #21 item 6).
+    The prepared answer stays; the next visit is for the salesperson to plan."""
+    last_monday = MONDAY - timedelta(weeks=1)
+    plan = {"prepared_answer": "带案例", "planned_on": last_monday + timedelta(days=2)}
+    visited, marked = customer_of(clubs, people.sales1, "已回访"), customer_of(clubs, people.sales1, "标记已回访")
+    for customer in (visited, marked):
+        rate(customer, people.sales1, last_monday - timedelta(days=20), "A")
+    KeyAccountEntry.objects.create(week=last_monday, salesperson=people.sales1, customer=visited, **plan)
+    KeyAccountEntry.objects.create(
+        week=last_monday, salesperson=people.sales1, customer=marked, outcome="second_visit_done", **plan
+    )
+    visit(visited, people.sales1, last_monday + timedelta(days=2), kind="second")
+
+    assert build_shortlists(week=MONDAY) == 2
+
+    carried = KeyAccountEntry.objects.filter(week=MONDAY).order_by("customer__unit_name")
+    assert [(e.customer.unit_name, e.origin, e.prepared_answer, e.planned_on) for e in carried] == [
+        ("已回访", "carried", "带案例", None),
+        ("标记已回访", "carried", "带案例", None),
+    ]
+
+
 def test_a_customer_won_mid_week_stays_on_this_week_but_not_the_next(people, clubs):
     customer = customer_of(clubs, people.sales1, "周中成交")
     rate(customer, people.sales1, MONDAY - timedelta(days=3), "A")

@@ -1,15 +1,19 @@
 """Key-account pages and API: visibility per role, fixed query counts, export, the won seam."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from crm.dates import local_today, week_start
 from tests.accounts.factories import CustomerFactory
+from tests.visits.factories import VisitFactory
 from tests.visits.key_accounts.helpers import MONDAY, at
 from visits.key_accounts.models import JointVisitRequest, KeyAccountEntry
+from visits.models import Visit
 
 pytestmark = pytest.mark.django_db
 
@@ -267,3 +271,47 @@ def test_api_joint_visit_request_to_own_manager_only(client, people, entry, owne
 def _english_by_default(settings):
     # These tests read messages in English; the Chinese catalogue is tested where a page is checked in Chinese.
     settings.LANGUAGE_CODE = "en"
+
+
+def _cards(html: str) -> dict[str, tuple[list[str], bool, bool]]:
+    """Each card of My key accounts by customer: its badges, whether it asks for a plan, whether it gives a date."""
+    cards = {}
+    for card in html.split('<li class="card')[1:]:
+        name = re.search(r'<div class="fw-semibold">(?:<span[^>]*>\w</span> )?([^<]+)</div>', card).group(1)
+        badges = re.findall(r'<span class="badge text-bg-[^"]*">([^<]+)</span>', card)
+        cards[name.strip()] = (badges, "No second visit planned yet" in card, "Second visit:" in card)
+    return cards
+
+
+def test_each_card_of_my_week_says_one_thing(client, people, owned_tree, english):
+    """A card never says two contradicting things (issue #21 item 6): a second visit already made is not "Due",
+    and a card whose second visit is made, or which is closed, does not ask for one to be planned."""
+    today = local_today()
+    week = week_start(today)
+
+    def entry(name: str, visited: bool = False, **fields) -> None:
+        customer = CustomerFactory(unit_name=name, territory=owned_tree["nanshan_clubs"], owner=people.sales1)
+        KeyAccountEntry.objects.create(week=week, salesperson=people.sales1, customer=customer, **fields)
+        if visited:
+            VisitFactory(salesperson=people.sales1, customer=customer, kind=Visit.Kind.SECOND, visited_at=at(today))
+
+    entry("Due today", planned_on=today)
+    entry("Visited as planned", visited=True, planned_on=today)
+    entry("Marked done", outcome="second_visit_done", planned_on=today)
+    entry("Visited unplanned", visited=True)
+    entry("Won unplanned", outcome="won")
+    entry("Planned later", planned_on=today + timedelta(days=30))
+    entry("Not planned")
+    client.force_login(people.sales1)
+
+    cards = _cards(client.get(reverse("key_accounts:my_week")).content.decode())
+
+    assert cards == {
+        "Due today": (["Due"], False, True),
+        "Visited as planned": (["Second visit done"], False, True),
+        "Marked done": (["Second visit done"], False, True),
+        "Visited unplanned": (["Second visit done"], False, False),
+        "Won unplanned": (["Won"], False, False),
+        "Planned later": ([], False, True),
+        "Not planned": ([], True, False),
+    }
