@@ -37,6 +37,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("visits:route_list", _("Routes"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("visits:submission_list", _("Daily forms"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("visits:shortfall_list", _("Shortfalls"), frozenset({Role.SALESPERSON, Role.MANAGER})),
+    NavItem("reports:my_reports", _("Daily report"), frozenset({Role.SALESPERSON})),
+    NavItem("reports:team_reports", _("Daily reports"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("performance:morning_meeting", _("Morning meeting"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("accounts:customer_list", _("Customers"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
     NavItem("accounts:customer_pool", _("Public pool"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
