@@ -19,7 +19,8 @@ from rest_framework.response import Response
 
 from crm.bounds import window_years_pattern
 from crm.models import User
-from crm.params import date_param
+from crm.params import date_param, page_param
+from crm.parsers import JSONParser
 from crm.permissions import has_role
 from visits.reports.models import DailyReport
 from visits.reports.selectors import day_figures, reports_for_list, reports_with_comments, team_reports_of_day
@@ -60,6 +61,8 @@ class DailyReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     ordering_fields = ["day", "submitted_at"]
     ordering = ["-day", "salesperson__username", "pk"]
     http_method_names = ["get", "post", "patch", "head", "options"]
+    # JSON only: a form field sent empty would read as "not given" and slip past the schema's types.
+    parser_classes = [JSONParser]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -135,7 +138,8 @@ class DailyReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         if not has_role(request.user, User.Role.MANAGER, User.Role.ADMIN):
             raise PermissionDenied
         day = date_param(request.query_params, "day") or default_quota_day()
-        team = team_reports_of_day(viewer=request.user, day=day, page_number=request.query_params.get("page"))
+        page = page_param(request.query_params)
+        team = team_reports_of_day(viewer=request.user, day=day, page_number=page)
         context = {"current_figures": team.current}
         return Response(
             {

@@ -106,8 +106,17 @@ class DailyReportDetailSerializer(serializers.ModelSerializer):
         return not texts_locked_reason(report=report, commented=commented_by_others(report))
 
 
+class TextOnlyField(serializers.CharField):
+    """Text as sent: a number, a list or an object is refused (DRF's CharField would turn 0 into "0")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def _text_field(help_text: str) -> serializers.CharField:
-    return serializers.CharField(
+    return TextOnlyField(
         required=False,
         allow_blank=True,
         trim_whitespace=False,
@@ -127,7 +136,7 @@ class DailyReportSubmitSerializer(DailyReportTextsSerializer):
 
 
 class DailyReportCommentInputSerializer(serializers.Serializer):
-    text = serializers.CharField(trim_whitespace=False, max_length=settings.CRM["MAX_NOTE_LENGTH"])
+    text = TextOnlyField(trim_whitespace=False, max_length=settings.CRM["MAX_NOTE_LENGTH"])
 
 
 class TeamDayPersonSerializer(serializers.Serializer):

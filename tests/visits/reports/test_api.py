@@ -77,6 +77,8 @@ def test_submit_is_refused_while_a_visit_is_unrated(api, staff, a_day):
         ({"day": "2026-11-26"}, 400, "detail"),
         ({"day": "not a day"}, 400, "day"),
         ({"went_well": "x" * 2001}, 400, "went_well"),
+        ({"tomorrow_plan": 0}, 400, "tomorrow_plan"),  # text only: a number is not turned into "0"
+        ({"problems": ["列表"]}, 400, "problems"),
     ],
 )
 def test_submit_refuses_bad_input_with_its_reason(api, staff, rated_day, body, status, field):
@@ -241,8 +243,10 @@ def test_a_bad_day_is_a_400_with_the_reason(api, staff):
     api.force_authenticate(staff.manager1)
 
     response = api.get("/api/daily-reports/team-day/?day=2026-13-45")
+    page = api.get("/api/daily-reports/team-day/?page=null")
 
     assert response.status_code == 400 and "day" in response.json()
+    assert page.status_code == 400 and page.json() == {"page": ["“null” is not a page number."]}
 
 
 def queries(api, path: str) -> int:
