@@ -257,3 +257,21 @@ def test_the_teams_page_costs_the_same_queries_at_two_sizes(client, staff):
     many = team_page_queries(client)
 
     assert many == few
+
+
+@pytest.mark.parametrize(
+    ("who", "start", "mine", "team"),
+    [
+        ("sales1", "/visits/today/", True, False),
+        ("manager1", "/dashboard/", False, True),
+        ("admin", "/territories/", False, True),
+        ("info1", "/inquiries/new/", False, False),
+    ],
+)
+def test_the_menu_offers_each_role_its_daily_reports(client, staff, who, start, mine, team):
+    client.force_login(getattr(staff, who))
+
+    html = page(client, start)
+
+    assert ('href="/reports/">Daily report</a>' in html) is mine
+    assert ('href="/reports/team/">Daily reports</a>' in html) is team
