@@ -63,11 +63,10 @@ def _day_of(request: HttpRequest) -> date:
 @role_required(User.Role.SALESPERSON)
 def my_reports(request: HttpRequest) -> HttpResponse:
     """The salesperson's reports, newest first, with a way to today's."""
-    today = timezone.localdate()
     reports = reports_for_list(user=request.user).filter(salesperson=request.user)
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
-    today_report = next((report for report in page if report.day == today), None) if page.number == 1 else None
-    return render(request, "visits/reports/report_list.html", {"page_obj": page, "today_report": today_report or None})
+    today_report = report_of_day(salesperson=request.user, day=timezone.localdate())
+    return render(request, "visits/reports/report_list.html", {"page_obj": page, "today_report": today_report})
 
 
 @role_required(User.Role.SALESPERSON)
@@ -118,7 +117,7 @@ def _write_page(
 
 def _my_day_card(request: HttpRequest, report: DailyReport) -> HttpResponse:
     forms = forms_status(salesperson=request.user, day=report.day)
-    context = {"daily_report": report, "report_with_forms": report.form_submission_id is not None, "forms": forms}
+    context = {"daily_report": report, "with_forms": report.form_submission_id is not None, "forms": forms}
     html = render_to_string("visits/reports/my_day_report.html", context, request)
     if report.form_submission_id is not None:
         # The forms' status at the top of My day changes with it.

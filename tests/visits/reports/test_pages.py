@@ -275,3 +275,23 @@ def test_the_menu_offers_each_role_its_daily_reports(client, staff, who, start, 
 
     assert ('href="/reports/">Daily report</a>' in html) is mine
     assert ('href="/reports/team/">Daily reports</a>' in html) is team
+
+
+def test_my_reports_lists_mine_with_their_comments_at_a_fixed_cost(client, staff):
+    tuesday = DailyReportFactory(salesperson=staff.sales1, day=WEDNESDAY - timedelta(days=1))
+    DailyReportCommentFactory.create_batch(2, report=tuesday)
+    theirs = DailyReportFactory(salesperson=staff.sales2, day=WEDNESDAY - timedelta(days=1))
+    client.force_login(staff.sales1)
+    with CaptureQueriesContext(connection) as few:
+        html = page(client, "/reports/")
+    for days in range(2, 12):
+        DailyReportCommentFactory(
+            report=DailyReportFactory(salesperson=staff.sales1, day=WEDNESDAY - timedelta(days=days))
+        )
+    with CaptureQueriesContext(connection) as many:
+        more = page(client, "/reports/")
+
+    assert f'href="/reports/{tuesday.pk}/"' in html and f'href="/reports/{theirs.pk}/"' not in html
+    assert "2 comments" in html and "Write today's report" in html
+    assert more.count('href="/reports/') - more.count('href="/reports/write/"') == 11 + 1  # + the menu's
+    assert len(many) == len(few)
