@@ -51,8 +51,9 @@ def _assess_visit_counts() -> int:
 
 PAGES: list[PageCase] = [
     # 17 fixed queries since issue #18: the day told back (quota progress, forms status, next visits from the
-    # route, next steps and inquiries, the manager's asks); none grows with the data.
-    PageCase("salesperson: my day", "/visits/today/", "salesperson", budget_ms=150, max_queries=18),
+    # route, next steps and inquiries, the manager's asks); none grows with the data. Issue #19: today's report
+    # and the comments on one's reports, one query each.
+    PageCase("salesperson: my day", "/visits/today/", "salesperson", budget_ms=150, max_queries=19),
     PageCase("manager: morning meeting", "/dashboard/", "manager", budget_ms=300, max_queries=22),
     PageCase("info staff: phone inquiries", "/inquiries/new/", "info_staff", budget_ms=150, max_queries=12),
     PageCase("admin: territories", "/territories/", "admin", budget_ms=150, max_queries=12),
@@ -80,6 +81,18 @@ PAGES: list[PageCase] = [
     PageCase("manager: customer map markers", "/map/features/", "manager", budget_ms=150, max_queries=6),
     PageCase("API: map features (manager)", "/api/map/customers/", "manager", budget_ms=150, max_queries=6),
     PageCase("manager: day's track", "/map/track/", "manager", budget_ms=150, max_queries=8),
+    # Daily reports (issue #19): the day's figures (four grouped queries for any number of people), the page of a
+    # day's reports with their threads, those who have not submitted.
+    PageCase("salesperson: daily report to write", "/reports/write/", "salesperson", budget_ms=150, max_queries=12),
+    PageCase("manager: the team's daily reports", "/reports/team/", "manager", budget_ms=150, max_queries=14),
+    PageCase("admin: daily reports (all teams)", "/reports/team/", "admin", budget_ms=300, max_queries=14),
+    PageCase(
+        "API: the team's daily reports (manager)",
+        "/api/daily-reports/team-day/",
+        "manager",
+        budget_ms=150,
+        max_queries=12,
+    ),
     PageCase("health probe", "/healthz", None, budget_ms=50, max_queries=2),
 ]
 

@@ -21,6 +21,8 @@ DEMO_SEEDERS: list[str] = [
     # after the territories and customers seeders, so that the demo inquiries are routed
     "campaigns.demo.seed_campaigns",
     "visits.key_accounts.demo.seed_key_accounts",
+    # after the visits, customers and deals: a report's figures are those of its day
+    "visits.reports.demo.seed_daily_reports",
     "performance.demo.seed_targets",
     "accounts.service_tools.demo.seed_service_tools",
     "visits.demo.seed_calendar_and_quotas",

@@ -73,6 +73,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("map:track", _("Day's track"), MANAGER, VISITS),
     NavItem("visits:submission_list", _("Daily forms"), MANAGER, VISITS),
     NavItem("visits:shortfall_list", _("Shortfalls"), frozenset({Role.SALESPERSON, Role.MANAGER}), VISITS),
+    NavItem("reports:my_reports", _("Daily report"), SALESPERSON, VISITS),
+    NavItem("reports:team_reports", _("Daily reports"), MANAGER, VISITS),
     NavItem("key_accounts:my_week", _("Key accounts"), SALESPERSON, FOLLOW_UP),
     NavItem("key_accounts:monday_meeting", _("Monday meeting"), MANAGER, FOLLOW_UP),
     NavItem("campaigns:inquiry_desk", _("Phone inquiries"), frozenset({Role.INFO_STAFF, *MANAGER}), FOLLOW_UP),

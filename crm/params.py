@@ -83,3 +83,15 @@ def id_param(params: Mapping[str, str], name: str) -> int | None:
     if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
         raise BadParameter(name, _("“%(value)s” is not a valid id.") % {"value": raw[:40]})
     return int(raw)
+
+
+def page_param(params: Mapping[str, str], name: str = "page") -> int | None:
+    """A page number as a whole number (a page before the first or past the last is the nearest one, as
+    Django's ``Paginator.get_page`` reads it); None when absent or empty."""
+    raw = _raw(params, name)
+    if not raw:
+        return None
+    digits = raw.removeprefix("-")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 18:
+        raise BadParameter(name, _("“%(value)s” is not a page number.") % {"value": raw[:40]})
+    return int(raw)

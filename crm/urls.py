@@ -32,6 +32,7 @@ api_patterns = [
     path("", include("accounts.deals.api_urls")),
     path("", include("campaigns.api_urls")),
     path("", include("visits.key_accounts.api_urls")),
+    path("", include("visits.reports.api_urls")),
     path("", include("accounts.service_tools.api_urls")),
     path("", include("visits.map.api_urls")),
 ]
@@ -65,6 +66,7 @@ urlpatterns = [
     path("", include("accounts.deals.urls")),
     path("key-accounts/", include("visits.key_accounts.urls")),
     path("map/", include("visits.map.urls")),
+    path("reports/", include("visits.reports.urls")),
     path("service/", include("accounts.service_tools.urls")),
     path("admin/", admin.site.urls),
 ]

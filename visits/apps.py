@@ -10,6 +10,7 @@ class VisitsConfig(AppConfig):
     def ready(self) -> None:
         from territories.services import register_open_work_mover
         from visits.key_accounts.services import move_key_accounts_of_territory, preview_key_accounts_of_territory
+        from visits.reports import models as _daily_report_models  # noqa: F401 - the daily reports' tables
         from visits.services import (
             amend_submitted_forms,
             move_planned_visits_of_territory,

@@ -528,11 +528,11 @@ def submit_forms(*, salesperson: User, day: date | None = None, at: datetime | N
     if day > timezone.localdate(at):
         raise ApplicationError(_("Forms cannot be submitted for a day that has not come yet."))
     start, end, due = form_period(salesperson=salesperson, day=day)
-    _lock_forms_of(salesperson)
+    lock_forms_of(salesperson)
     existing = FormSubmission.objects.filter(salesperson=salesperson, period_start=start).first()
     if existing is not None:
         return existing
-    _refuse_unrated_visits(salesperson=salesperson, start=start, end=end)
+    refuse_unrated_visits(salesperson=salesperson, start=start, end=end)
     submission = FormSubmission(
         salesperson=salesperson,
         period_start=start,
@@ -554,13 +554,15 @@ def submit_forms(*, salesperson: User, day: date | None = None, at: datetime | N
 UNRATED_NAMED = 5
 
 
-def _lock_forms_of(salesperson: User) -> None:
+def lock_forms_of(salesperson: User) -> None:
     """Serialise a submission with the visits logged meanwhile (the salesperson's row lock): a visit
     committed before the submission is in its count, one committed after it amends it; never neither."""
     User.objects.select_for_update().filter(pk=salesperson.pk).values_list("pk", flat=True).first()
 
 
-def _refuse_unrated_visits(*, salesperson: User, start: date, end: date) -> None:
+def refuse_unrated_visits(*, salesperson: User, start: date, end: date) -> None:
+    """Refuse (ApplicationError naming the first UNRATED_NAMED) while a visit from ``start`` to ``end`` is
+    unrated: the rating is part of the forms and of the daily report (visits.reports), which both ask here."""
     unrated = list(
         Visit.objects.filter(salesperson=salesperson, visited_on__range=(start, end), intent="")
         .order_by("visited_at", "pk")
@@ -591,7 +593,7 @@ def amend_submitted_forms(*, visit: Visit) -> FormAmendment | None:
     Rating a visit after the submission is not an amendment: ratings may be revised any time, and
     each keeps its rated_at.
     """
-    _lock_forms_of(visit.salesperson)
+    lock_forms_of(visit.salesperson)
     submission = (
         FormSubmission.objects.filter(
             salesperson_id=visit.salesperson_id, period_start__lte=visit.visited_on, period_end__gte=visit.visited_on

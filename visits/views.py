@@ -33,6 +33,7 @@ from visits.filters import VisitFilter
 from visits.forms import QuickCustomerForm, RatingForm, VisitForm
 from visits.geo import navigation_links
 from visits.models import Material, Obstacle, QuotaShortfall, RouteStop, TalkingPoint, Visit, VisitPhoto
+from visits.reports.views import my_day_report_context
 from visits.selectors import (
     customer_timeline,
     day_counts,
@@ -96,6 +97,11 @@ def today(request: HttpRequest) -> HttpResponse:
         "next_visits": next_planned_visits(salesperson=request.user, day=day),
         "asks": manager_asks(salesperson=request.user),
     }
+    forms = context["forms"]
+    # A section of its own (visits.reports): today's report, and the comments on one's reports.
+    context |= my_day_report_context(
+        salesperson=request.user, day=day, with_forms=forms.period_start == forms.period_end
+    )
     return render(request, "visits/visit_today.html", context)
 
 

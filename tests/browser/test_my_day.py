@@ -1,5 +1,5 @@
 """Issue 18 items 5 and 6 on a 360-px phone: "my day" shows the quota as progress, refuses the forms
-while a visit is unrated (naming it), and takes them once it is rated."""
+while a visit is unrated (naming it), and takes them once it is rated (with the day's report, issue 19)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ def test_my_day_on_a_small_phone_refuses_the_forms_until_the_visit_is_rated(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screen(browser, "my-day-360")
 
-    submit = page.get_by_role("button", name="提交今天的表单")
+    # The team hands in its forms daily: the day's report is the submission (issue 19).
+    submit = page.get_by_role("button", name="提交今天的日报和表单")
     with browser.refused(400):
         submit.tap()
     visited = timezone.localtime(unrated.visited_at).strftime("%H:%M")
@@ -68,7 +69,7 @@ def test_my_day_on_a_small_phone_refuses_the_forms_until_the_visit_is_rated(
     expect(card.locator(".badge")).to_have_text("B")
     submit.tap()
 
-    expect(page.locator("#submission")).to_contain_text("（3 次拜访）")
+    expect(page.locator("#daily-report")).to_contain_text("当天的表单已一并提交。")
     expect(page.locator("#forms-status")).to_contain_text("表单已于")
     expect(page.locator("#forms-status")).to_contain_text("提交。")
     assert list(FormSubmission.objects.values_list("salesperson", "visit_count")) == [(people.sales1.pk, 3)]

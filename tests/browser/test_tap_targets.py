@@ -15,7 +15,10 @@ from django.utils import timezone
 from crm.models import Notification
 from tests.accounts.factories import CustomerFactory
 from tests.visits.factories import VisitFactory
+from tests.visits.reports.factories import DailyReportCommentFactory, DailyReportFactory
 from visits.models import QuotaShortfall
+from visits.reports.models import DailyReport
+from visits.tasks import default_quota_day
 
 pytestmark = pytest.mark.browser
 
@@ -81,6 +84,9 @@ def working_day(people, owned_tree):
     QuotaShortfall.objects.create(
         salesperson=people.sales1, day=timezone.localdate() - timedelta(days=1), required=3, actual=1
     )
+    # The previous working day's report with the manager's comment: on My day, the lists and the team's page.
+    report = DailyReportFactory(salesperson=people.sales1, day=default_quota_day())
+    DailyReportCommentFactory(report=report, author=people.manager1)
     return shunda
 
 
@@ -111,6 +117,9 @@ def test_the_salespersons_phone_pages_have_thumb_sized_targets(login_as, people,
         "/visits/new/",
         "/visits/route/",
         "/visits/mine/",
+        "/reports/",
+        "/reports/write/",
+        f"/reports/{DailyReport.objects.get().pk}/",
         "/customers/",
         working_day.get_absolute_url(),
         "/notifications/",
@@ -121,5 +130,7 @@ def test_the_salespersons_phone_pages_have_thumb_sized_targets(login_as, people,
 
 
 def test_the_managers_phone_pages_have_thumb_sized_targets(login_as, people, working_day):
-    failures = measure_pages(login_as, people.manager1.username, ["/dashboard/", "/visits/", "/visits/shortfalls/"])
+    failures = measure_pages(
+        login_as, people.manager1.username, ["/dashboard/", "/visits/", "/visits/shortfalls/", "/reports/team/"]
+    )
     assert not failures, report(failures)

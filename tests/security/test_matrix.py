@@ -64,6 +64,12 @@ ACCESS: dict[str, frozenset[str]] = {
     "api/campaigns/": INQUIRIES,
     "api/campaigns/<str:pk>/": INQUIRIES,
     "api/competitor-reports/": EVERYONE,
+    # Daily reports: the list and one report answer each role its own scope (a hidden report is 404); submitting
+    # is a salesperson's (403 for the others, in the service); the team's day is for managers and the admin.
+    "api/daily-reports/": EVERYONE,
+    "api/daily-reports/<int:pk>/": EVERYONE,
+    "api/daily-reports/<int:pk>/comments/": EVERYONE,
+    "api/daily-reports/team-day/": MANAGER,
     "api/competitor-reports/<str:pk>/": EVERYONE,
     "api/dashboard/": MANAGER,
     "api/deals/": EVERYONE,
@@ -198,6 +204,12 @@ ACCESS: dict[str, frozenset[str]] = {
     "notifications/": EVERYONE,
     "offline/": EVERYONE,
     "receivables.xlsx": FIELD,
+    "reports/": SALESPERSON,
+    "reports/write/": SALESPERSON,
+    "reports/team/": MANAGER,
+    "reports/<int:pk>/": FIELD,  # one report: whoever sees it (visible_to), 404 for the rest
+    "reports/<int:pk>/texts/": EVERYONE,  # POST only; the salesperson's own report
+    "reports/<int:pk>/comments/": EVERYONE,  # POST only; whoever sees the report
     "receivables/": FIELD,
     "renewals/": FIELD,
     "showcase-photos/<int:pk>/image/": EVERYONE,  # uploaded file, see customers/<int:pk>/business-card/
@@ -282,6 +294,7 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "api/key-accounts/<str:pk>/outcome/": 405,  # POST only
     "api/key-accounts/<str:pk>/plan/": 405,  # POST only
     "api/key-accounts/joint-visits/<str:pk>/answer/": 405,  # POST only
+    "api/daily-reports/<int:pk>/comments/": 405,  # POST only
     "api/quota-shortfalls/<int:pk>/explanation/": 405,  # POST only
     "api/quota-shortfalls/<int:pk>/review/": 405,  # POST only
     "api/sms/replies/": 405,  # POST only
@@ -297,6 +310,8 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "key-accounts/joint-visits/<int:pk>/log/": 405,  # POST only
     "key-accounts/joint-visits/<int:pk>/take-time/": 405,  # POST only
     "ledger-entries/<int:pk>/reverse/": 405,  # POST only
+    "reports/<int:pk>/texts/": 405,  # POST only
+    "reports/<int:pk>/comments/": 405,  # POST only
     "visits/<int:pk>/rating/": 405,  # POST only
     "visits/customers/new/": 405,  # POST only
     "visits/forms/submit/": 405,  # POST only

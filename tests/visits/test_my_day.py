@@ -339,8 +339,10 @@ def test_the_submit_button_names_the_teams_period(client, staff):
     Team.objects.filter(pk=staff.team_one.pk).update(form_submission=Team.FormSubmission.WEEKLY)
     weekly = client.get("/visits/today/").content.decode()
 
-    assert "Submit today's forms" in daily and "this week" not in daily
-    assert "Submit this week's forms" in weekly and "Submit today" not in weekly
+    # Daily: the day's report hands the forms in (issue 19, visits.reports); weekly: the week's forms, as before.
+    assert "Submit today's report and forms" in daily and "Submit today's forms" not in daily
+    assert "this week" not in daily
+    assert "Submit this week's forms" in weekly and "Submit today's forms" not in weekly
     # When they are due is said once, by the forms' status: never "tomorrow's meeting" for a weekly team.
     assert "morning meeting" not in weekly
 
