@@ -32,9 +32,11 @@ START_PAGES: dict[str, str] = {
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("visits:today", _("My day"), frozenset({Role.SALESPERSON})),
     NavItem("visits:route", _("Today's route"), frozenset({Role.SALESPERSON})),
+    NavItem("plans:week", _("Week plan"), frozenset({Role.SALESPERSON})),
     NavItem("visits:my_visits", _("My visits"), frozenset({Role.SALESPERSON})),
     NavItem("visits:visit_list", _("Team visits"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("visits:route_list", _("Routes"), frozenset({Role.MANAGER, Role.ADMIN})),
+    NavItem("plans:versus", _("Plans vs visits"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("visits:submission_list", _("Daily forms"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("visits:shortfall_list", _("Shortfalls"), frozenset({Role.SALESPERSON, Role.MANAGER})),
     NavItem("performance:morning_meeting", _("Morning meeting"), frozenset({Role.MANAGER, Role.ADMIN})),

@@ -32,6 +32,7 @@ api_patterns = [
     path("", include("accounts.deals.api_urls")),
     path("", include("campaigns.api_urls")),
     path("", include("visits.key_accounts.api_urls")),
+    path("", include("visits.plans.api_urls")),
     path("", include("accounts.service_tools.api_urls")),
 ]
 
@@ -60,6 +61,7 @@ urlpatterns = [
     path("dashboard/", include("performance.urls")),
     path("", include("accounts.deals.urls")),
     path("key-accounts/", include("visits.key_accounts.urls")),
+    path("plans/", include("visits.plans.urls")),
     path("service/", include("accounts.service_tools.urls")),
     path("admin/", admin.site.urls),
 ]

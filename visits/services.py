@@ -30,7 +30,7 @@ from crm.locks import lock_job
 from crm.models import Notification, Team, User
 from crm.services import notify, notify_many
 from visits.calendar import is_working_day, next_working_day
-from visits.geo import haversine_m, order_nearest
+from visits.geo import haversine_m
 from visits.inputs import VisitInput, as_list, text_of, whole_number
 from visits.models import (
     Assessment,
@@ -40,8 +40,6 @@ from visits.models import (
     Material,
     Obstacle,
     QuotaShortfall,
-    RoutePlan,
-    RouteStop,
     TalkingPoint,
     Visit,
 )
@@ -1215,63 +1213,3 @@ def sync_visits(
         ", ".join(f"{result['status']}" for result in results) or "empty",
     )
     return results
-
-
-# --- today's route ------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def save_route_plan(
-    *,
-    salesperson: User,
-    day: date,
-    customer_ids: Sequence[int],
-    reasons: Mapping[int, str] | None = None,
-    start_latitude: Decimal | float | str | None = None,
-    start_longitude: Decimal | float | str | None = None,
-) -> RoutePlan:
-    """Save (or replace) the salesperson's plan for ``day``: the stops ordered by nearest neighbour
-    from the start point (the phone's position, else the first located stop).
-
-    Every stop must be a customer the salesperson sees (else NotFound). One plan per day: saving
-    again replaces its stops.
-    """
-    if not salesperson.is_salesperson:
-        raise NotPermitted(_("Only salespeople plan routes."))
-    customer_ids = list(dict.fromkeys(int(pk) for pk in customer_ids))
-    if not customer_ids:
-        raise ApplicationError(_("Choose at least one customer to visit."))
-    if len(customer_ids) > settings.CRM["ROUTE_MAX_STOPS"] * 2:
-        raise ApplicationError(_("Too many stops for one day."))
-    customers = {
-        row["pk"]: row
-        for row in Customer.objects.visible_to(salesperson)
-        .filter(pk__in=customer_ids)
-        .values("pk", "latitude", "longitude")
-    }
-    if len(customers) != len(customer_ids):
-        raise NotFound(_("No customer matches the given query."))
-    start_lat, start_lon, _accuracy = _clean_position(start_latitude, start_longitude, None)
-    # _clean_position gives both coordinates or neither
-    start = (float(start_lat), float(start_lon)) if start_lat is not None and start_lon is not None else None
-    ordered = order_nearest(
-        [(pk, customers[pk]["latitude"], customers[pk]["longitude"]) for pk in customer_ids], start=start
-    )
-    plan, _created = RoutePlan.objects.select_for_update().get_or_create(salesperson=salesperson, day=day)
-    plan.start_latitude, plan.start_longitude = start_lat, start_lon
-    plan.save()
-    plan.stops.all().delete()
-    reasons = reasons or {}
-    RouteStop.objects.bulk_create(
-        [
-            RouteStop(
-                plan=plan,
-                customer_id=pk,
-                position=index,
-                reason=reasons.get(pk, RouteStop.Reason.CHOSEN),
-                distance_from_previous_m=leg,
-            )
-            for index, (pk, leg) in enumerate(ordered, start=1)
-        ]
-    )
-    return plan

@@ -205,6 +205,19 @@ ACCESS: dict[str, frozenset[str]] = {
     "visits/shortfalls/": FIELD,
     "visits/shortfalls/<int:pk>/explain/": EVERYONE,
     "visits/shortfalls/<int:pk>/review/": EVERYONE,
+    # Plans: the week plan is a salesperson's own; plan against visits a salesperson's own, a manager's team's.
+    "plans/": SALESPERSON,
+    "plans/add/": EVERYONE,
+    "plans/stops/<int:pk>/move/": EVERYONE,
+    "plans/stops/<int:pk>/remove/": EVERYONE,
+    "plans/stops/<int:pk>/note/": EVERYONE,
+    "plans/versus/": FIELD,
+    "plans/versus/<int:salesperson_pk>/": FIELD,
+    "api/plans/stops/": FIELD,
+    "api/plans/stops/<int:pk>/": FIELD,
+    "api/plans/stops/<int:pk>/move/": EVERYONE,
+    "api/plans/salespeople/<int:salesperson_pk>/day/": FIELD,
+    "api/plans/versus/": FIELD,
 }
 # The Django admin checks is_staff and model permissions itself, for every ModelAdmin a
 # later feature registers, so its pages are classified by prefix.
@@ -266,6 +279,11 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "visits/forms/submit/": 405,  # POST only
     "visits/shortfalls/<int:pk>/explain/": 405,  # POST only
     "visits/shortfalls/<int:pk>/review/": 405,  # POST only
+    "plans/add/": 405,  # POST only
+    "plans/stops/<int:pk>/move/": 405,  # POST only
+    "plans/stops/<int:pk>/remove/": 405,  # POST only
+    "plans/stops/<int:pk>/note/": 405,  # POST only
+    "api/plans/stops/<int:pk>/move/": 405,  # POST only
 }
 
 ROUTES = all_routes()
