@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from crm.bounds import window_years_pattern
 from crm.dates import week_start
 from crm.models import User
-from crm.params import date_param, week_param
+from crm.params import date_param
 from crm.permissions import has_role
 from visits.models import RoutePlan, RouteStop
 from visits.plans.selectors import (
@@ -94,7 +94,9 @@ class PlanStopFilter(django_filters.FilterSet):
     day = django_filters.DateFilter(field_name="plan__day")
     day_from = django_filters.DateFilter(field_name="plan__day", lookup_expr="gte")
     day_to = django_filters.DateFilter(field_name="plan__day", lookup_expr="lte")
-    salesperson = django_filters.NumberFilter(field_name="plan__salesperson")
+    salesperson = django_filters.ModelChoiceFilter(
+        field_name="plan__salesperson", queryset=User.objects.filter(role=User.Role.SALESPERSON)
+    )
     status = django_filters.ChoiceFilter(choices=STATUS_CHOICES)
 
     class Meta:
@@ -270,8 +272,8 @@ class PlanAgainstVisitsView(APIView):
     def get(self, request: Request) -> Response:
         _require_field_role(request)
         today = timezone.localdate()
-        week = week_param(request.query_params, "week", default=week_start(today))
-        assert week is not None
+        # Any day of the week (in the date window; its Monday may lie just before it).
+        week = week_start(date_param(request.query_params, "week", default=today) or today)
         paginator = self.pagination_class()
         people = paginator.paginate_queryset(salespeople_in_view(user=request.user), request, view=self)
         rows = plan_against_visits(people=people or [], week=week, today=today)
