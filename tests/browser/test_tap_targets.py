@@ -16,6 +16,7 @@ from crm.models import Notification
 from tests.accounts.factories import CustomerFactory
 from tests.visits.factories import VisitFactory
 from visits.models import QuotaShortfall
+from visits.plans.services import add_to_plan
 
 pytestmark = pytest.mark.browser
 
@@ -81,6 +82,13 @@ def working_day(people, owned_tree):
     QuotaShortfall.objects.create(
         salesperson=people.sales1, day=timezone.localdate() - timedelta(days=1), required=3, actual=1
     )
+    # Today's plan (visited 顺达, 嘉园 to visit with its navigation links) and tomorrow's, for My day and the week.
+    jiayuan = CustomerFactory(
+        unit_name="嘉园物业", territory=owned_tree["nanshan_clubs"], latitude=22.53, longitude=113.93
+    )
+    for day in (timezone.localdate(), timezone.localdate() + timedelta(days=1)):
+        for customer in (shunda, jiayuan):
+            add_to_plan(salesperson=people.sales1, customer_id=customer.pk, day=day, note="送报价单")
     return shunda
 
 
@@ -112,6 +120,8 @@ def test_the_salespersons_phone_pages_have_thumb_sized_targets(login_as, people,
         "/visits/route/",
         "/visits/mine/",
         "/customers/",
+        "/plans/",
+        "/plans/versus/",
         working_day.get_absolute_url(),
         "/notifications/",
         "/account/",
@@ -121,5 +131,9 @@ def test_the_salespersons_phone_pages_have_thumb_sized_targets(login_as, people,
 
 
 def test_the_managers_phone_pages_have_thumb_sized_targets(login_as, people, working_day):
-    failures = measure_pages(login_as, people.manager1.username, ["/dashboard/", "/visits/", "/visits/shortfalls/"])
+    failures = measure_pages(
+        login_as,
+        people.manager1.username,
+        ["/dashboard/", "/visits/", "/visits/shortfalls/", "/plans/versus/", f"/plans/versus/{people.sales1.pk}/"],
+    )
     assert not failures, report(failures)
