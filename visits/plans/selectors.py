@@ -279,8 +279,9 @@ def plan_against_visits(*, people: Sequence[User], week: date, today: date) -> l
         .annotate(count=Count("id"))
         .order_by()
     )
-    for row in visit_rows:
-        counts.setdefault((row["salesperson"], row["visited_on"]), PlanCounts()).unplanned = row["count"]
+    for visit_row in visit_rows:
+        key = (visit_row["salesperson"], visit_row["visited_on"])
+        counts.setdefault(key, PlanCounts()).unplanned = visit_row["count"]
     weeks = []
     for person in people:
         days = []
