@@ -213,3 +213,20 @@ def test_the_stop_list_costs_the_same_queries_whatever_the_stops(api, people, st
 
     assert response.json()["count"] == stops
     assert len(queries) == 4  # session, user, count, page
+
+
+@pytest.mark.parametrize("people_count", [2, 30])
+def test_plan_against_visits_costs_the_same_queries_whatever_the_team(api, people, street, people_count):
+    from tests.crm.factories import SalespersonFactory
+
+    for n in range(people_count):
+        person = SalespersonFactory(username=f"rep{n:02d}", team=people.team_one)
+        RouteStopFactory(plan=RoutePlanFactory(salesperson=person, day=MONDAY), customer=street["A"])
+        VisitFactory(salesperson=person, customer=street["B"], visited_at=at(MONDAY, 10))
+    api.force_login(people.manager1)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/plans/versus/")
+
+    assert response.json()["count"] == people_count + 2
+    assert len(queries) == 6  # session, user, count, people, planned stops, visits off the plan
