@@ -328,6 +328,8 @@ SPECTACULAR_SETTINGS = {
         "DealStatusEnum": "accounts.deals.models.Deal.Status",
         "DealSourceEnum": "accounts.deals.models.Deal.Source",
         "LedgerEntryKindEnum": "accounts.deals.models.LedgerEntry.Kind",
+        "PlanStopStatusEnum": "visits.plans.api.STATUS_CHOICES",
+        "RouteStopReasonEnum": "visits.models.RouteStop.Reason",
     },
 }
 
