@@ -116,6 +116,8 @@ def add(request: HttpRequest) -> HttpResponse:
                 "change": change,
                 "planned": _planned_text(change) if change else "",
                 "error": error,
+                # The page the snippet is on, not this address: a plain post from it goes back there.
+                "next_url": _next_url(request, ""),
             },
             status=400 if error else 200,
         )

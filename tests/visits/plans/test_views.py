@@ -72,13 +72,16 @@ def test_plan_from_a_row_answers_the_button_with_the_day(client, people, street)
     client.force_login(people.sales1)
 
     response = client.post(
-        "/plans/add/", {"customer": street["A"].pk, "day": "2026-11-26", "compact": "1"}, headers=HTMX
+        "/plans/add/",
+        {"customer": street["A"].pk, "day": "2026-11-26", "compact": "1", "next": "/customers/?page=2"},
+        headers=HTMX,
     )
 
     body = response.content.decode()
     assert response.status_code == 200
     assert body.strip().startswith(f'<form id="add-to-plan-{street["A"].pk}"')
     assert "✓ 11-26" in body
+    assert '<input type="hidden" name="next" value="/customers/?page=2">' in body
     assert "客户A is planned for Thu 11-26: stop 1 of 1." in body
     assert stops_of(people.sales1, THURSDAY) == ["客户A"]
 
