@@ -93,6 +93,13 @@ PAGES: list[PageCase] = [
         budget_ms=150,
         max_queries=12,
     ),
+    # Issue 19: the week plan (the week's stops in one query) and plan against visits (two grouped queries for a
+    # page of people, whatever their stops and visits).
+    PageCase("salesperson: week plan", "/plans/", "salesperson", budget_ms=150, max_queries=8),
+    PageCase("manager: plans vs visits", "/plans/versus/", "manager", budget_ms=150, max_queries=8),
+    PageCase("admin: plans vs visits (all teams)", "/plans/versus/", "admin", budget_ms=300, max_queries=8),
+    PageCase("API: plan stops (manager)", "/api/plans/stops/", "manager", budget_ms=150, max_queries=6),
+    PageCase("API: plans vs visits (manager)", "/api/plans/versus/", "manager", budget_ms=150, max_queries=7),
     PageCase("health probe", "/healthz", None, budget_ms=50, max_queries=2),
 ]
 

@@ -333,6 +333,8 @@ SPECTACULAR_SETTINGS = {
         "GeoJsonPointTypeEnum": ["Point"],
         "GeoJsonFeatureTypeEnum": ["Feature"],
         "GeoJsonFeatureCollectionTypeEnum": ["FeatureCollection"],
+        "PlanStopStatusEnum": "visits.plans.api.STATUS_CHOICES",
+        "RouteStopReasonEnum": "visits.models.RouteStop.Reason",
     },
 }
 

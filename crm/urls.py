@@ -33,6 +33,7 @@ api_patterns = [
     path("", include("campaigns.api_urls")),
     path("", include("visits.key_accounts.api_urls")),
     path("", include("visits.reports.api_urls")),
+    path("", include("visits.plans.api_urls")),
     path("", include("accounts.service_tools.api_urls")),
     path("", include("visits.map.api_urls")),
 ]
@@ -67,6 +68,7 @@ urlpatterns = [
     path("key-accounts/", include("visits.key_accounts.urls")),
     path("map/", include("visits.map.urls")),
     path("reports/", include("visits.reports.urls")),
+    path("plans/", include("visits.plans.urls")),
     path("service/", include("accounts.service_tools.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -44,7 +44,10 @@ def _date_param(request: Request, name: str, default: date) -> date:
 class DashboardView(APIView):
     """The morning meeting's figures for one day: the same numbers as /dashboard/."""
 
-    @extend_schema(parameters=[OpenApiParameter("day", OpenApiTypes.DATE)], responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[OpenApiParameter("day", OpenApiTypes.DATE, pattern=window_years_pattern())],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request: Request) -> Response:
         from performance.views import default_meeting_day
 

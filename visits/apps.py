@@ -10,13 +10,9 @@ class VisitsConfig(AppConfig):
     def ready(self) -> None:
         from territories.services import register_open_work_mover
         from visits.key_accounts.services import move_key_accounts_of_territory, preview_key_accounts_of_territory
+        from visits.plans.services import move_planned_visits_of_territory, preview_planned_visits_of_territory
         from visits.reports import models as _daily_report_models  # noqa: F401 - the daily reports' tables
-        from visits.services import (
-            amend_submitted_forms,
-            move_planned_visits_of_territory,
-            preview_planned_visits_of_territory,
-            register_visit_follower,
-        )
+        from visits.services import amend_submitted_forms, register_visit_follower
 
         # A visit logged after the period's forms were submitted amends them, whatever the door.
         register_visit_follower(name="form_amendments", follow=amend_submitted_forms)

@@ -241,38 +241,20 @@ class PlannedVisit:
 
 
 def next_planned_visits(*, salesperson: User, day: date, limit: int = NEXT_VISITS_SHOWN) -> list[PlannedVisit]:
-    """Who to visit next, most planned first, each customer once, at most ``limit``:
+    """Who else to visit, besides today's plan (its own section: ``visits.plans.selectors.day_plan``), each
+    customer once, at most ``limit``:
 
-    1. today's route plan, stops not visited yet, in the plan's order;
-    2. customers whose latest visit set a next step due today or in the last NEXT_STEP_LOOKBACK days
+    1. customers whose latest visit set a next step due today or in the last NEXT_STEP_LOOKBACK days
        (overdue), oldest first;
-    3. the customers registered route sources wait a first visit for (campaigns: inquiries).
+    2. the customers registered route sources wait a first visit for (campaigns: inquiries).
 
-    Only customers the salesperson sees now. Two queries plus one per route source.
+    Only customers the salesperson sees now and has not planned for today. One query plus one per route source.
     """
     visible = (
         Customer.objects.visible_to(salesperson).filter(pooled_at__isnull=True).exclude(status=Customer.Status.LOST)
     )
-    visited_today = Visit.objects.filter(salesperson=salesperson, customer=OuterRef("customer"), visited_on=day)
+    planned_today = RouteStop.objects.filter(plan__salesperson=salesperson, plan__day=day)
     planned: dict[int, PlannedVisit] = {}
-
-    stops = (
-        RouteStop.objects.filter(plan__salesperson=salesperson, plan__day=day, customer__in=visible)
-        .exclude(Exists(visited_today))
-        .select_related("customer")
-        .only("position", "customer__id", "customer__unit_name", "customer__district")
-        .order_by("position")[:limit]
-    )
-    for stop in stops:
-        planned.setdefault(
-            stop.customer.pk,
-            PlannedVisit(
-                customer_id=stop.customer.pk,
-                unit_name=stop.customer.unit_name,
-                district=stop.customer.district,
-                why=_("Stop %(position)d of today's route") % {"position": stop.position},
-            ),
-        )
 
     later = Visit.objects.filter(customer=OuterRef("customer")).filter(
         Q(visited_at__gt=OuterRef("visited_at")) | Q(visited_at=OuterRef("visited_at"), pk__gt=OuterRef("pk"))
@@ -285,6 +267,7 @@ def next_planned_visits(*, salesperson: User, day: date, limit: int = NEXT_VISIT
             customer__in=visible,
         )
         .exclude(Exists(later))
+        .exclude(Exists(planned_today.filter(customer=OuterRef("customer"))))
         .select_related("customer")
         .only("next_step", "next_step_on", "customer__id", "customer__unit_name", "customer__district")
         .order_by("next_step_on", "pk")[:limit]
@@ -313,6 +296,7 @@ def next_planned_visits(*, salesperson: User, day: date, limit: int = NEXT_VISIT
         awaited = (
             visible.filter(pk__in=source.customer_ids(salesperson=salesperson, day=day))
             .exclude(Exists(Visit.objects.filter(customer=OuterRef("pk"))))
+            .exclude(Exists(planned_today.filter(customer=OuterRef("pk"))))
             .only("pk", "unit_name", "district")
             .order_by("pk")[:limit]
         )

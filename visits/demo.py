@@ -1,4 +1,5 @@
-"""Demo data of the visits app: the past week of visits for sales1..sales8, rated, with forms and shortfalls."""
+"""Demo data of the visits app: the past week of visits for sales1..sales8, rated, with forms and shortfalls;
+sales1's plan for this week (the days gone by measured against the visits) and tomorrow."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from faker import Faker
 
@@ -19,10 +21,13 @@ from visits.models import (
     Obstacle,
     QuotaOverride,
     QuotaShortfall,
+    RoutePlan,
+    RouteStop,
     TalkingPoint,
     Visit,
     WorkingDay,
 )
+from visits.plans.services import add_to_plan, plan_window, reorder_plan
 from visits.services import (
     check_visit_quotas,
     explain_shortfall,
@@ -39,6 +44,7 @@ CENTRE = (Decimal("22.533000"), Decimal("113.930000"))
 FOSHAN = (Decimal("23.021500"), Decimal("113.121400"))
 KNOWN_PLACE_SHARE = 0.85  # a few customers have never been checked in at: their place is not known yet
 NEXT_STEPS = ["送产品资料", "约老板面谈", "下周二次拜访", "报价", "邀请来公司参观", "请经理陪同拜访"]
+PURPOSES = ["送报价单", "续保面谈", "递交产品资料", "回访老板", "签合同", "", "了解车队规模", ""]
 
 
 def _customers_of(fake: Faker, rng: random.Random, salesperson: User) -> list[Customer]:
@@ -145,10 +151,13 @@ def seed_visits(fake: Faker) -> dict[str, int]:
         check_visit_quotas(day=day)
     for shortfall in QuotaShortfall.objects.filter(salesperson__username="sales6").order_by("day")[:2]:
         explain_shortfall(shortfall=shortfall, salesperson=shortfall.salesperson, explanation="上午开会，下午客户不在")
+    if salespeople and salespeople[0].username == "sales1":
+        _plan_the_week(rng, salespeople[0], today)
     return {
         "visits": Visit.objects.count(),
         "form submissions": FormSubmission.objects.count(),
         "shortfalls": QuotaShortfall.objects.count(),
+        "planned stops": RouteStop.objects.count(),
     }
 
 
@@ -172,3 +181,39 @@ def seed_calendar_and_quotas(fake: Faker) -> dict[str, int]:
         changed_by=admin,
     )
     return {"calendar exceptions": WorkingDay.objects.count(), "personal quotas": QuotaOverride.objects.count()}
+
+
+def _plan_the_week(rng: random.Random, salesperson: User, today) -> None:
+    """sales1's plan: the working days of this week gone by (most stops visited, one missed a day, as the
+    visits above fall), today's four stops and tomorrow's five, and three a day for the rest of the week."""
+    customers = list(Customer.objects.visible_to(salesperson).order_by(F("latitude").asc(nulls_last=True), "pk")[:16])
+    if len(customers) < 6:
+        return
+    monday = today - timedelta(days=today.weekday())
+    for day in working_days_between(monday, today - timedelta(days=1)):
+        # The days gone by are written as they were planned then (the plan's service refuses past days).
+        visited = set(
+            Visit.objects.filter(salesperson=salesperson, visited_on=day).values_list("customer_id", flat=True)
+        )
+        seen = [customer for customer in customers if customer.pk in visited]
+        unseen = [customer for customer in customers if customer.pk not in visited]
+        kept = rng.sample(seen, min(3, len(seen)))
+        missed = rng.sample(unseen, min(1, len(unseen)))
+        plan = RoutePlan.objects.create(salesperson=salesperson, day=day)
+        RouteStop.objects.bulk_create(
+            RouteStop(plan=plan, customer=customer, position=position, note=rng.choice(PURPOSES))
+            for position, customer in enumerate(kept + missed, start=1)
+        )
+        reorder_plan(plan=plan)
+    tomorrow = today + timedelta(days=1)
+    last = max(min(plan_window(today=today)[1], monday + timedelta(days=6)), tomorrow)
+    working = set(working_days_between(today, last))
+    day = today
+    while day <= last:
+        count = 4 if day == today else 5 if day == tomorrow else 3
+        if day in (today, tomorrow) or day in working:
+            # Customers with a position where there are enough, so that the route order shows.
+            located = [customer for customer in customers if customer.latitude is not None]
+            for customer in rng.sample(located if len(located) >= count else customers, count):
+                add_to_plan(salesperson=salesperson, customer_id=customer.pk, day=day, note=rng.choice(PURPOSES))
+        day += timedelta(days=1)

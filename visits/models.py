@@ -397,7 +397,8 @@ class Assessment(models.Model):
 
 
 class RoutePlan(models.Model):
-    """A salesperson's planned stops for one day 顺路规划; the manager compares it with the visits."""
+    """A salesperson's planned stops for one day 顺路规划 (the week plan is the plans of its days); the manager
+    compares it with the visits. The stops' ``position`` is the route order (visits.plans.services)."""
 
     salesperson = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), on_delete=models.CASCADE, related_name="route_plans"
@@ -437,6 +438,7 @@ class RouteStop(models.Model):
     position = models.PositiveSmallIntegerField(_("order"))
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices, default=Reason.CHOSEN)
     distance_from_previous_m = models.PositiveIntegerField(_("distance from the previous stop (m)"), null=True)
+    note = models.CharField(_("purpose"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("route stop")

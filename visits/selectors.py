@@ -337,11 +337,11 @@ def route_candidates(*, salesperson: User, day: date, start: tuple[float, float]
     the customers that registered route sources name (``register_route_source``: campaigns'
     inquiries routed to the salesperson) that have no visit yet; renewals due this month or within
     the reminder window; customers not visited for settings.CRM["ROUTE_IDLE_DAYS"]. At most
-    ROUTE_MAX_STOPS, most urgent first, then ordered by nearest neighbour from ``start`` (or the
-    first located stop). Two queries, plus one per route source.
+    ROUTE_MAX_STOPS, most urgent first, then in route order (``visits.geo.order_route``) from ``start``.
+    Two queries, plus one per route source.
     """
     from accounts.customers.models import Customer
-    from visits.geo import order_nearest
+    from visits.geo import order_route
 
     now = _start_of(day)
     monday = day - timedelta(days=day.weekday())
@@ -405,7 +405,7 @@ def route_candidates(*, salesperson: User, day: date, start: tuple[float, float]
     urgency = {"key_account": 0, "renewal": 2, "idle": 3} | {source.name: source.urgency for source in sources}
     chosen = sorted(rows, key=lambda customer: urgency[reason_of(customer)])[: settings.CRM["ROUTE_MAX_STOPS"]]
     by_pk = {customer.pk: customer for customer in chosen}
-    ordered = order_nearest([(c.pk, c.latitude, c.longitude) for c in chosen], start=start)
+    ordered = order_route([(c.pk, c.latitude, c.longitude) for c in chosen], start=start)
     return [
         RouteCandidate(
             customer=by_pk[pk],
@@ -417,15 +417,22 @@ def route_candidates(*, salesperson: User, day: date, start: tuple[float, float]
     ]
 
 
+def visits_making_stop() -> QuerySet[Visit]:
+    """The visits that make a planned stop visited, for a ``RouteStop`` queryset (``Exists``): the plan's
+    salesperson at the stop's customer on the plan's day, of any kind. The one definition: the route pages,
+    My day, the week plan and plan against visits all read it."""
+    return Visit.objects.filter(
+        salesperson=OuterRef("plan__salesperson"), customer=OuterRef("customer"), visited_on=OuterRef("plan__day")
+    )
+
+
 def route_plan_of(*, salesperson: User, day: date):
     """The salesperson's saved plan for ``day`` with its stops (each with ``visited``), or None."""
     return RoutePlan.objects.filter(salesperson=salesperson, day=day).prefetch_related(_stops_with_visited()).first()
 
 
 def _stops_with_visited() -> Prefetch:
-    visited = Visit.objects.filter(
-        salesperson=OuterRef("plan__salesperson"), customer=OuterRef("customer"), visited_on=OuterRef("plan__day")
-    )
+    visited = visits_making_stop()
     far = visited.filter(far_from_customer=True)
     return Prefetch(
         "stops",
@@ -448,15 +455,7 @@ def route_plans_for(*, user: User, day: date) -> QuerySet[RoutePlan]:
     )
     visited_stops = (
         RouteStop.objects.filter(plan=OuterRef("pk"))
-        .filter(
-            Exists(
-                Visit.objects.filter(
-                    salesperson=OuterRef("plan__salesperson"),
-                    customer=OuterRef("customer"),
-                    visited_on=OuterRef("plan__day"),
-                )
-            )
-        )
+        .filter(Exists(visits_making_stop()))
         .order_by()
         .values("plan")
         .annotate(count=Count("id"))

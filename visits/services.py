@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import JSONField, Max, OuterRef, Subquery, Value
+from django.db.models import JSONField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -32,10 +32,8 @@ from crm.history import record_change_by
 from crm.locks import lock_job
 from crm.models import Notification, Team, User
 from crm.services import notify, notify_many
-from territories.models import Territory
-from territories.services import WorkPreview
 from visits.calendar import is_working_day, next_working_day
-from visits.geo import haversine_m, order_nearest
+from visits.geo import haversine_m
 from visits.inputs import VisitInput, as_list, text_of, whole_number
 from visits.models import (
     Assessment,
@@ -46,8 +44,6 @@ from visits.models import (
     Obstacle,
     QuotaOverride,
     QuotaShortfall,
-    RoutePlan,
-    RouteStop,
     TalkingPoint,
     Visit,
     WorkingDay,
@@ -1221,122 +1217,6 @@ def sync_visits(
         ", ".join(f"{result['status']}" for result in results) or "empty",
     )
     return results
-
-
-# --- today's route ------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def save_route_plan(
-    *,
-    salesperson: User,
-    day: date,
-    customer_ids: Sequence[int],
-    reasons: Mapping[int, str] | None = None,
-    start_latitude: Decimal | float | str | None = None,
-    start_longitude: Decimal | float | str | None = None,
-) -> RoutePlan:
-    """Save (or replace) the salesperson's plan for ``day``: the stops ordered by nearest neighbour
-    from the start point (the phone's position, else the first located stop).
-
-    Every stop must be a customer the salesperson sees (else NotFound). One plan per day: saving
-    again replaces its stops.
-    """
-    if not salesperson.is_salesperson:
-        raise NotPermitted(_("Only salespeople plan routes."))
-    customer_ids = list(dict.fromkeys(int(pk) for pk in customer_ids))
-    if not customer_ids:
-        raise ApplicationError(_("Choose at least one customer to visit."))
-    if len(customer_ids) > settings.CRM["ROUTE_MAX_STOPS"] * 2:
-        raise ApplicationError(_("Too many stops for one day."))
-    customers = {
-        row["pk"]: row
-        for row in Customer.objects.visible_to(salesperson)
-        .filter(pk__in=customer_ids)
-        .values("pk", "latitude", "longitude")
-    }
-    if len(customers) != len(customer_ids):
-        raise NotFound(_("No customer matches the given query."))
-    start_lat, start_lon, _accuracy = _clean_position(start_latitude, start_longitude, None)
-    # _clean_position gives both coordinates or neither
-    start = (float(start_lat), float(start_lon)) if start_lat is not None and start_lon is not None else None
-    ordered = order_nearest(
-        [(pk, customers[pk]["latitude"], customers[pk]["longitude"]) for pk in customer_ids], start=start
-    )
-    plan, _created = RoutePlan.objects.select_for_update().get_or_create(salesperson=salesperson, day=day)
-    plan.start_latitude, plan.start_longitude = start_lat, start_lon
-    plan.save()
-    plan.stops.all().delete()
-    reasons = reasons or {}
-    RouteStop.objects.bulk_create(
-        [
-            RouteStop(
-                plan=plan,
-                customer_id=pk,
-                position=index,
-                reason=reasons.get(pk, RouteStop.Reason.CHOSEN),
-                distance_from_previous_m=leg,
-            )
-            for index, (pk, leg) in enumerate(ordered, start=1)
-        ]
-    )
-    return plan
-
-
-# --- planned visits when a territory changes hands -------------------------------------------------------
-
-
-def _planned_visits_moving(*, territory: Territory, to_user: User, at: datetime):
-    return RouteStop.objects.filter(
-        customer__territory=territory, customer__pooled_at__isnull=True, plan__day__gte=timezone.localdate(at)
-    ).exclude(plan__salesperson=to_user)
-
-
-def move_planned_visits_of_territory(
-    *, territory: Territory, to_user: User, changed_by: User | None, reason: str, at: datetime
-) -> int:
-    """Open-work mover for territory reassignment: the planned visits (route stops from today on) that others
-    planned to the territory's customers go to the new owner's route plan of the same day (made when they have
-    none), after their own stops and keeping their reason; a customer already in that plan is not doubled.
-    The stops leave the old plans, whose other stops keep their order. Returns how many stops left the old
-    plans. A release moves none: the stops wait (hidden, as their customers are) for the next owner."""
-    stops = list(
-        _planned_visits_moving(territory=territory, to_user=to_user, at=at)
-        .select_related("plan")
-        .order_by("plan__day", "plan_id", "position")
-    )
-    if not stops:
-        return 0
-    days = sorted({stop.plan.day for stop in stops})
-    plans = {plan.day: plan for plan in RoutePlan.objects.select_for_update().filter(salesperson=to_user, day__in=days)}
-    for day in days:
-        if day not in plans:
-            plans[day] = RoutePlan.objects.create(salesperson=to_user, day=day)
-    present = RouteStop.objects.filter(plan__in=list(plans.values()))
-    taken = set(present.values_list("plan_id", "customer_id"))
-    last: dict[int, int] = dict(present.values("plan_id").annotate(last=Max("position")).values_list("plan_id", "last"))
-    added = []
-    for stop in stops:
-        plan = plans[stop.plan.day]
-        if (plan.pk, stop.customer_id) in taken:
-            continue
-        taken.add((plan.pk, stop.customer_id))
-        last[plan.pk] = last.get(plan.pk, 0) + 1
-        added.append(RouteStop(plan=plan, customer_id=stop.customer_id, position=last[plan.pk], reason=stop.reason))
-    RouteStop.objects.filter(pk__in=[stop.pk for stop in stops]).delete()
-    RouteStop.objects.bulk_create(added)
-    return len(stops)
-
-
-def preview_planned_visits_of_territory(
-    *, territory: Territory, to_user: User | None, at: datetime, limit: int
-) -> WorkPreview:
-    """What ``move_planned_visits_of_territory`` would move now, the first ``limit`` as "day customer"."""
-    if to_user is None:
-        return WorkPreview(count=0)
-    stops = _planned_visits_moving(territory=territory, to_user=to_user, at=at)
-    sample = stops.order_by("plan__day", "position", "pk").values_list("plan__day", "customer__unit_name")[:limit]
-    return WorkPreview(count=stops.count(), sample=tuple(f"{day:%Y-%m-%d} {unit}" for day, unit in sample))
 
 
 # --- the admin's settings: the working-day calendar and personal quotas ----------------------------------------

@@ -33,8 +33,11 @@ from visits.filters import VisitFilter
 from visits.forms import QuickCustomerForm, RatingForm, VisitForm
 from visits.geo import navigation_links
 from visits.models import Material, Obstacle, QuotaShortfall, RouteStop, TalkingPoint, Visit, VisitPhoto
+from visits.plans.selectors import day_plan
+from visits.plans.services import save_route_plan
 from visits.reports.views import my_day_report_context
 from visits.selectors import (
+    RouteCandidate,
     customer_timeline,
     day_counts,
     intent_choices,
@@ -51,7 +54,6 @@ from visits.services import (
     rate_visit,
     record_visit,
     review_shortfall,
-    save_route_plan,
     submit_forms,
     update_visit,
 )
@@ -96,6 +98,8 @@ def today(request: HttpRequest) -> HttpResponse:
         "progress": day_progress(salesperson=request.user, day=day),
         "next_visits": next_planned_visits(salesperson=request.user, day=day),
         "asks": manager_asks(salesperson=request.user),
+        # Today's plan in route order (visits.plans): its own section of the page.
+        "today_plan": day_plan(salesperson=request.user, day=day, today=day),
     }
     forms = context["forms"]
     # A section of its own (visits.reports): today's report, and the comments on one's reports.
@@ -537,10 +541,27 @@ def route(request: HttpRequest) -> HttpResponse:
             }
             for stop in (plan.stops.all() if plan else [])
         ],
-        "candidates": route_candidates(salesperson=request.user, day=day, start=start),
+        "candidates": _route_choices(plan, route_candidates(salesperson=request.user, day=day, start=start)),
         "start": start,
     }
     return render(request, "visits/routeplan_detail.html", context)
+
+
+def _route_choices(plan, proposals: list[RouteCandidate]) -> list[RouteCandidate]:
+    """What "plan again" offers: today's planned stops first (the week plan's included, so that saving again
+    keeps them unless unticked), then the customers due that are not planned yet."""
+    stops = list(plan.stops.all()) if plan else []
+    planned = {stop.customer_id for stop in stops}
+    kept = [
+        RouteCandidate(
+            customer=stop.customer,
+            reason=stop.reason,
+            distance_from_previous_m=stop.distance_from_previous_m,
+            visited_today=stop.visited,
+        )
+        for stop in stops
+    ]
+    return kept + [candidate for candidate in proposals if candidate.customer.pk not in planned]
 
 
 @role_required(User.Role.MANAGER, User.Role.ADMIN)

@@ -17,6 +17,7 @@ from tests.accounts.factories import CustomerFactory
 from tests.visits.factories import VisitFactory
 from tests.visits.reports.factories import DailyReportCommentFactory, DailyReportFactory
 from visits.models import QuotaShortfall
+from visits.plans.services import add_to_plan
 from visits.reports.models import DailyReport
 from visits.tasks import default_quota_day
 
@@ -87,6 +88,13 @@ def working_day(people, owned_tree):
     # The previous working day's report with the manager's comment: on My day, the lists and the team's page.
     report = DailyReportFactory(salesperson=people.sales1, day=default_quota_day())
     DailyReportCommentFactory(report=report, author=people.manager1)
+    # Today's plan (visited 顺达, 嘉园 to visit with its navigation links) and tomorrow's, for My day and the week.
+    jiayuan = CustomerFactory(
+        unit_name="嘉园物业", territory=owned_tree["nanshan_clubs"], latitude=22.53, longitude=113.93
+    )
+    for day in (timezone.localdate(), timezone.localdate() + timedelta(days=1)):
+        for customer in (shunda, jiayuan):
+            add_to_plan(salesperson=people.sales1, customer_id=customer.pk, day=day, note="送报价单")
     return shunda
 
 
@@ -121,6 +129,8 @@ def test_the_salespersons_phone_pages_have_thumb_sized_targets(login_as, people,
         "/reports/write/",
         f"/reports/{DailyReport.objects.get().pk}/",
         "/customers/",
+        "/plans/",
+        "/plans/versus/",
         working_day.get_absolute_url(),
         "/notifications/",
         "/account/",
@@ -131,6 +141,15 @@ def test_the_salespersons_phone_pages_have_thumb_sized_targets(login_as, people,
 
 def test_the_managers_phone_pages_have_thumb_sized_targets(login_as, people, working_day):
     failures = measure_pages(
-        login_as, people.manager1.username, ["/dashboard/", "/visits/", "/visits/shortfalls/", "/reports/team/"]
+        login_as,
+        people.manager1.username,
+        [
+            "/dashboard/",
+            "/visits/",
+            "/visits/shortfalls/",
+            "/reports/team/",
+            "/plans/versus/",
+            f"/plans/versus/{people.sales1.pk}/",
+        ],
     )
     assert not failures, report(failures)

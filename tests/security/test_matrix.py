@@ -245,6 +245,19 @@ ACCESS: dict[str, frozenset[str]] = {
     "api/map/customers/": EVERYONE,
     "api/map/customers/<int:pk>/pin/": EVERYONE,
     "api/map/track/": EVERYONE,
+    # Plans: the week plan is a salesperson's own; plan against visits a salesperson's own, a manager's team's.
+    "plans/": SALESPERSON,
+    "plans/add/": EVERYONE,
+    "plans/stops/<int:pk>/move/": EVERYONE,
+    "plans/stops/<int:pk>/remove/": EVERYONE,
+    "plans/stops/<int:pk>/note/": EVERYONE,
+    "plans/versus/": FIELD,
+    "plans/versus/<int:salesperson_pk>/": FIELD,
+    "api/plans/stops/": FIELD,
+    "api/plans/stops/<int:pk>/": FIELD,
+    "api/plans/stops/<int:pk>/move/": EVERYONE,
+    "api/plans/salespeople/<int:salesperson_pk>/day/": FIELD,
+    "api/plans/versus/": FIELD,
 }
 # The Django admin checks is_staff and model permissions itself, for every ModelAdmin a
 # later feature registers, so its pages are classified by prefix.
@@ -320,6 +333,11 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "map/customers/<int:pk>/pin/": 405,  # POST only
     "api/map/customers/<int:pk>/pin/": 405,  # POST only
     "api/map/track/": 400,  # needs ?salesperson=
+    "plans/add/": 405,  # POST only
+    "plans/stops/<int:pk>/move/": 405,  # POST only
+    "plans/stops/<int:pk>/remove/": 405,  # POST only
+    "plans/stops/<int:pk>/note/": 405,  # POST only
+    "api/plans/stops/<int:pk>/move/": 405,  # POST only
 }
 
 ROUTES = all_routes()

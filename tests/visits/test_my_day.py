@@ -16,7 +16,9 @@ from visits.day import day_progress, forms_status, manager_asks, next_planned_vi
 from visits.key_accounts.models import JointVisitRequest
 from visits.key_accounts.services import Answer, answer_joint_visit, request_joint_visit
 from visits.models import FormSubmission, Leave, QuotaShortfall, Visit, WorkingDay
-from visits.services import rate_visit, record_visit, save_route_plan, submit_forms
+from visits.plans.selectors import day_plan
+from visits.plans.services import add_to_plan, save_route_plan
+from visits.services import rate_visit, record_visit, submit_forms
 
 WEDNESDAY = date(2026, 11, 25)
 K = Visit.Kind
@@ -167,25 +169,23 @@ def plan_the_day(staff, mine):
     log(staff.sales1, mine[5], day=monday)
 
 
-def test_next_planned_visits_are_the_routes_stops_then_the_next_steps_due(staff, mine, owned_tree, english):
+def test_next_visits_are_the_next_steps_due_besides_todays_plan(staff, mine, owned_tree, english):
     plan_the_day(staff, mine)
+    add_to_plan(salesperson=staff.sales1, customer_id=mine[4].pk, day=WEDNESDAY)  # 客户5: its next step is due
     theirs = CustomerFactory(unit_name="南山小企业", territory=owned_tree["nanshan_smes"])
     log(staff.sales2, theirs, day=WEDNESDAY - timedelta(days=1), next_step_on=WEDNESDAY - timedelta(days=1))
 
     planned = next_planned_visits(salesperson=staff.sales1, day=WEDNESDAY)
+    today = day_plan(salesperson=staff.sales1, day=WEDNESDAY, today=WEDNESDAY)
 
-    stops = {stop.customer_id: stop.position for stop in staff.sales1.route_plans.get().stops.all()}
     assert [(item.unit_name, item.why, item.overdue) for item in planned] == [
-        *sorted(
-            [
-                ("客户2", f"Stop {stops[mine[1].pk]} of today's route", False),
-                ("客户3", f"Stop {stops[mine[2].pk]} of today's route", False),
-            ],
-            key=lambda row: row[1],
-        ),
         ("客户4", "Next step overdue since 11-23: 带报价单", True),
-        ("客户5", "Next step due today: 签约", False),
     ]
+    assert [(item.stop.customer.unit_name, item.status) for item in today.in_order] == [
+        *[(stop.stop.customer.unit_name, "open") for stop in today.to_visit],
+        ("客户1", "visited"),
+    ]
+    assert sorted(stop.stop.customer.unit_name for stop in today.to_visit) == ["客户2", "客户3", "客户5"]
 
 
 def test_the_page_links_each_planned_visit_to_the_visit_form(client, staff, mine):
@@ -300,9 +300,12 @@ def test_nothing_asked_shows_no_section(client, staff):
 
 
 def test_a_customer_gone_to_a_colleague_leaves_the_plan(staff, mine):
-    save_route_plan(salesperson=staff.sales1, day=WEDNESDAY, customer_ids=[mine[0].pk])
+    save_route_plan(salesperson=staff.sales1, day=WEDNESDAY, customer_ids=[mine[0].pk, mine[1].pk])
     Customer.objects.filter(pk=mine[0].pk).update(territory=None, owner=staff.sales2)
 
+    today = day_plan(salesperson=staff.sales1, day=WEDNESDAY, today=WEDNESDAY)
+
+    assert [item.stop.customer_id for item in today.stops] == [mine[1].pk]
     assert next_planned_visits(salesperson=staff.sales1, day=WEDNESDAY) == []
     assert FormSubmission.objects.count() == 0
 

@@ -14,8 +14,8 @@ from tests.accounts.factories import CustomerFactory
 from tests.visits.factories import VisitFactory
 from visits.geo import navigation_links, order_nearest
 from visits.models import RoutePlan
+from visits.plans.services import save_route_plan
 from visits.selectors import route_candidates
-from visits.services import save_route_plan
 
 
 def test_nearest_neighbour_from_a_start_point():
