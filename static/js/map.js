@@ -48,6 +48,32 @@
     var meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.content : "";
   }
+  // Plan a visit to the card's customer on the day picked above the map: the plans' own door (plans:add),
+  // answered with its snippet, whose message (planned, a warning, or why not) the card shows.
+  function planVisit(customer, message, button) {
+    var picker = document.getElementById("plan-day");
+    var body = new URLSearchParams({ customer: customer.id, day: picker ? picker.value : "", compact: "1" });
+    button.disabled = true;
+    fetch(config.planUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded" },
+      body: body.toString()
+    }).then(function (response) {
+      return response.text().then(function (html) {
+        var answer = new DOMParser().parseFromString(html, "text/html");
+        var lines = Array.prototype.map.call(answer.querySelectorAll(".add-to-plan-message"), function (line) {
+          return line.textContent.trim();
+        });
+        message.textContent = lines.join(" ");
+        message.className = "small mb-0 mt-2 map-card-message " + (response.ok ? "text-success-emphasis" : "text-danger-emphasis");
+      });
+    }).catch(function () {
+      message.textContent = text.planFailed;
+      message.className = "small mb-0 mt-2 map-card-message text-danger-emphasis";
+    }).then(function () { button.disabled = false; });
+  }
+
 
   // --- the customer map ------------------------------------------------------------------------------
 
@@ -119,6 +145,12 @@
         var log = element("a", "btn btn-primary map-log-visit", text.logVisit);
         log.href = config.visitUrl + "?customer=" + encodeURIComponent(customer.id);
         actions.appendChild(log);
+      }
+      if (config.planUrl) {
+        var plan = element("button", "btn btn-outline-primary map-plan-visit", text.plan);
+        plan.type = "button";
+        plan.addEventListener("click", function () { planVisit(customer, message, plan); });
+        actions.appendChild(plan);
       }
       if (customer.pin_movable) {
         var move = element("button", "btn btn-outline-secondary map-move-pin", text.movePin);

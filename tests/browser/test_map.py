@@ -192,6 +192,7 @@ def test_manager1_sees_sales1s_track_at_a_desk(login_as, people, nanhai):
     page = browser.page
     page.set_viewport_size(DESK)
     browser.goto("/")
+    page.locator('[data-menu-group="visits"] .dropdown-toggle').click()  # the menu's 拜访 group
     page.get_by_role("link", name="当日轨迹").click()
     expect(page.locator("#track-map")).to_have_attribute("data-loaded", "true")
 
@@ -209,3 +210,34 @@ def test_manager1_sees_sales1s_track_at_a_desk(login_as, people, nanhai):
 
     page.locator("#track-map .map-stop-flagged").click()
     expect(rows.nth(1)).to_have_class("list-group-item track-stop track-stop-current")
+
+
+def test_sales1_plans_visits_from_the_map_for_the_day_picked_above_it(login_as, people, nanhai):
+    """#19 done-when: tomorrow's visits planned from the map. Each pin's card has "Plan", which adds the customer
+    to the day picked above the map through the plans' own door; a second tap on the same customer is told."""
+    browser = login_as("sales1")
+    page = browser.page
+    page.set_viewport_size({"width": 360, "height": 780})
+    browser.goto("/map/")
+    expect(page.locator("#customer-map")).to_have_attribute("data-loaded", "true")
+    day = page.locator("#plan-day").input_value()  # the next working day, as every day picker starts
+
+    for name in ("顺达汽修厂", "嘉禾车行"):
+        page.locator(f'#customer-map .map-pin[title="{name}"]').tap()
+        card = page.locator("#map-card")
+        expect(card.locator(".map-card-name")).to_have_text(name)
+        card.get_by_role("button", name="计划").tap()
+        expect(card.locator(".map-card-message")).to_contain_text(f"已将{name}安排在")
+        card.locator(".map-card-close").tap()
+    page.locator('#customer-map .map-pin[title="顺达汽修厂"]').tap()
+    with browser.refused(400):
+        page.locator("#map-card").get_by_role("button", name="计划").tap()
+        expect(page.locator("#map-card .map-card-message")).to_contain_text("顺达汽修厂 已安排在")
+    screen(browser, "map-plan-360")
+
+    from visits.models import RouteStop
+
+    planned = list(
+        RouteStop.objects.filter(plan__salesperson=people.sales1, plan__day=day).values_list("customer_id", flat=True)
+    )
+    assert sorted(planned) == sorted([nanhai["顺达汽修厂"].pk, nanhai["嘉禾车行"].pk])

@@ -62,6 +62,8 @@ def _map_text() -> dict[str, str]:
         "open": _("Open the customer"),
         "logVisit": _("Log a visit"),
         "movePin": _("Move the pin"),
+        "plan": _("Plan"),
+        "planFailed": _("The visit could not be planned: no connection. Try again."),
         "savePin": _("Save the position"),
         "cancel": _("Cancel"),
         "close": _("Close"),
@@ -97,6 +99,8 @@ def customer_map_page(request: HttpRequest) -> HttpResponse:
         "featuresUrl": reverse("map:customer_features") + (f"?{query}" if query else ""),
         "pinUrl": reverse("map:customer_pin", kwargs={"pk": 0}),
         "visitUrl": reverse("visits:visit_create") if request.user.is_salesperson else None,
+        # A salesperson plans visits from the card, for the day chosen above the map (visits.plans).
+        "planUrl": reverse("plans:add") if request.user.is_salesperson else None,
         "intentLabels": dict(intent_choices()),
     }
     return render(
