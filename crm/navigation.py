@@ -32,6 +32,7 @@ START_PAGES: dict[str, str] = {
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("visits:today", _("My day"), frozenset({Role.SALESPERSON})),
     NavItem("visits:route", _("Today's route"), frozenset({Role.SALESPERSON})),
+    NavItem("visits:nearby", _("Nearby"), frozenset({Role.SALESPERSON, Role.MANAGER})),
     NavItem("visits:my_visits", _("My visits"), frozenset({Role.SALESPERSON})),
     NavItem("visits:visit_list", _("Team visits"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("visits:route_list", _("Routes"), frozenset({Role.MANAGER, Role.ADMIN})),
