@@ -23,6 +23,8 @@ DEMO_SEEDERS: list[str] = [
     "visits.key_accounts.demo.seed_key_accounts",
     "performance.demo.seed_targets",
     "accounts.service_tools.demo.seed_service_tools",
+    # last: every customer the seeders above made stands at a place of its district
+    "accounts.customers.demo.seed_customer_positions",
 ]
 
 TEAMS = (
