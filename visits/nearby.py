@@ -24,6 +24,7 @@ from crm.models import User
 from crm.params import BadParameter, number_param, whole_number_param
 from visits.geo import EARTH_RADIUS_M, haversine_m
 from visits.models import Visit
+from visits.trust import distance_text
 
 RADIUS_CHOICES_M = (500, 1000, 2000, 5000)
 DEFAULT_RADIUS_M = 1000
@@ -38,6 +39,13 @@ ROUGH_ACCURACY_M = 500
 DISTRICT_LIST_LIMIT = 100
 
 
+def radius_label(meters: int) -> str:
+    """500 m, 1 km, 2.5 km: a distance chosen, not measured (no "1.0 km")."""
+    if meters < 1000:
+        return distance_text(meters)
+    return _("%(distance)s km") % {"distance": f"{meters / 1000:g}"}
+
+
 @dataclass(frozen=True)
 class NearbyQuery:
     latitude: float
@@ -45,6 +53,10 @@ class NearbyQuery:
     radius_m: int
     limit: int
     accuracy_m: int | None = None
+
+    @property
+    def radius_label(self) -> str:
+        return radius_label(self.radius_m)
 
     @property
     def rough(self) -> bool:
@@ -152,11 +164,16 @@ def nearby_customers(*, user: User, query: NearbyQuery) -> list[NearbyCustomer]:
     k = math.cos(math.radians(query.latitude)) ** 2
     d_lat = Cast(F("latitude"), FloatField()) - Value(query.latitude)
     d_lon = Cast(F("longitude"), FloatField()) - Value(query.longitude)
-    candidates = list(
-        _rows(Customer.objects.visible_to(user).filter(_box(query)))
+    # The box's nearest visible ids, from the position index alone (it holds what visibility reads), then
+    # those few rows: one query.
+    nearest = (
+        Customer.objects.visible_to(user)
+        .filter(_box(query))
         .annotate(flat_distance=d_lat * d_lat + d_lon * d_lon * Value(k))
-        .order_by("flat_distance", "pk")[: query.limit + MARGIN]
+        .order_by("flat_distance", "pk")
+        .values("pk")[: query.limit + MARGIN]
     )
+    candidates = list(_rows(Customer.objects.filter(pk__in=nearest)))
     measured = []
     for customer in candidates:
         assert customer.latitude is not None and customer.longitude is not None  # inside the box

@@ -42,6 +42,7 @@ from visits.nearby import (
     districts_for,
     nearby_customers,
     nearby_query,
+    radius_label,
 )
 from visits.selectors import (
     customer_timeline,
@@ -464,8 +465,9 @@ def nearby(request: HttpRequest) -> HttpResponse:
     context: dict = {
         "query": query,
         "district": district,
-        "radius_choices": RADIUS_CHOICES_M,
+        "radius_choices": [(meters, radius_label(meters)) for meters in RADIUS_CHOICES_M],
         "radius": query.radius_m if query else DEFAULT_RADIUS_M,
+        "max_radius": RADIUS_CHOICES_M[-1],
         "rows": None,
         "districts": [],
     }

@@ -169,8 +169,9 @@ class Customer(TimeStampedModel):
             models.Index(fields=["renewal_month"], name="customer_renewal_idx"),
             models.Index(fields=["status", "pooled_at", "last_activity_at"], name="customer_pool_idx"),
             models.Index(fields=["-created_at", "-id"], name="customer_created_idx"),
-            # Nearby: a bounding box on latitude, then longitude, read from the index (visits.nearby).
-            models.Index(fields=["latitude", "longitude"], name="customer_position_idx"),
+            # Nearby (visits.nearby): a bounding box on latitude, then longitude; with the columns visibility
+            # reads (territory, owner) and the id, the box's nearest are found from the index alone.
+            models.Index(fields=["latitude", "longitude", "territory", "owner", "id"], name="customer_position_idx"),
             # The geocoding queue: the few customers waiting for a lookup, in order.
             models.Index(fields=["id"], condition=Q(geocode_status="pending"), name="customer_geocode_pending_idx"),
         ]

@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
         migrations.RunPython(positions_before_now_came_from_check_ins, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='customer',
-            index=models.Index(fields=['latitude', 'longitude'], name='customer_position_idx'),
+            index=models.Index(fields=['latitude', 'longitude', 'territory', 'owner', 'id'], name='customer_position_idx'),
         ),
         migrations.AddIndex(
             model_name='customer',

@@ -273,7 +273,7 @@ def test_bad_input_on_the_page_is_a_400_with_the_reason(client, people, english,
 def test_bad_input_to_the_api_is_a_400_naming_the_parameter(client, people, english, params, parameter, message):
     client.force_login(people.sales1)
 
-    response = client.get("/api/customers/nearby/", params)
+    response = client.get("/api/customers/nearby/", params, headers={"accept-language": "en"})
 
     assert response.status_code == 400
     assert response.json() == {parameter: [message]}
@@ -282,7 +282,7 @@ def test_bad_input_to_the_api_is_a_400_naming_the_parameter(client, people, engl
 def test_the_api_needs_a_position(client, people, english):
     client.force_login(people.sales1)
 
-    response = client.get("/api/customers/nearby/")
+    response = client.get("/api/customers/nearby/", headers={"accept-language": "en"})
 
     assert response.status_code == 400
     assert response.json() == {"latitude": ["Give the position: latitude and longitude, in degrees (WGS-84)."]}

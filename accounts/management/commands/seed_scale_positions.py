@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import DecimalField, ExpressionWrapper, F, Value
+from django.db.models import BigIntegerField, DecimalField, ExpressionWrapper, F, Value
+from django.db.models.functions import Cast
 
 from accounts.customers.models import Customer
 from territories.models import Territory
@@ -32,9 +33,14 @@ CENTRES = (
 STEPS, SCALE = 6001, Decimal("0.00001")
 
 
-def _scatter(centre: Decimal, factor: int, half: int) -> ExpressionWrapper:
+def _scatter(centre: Decimal, factor: int, shift: int, half: int) -> ExpressionWrapper:
+    """centre ± 0.03°, from a quadratic hash of the id (a linear one lines each salesperson's customers up
+    on a lattice that may miss the centre altogether)."""
     degrees = DecimalField(max_digits=9, decimal_places=6)
-    offset = ExpressionWrapper(((F("id") * factor) % STEPS - half) * Value(SCALE), output_field=degrees)
+    number = Cast(F("id"), BigIntegerField())
+    offset = ExpressionWrapper(
+        ((number * number * factor + number * shift) % STEPS - half) * Value(SCALE), output_field=degrees
+    )
     return ExpressionWrapper(Value(centre, output_field=degrees) + offset, output_field=degrees)
 
 
@@ -48,8 +54,8 @@ def place_scale_customers(*, prefix: str = "scale") -> int:
         half = STEPS // 2
         with transaction.atomic():
             placed += Customer.objects.filter(territory__parent=branch, latitude__isnull=True).update(
-                latitude=_scatter(latitude, 7919, half),
-                longitude=_scatter(longitude, 104729, half),
+                latitude=_scatter(latitude, 7919, 31, half),
+                longitude=_scatter(longitude, 104729, 17, half),
                 location_source=Customer.LocationSource.IMPORTED,
             )
     return placed
