@@ -747,7 +747,7 @@ def register_customers_in_bulk(
     rows: Iterable[Mapping[str, Any]],
     batch_size: int = 1000,
     on_batch: Callable[[int], None] | None = None,
-    on_created: Callable[[list[Customer]], None] | None = None,
+    on_created: Callable[[list[Customer]], object] | None = None,
 ) -> int:
     """Register many customers at once (prospect-list imports); the caller holds the transaction.
 
