@@ -7,6 +7,7 @@ from datetime import date
 
 from celery import shared_task
 
+from accounts.customers.geocoding import geocode_pending_customers
 from accounts.customers.services import return_idle_customers_to_pool
 from accounts.deals.services import send_renewal_reminders as send_deal_reminders
 from accounts.service_tools.services import remind_expiring_policies
@@ -33,3 +34,17 @@ def send_renewal_reminders_task(day: str | None = None) -> int:
 def return_idle_customers_to_pool_task(day: str | None = None) -> int:
     """Safe to run twice: a pooled customer is not pooled again."""
     return return_idle_customers_to_pool(day=_day(day))
+
+
+# After a run stopped on the provider's trouble, the queue waits before asking again (a spent quota longer).
+GEOCODE_PAUSE_SECONDS = {"retry": 60, "quota": 600}
+
+
+@shared_task(acks_late=True)
+def geocode_pending_customers_task() -> int:
+    """Look up the waiting customers' addresses at the provider's pace for one run, then send itself again
+    while some wait. Safe to run twice: one run at a time, and an answer is kept only once."""
+    run = geocode_pending_customers()
+    if run.waiting and not run.skipped:
+        geocode_pending_customers_task.apply_async(countdown=GEOCODE_PAUSE_SECONDS.get(run.stopped, 1))
+    return run.looked_up

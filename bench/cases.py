@@ -49,6 +49,8 @@ def _assess_visit_counts() -> int:
     return assess_visit_counts(week=week_start(yesterday()))
 
 
+NEAR_FOSHAN = "latitude=23.021500&longitude=113.121400"
+
 PAGES: list[PageCase] = [
     # 17 fixed queries since issue #18: the day told back (quota progress, forms status, next visits from the
     # route, next steps and inquiries, the manager's asks); none grows with the data. Issue #19: today's report
@@ -100,6 +102,10 @@ PAGES: list[PageCase] = [
     PageCase("admin: plans vs visits (all teams)", "/plans/versus/", "admin", budget_ms=300, max_queries=8),
     PageCase("API: plan stops (manager)", "/api/plans/stops/", "manager", budget_ms=150, max_queries=6),
     PageCase("API: plans vs visits (manager)", "/api/plans/versus/", "manager", budget_ms=150, max_queries=7),
+    # Customers near me (issue #19): a bounding box on the position index, then the exact distance; at the first
+    # branch's centre of seed_scale_positions, where the first salesperson's customers are.
+    PageCase("salesperson: customers near me", f"/visits/nearby/?{NEAR_FOSHAN}&radius=1000", "salesperson", 100, 6),
+    PageCase("API: customers nearby (manager)", f"/api/customers/nearby/?{NEAR_FOSHAN}&radius=2000", "manager", 100, 5),
     PageCase("health probe", "/healthz", None, budget_ms=50, max_queries=2),
 ]
 

@@ -70,6 +70,8 @@ def prepare(database_url: str) -> None:
     call_command("collectstatic", verbosity=0, interactive=False)
     if scale_data_loaded():
         print("data set already loaded")
+        # Positions came after the data set: a set loaded before gets them now (nothing to do otherwise).
+        call_command("seed_scale_positions")
     elif "seed_scale" in get_commands():
         # DESIGN.md §5: 200 salespeople, 200,000 customers, 2,000,000 visits, 100,000 ledger entries.
         print("loading the large data set (once): customers, then visits, then the ledger")

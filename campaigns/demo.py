@@ -71,7 +71,7 @@ def seed_campaigns(fake: Faker) -> dict[str, int]:
     staff = User.objects.filter(role=User.Role.SALESPERSON, is_active=True).order_by("username")[:2]
     create_event(
         created_by=info,
-        data={"campaign": outdoor, "name": "海岸城小区推广日", "place": "海岸城小区中心广场", "district": "南山区",
+        data={"campaign": outdoor, "name": "千灯湖小区推广日", "place": "千灯湖畔小区中心广场", "district": "南海区",
               "held_on": today},
         staff=staff,
     )  # fmt: skip

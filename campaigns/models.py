@@ -218,6 +218,24 @@ class ImportRowIssue(models.Model):
         return f"{self.row_number}: {self.message}"
 
 
+class ImportedCustomer(models.Model):
+    """A customer an import created: what the import brought in (e.g. how many positions were found)."""
+
+    prospect_import = models.ForeignKey(
+        ProspectImport, verbose_name=_("import"), on_delete=models.CASCADE, related_name="imported_customers"
+    )
+    customer = models.OneToOneField(
+        "accounts.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("imported customer")
+        verbose_name_plural = _("imported customers")
+
+    def __str__(self) -> str:
+        return f"{self.prospect_import_id}: {self.customer_id}"
+
+
 class OptOut(models.Model):
     """Someone who asked to receive nothing more on a channel. Checked at every send."""
 

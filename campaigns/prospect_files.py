@@ -11,6 +11,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,9 @@ TARGET_FIELDS: dict[str, tuple[Any, tuple[str, ...]]] = {
         ("行业", "经营范围", "业务类型", "行业类别", "主营", "industry", "business type"),
     ),
     "notes": (_("Notes"), ("备注", "说明", "notes", "remark", "remarks")),
+    # A position given by the list itself, in WGS-84 degrees (as GPS gives it; not the GCJ-02 of Chinese maps).
+    "latitude": (_("Latitude (WGS-84)"), ("纬度", "lat", "latitude")),
+    "longitude": (_("Longitude (WGS-84)"), ("经度", "lng", "lon", "longitude")),
 }
 REQUIRED_FIELDS = ("unit_name",)
 MAX_LENGTHS = {
@@ -239,6 +243,31 @@ def validate_mapping(mapping: dict[str, int], headers: list[str]) -> None:
         raise ImportFileError(_("The mapping names a column the file does not have."))
 
 
+def _check_position(checked: CheckedRow) -> None:
+    """Both coordinates or neither, decimal degrees on the globe; kept as text, checked again when stored."""
+    latitude, longitude = checked.data.pop("latitude", ""), checked.data.pop("longitude", "")
+    if not latitude and not longitude:
+        return
+    label = f"{TARGET_FIELDS['latitude'][0]} / {TARGET_FIELDS['longitude'][0]}"
+    try:
+        lat, lon = Decimal(latitude), Decimal(longitude)
+        valid = lat.is_finite() and lon.is_finite() and -90 <= lat <= 90 and -180 <= lon <= 180
+    except (ArithmeticError, ValueError):
+        valid = False
+    if not valid:
+        checked.issues.append(
+            RowIssue(
+                checked.row_number,
+                "error",
+                _("not a position: give both latitude and longitude in degrees"),
+                label,
+                f"{latitude}, {longitude}"[:200],
+            )
+        )
+        return
+    checked.data["latitude"], checked.data["longitude"] = str(lat), str(lon)
+
+
 def check_row(row_number: int, cells: list[str], mapping: dict[str, int]) -> CheckedRow:
     """Validate and normalise one row; problems become issues, never exceptions."""
     checked = CheckedRow(row_number=row_number)
@@ -271,6 +300,7 @@ def check_row(row_number: int, cells: list[str], mapping: dict[str, int]) -> Che
         checked.data["phone"] = normalised
     elif not checked.data.get("address") and not checked.issues:
         checked.issues.append(RowIssue(row_number, "error", _("neither a phone nor an address")))
+    _check_position(checked)
     email = checked.data.get("email", "")
     if email:
         try:

@@ -18,6 +18,7 @@ from campaigns.models import (
     Campaign,
     CompetitorReport,
     Event,
+    ImportedCustomer,
     ImportRowIssue,
     Mailing,
     MailingRecipient,
@@ -87,6 +88,38 @@ def imports_for_list(*, user: User) -> QuerySet[ProspectImport]:
 
 def import_issues(*, prospect_import: ProspectImport) -> QuerySet[ImportRowIssue]:
     return prospect_import.issues.order_by("row_number", "pk")
+
+
+@dataclass(frozen=True)
+class ImportPositions:
+    """Where the customers an import created stand with their positions (one query)."""
+
+    customers: int = 0
+    positioned: int = 0  # a position from any source (found from the address, imported, a check-in since)
+    found: int = 0
+    not_found: int = 0
+    failed: int = 0
+    waiting: int = 0
+
+    @property
+    def not_looked_up(self) -> int:
+        """No position and no lookup: no address, or no geocoder set up."""
+        return self.customers - self.positioned - self.not_found - self.failed - self.waiting
+
+
+def import_positions(*, prospect_import: ProspectImport) -> ImportPositions:
+    lookup = Customer.GeocodeStatus
+    rows = ImportedCustomer.objects.filter(prospect_import=prospect_import)
+    positioned = Q(customer__latitude__isnull=False)
+    counts = rows.aggregate(
+        customers=Count("pk"),
+        positioned=Count("pk", filter=positioned),
+        found=Count("pk", filter=Q(customer__geocode_status=lookup.FOUND)),
+        not_found=Count("pk", filter=Q(customer__geocode_status=lookup.NOT_FOUND) & ~positioned),
+        failed=Count("pk", filter=Q(customer__geocode_status=lookup.FAILED) & ~positioned),
+        waiting=Count("pk", filter=Q(customer__geocode_status=lookup.PENDING) & ~positioned),
+    )
+    return ImportPositions(**counts)
 
 
 # --- inquiries ----------------------------------------------------------------------------------

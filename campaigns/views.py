@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
@@ -255,10 +256,13 @@ def import_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _import_context(prospect_import: ProspectImport) -> dict:
     committed = cache.get(commit_progress_key(prospect_import.pk)) if prospect_import.is_running else None
+    imported = prospect_import.status == ProspectImport.Status.COMMITTED
     return {
         "import": prospect_import,
         "issues": selectors.import_issues(prospect_import=prospect_import)[:100],
         "committed_so_far": committed,
+        "positions": selectors.import_positions(prospect_import=prospect_import) if imported else None,
+        "geocoder": settings.CRM["GEOCODER"],
     }
 
 
@@ -267,6 +271,9 @@ def _import_context(prospect_import: ProspectImport) -> dict:
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The htmx poll target: the status card, re-rendered; it stops polling when the work is done."""
     prospect_import = _import_for(request, pk)
+    if request.GET.get("part") == "positions":
+        # The positions of an imported list, looked up in the background: polled while some wait.
+        return render(request, "campaigns/prospectimport_detail.html#positions", _import_context(prospect_import))
     response = render(request, "campaigns/prospectimport_detail.html#status", _import_context(prospect_import))
     if not prospect_import.is_running and request.GET.get("was_running"):
         response["HX-Refresh"] = "true"  # show the results and the commit button

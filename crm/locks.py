@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import connection
 
@@ -19,3 +21,26 @@ def lock_job(*, name: str, period: str) -> None:
     key = zlib.crc32(f"{name}:{period}".encode())
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+@contextmanager
+def try_job_lock(name: str) -> Iterator[bool]:
+    """For a long job paced by an outside service (no transaction held while it waits): yields whether
+    this process got the lock; a second run finds it taken and does nothing.
+
+    PostgreSQL: a session-level advisory lock, released at the end or when the connection closes (a
+    killed worker frees it). SQLite (the embedded mode, one worker process): always True.
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = zlib.crc32(f"job:{name}".encode())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        acquired = bool(cursor.fetchone()[0])
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])

@@ -65,6 +65,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("accounts:customer_unassigned", _("To be assigned"), MANAGER, CUSTOMERS),
     NavItem("accounts:customer_duplicates", _("Duplicate lookup"), frozenset({Role.INFO_STAFF}), CUSTOMERS),
     NavItem("map:customer_map", _("Customer map"), FIELD, CUSTOMERS),
+    NavItem("visits:nearby", _("Nearby"), frozenset({Role.SALESPERSON, Role.MANAGER}), CUSTOMERS),
     NavItem("visits:today", _("My day"), SALESPERSON, VISITS),
     NavItem("visits:route", _("Today's route"), SALESPERSON, VISITS),
     NavItem("plans:week", _("Week plan"), SALESPERSON, VISITS),

@@ -8,6 +8,7 @@ Dates are held to the window of ``crm.bounds``, so no page computes with year 1 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date
 
@@ -95,3 +96,45 @@ def page_param(params: Mapping[str, str], name: str = "page") -> int | None:
     if not digits.isascii() or not digits.isdigit() or len(digits) > 18:
         raise BadParameter(name, _("“%(value)s” is not a page number.") % {"value": raw[:40]})
     return int(raw)
+
+
+def number_param(
+    params: Mapping[str, str],
+    name: str,
+    *,
+    minimum: float,
+    maximum: float,
+    default: float | None = None,
+    out_of_range=None,
+) -> float | None:
+    """A finite decimal number between ``minimum`` and ``maximum``; ``default`` when absent or empty.
+    ``out_of_range``: the message for a number outside them (it may name ``%(minimum)s``/``%(maximum)s``)."""
+    raw = _raw(params, name)
+    if not raw:
+        return default
+    try:
+        value = float(raw) if raw.isascii() else math.nan
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise BadParameter(name, _("“%(value)s” is not a number.") % {"value": raw[:40]})
+    if not minimum <= value <= maximum:
+        message = out_of_range or _("“%(value)s” must lie between %(minimum)s and %(maximum)s.")
+        raise BadParameter(name, message % {"value": raw[:40], "minimum": f"{minimum:g}", "maximum": f"{maximum:g}"})
+    return value
+
+
+def whole_number_param(
+    params: Mapping[str, str], name: str, *, minimum: int, maximum: int, default: int | None = None, out_of_range=None
+) -> int | None:
+    """A whole number between ``minimum`` and ``maximum``; ``default`` when absent or empty."""
+    raw = _raw(params, name)
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.lstrip("-").isdigit() or len(raw) > 20:
+        raise BadParameter(name, _("“%(value)s” is not a whole number.") % {"value": raw[:40]})
+    value = int(raw)
+    if not minimum <= value <= maximum:
+        message = out_of_range or _("“%(value)s” must lie between %(minimum)s and %(maximum)s.")
+        raise BadParameter(name, message % {"value": raw[:40], "minimum": minimum, "maximum": maximum})
+    return value

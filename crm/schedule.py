@@ -47,6 +47,11 @@ DEFAULT_SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("Relay pending tasks", "crm.tasks.relay_pending_tasks_task", minute="*", hour="*"),
     # Prospect checks and imports whose worker stopped: said so on their page within minutes, not hours.
     ScheduledJob("Stalled prospect imports", "campaigns.tasks.stop_stalled_imports_task", minute="*", hour="*"),
+    # Customers waiting for their address to be looked up (a geocoder set up): picked up again after a
+    # provider's trouble or a lost task. Does nothing when none wait.
+    ScheduledJob(
+        "Look up customers' addresses", "accounts.tasks.geocode_pending_customers_task", minute="*/10", hour="*"
+    ),
 )
 
 

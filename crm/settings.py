@@ -455,6 +455,24 @@ CRM = {
     # up to MAP_FEATURE_LIMIT_MAX); beyond it the map asks for the part on screen (?bbox=).
     "MAP_FEATURE_LIMIT": env.int("CRM_MAP_FEATURE_LIMIT", default=2000),
     "MAP_FEATURE_LIMIT_MAX": env.int("CRM_MAP_FEATURE_LIMIT_MAX", default=5000),
+    # Customers' positions from their address (accounts.customers.geocoding): "none", "amap" (高德 web
+    # service, needs CRM_GEOCODER_KEY; answers in GCJ-02, stored as WGS-84) or "nominatim" (OpenStreetMap;
+    # at most one request a second, with a User-Agent that names the site). CRM_GEOCODER_URL replaces the
+    # provider's address (a self-hosted Nominatim, a test server); CRM_GEOCODER_CITY narrows the search
+    # (e.g. 佛山); CRM_GEOCODER_BOUNDS "south,west,north,east": an answer outside is "not found".
+    "GEOCODER": env("CRM_GEOCODER", default="none"),
+    "GEOCODER_KEY": env("CRM_GEOCODER_KEY", default=""),
+    "GEOCODER_URL": env("CRM_GEOCODER_URL", default=""),
+    "GEOCODER_USER_AGENT": env("CRM_GEOCODER_USER_AGENT", default=""),
+    "GEOCODER_CITY": env("CRM_GEOCODER_CITY", default=""),
+    "GEOCODER_BOUNDS": env("CRM_GEOCODER_BOUNDS", default=""),
+    "GEOCODER_RATE_PER_SECOND": env.float("CRM_GEOCODER_RATE_PER_SECOND", default=1.0),
+    "GEOCODER_TIMEOUT_SECONDS": env.float("CRM_GEOCODER_TIMEOUT_SECONDS", default=5.0),
+    # A lookup that failed this many times (timeouts, server errors, bad answers) is given up ("failed");
+    # `manage.py geocode_customers` asks again.
+    "GEOCODER_MAX_ATTEMPTS": env.int("CRM_GEOCODER_MAX_ATTEMPTS", default=3),
+    # One run of the lookup queue stops after this long and sends itself again for the rest.
+    "GEOCODER_RUN_SECONDS": env.int("CRM_GEOCODER_RUN_SECONDS", default=50),
 }
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 
@@ -466,6 +484,12 @@ try:
 except TileSettingsError as error:
     raise environ.ImproperlyConfigured(str(error)) from error
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += _map_tiles.hosts()
+if CRM["GEOCODER"] not in ("none", "amap", "nominatim"):
+    raise environ.ImproperlyConfigured("CRM_GEOCODER must be 'none', 'amap' or 'nominatim'.")
+if CRM["GEOCODER"] == "amap" and not CRM["GEOCODER_KEY"]:
+    raise environ.ImproperlyConfigured("CRM_GEOCODER=amap needs the web service key in CRM_GEOCODER_KEY.")
+if not 0 < CRM["GEOCODER_RATE_PER_SECOND"] <= 100:
+    raise environ.ImproperlyConfigured("CRM_GEOCODER_RATE_PER_SECOND must be above 0 and at most 100.")
 
 LOGGING = {
     "version": 1,

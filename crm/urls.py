@@ -8,7 +8,7 @@ from crm import pwa, views
 from crm.api import ApiDocsView, TokenView
 from performance.api import AttainmentView, DashboardView, TargetsView
 from territories.api import router as territories_router
-from visits.api import OfflineCustomersView, VisitSyncView
+from visits.api import NearbyCustomersView, OfflineCustomersView, VisitSyncView
 from visits.api import router as visits_router
 
 api_patterns = [
@@ -22,6 +22,8 @@ api_patterns = [
         name="docs",
     ),
     path("", include(territories_router.urls)),
+    # Before the customers' router, whose detail route would take "nearby" for an id.
+    path("customers/nearby/", NearbyCustomersView.as_view(), name="customers_nearby"),
     path("", include(accounts_router.urls)),
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
     path("targets/", TargetsView.as_view(), name="targets"),

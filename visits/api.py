@@ -7,7 +7,7 @@ import json
 import django_filters
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -21,10 +21,24 @@ from rest_framework.views import APIView
 from crm.parsers import JSONParser
 from visits.filters import VisitFilter
 from visits.models import QuotaShortfall, Visit, VisitPhoto
+from visits.nearby import DEFAULT_LIMIT, DEFAULT_RADIUS_M, MAX_LIMIT, MAX_RADIUS_M, nearby_customers, nearby_query
 from visits.photos import PhotoUpload
 from visits.selectors import customers_for_offline_copy, visits_for_list, with_photos
-from visits.serializers import QuotaShortfallSerializer, RatingSerializer, VisitCreateSerializer, VisitSerializer
-from visits.services import explain_shortfall, rate_visit, record_visit, review_shortfall, sync_offline_work
+from visits.serializers import (
+    NearbyAnswerSerializer,
+    QuotaShortfallSerializer,
+    RatingSerializer,
+    VisitCreateSerializer,
+    VisitSerializer,
+)
+from visits.services import (
+    disown_check_in_position,
+    explain_shortfall,
+    rate_visit,
+    record_visit,
+    review_shortfall,
+    sync_offline_work,
+)
 from visits.trust import FarCheckInNeedsReason, trust_settings_for
 
 
@@ -82,6 +96,18 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             with_photos(visits_for_list(user=request.user)).get(pk=visit.pk), context=self.get_serializer_context()
         ).data
         return Response(body, status=status.HTTP_200_OK if visit.replayed else status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=VisitSerializer)
+    @action(detail=True, methods=["post"], url_path="not-at-customer")
+    def not_at_customer(self, request: Request, pk: str | None = None) -> Response:
+        """The check-in of one's own visit that gave its customer a position was not at the customer: the
+        position is forgotten and the visit is no longer a verified check-in (400 when the position no
+        longer comes from it)."""
+        visit = self.get_object()
+        disown_check_in_position(salesperson=request.user, visit_id=visit.pk)
+        return Response(
+            VisitSerializer(self.get_queryset().get(pk=visit.pk), context=self.get_serializer_context()).data
+        )
 
     @action(detail=True, methods=["post"], serializer_class=RatingSerializer)
     def rating(self, request: Request, pk: str | None = None) -> Response:
@@ -219,6 +245,39 @@ class OfflineCustomersView(APIView):
                 "check_in_radius_m": trust_settings_for(request.user).radius_m,
             }
         )
+
+
+class NearbyCustomersView(APIView):
+    """Customers near a point, nearest first: those the caller may see (as ``/api/customers/``), within
+    ``radius`` metres (at most 5 km) of ``latitude``/``longitude`` (WGS-84, as a phone gives them), at most
+    ``limit``, each with its distance and its last visit. Only customers whose position is known. A
+    missing, non-numeric or out-of-range value answers 400 naming the parameter."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "latitude", {"type": "number", "minimum": -90, "maximum": 90}, required=True, description="WGS-84"
+            ),
+            OpenApiParameter(
+                "longitude", {"type": "number", "minimum": -180, "maximum": 180}, required=True, description="WGS-84"
+            ),
+            OpenApiParameter(
+                "radius",
+                {"type": "integer", "minimum": 1, "maximum": MAX_RADIUS_M, "default": DEFAULT_RADIUS_M},
+                description="metres",
+            ),
+            OpenApiParameter(
+                "limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}
+            ),
+        ],
+        responses=NearbyAnswerSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        query = nearby_query(request.query_params, required=True)
+        assert query is not None  # required: a missing position is a BadParameter
+        rows = nearby_customers(user=request.user, query=query)
+        answer = {"latitude": query.latitude, "longitude": query.longitude, "radius_m": query.radius_m, "results": rows}
+        return Response(NearbyAnswerSerializer(answer).data)
 
 
 router = SimpleRouter(trailing_slash=True, use_regex_path=False)

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from faker import Faker
 
+from accounts.customers.demo import place_demo_customer
 from accounts.customers.models import Customer
 from crm.models import User
 from visits.calendar import working_days_between
@@ -38,43 +39,28 @@ from visits.services import (
 )
 
 CUSTOMERS_PER_SALESPERSON = 8
-# Shenzhen, 南山: the demo customers stand within a few kilometres of here.
-CENTRE = (Decimal("22.533000"), Decimal("113.930000"))
-# 佛山, 禅城: where the demo branch's customers are, when they came from the seeded territories.
-FOSHAN = (Decimal("23.021500"), Decimal("113.121400"))
-KNOWN_PLACE_SHARE = 0.85  # a few customers have never been checked in at: their place is not known yet
 NEXT_STEPS = ["送产品资料", "约老板面谈", "下周二次拜访", "报价", "邀请来公司参观", "请经理陪同拜访"]
 PURPOSES = ["送报价单", "续保面谈", "递交产品资料", "回访老板", "签合同", "", "了解车队规模", ""]
 
 
 def _customers_of(fake: Faker, rng: random.Random, salesperson: User) -> list[Customer]:
-    """The salesperson's customers; with no territories seeded, a few prospects they hold."""
+    """The salesperson's customers; with no territories seeded, a few prospects they hold in 禅城区."""
     existing = list(Customer.objects.visible_to(salesperson).order_by("pk")[:CUSTOMERS_PER_SALESPERSON])
     if existing:
         return existing
-    return [
-        Customer.objects.create(
+    customers = []
+    for _ in range(CUSTOMERS_PER_SALESPERSON):
+        customer = Customer(
             unit_name=fake.company(),
-            address=fake.street_address(),
-            district="南山区",
+            district="禅城区",
             owner=salesperson,
             created_by=salesperson,
-            latitude=CENTRE[0] + Decimal(rng.randint(-20000, 20000)) / 1_000_000,
-            longitude=CENTRE[1] + Decimal(rng.randint(-20000, 20000)) / 1_000_000,
             last_activity_at=timezone.now(),
         )
-        for _ in range(CUSTOMERS_PER_SALESPERSON)
-    ]
-
-
-def _locate(rng: random.Random, customers: list[Customer]) -> None:
-    """Give most customers without a place one near the branch, as their first check-in would have."""
-    for customer in customers:
-        if customer.latitude is not None or rng.random() > KNOWN_PLACE_SHARE:
-            continue
-        customer.latitude = FOSHAN[0] + Decimal(rng.randint(-40000, 40000)) / 1_000_000
-        customer.longitude = FOSHAN[1] + Decimal(rng.randint(-40000, 40000)) / 1_000_000
-        Customer.objects.filter(pk=customer.pk).update(latitude=customer.latitude, longitude=customer.longitude)
+        place_demo_customer(customer, rng)
+        customer.save()
+        customers.append(customer)
+    return customers
 
 
 @transaction.atomic
@@ -92,7 +78,6 @@ def seed_visits(fake: Faker) -> dict[str, int]:
     visits: list[Visit] = []
     for index, person in enumerate(salespeople):
         customers = _customers_of(fake, rng, person)
-        _locate(rng, customers)
         for day in days:
             # Most people make the quota of 6; sales2 and sales6 often fall short.
             count = rng.randint(2, 5) if index in (1, 5) else rng.randint(5, 9)

@@ -158,3 +158,28 @@ class QuotaShortfallSerializer(serializers.ModelSerializer):
             "counted_at_withdrawal",
         ]
         read_only_fields = fields
+
+
+class NearbyCustomerSerializer(serializers.Serializer):
+    """One customer near the point: where it is, how far, its intent and its last visit the caller sees."""
+
+    id = serializers.IntegerField(source="customer.pk")
+    unit_name = serializers.CharField(source="customer.unit_name")
+    district = serializers.CharField(source="customer.district")
+    address = serializers.CharField(source="customer.address")
+    intent = serializers.CharField(source="customer.intent", help_text="A–D, or empty when never rated.")
+    latitude = serializers.DecimalField(source="customer.latitude", max_digits=9, decimal_places=6)
+    longitude = serializers.DecimalField(source="customer.longitude", max_digits=9, decimal_places=6)
+    location_source = serializers.CharField(
+        source="customer.location_source", help_text="check_in, geocoded, imported or pin."
+    )
+    distance_m = serializers.IntegerField(help_text="Great-circle distance from the point, whole metres.")
+    last_visit_on = serializers.DateField(allow_null=True)
+    owner = serializers.CharField(source="customer.owner.username", default=None, allow_null=True)
+
+
+class NearbyAnswerSerializer(serializers.Serializer):
+    latitude = serializers.FloatField()
+    longitude = serializers.FloatField()
+    radius_m = serializers.IntegerField()
+    results = NearbyCustomerSerializer(many=True)

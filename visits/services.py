@@ -24,7 +24,12 @@ from django.utils.translation import gettext as _
 
 from accounts.customers.locks import lock_customer
 from accounts.customers.models import Customer
-from accounts.customers.services import record_customer_activity, set_customer_location, set_customer_rating
+from accounts.customers.services import (
+    clear_customer_location,
+    record_customer_activity,
+    set_customer_location,
+    set_customer_rating,
+)
 from crm.bounds import check_date_in_window
 from crm.coordinates import InvalidPosition, parse_position
 from crm.errors import ApplicationError, NotFound, NotPermitted
@@ -338,11 +343,58 @@ def _follow_visit(*, visit: Visit, prepared_photos: list, received_at: datetime)
     if visit.far_from_customer:
         _notify_far_check_in(visit)
     if visit.sets_location:
-        # set only with a precise position, both of whose coordinates _clean_position gave
+        # Set only with a precise position, both of whose coordinates _clean_position gave. The customer's
+        # door never lets a check-in replace a position (a pin, the address found, another check-in): one
+        # set meanwhile keeps it, and the visit then says nothing about setting it.
         assert visit.latitude is not None and visit.longitude is not None
-        set_customer_location(
-            customer_id=visit.customer_id, latitude=visit.latitude, longitude=visit.longitude, only_if_unknown=True
+        visit.sets_location = set_customer_location(
+            customer_id=visit.customer_id,
+            latitude=visit.latitude,
+            longitude=visit.longitude,
+            source=Customer.LocationSource.CHECK_IN,
+            changed_by=visit.salesperson,
+            reason=_("First check-in at the customer"),
         )
+
+
+@transaction.atomic
+def disown_check_in_position(*, salesperson: User, visit_id: int) -> Visit:
+    """The salesperson says the check-in that gave its customer a position was not at the customer.
+
+    The customer's position is forgotten (its address is looked up again when a geocoder is set up) and
+    the visit is no longer a verified check-in: it has no distance to a position that was never the
+    customer's. Only one's own visit (another's, or one that does not exist: NotFound), and only while the
+    customer's position is still the one this check-in gave (else ApplicationError, nothing changes).
+    """
+    visit = (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .filter(pk=visit_id, salesperson=salesperson)
+        .first()
+    )
+    if visit is None:
+        raise NotFound(_("No visit matches the given query."))
+    cleared = visit.latitude is not None and _forget_check_in_position(visit)
+    if not cleared:
+        raise ApplicationError(_("The customer's position does not come from this check-in any more: nothing to undo."))
+    visit.verified = False
+    visit.distance_m = None
+    visit.save(update_fields=["verified", "distance_m"])
+    return visit
+
+
+def _forget_check_in_position(visit: Visit) -> bool:
+    """Clear the customer's position if it is still exactly the one this check-in gave it."""
+    if not (visit.verified and visit.distance_m == 0):
+        return False
+    return clear_customer_location(
+        customer_id=visit.customer_id,
+        source=Customer.LocationSource.CHECK_IN,
+        latitude=visit.latitude,
+        longitude=visit.longitude,
+        changed_by=visit.salesperson,
+        reason=_("The check-in was not at the customer"),
+    )
 
 
 @transaction.atomic

@@ -87,6 +87,19 @@ def saved_message(visit: Visit, *, set_location: bool) -> str:
     }
 
 
+def gave_customer_position(visit: Visit) -> bool:
+    """The customer's position is still the one this check-in gave it (the first precise check-in at a
+    customer without any): its salesperson may say it was not at the customer."""
+    customer = visit.customer
+    return (
+        visit.verified
+        and visit.distance_m == 0
+        and visit.latitude is not None
+        and customer.location_source == customer.LocationSource.CHECK_IN
+        and (customer.latitude, customer.longitude) == (visit.latitude, visit.longitude)
+    )
+
+
 # --- far check-ins -------------------------------------------------------------------------------------
 
 

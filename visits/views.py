@@ -12,14 +12,16 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.customers.models import Customer
 from accounts.customers.selectors import duplicates_for, routed_elsewhere_message
 from accounts.customers.services import register_customer
-from crm.errors import ApplicationError
+from crm.errors import ApplicationError, NotFound
 from crm.htmx import add_refusal_to_form, answers_refusals, render_error
 from crm.media import protected_file_response
 from crm.models import User
@@ -33,6 +35,15 @@ from visits.filters import VisitFilter
 from visits.forms import QuickCustomerForm, RatingForm, VisitForm
 from visits.geo import navigation_links
 from visits.models import Material, Obstacle, QuotaShortfall, RouteStop, TalkingPoint, Visit, VisitPhoto
+from visits.nearby import (
+    DEFAULT_RADIUS_M,
+    RADIUS_CHOICES_M,
+    customers_in_district,
+    districts_for,
+    nearby_customers,
+    nearby_query,
+    radius_label,
+)
 from visits.plans.selectors import day_plan
 from visits.plans.services import save_route_plan
 from visits.reports.views import my_day_report_context
@@ -50,6 +61,7 @@ from visits.selectors import (
     with_photos,
 )
 from visits.services import (
+    disown_check_in_position,
     explain_shortfall,
     rate_visit,
     record_visit,
@@ -61,6 +73,7 @@ from visits.trust import (
     FarCheckInNeedsReason,
     RepeatVisit,
     default_visit_kind,
+    gave_customer_position,
     saved_message,
     trust_flags,
     trust_settings_for,
@@ -132,7 +145,7 @@ def visit_create(request: HttpRequest) -> HttpResponse:
                 add_refusal_to_form(form, error)
             else:
                 if not visit.replayed:
-                    messages.success(request, saved_message(visit, set_location=visit.sets_location))
+                    messages.success(request, _saved_message_with_undo(visit))
                 return redirect("visits:today")
         if form.cleaned_data.get("customer"):
             customer = Customer.objects.visible_to(request.user).filter(pk=form.cleaned_data["customer"]).first()
@@ -153,6 +166,19 @@ def visit_create(request: HttpRequest) -> HttpResponse:
             "repeat": repeat,
             "radius_m": trust_settings_for(request.user).radius_m,
         },
+    )
+
+
+def _saved_message_with_undo(visit: Visit) -> str:
+    """The saved message; when the check-in gave the customer its position, with the way back."""
+    text = saved_message(visit, set_location=visit.sets_location)
+    if not visit.sets_location:
+        return text
+    return format_html(
+        '{} <a class="alert-link" href="{}#position">{}</a>',
+        text,
+        reverse("visits:visit_detail", args=[visit.pk]),
+        _("Not at the customer?"),
     )
 
 
@@ -408,7 +434,60 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One visit with its photos full width: for those who see the visit, 404 for anyone else."""
     # The same flags as the team review, with their reasons (with_trust: the team's radius, the previous check-in).
     visit = get_object_or_404(with_photos(with_trust(visits_for_list(user=request.user))), pk=pk)
-    return render(request, "visits/visit_detail.html", {"visit": visit})
+    gave_position = gave_customer_position(visit)
+    return render(
+        request,
+        "visits/visit_detail.html",
+        {
+            "visit": visit,
+            "gave_position": gave_position,
+            "may_undo_position": gave_position and visit.salesperson_id == request.user.pk,
+        },
+    )
+
+
+@require_POST
+@role_required(User.Role.SALESPERSON)
+def visit_not_at_customer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The check-in that gave the customer its position was not at the customer: take it back."""
+    try:
+        visit = disown_check_in_position(salesperson=request.user, visit_id=pk)
+    except NotFound:
+        raise
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The position of %(customer)s is forgotten: the next check-in at the door sets it.")
+            % {"customer": visit.customer},
+        )
+    return redirect("visits:visit_detail", pk=pk)
+
+
+@require_safe
+@role_required(User.Role.SALESPERSON, User.Role.MANAGER, User.Role.ADMIN)
+def nearby(request: HttpRequest) -> HttpResponse:
+    """Customers near me: from the phone's position (``?latitude=&longitude=&radius=``, sent by the page's
+    script), nearest first; without a position, the customers of a district picked by hand."""
+    query = nearby_query(request.GET)
+    district = request.GET.get("district", "").strip()[:50]
+    context: dict = {
+        "query": query,
+        "district": district,
+        "radius_choices": [(meters, radius_label(meters)) for meters in RADIUS_CHOICES_M],
+        "radius": query.radius_m if query else DEFAULT_RADIUS_M,
+        "max_radius": RADIUS_CHOICES_M[-1],
+        "rows": None,
+        "districts": [],
+    }
+    if query is not None:
+        context["rows"] = nearby_customers(user=request.user, query=query)
+    else:
+        if district:
+            context["rows"] = customers_in_district(user=request.user, district=district)
+        context["districts"] = districts_for(user=request.user)
+    return render(request, "visits/nearby.html", context)
 
 
 @role_required(User.Role.SALESPERSON, User.Role.MANAGER, User.Role.ADMIN)

@@ -12,11 +12,24 @@ class ContactInline(admin.TabularInline):
 @admin.register(Customer)
 class CustomerAdmin(SimpleHistoryAdmin):
     list_display = ("unit_name", "district", "channel_type", "status", "intent", "territory", "owner", "pooled_at")
-    list_filter = ("status", "intent", "source", "channel_type")
+    list_filter = ("status", "intent", "source", "channel_type", "location_source", "geocode_status")
     list_select_related = ("channel_type", "territory", "owner")
     search_fields = ("unit_name", "phone")
     raw_id_fields = ("territory", "owner", "pooled_from", "created_by")
-    readonly_fields = ("version",)
+    # The position changes through its one door (set_customer_location: pins, check-ins, geocoding), not here.
+    readonly_fields = (
+        "version",
+        "latitude",
+        "longitude",
+        "location_source",
+        "location_set_at",
+        "geocode_status",
+        "geocode_provider",
+        "geocoded_at",
+        "geocoded_address",
+        "geocode_attempts",
+        "geocode_message",
+    )
     inlines = [ContactInline]
 
 

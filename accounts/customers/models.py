@@ -44,6 +44,23 @@ class Customer(TimeStampedModel):
         C = "C", _("C: needs nurturing")
         D = "D", _("D: no interest")
 
+    class LocationSource(models.TextChoices):
+        """Where the customer's position came from; a better source is never overwritten by a worse one
+        (``accounts.customers.services.set_customer_location``)."""
+
+        NONE = "none", _("No position")
+        CHECK_IN = "check_in", _("First check-in at the customer")
+        GEOCODED = "geocoded", _("Found from the address")
+        IMPORTED = "imported", _("Imported")
+        PIN = "pin", _("Placed by hand")
+
+    class GeocodeStatus(models.TextChoices):
+        NONE = "", _("Not looked up")
+        PENDING = "pending", _("Waiting to be looked up")
+        FOUND = "found", _("Found")
+        NOT_FOUND = "not_found", _("Not found")
+        FAILED = "failed", _("Failed")
+
     unit_name = models.CharField(_("unit name"), max_length=200)
     business_type = models.CharField(
         _("business type"), max_length=100, blank=True, help_text=_("What the unit does, for segmentation.")
@@ -61,6 +78,20 @@ class Customer(TimeStampedModel):
     # The customer's known position (WGS-84), used to flag visits checked in far from it.
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    location_source = models.CharField(
+        _("position from"), max_length=10, choices=LocationSource.choices, default=LocationSource.NONE
+    )
+    location_set_at = models.DateTimeField(_("position set at"), null=True, blank=True)
+    # Geocoding of the address (accounts.customers.geocoding): the answer is kept with the address it was
+    # computed from, so that the same address is never looked up twice and a changed one is looked up again.
+    geocode_status = models.CharField(
+        _("address lookup"), max_length=10, choices=GeocodeStatus.choices, default=GeocodeStatus.NONE, blank=True
+    )
+    geocode_provider = models.CharField(_("looked up with"), max_length=20, blank=True)
+    geocoded_at = models.DateTimeField(_("looked up at"), null=True, blank=True)
+    geocoded_address = models.CharField(_("address looked up"), max_length=400, blank=True)
+    geocode_attempts = models.PositiveSmallIntegerField(_("lookup attempts"), default=0)
+    geocode_message = models.CharField(_("lookup message"), max_length=200, blank=True)
     territory = models.ForeignKey(
         Territory,
         verbose_name=_("territory"),
@@ -108,7 +139,19 @@ class Customer(TimeStampedModel):
         related_name="+",
     )
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "last_activity_at"])
+    # The lookup's bookkeeping is not a change of the customer; the position and its source are.
+    history = HistoricalRecords(
+        excluded_fields=[
+            "updated_at",
+            "last_activity_at",
+            "geocode_status",
+            "geocode_provider",
+            "geocoded_at",
+            "geocoded_address",
+            "geocode_attempts",
+            "geocode_message",
+        ]
+    )
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
@@ -126,8 +169,11 @@ class Customer(TimeStampedModel):
             models.Index(fields=["renewal_month"], name="customer_renewal_idx"),
             models.Index(fields=["status", "pooled_at", "last_activity_at"], name="customer_pool_idx"),
             models.Index(fields=["-created_at", "-id"], name="customer_created_idx"),
-            # The map: customers with or without a position, and those inside a box on the map.
-            models.Index(fields=["latitude", "longitude"], name="customer_position_idx"),
+            # Nearby (visits.nearby): a bounding box on latitude, then longitude; with the columns visibility
+            # reads (territory, owner) and the id, the box's nearest are found from the index alone.
+            models.Index(fields=["latitude", "longitude", "territory", "owner", "id"], name="customer_position_idx"),
+            # The geocoding queue: the few customers waiting for a lookup, in order.
+            models.Index(fields=["id"], condition=Q(geocode_status="pending"), name="customer_geocode_pending_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -141,6 +187,11 @@ class Customer(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
                 name="customer_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="customer_position_both_or_neither",
             ),
         ]
 

@@ -15,7 +15,6 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.utils import get_history_manager_for_model
 
 from accounts.customers.locks import lock_customer
 from accounts.customers.models import Contact, Customer, OwnerChange
@@ -24,6 +23,7 @@ from crm.coordinates import InvalidPosition, parse_position
 from crm.errors import ApplicationError, Conflict, NotFound, NotPermitted
 from crm.history import record_change_by
 from crm.models import User
+from crm.outbox import enqueue
 from territories.models import Territory
 from territories.selectors import current_owner, territory_of_salesperson_in_branch_of
 from territories.services import Router, WorkPreview
@@ -197,12 +197,15 @@ def register_customer(
     if not customer.phone:
         customer.phone = _first_contact_phone(contacts)
     customer.last_activity_at = timezone.now()
+    lookup = _ask_for_lookup(customer)
     customer.full_clean(exclude=["business_card"])
     if business_card is not None:
         assert business_card.name, "clean_image names every file it returns"
         customer.business_card.save(business_card.name, business_card, save=False)
     record_change_by(customer, created_by)
     customer.save()
+    if lookup:
+        enqueue(GEOCODE_TASK)
     for contact_data in contacts:
         if contact_data.get("name"):
             _create_contact(customer=customer, data=contact_data)
@@ -258,10 +261,13 @@ def update_customer(
         raise StaleCustomer
     allowed = REGISTRATION_FIELDS + (MANAGED_FIELDS if (changed_by.is_manager or changed_by.sees_everything) else ())
     previous_owner, previous_territory_id = customer.owner, customer.territory_id
+    previous_query = geocode_query(address=customer.address, district=customer.district)
     for key in allowed:
         if key in data:
             setattr(customer, key, data[key])
     _keep_owned(customer=customer, previous_owner=previous_owner, previous_territory_id=previous_territory_id)
+    if _address_changed(customer, previous_query=previous_query):
+        enqueue(GEOCODE_TASK)
     customer.version += 1
     customer.full_clean(exclude=["business_card"])
     if business_card is not None:
@@ -471,16 +477,251 @@ def record_customer_activity(*, customer_id: int, at: datetime) -> None:
     ).update(last_activity_at=at)
 
 
+# --- the customer's position: one door for every source --------------------------------------------
+
+Source = Customer.LocationSource
+Lookup = Customer.GeocodeStatus
+GEOCODE_TASK = "accounts.tasks.geocode_pending_customers_task"
+POSITION_QUANTUM = Decimal("0.000001")
+POSITION_FIELDS = ["latitude", "longitude", "location_source", "location_set_at"]
+
+
+class BadPosition(ApplicationError):
+    default_message = _("The position is not valid (latitude −90…90 and longitude −180…180, both or neither).")
+
+
+def clean_position(latitude: Decimal | float | str, longitude: Decimal | float | str) -> tuple[Decimal, Decimal]:
+    """Both coordinates, finite, on the globe, to six decimals (about 0.1 m); else BadPosition."""
+    try:
+        lat, lon = Decimal(str(latitude)), Decimal(str(longitude))
+    except (ArithmeticError, ValueError, TypeError) as error:
+        raise BadPosition from error
+    if not (lat.is_finite() and lon.is_finite() and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise BadPosition
+    return lat.quantize(POSITION_QUANTUM), lon.quantize(POSITION_QUANTUM)
+
+
+def may_replace_position(*, current: str, has_position: bool, new: str) -> bool:
+    """The order of the sources (DESIGN: a person's act outranks a computation, a computation a guess).
+
+    A pin placed by hand always wins and nothing else replaces it. The address found by the geocoder, or
+    a position imported with the customer, replaces anything but a pin (a check-in position included: a
+    changed address moves the customer). A check-in only gives a customer without any position one.
+    """
+    if new == Source.PIN:
+        return True
+    if new == Source.CHECK_IN:
+        return not has_position
+    return current != Source.PIN
+
+
+def _write_position(
+    customer: Customer,
+    *,
+    latitude: Decimal | None,
+    longitude: Decimal | None,
+    source: str,
+    changed_by: User | None = None,
+    reason: str = "",
+) -> None:
+    """Store a position (or none) on a locked customer, with who and why in its history."""
+    customer.latitude, customer.longitude = latitude, longitude
+    customer.location_source = source if latitude is not None else Source.NONE
+    customer.location_set_at = timezone.now()
+    record_change_by(customer, changed_by, reason=reason or None)
+    customer.save(update_fields=[*POSITION_FIELDS, "updated_at"])
+
+
+@transaction.atomic
 def set_customer_location(
-    *, customer_id: int, latitude: Decimal, longitude: Decimal, only_if_unknown: bool = False
+    *,
+    customer_id: int,
+    latitude: Decimal | float | str,
+    longitude: Decimal | float | str,
+    only_if_unknown: bool = False,
+    source: str | None = None,
+    changed_by: User | None = None,
+    reason: str = "",
 ) -> bool:
-    """Where the customer is, for check-ins and routes. With ``only_if_unknown`` (the first verified
-    visit) a location already set is kept. No new version: the registration form is not edited.
-    Returns whether the location was written."""
-    rows = Customer.objects.filter(pk=customer_id)
-    if only_if_unknown:
+    """The one door for a customer's position (WGS-84): pins, check-ins, geocoding and imports all call it.
+
+    ``source`` is a ``Customer.LocationSource``; without it, ``only_if_unknown`` means a check-in (the
+    first verified visit) and anything else a pin, as before sources existed. Whether the position is
+    written follows ``may_replace_position``: a pin is never overwritten by the geocoder or a check-in,
+    and a check-in never overwrites any position. With ``only_if_unknown`` a position already set is kept
+    whatever the source. Under the customer's row lock; no new version (the registration form is not
+    edited, so forms opened before stay valid); recorded in the customer's history with ``changed_by``.
+    Returns whether the position was written. Bad coordinates: BadPosition, nothing changed.
+    """
+    if source is None:
+        source = Source.CHECK_IN if only_if_unknown else Source.PIN
+    if source not in Source.values or source == Source.NONE:
+        raise ValueError(f"unknown position source {source!r}")
+    lat, lon = clean_position(latitude, longitude)
+    customer = lock_customer(customer_id=customer_id)
+    has_position = customer.latitude is not None
+    if only_if_unknown and has_position:
+        return False
+    if not may_replace_position(current=customer.location_source, has_position=has_position, new=source):
+        return False
+    _write_position(customer, latitude=lat, longitude=lon, source=source, changed_by=changed_by, reason=reason)
+    if source == Source.PIN and customer.geocode_status == Lookup.PENDING:
+        # A pin ends the wait: whatever the address gives would not be used.
+        Customer.objects.filter(pk=customer.pk).update(geocode_status=Lookup.NONE, geocode_message="")
+    return True
+
+
+@transaction.atomic
+def clear_customer_location(
+    *,
+    customer_id: int,
+    source: str,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    changed_by: User | None = None,
+    reason: str = "",
+) -> bool:
+    """Forget the customer's position if it still comes from ``source`` (and, when given, is still at
+    ``latitude``/``longitude``): e.g. a check-in that was not at the customer. The address is then looked
+    up again when a geocoder is set up. Returns whether the position was cleared."""
+    customer = lock_customer(customer_id=customer_id)
+    if customer.latitude is None or customer.location_source != source:
+        return False
+    if (
+        latitude is not None
+        and longitude is not None
+        and (customer.latitude, customer.longitude)
+        != (
+            Decimal(latitude).quantize(POSITION_QUANTUM),
+            Decimal(longitude).quantize(POSITION_QUANTUM),
+        )
+    ):
+        return False
+    _write_position(customer, latitude=None, longitude=None, source=Source.NONE, changed_by=changed_by, reason=reason)
+    if _ask_for_lookup(customer):
+        Customer.objects.filter(pk=customer.pk).update(
+            geocode_status=customer.geocode_status, geocode_attempts=0, geocode_message=""
+        )
+        enqueue(GEOCODE_TASK)
+    return True
+
+
+# --- looking the address up (the lookups themselves: accounts.customers.geocoding) ----------------------
+
+
+def geocoding_enabled() -> bool:
+    return settings.CRM["GEOCODER"] != "none"
+
+
+def geocode_query(*, address: str, district: str) -> str:
+    """The text a customer's position is looked up from: its district, then its address (the district
+    once). Empty without an address: a district alone is an area, not a place."""
+    address = " ".join((address or "").split())
+    district = (district or "").strip()
+    if not address:
+        return ""
+    return address if not district or district in address else f"{district}{address}"
+
+
+def _ask_for_lookup(customer: Customer) -> bool:
+    """Mark ``customer`` (not yet saved, or locked) as waiting for a lookup of its address when one is
+    useful: a geocoder is set up, the customer has an address, no pin, and that address was not looked up
+    already (the answer is kept on the customer: the same address is never asked twice). Returns whether
+    it was marked; the caller saves it and sends the queue's task (``GEOCODE_TASK``)."""
+    query = geocode_query(address=customer.address, district=customer.district)
+    if not query or not geocoding_enabled() or customer.location_source == Source.PIN:
+        return False
+    if customer.geocoded_address == query and customer.geocode_status in (Lookup.FOUND, Lookup.NOT_FOUND):
+        return False
+    customer.geocode_status = Lookup.PENDING
+    customer.geocode_attempts = 0
+    customer.geocode_message = ""
+    return True
+
+
+def _address_changed(customer: Customer, *, previous_query: str) -> bool:
+    """After an edit: a new address makes a position computed or imported from the old one wrong (it is
+    cleared) and asks for a lookup of the new one. A pin or a check-in position stays until a better one
+    comes. Returns whether a lookup was asked for."""
+    if geocode_query(address=customer.address, district=customer.district) == previous_query:
+        return False
+    if customer.location_source in (Source.GEOCODED, Source.IMPORTED):
+        customer.latitude = customer.longitude = None
+        customer.location_source = Source.NONE
+        customer.location_set_at = timezone.now()
+    customer.geocode_status, customer.geocode_attempts, customer.geocode_message = Lookup.NONE, 0, ""
+    return _ask_for_lookup(customer)
+
+
+def request_geocoding(*, only_missing: bool = True, retry_not_found: bool = False, send_task: bool = True) -> int:
+    """Queue every customer whose address should be looked up: without a position (``only_missing``),
+    with an address, no pin, never looked up or failed before (with ``retry_not_found`` also those not
+    found). Set-based; sends the queue's task once (unless the caller runs the queue itself). Returns
+    how many are waiting now."""
+    if not geocoding_enabled():
+        return 0
+    statuses = [Lookup.NONE, Lookup.FAILED, Lookup.PENDING] + ([Lookup.NOT_FOUND] if retry_not_found else [])
+    rows = Customer.objects.filter(geocode_status__in=statuses).exclude(address="").exclude(location_source=Source.PIN)
+    if only_missing:
         rows = rows.filter(latitude__isnull=True)
-    return rows.update(latitude=latitude, longitude=longitude) > 0
+    rows.exclude(geocode_status=Lookup.PENDING).update(
+        geocode_status=Lookup.PENDING, geocode_attempts=0, geocode_message=""
+    )
+    waiting = Customer.objects.filter(geocode_status=Lookup.PENDING).count()
+    if waiting and send_task:
+        enqueue(GEOCODE_TASK)
+    return waiting
+
+
+@transaction.atomic
+def record_geocode_answer(
+    *,
+    customer_id: int,
+    query: str,
+    provider: str,
+    outcome: str,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    message: str = "",
+) -> bool:
+    """Keep what the geocoder answered for ``query`` on the customer, if it is still waiting for that very
+    address (an address changed meanwhile, or an answer already kept, makes this one stale: nothing
+    changes, False). ``outcome``: ``found`` (the position is written as ``geocoded`` unless a pin is there),
+    ``not_found``, ``retry`` (one more attempt counted; at GEOCODER_MAX_ATTEMPTS the lookup has failed)
+    or ``quota`` (the provider's quota is used up: still waiting, no attempt counted). Idempotent."""
+    customer = lock_customer(customer_id=customer_id)
+    if (
+        customer.geocode_status != Lookup.PENDING
+        or geocode_query(address=customer.address, district=customer.district) != query
+    ):
+        return False
+    now = timezone.now()
+    fields: dict[str, Any] = {"geocode_provider": provider, "geocode_message": message[:200]}
+    if outcome == "found":
+        assert latitude is not None and longitude is not None
+        lat, lon = clean_position(latitude, longitude)
+        fields.update(geocode_status=Lookup.FOUND, geocoded_at=now, geocoded_address=query, geocode_message="")
+        if may_replace_position(
+            current=customer.location_source, has_position=customer.latitude is not None, new=Source.GEOCODED
+        ) and (customer.latitude, customer.longitude, customer.location_source) != (lat, lon, Source.GEOCODED):
+            _write_position(
+                customer,
+                latitude=lat,
+                longitude=lon,
+                source=Source.GEOCODED,
+                reason=_("Found from the address (%(provider)s)") % {"provider": provider},
+            )
+    elif outcome == "not_found":
+        fields.update(geocode_status=Lookup.NOT_FOUND, geocoded_at=now, geocoded_address=query)
+    elif outcome == "retry":
+        attempts = customer.geocode_attempts + 1
+        fields.update(geocode_attempts=attempts)
+        if attempts >= settings.CRM["GEOCODER_MAX_ATTEMPTS"]:
+            fields.update(geocode_status=Lookup.FAILED, geocoded_at=now, geocoded_address=query)
+    elif outcome != "quota":
+        raise ValueError(f"unknown geocoding outcome {outcome!r}")
+    Customer.objects.filter(pk=customer.pk).update(**fields)
+    return True
 
 
 PIN_NOT_VALID = _(
@@ -505,7 +746,8 @@ def place_customer_pin(*, customer_id: int, latitude: object, longitude: object,
     The customer must be one ``by`` sees (else NotFound, the answer for a missing one) and may move
     (``can_place_pin``: its holder, a manager, the admin; else PinNotPermitted). Coordinates that are not
     numbers, NaN, infinite or off the globe: ValidationError, nothing changed. Written through
-    ``set_customer_location``; the change history records who moved the pin. No new version: the
+    ``set_customer_location`` as a pin (which no geocoder or check-in overwrites); the customer's history
+    records who moved it. No new version: the
     registration form was not edited, so a form opened before stays valid. Placing it again at the same
     spot writes the same position (and another history line).
     """
@@ -518,11 +760,15 @@ def place_customer_pin(*, customer_id: int, latitude: object, longitude: object,
     customer = lock_customer(customer_id=customer_id)
     if not can_place_pin(by, customer):
         raise PinNotPermitted
-    set_customer_location(customer_id=customer.pk, latitude=lat, longitude=lng)
-    customer.latitude, customer.longitude = lat, lng
-    # set_customer_location writes with an UPDATE, which simple_history does not see: the line is added here.
-    record_change_by(customer, by, reason=str(PIN_MOVED))
-    get_history_manager_for_model(Customer).bulk_history_create([customer], update=True, default_user=by)
+    set_customer_location(
+        customer_id=customer.pk,
+        latitude=lat,
+        longitude=lng,
+        source=Customer.LocationSource.PIN,
+        changed_by=by,
+        reason=str(PIN_MOVED),
+    )
+    customer.refresh_from_db()
     return customer
 
 
@@ -570,17 +816,21 @@ def register_customers_in_bulk(
     rows: Iterable[Mapping[str, Any]],
     batch_size: int = 1000,
     on_batch: Callable[[int], None] | None = None,
+    on_created: Callable[[list[Customer]], object] | None = None,
 ) -> int:
     """Register many customers at once (prospect-list imports); the caller holds the transaction.
 
     Each row has ``REGISTRATION_FIELDS`` keys (already validated and normalised) and optionally
-    ``contact_name``. Each row is routed like every other door (``territories.services.Router`` by
-    district / address and channel or business type): to a territory held by its current owner, or to
-    the "to be assigned" queue (both empty).
+    ``contact_name`` and a position (``latitude`` and ``longitude``, WGS-84, checked: kept as
+    ``imported``). A row with an address and no position waits for the geocoder (one task for the
+    whole import, sent after the caller's commit). Each row is routed like every other door
+    (``territories.services.Router`` by district / address and channel or business type): to a territory
+    held by its current owner, or to the "to be assigned" queue (both empty).
     Rows are taken batch by batch (bounded memory); the prospect cap is checked per holder before
     each batch is written, counting the batches already written, so an import that would overfill
     someone's list raises ProspectCapReached and the caller's transaction leaves nothing behind.
-    ``on_batch(done)`` is called after each batch. Returns how many customers were created.
+    ``on_batch(done)`` is called after each batch, ``on_created(customers)`` with each batch's new
+    customers (their ids set). Returns how many customers were created.
     """
     from simple_history.utils import bulk_create_with_history
 
@@ -588,6 +838,7 @@ def register_customers_in_bulk(
     router = Router()
     created = 0
     batch: list[tuple[Customer, str]] = []
+    lookups = 0
 
     def write(batch: list[tuple[Customer, str]]) -> int:
         new_per_owner: dict[User, int] = {}
@@ -621,6 +872,8 @@ def register_customers_in_bulk(
             for customer in customers
             if customer.owner_id is not None
         )
+        if on_created is not None:
+            on_created(customers)
         return len(customers)
 
     for row in rows:
@@ -638,6 +891,11 @@ def register_customers_in_bulk(
         if customer.channel_type_id is None and decision.channel_type is not None:
             customer.channel_type = decision.channel_type
         customer.last_activity_at = now
+        if row.get("latitude") is not None and row.get("longitude") is not None:
+            customer.latitude, customer.longitude = clean_position(row["latitude"], row["longitude"])
+            customer.location_source, customer.location_set_at = Source.IMPORTED, now
+        elif _ask_for_lookup(customer):
+            lookups += 1
         batch.append((customer, row.get("contact_name") or ""))
         if len(batch) >= batch_size:
             created += write(batch)
@@ -648,4 +906,6 @@ def register_customers_in_bulk(
         created += write(batch)
         if on_batch is not None:
             on_batch(created)
+    if lookups:
+        enqueue(GEOCODE_TASK)
     return created

@@ -52,7 +52,7 @@ def _customers_of(fake: Faker, salesperson: User, count: int) -> list[Customer]:
             Customer.objects.create(
                 unit_name=fake.company(),
                 business_type=fake.random_element(["汽修", "物流", "餐饮", "建材", "商贸"]),
-                district=fake.random_element(["南山区", "福田区", "罗湖区"]),
+                district=fake.random_element(["禅城区", "南海区", "顺德区"]),
                 address=fake.street_address(),
                 owner=salesperson,
                 created_by=salesperson,

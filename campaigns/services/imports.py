@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.customers.models import Customer
 from accounts.customers.selectors import existing_duplicate_keys
 from accounts.customers.services import register_customers_in_bulk
-from campaigns.models import Campaign, ImportRowIssue, ProspectImport
+from campaigns.models import Campaign, ImportedCustomer, ImportRowIssue, ProspectImport
 from campaigns.prospect_files import (
     CheckedRow,
     ImportFileError,
@@ -355,6 +355,9 @@ def commit_prospect_import(*, import_id: int, attempt: int | None = None) -> int
                     rows=_good_rows(prospect_import, path),
                     batch_size=BATCH_SIZE,
                     on_batch=lambda done: cache.set(key, done, 3600),
+                    on_created=lambda customers: ImportedCustomer.objects.bulk_create(
+                        ImportedCustomer(prospect_import_id=import_id, customer=customer) for customer in customers
+                    ),
                 )
             prospect_import.status = Status.COMMITTED
             prospect_import.created_count = created

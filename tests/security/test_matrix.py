@@ -101,6 +101,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "api/visits/": EVERYONE,
     "api/visits/<int:pk>/": EVERYONE,
     "api/visits/<int:pk>/rating/": EVERYONE,
+    "api/visits/<int:pk>/not-at-customer/": EVERYONE,  # POST only; one's own visit, else 404
+    # Nearby: every role reaches it and gets its own scope (info staff: none), as /api/customers/.
+    "api/customers/nearby/": EVERYONE,
     "campaigns/": INQUIRIES,
     "campaigns/<int:pk>/": INQUIRIES,
     "campaigns/materials/<int:pk>/": EVERYONE,  # uploaded file, see customers/<int:pk>/business-card/
@@ -225,6 +228,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "visits/photos/<int:pk>/thumbnail/": EVERYONE,  # the same photo's thumbnail
     "visits/photos/<int:pk>/original/": EVERYONE,  # the same photo before the stamp
     "visits/<int:pk>/": EVERYONE,  # one visit: whoever sees it (visible_to), 404 for the rest
+    "visits/<int:pk>/not-at-customer/": EVERYONE,  # POST only; the salesperson's own visit, else 404
+    "visits/nearby/": FIELD,
     "visits/customers/<int:customer_pk>/": FIELD,
     "visits/customers/new/": EVERYONE,
     "visits/customers/search/": SALESPERSON,
@@ -312,6 +317,8 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "api/quota-shortfalls/<int:pk>/review/": 405,  # POST only
     "api/sms/replies/": 405,  # POST only
     "api/visits/<int:pk>/rating/": 405,  # POST only
+    "api/visits/<int:pk>/not-at-customer/": 405,  # POST only
+    "api/customers/nearby/": 400,  # needs latitude and longitude
     "customers/<int:pk>/assign/": 405,  # POST only
     "customers/<int:pk>/claim/": 405,  # POST only
     "deals/<int:pk>/delivery/": 405,  # POST only
@@ -326,6 +333,7 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "reports/<int:pk>/texts/": 405,  # POST only
     "reports/<int:pk>/comments/": 405,  # POST only
     "visits/<int:pk>/rating/": 405,  # POST only
+    "visits/<int:pk>/not-at-customer/": 405,  # POST only
     "visits/customers/new/": 405,  # POST only
     "visits/forms/submit/": 405,  # POST only
     "visits/shortfalls/<int:pk>/explain/": 405,  # POST only

@@ -42,7 +42,7 @@ def seed_key_accounts(fake: Faker) -> dict[str, int]:
         for n in range(6):
             customer = Customer.objects.create(
                 unit_name=f"{fake.city_name()}{fake.company_prefix()}{fake.company_suffix()}",
-                district=districts[n % len(districts)] if districts else fake.district() + "区",
+                district=districts[n % len(districts)] if districts else "禅城区",
                 territory=territory,
                 channel_type=territory.channel_type if territory else None,
                 owner=salesperson,

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.customers.models import Customer
+from accounts.management.commands.seed_scale_positions import place_scale_customers
 from crm.models import Team, User
 from territories.models import ChannelType, Territory, TerritoryAssignment
 from territories.services import create_territory
@@ -49,7 +50,10 @@ class Command(BaseCommand):
         salespeople, channels = self._organisation(rng=rng, **options)
         self.stdout.write(f"{len(salespeople)} salespeople, {len(channels)} channel territories")
         created = self._customers(channels=channels, rng=rng, **options)
-        self.stdout.write(self.style.SUCCESS(f"{created} customers in {time.monotonic() - started:.1f} s"))
+        placed = place_scale_customers(prefix=prefix)
+        self.stdout.write(
+            self.style.SUCCESS(f"{created} customers ({placed} with a position) in {time.monotonic() - started:.1f} s")
+        )
 
     @transaction.atomic
     def _organisation(self, *, rng: random.Random, **options):
