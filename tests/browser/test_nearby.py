@@ -113,6 +113,16 @@ def test_nearby_lists_the_customers_around_the_phone_nearest_first(phone, people
     expect(rows).to_have_count(4)
     assert rows.locator(".nearby-distance").all_inner_texts() == ["111 米", "205 米", "500 米", "2.2 公里"]
 
+    # "Plan" puts the customer on the day picked above the list (the plans' own door, answered in place).
+    day = page.locator("#plan-day").input_value()
+    rows.nth(0).get_by_role("button", name=re.compile("季华五路汽修厂")).tap()
+    expect(rows.nth(0).locator(".add-to-plan-message")).to_contain_text("已将季华五路汽修厂安排在")
+    from visits.models import RouteStop
+
+    assert list(
+        RouteStop.objects.filter(plan__salesperson=people.sales1, plan__day=day).values_list("customer_id", flat=True)
+    ) == [around[0].pk]
+
     # "Log a visit" opens the visit form for that customer.
     with page.expect_navigation():
         rows.nth(1).get_by_role("link", name="记录拜访").tap()
