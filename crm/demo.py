@@ -23,6 +23,8 @@ DEMO_SEEDERS: list[str] = [
     "visits.key_accounts.demo.seed_key_accounts",
     "performance.demo.seed_targets",
     "accounts.service_tools.demo.seed_service_tools",
+    # last: the duplicate check's keys of every demo customer, whichever seeder made it
+    "accounts.customers.demo.seed_duplicate_examples",
 ]
 
 TEAMS = (

@@ -69,3 +69,28 @@ def seed_customers(fake: Faker, *, count: int = 300) -> dict[str, int]:
         if customer.owner_id
     )
     return {"customers": Customer.objects.count(), "contacts": Contact.objects.count()}
+
+
+# Customers registered the way the Done-when of issue 21 types them: "佛山市南海区鸿运汽车销售有限公司" typed on
+# the registration form or at the inquiry desk finds 鸿运汽车(南海) while typing.
+DUPLICATE_EXAMPLES = (
+    ("鸿运汽车(南海)", "南海区", "佛山市南海区桂城南海大道北10号", "+8675786281234"),
+    ("鑫源五金制品厂", "顺德区", "顺德区大良凤山中路8号", "+8613802865521"),
+)
+
+
+@transaction.atomic
+def seed_duplicate_examples(fake: Faker) -> dict[str, int]:
+    """Two customers to find by typing variants of their names, registered through the service (routed to
+    the territory of their district); then the keys of every demo customer, for those the other seeders
+    wrote directly."""
+    from accounts.customers.services import refresh_match_keys, register_customer
+
+    admin = User.objects.get(username="admin")
+    for unit_name, district, address, phone in DUPLICATE_EXAMPLES:
+        register_customer(
+            created_by=admin,
+            data={"unit_name": unit_name, "district": district, "address": address, "phone": phone},
+            contacts=[{"name": fake.name(), "mobile": phone}],
+        )
+    return {"duplicate examples": len(DUPLICATE_EXAMPLES), "keys refreshed": refresh_match_keys()}

@@ -99,6 +99,12 @@ class Customer(TimeStampedModel):
         related_name="+",
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    # What the duplicate check compares (accounts.customers.duplicates.keys.match_keys), written by the
+    # services with the name and address: the name without places and legal forms, the sound of its first
+    # two characters (every similar name shares it: the candidates' index), the address as street and number.
+    name_key = models.CharField(_("name key"), max_length=200, blank=True, editable=False)
+    name_head = models.CharField(_("name head"), max_length=20, blank=True, editable=False)
+    address_key = models.CharField(_("address key"), max_length=300, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -108,7 +114,9 @@ class Customer(TimeStampedModel):
         related_name="+",
     )
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "last_activity_at"])
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "last_activity_at", "name_key", "name_head", "address_key"]
+    )
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
@@ -126,6 +134,11 @@ class Customer(TimeStampedModel):
             models.Index(fields=["renewal_month"], name="customer_renewal_idx"),
             models.Index(fields=["status", "pooled_at", "last_activity_at"], name="customer_pool_idx"),
             models.Index(fields=["-created_at", "-id"], name="customer_created_idx"),
+            # The duplicate check's candidates: the same name, a name that starts with the same sound, the
+            # same address (accounts.customers.duplicates.lookup).
+            models.Index(fields=["name_key"], name="customer_name_key_idx"),
+            models.Index(fields=["name_head"], name="customer_name_head_idx"),
+            models.Index(fields=["address_key"], name="customer_address_key_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Exists, Field, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from accounts.customers.duplicates.lookup import ReasonKind, find_duplicates
 from accounts.customers.models import Contact, Customer, OwnerChange
 from crm.models import User
 from crm.phones import normalise_phone
@@ -105,19 +106,19 @@ def duplicate_candidates(
 def duplicates_for(
     *, user: User, phone: str = "", unit_name: str = "", district: str = "", exclude_pk: int | None = None
 ) -> list[DuplicateMatch]:
-    """Possible duplicates as ``user`` may see them: details only for customers in their scope."""
-    normalised = normalise_phone(phone)
-    candidates = list(
-        duplicate_candidates(phone=phone, unit_name=unit_name, district=district, exclude_pk=exclude_pk)
-        .select_related("owner", "territory")
-        .annotate(in_scope=Exists(Customer.objects.visible_to(user).filter(pk=OuterRef("pk"))))[:DUPLICATE_LIMIT]
+    """The duplicates that refuse a registration, as ``user`` may see them (details only for customers in
+    their scope): the same normalised phone (the customer's or a contact's), or the same name key where
+    the places do not tell the two apart (``duplicates.lookup``; similar names are only suggested)."""
+    candidates = find_duplicates(
+        user=user, unit_name=unit_name, phones=[phone] if phone else [], district=district, exclude_pk=exclude_pk
     )
     return [
         DuplicateMatch(
-            reason="phone" if normalised and candidate.phone == normalised else "name",
-            customer=candidate if candidate.in_scope else None,
+            reason="phone" if any(r.kind == ReasonKind.PHONE for r in candidate.reasons) else "name",
+            customer=candidate.customer,
         )
         for candidate in candidates
+        if candidate.matched_by_phone_or_name
     ]
 
 

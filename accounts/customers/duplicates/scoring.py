@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from accounts.customers.duplicates.keys import NameParts, is_place, reading, trade_kinds
+from accounts.customers.duplicates.keys import HEAD, NameParts, is_place, reading, trade_kinds
 
 # Names that only read alike (宏运 / 鸿运), or share the brand but not the key (鸿运汽车 / 鸿运汽车销售), are
 # close, but not the same name.
@@ -26,9 +26,8 @@ HOMOPHONE_SCORE = 0.9
 BEST_SIMILAR = 0.95
 OTHER_TRADE_FACTOR = 0.5
 ABBREVIATION_SCORE = 0.85
-# Whole keys compared when the trades were not recognised on both sides; their first two characters (where
-# the brand usually is) must be alike, else the score is cut: 华发玉器 / 华艺玉器 are two shops.
-HEAD = 2
+# Two names whose first two characters (where the brand usually is) do not read alike are cut below the
+# threshold: 华发玉器 / 华艺玉器 are two shops. So every similar pair shares ``keys.name_head``.
 OTHER_HEAD_FACTOR = 0.6
 
 
@@ -43,7 +42,9 @@ def _tokens(first: str, second: str) -> tuple[list[str], list[str]]:
     """The two strings as tokens, a character of ``second`` taking the token of one of ``first`` that reads
     alike (鸿运 / 宏运: 宏 becomes 鸿)."""
     sounds = {reading(character): character for character in first}
-    return list(first), [sounds.get(reading(character), character) for character in second]
+    return list(first), [
+        character if character in first else sounds.get(reading(character), character) for character in second
+    ]
 
 
 def _ratio(first: str, second: str) -> float:
