@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from accounts.customers.selectors import duplicates_for
+from accounts.customers.duplicates.lookup import find_duplicates
 from accounts.deals.forms import DealForm
 from accounts.deals.models import Deal
 from accounts.deals.selectors import products_for_entry
@@ -336,10 +336,19 @@ def inquiry_desk(request: HttpRequest) -> HttpResponse:
 @role_required(*DESK_ROLES, Role.SALESPERSON)
 @require_GET
 def inquiry_duplicates(request: HttpRequest) -> HttpResponse:
-    """htmx: who already calls from this phone (details only for customers the user may see)."""
-    matches = duplicates_for(user=request.user, phone=request.GET.get("phone", ""))
-    previous = selectors.inquiries_for_list(user=request.user).filter(phone=_normalised(request.GET.get("phone")))[:5]
-    return render(request, "campaigns/inquiry_desk.html#duplicates", {"matches": matches, "previous": previous})
+    """htmx, while the call is typed: the customers the caller may be (by phone, unit name as heard,
+    address; details only for customers the user may see) and the caller's earlier calls."""
+    query = request.GET
+    bounded = {name: (query.get(name) or "")[:300] for name in ("phone", "unit_name", "district", "address")}
+    candidates = find_duplicates(
+        user=request.user,
+        unit_name=bounded["unit_name"],
+        phones=[bounded["phone"]] if bounded["phone"] else [],
+        district=bounded["district"],
+        address=bounded["address"],
+    )
+    previous = selectors.inquiries_for_list(user=request.user).filter(phone=_normalised(bounded["phone"]))[:5]
+    return render(request, "campaigns/inquiry_desk.html#duplicates", {"candidates": candidates, "previous": previous})
 
 
 def _normalised(phone: str | None) -> str:
