@@ -253,11 +253,17 @@ def import_file(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+POSSIBLE_DUPLICATES_SHOWN = 200
+
+
 def _import_context(prospect_import: ProspectImport) -> dict:
     committed = cache.get(commit_progress_key(prospect_import.pk)) if prospect_import.is_running else None
     return {
         "import": prospect_import,
-        "issues": selectors.import_issues(prospect_import=prospect_import)[:100],
+        "issues": selectors.import_problems(prospect_import=prospect_import)[:100],
+        "possible_duplicates": selectors.import_possible_duplicates(prospect_import=prospect_import)[
+            :POSSIBLE_DUPLICATES_SHOWN
+        ],
         "committed_so_far": committed,
     }
 
@@ -276,8 +282,11 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*DESK_ROLES)
 @require_POST
 def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Import the good rows; the possible duplicates ticked on the page (``same``) are skipped."""
     prospect_import = _import_for(request, pk)
+    same = [int(value) for value in request.POST.getlist("same") if value.isdigit()]
     try:
+        services.confirm_possible_duplicates(prospect_import=prospect_import, row_numbers=same)
         prospect_import = services.request_import_commit(prospect_import=prospect_import)
     except ApplicationError as error:
         messages.error(request, error.message)

@@ -14,9 +14,6 @@ from crm.models import User
 from crm.phones import normalise_phone
 from territories.models import Territory, TerritoryAssignment
 
-DUPLICATE_LIMIT = 5
-
-
 def customers_for_list(*, user: User) -> QuerySet[Customer]:
     """The customers ``user`` may see, with everything the list, export and API show joined."""
     return Customer.objects.visible_to(user).select_related("territory", "owner", "channel_type")
@@ -182,27 +179,6 @@ def owner_choices_for(*, user: User) -> QuerySet[User]:
     if user.is_manager:
         return salespeople.filter(team__manager=user)
     return salespeople.filter(pk=user.pk)
-
-
-def existing_duplicate_keys(
-    *, phones: set[str], unit_names_by_district: set[tuple[str, str]]
-) -> tuple[set[str], set[tuple[str, str]]]:
-    """The same matching as ``duplicate_candidates``, for a batch (imports): which of these normalised
-    phones and (unit name, district) pairs already belong to a customer. Two queries per batch."""
-    phone_hits: set[str] = set()
-    if phones:
-        phone_hits |= {str(p) for p in Customer.objects.filter(phone__in=phones).values_list("phone", flat=True)}
-        for mobile, office in Contact.objects.filter(Q(mobile__in=phones) | Q(phone__in=phones)).values_list(
-            "mobile", "phone"
-        ):
-            phone_hits |= {str(value) for value in (mobile, office) if value and str(value) in phones}
-    name_hits: set[tuple[str, str]] = set()
-    if unit_names_by_district:
-        names = {name for name, _district in unit_names_by_district}
-        for name, district in Customer.objects.filter(unit_name__in=names).values_list("unit_name", "district"):
-            if (name, district) in unit_names_by_district:
-                name_hits.add((name, district))
-    return phone_hits, name_hits
 
 
 def routed_elsewhere_message(customer: Customer) -> str:

@@ -357,6 +357,7 @@ class Whereabouts:
         return "", ""
 
 
+@lru_cache(maxsize=8192)
 def whereabouts(*, name: str = "", district: str = "", address: str = "") -> Whereabouts:
     """Level by level, from the district field if it names that level, else the address, else the name:
     a name 福田贸易 typed with the district 南山区 lies in 南山."""

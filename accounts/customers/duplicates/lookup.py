@@ -40,6 +40,8 @@ from crm.phones import normalise_phone
 SIMILAR_NAME = 0.7
 # How many customers sharing a phone, name, name head or address are scored, at most.
 CANDIDATES = 60
+# In a batch (an import), of the customers sharing a row's name head, the closest this many are scored.
+BATCH_CANDIDATES = 20
 SHOWN = 5
 ADDRESS_ALONE = 0.7
 ADDRESS_BONUS = 0.1
@@ -303,6 +305,19 @@ def find_duplicates_for_rows(*, user: User, rows: Sequence[Typed], limit: int = 
             if value
             for customer in by_key.get(value, [])
         }
+        if len(related) > BATCH_CANDIDATES:
+            # As ``_closeness`` in SQL: the same name or address first, then the most characters shared.
+            characters = set(record.key)
+            closest = sorted(
+                related.values(),
+                key=lambda c: (
+                    c.name_key != record.key,
+                    not record.address or c.address_key != record.address,
+                    -len(characters & set(c.name_key)),
+                    -c.pk,
+                ),
+            )
+            related = {customer.pk: customer for customer in closest[:BATCH_CANDIDATES]}
         related.update({customer.pk: customer for phone in record.phones for customer in by_phone.get(phone, [])})
         judged = (
             _judge(record, customer, contact_phones.get(customer.pk, set()) | {str(customer.phone)}, user)

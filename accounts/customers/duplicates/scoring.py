@@ -15,8 +15,10 @@ although the second pair shares more characters. So:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from difflib import SequenceMatcher
+
+from rapidfuzz.distance import Indel
 
 from accounts.customers.duplicates.keys import HEAD, NameParts, is_place, reading, trade_kinds
 
@@ -25,6 +27,9 @@ from accounts.customers.duplicates.keys import HEAD, NameParts, is_place, readin
 HOMOPHONE_SCORE = 0.9
 BEST_SIMILAR = 0.95
 OTHER_TRADE_FACTOR = 0.5
+# Numbers name things apart: 第1分店 / 第2分店, 单位12 / 单位13.
+OTHER_NUMBER_FACTOR = 0.5
+_NUMBERS = re.compile(r"\d+")
 ABBREVIATION_SCORE = 0.85
 # Two names whose first two characters (where the brand usually is) do not read alike are cut below the
 # threshold: 华发玉器 / 华艺玉器 are two shops. So every similar pair shares ``keys.name_head``.
@@ -48,12 +53,13 @@ def _tokens(first: str, second: str) -> tuple[list[str], list[str]]:
 
 
 def _ratio(first: str, second: str) -> float:
-    """0–1: the characters in order (difflib's ratio), characters that read alike counting as the same."""
+    """0–1: the characters in order (2 × the longest common subsequence / both lengths, as difflib's ratio;
+    rapidfuzz computes it in C), characters that read alike counting as the same."""
     if not first or not second:
         return 0.0
     if first == second:
         return 1.0
-    ratio = SequenceMatcher(None, *_tokens(first, second), autojunk=False).ratio()
+    ratio = Indel.normalized_similarity(*_tokens(first, second))
     return HOMOPHONE_SCORE if ratio == 1.0 else ratio
 
 
@@ -89,4 +95,7 @@ def name_similarity(first: NameParts, second: NameParts) -> NameSimilarity:
             score = max(score, alike(first.key, second.key))
     if other_trade:
         score *= OTHER_TRADE_FACTOR
+    numbers_first, numbers_second = _NUMBERS.findall(first.key), _NUMBERS.findall(second.key)
+    if numbers_first and numbers_second and numbers_first != numbers_second:
+        score *= OTHER_NUMBER_FACTOR
     return NameSimilarity(round(min(score, BEST_SIMILAR), 2), other_trade=other_trade)
