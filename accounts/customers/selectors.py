@@ -14,6 +14,7 @@ from crm.models import User
 from crm.phones import normalise_phone
 from territories.models import Territory, TerritoryAssignment
 
+
 def customers_for_list(*, user: User) -> QuerySet[Customer]:
     """The customers ``user`` may see, with everything the list, export and API show joined."""
     return Customer.objects.visible_to(user).select_related("territory", "owner", "channel_type")

@@ -164,6 +164,10 @@ def _strip_places_and_forms(text: str, places: list[Place]) -> str:
     while True:
         before = text
         text = _strip_legal_form(text)
+        tail = trailing_place(text)
+        if tail is not None:
+            places.append(tail[0])
+            text = text[: tail[1]]
         hit = leading_place(text)
         if hit is not None and len(text) > hit[1] and not is_only_trade(text[hit[1] :]):
             places.append(hit[0])
@@ -171,10 +175,6 @@ def _strip_places_and_forms(text: str, places: list[Place]) -> str:
         street = _LEADING_STREET.match(text)
         if street is not None and leading_place(text) is None and not is_only_trade(text[street.end() :]):
             text = text[street.end() :]
-        tail = trailing_place(text)
-        if tail is not None:
-            places.append(tail[0])
-            text = text[: tail[1]]
         if text == before:
             return text
 
