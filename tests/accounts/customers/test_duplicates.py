@@ -356,3 +356,18 @@ def test_the_api_answers_the_duplicate_check_in_the_callers_scope(client, people
     ]
     assert [(c["id"], c["district"], c["holder"]) for c in inside] == [(hongyun.pk, "南海区", "you")]
     assert too_long.status_code == 400
+
+
+def test_the_command_refreshes_the_keys(people):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    stale = CustomerFactory(unit_name="金宝来家具有限公司")
+    Customer.objects.filter(pk=stale.pk).update(name_key="", name_head="")
+    out = StringIO()
+
+    call_command("refresh_duplicate_keys", stdout=out)
+
+    assert out.getvalue() == "1 customers' duplicate-check keys rewritten.\n"
+    assert Customer.objects.get(pk=stale.pk).name_head == "jinbao"
