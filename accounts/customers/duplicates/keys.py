@@ -203,7 +203,7 @@ def _bracket_is_place_or_form(content: str, places: list[Place]) -> bool:
 def split_trade(key: str) -> tuple[str, tuple[str, ...]]:
     """The brand in front of the trade words: 鸿运汽车销售 → (鸿运, (汽车销售,)). The brand keeps two
     characters at least (新城物业 → 新城, not 新)."""
-    brand, trades = key, []
+    brand, trades = key, list[str]()
     while True:
         word = next((w for w in TRADES if brand.endswith(w) and len(brand) - len(w) >= 2), None)
         if word is None:

@@ -47,7 +47,10 @@ def test_recall_and_false_alarms_on_the_pairs(people):
     registered = []
     for row in pairs:
         customer = CustomerFactory.build(
-            unit_name=row["b_name"], phone=normalise_phone(row["b_phone"]), district=row["b_district"], address=row["b_address"]
+            unit_name=row["b_name"],
+            phone=normalise_phone(row["b_phone"]),
+            district=row["b_district"],
+            address=row["b_address"],
         )
         set_match_keys(customer)
         registered.append(customer)
