@@ -157,7 +157,7 @@ def hongyun(owned_tree, people):
     return customer
 
 
-def test_the_done_when_pair_is_found_with_its_reason(people, hongyun):
+def test_the_done_when_pair_is_found_with_its_reason(people, hongyun, english):
     [candidate] = find_duplicates(user=people.sales3, unit_name=DONE_WHEN_TYPED, district="南海区")
 
     assert candidate.customer == hongyun
@@ -166,7 +166,7 @@ def test_the_done_when_pair_is_found_with_its_reason(people, hongyun):
     assert [str(reason.text) for reason in candidate.reasons] == ["name similar 0.95: 鸿运汽车"]
 
 
-def test_a_phone_is_found_on_the_customer_and_its_contacts_in_any_format(people, hongyun):
+def test_a_phone_is_found_on_the_customer_and_its_contacts_in_any_format(people, hongyun, english):
     by_mobile = find_duplicates(user=people.admin, phones=["138-0013-8000"])
     by_office = find_duplicates(user=people.admin, phones=["(0757)8628 1234"])
     by_both = find_duplicates(user=people.admin, unit_name="陈生", phones=["+86 757 8628 1234", "13800138000"])
@@ -180,7 +180,7 @@ def test_a_phone_is_found_on_the_customer_and_its_contacts_in_any_format(people,
     assert [c.customer for c in by_both] == [hongyun]
 
 
-def test_the_same_address_is_a_possible_duplicate_and_a_reason_more(people, hongyun):
+def test_the_same_address_is_a_possible_duplicate_and_a_reason_more(people, hongyun, english):
     [alone] = find_duplicates(user=people.admin, unit_name="老王汽修", address="南海区桂城南海大道北十号二楼")
     [with_name] = find_duplicates(user=people.admin, unit_name="鸿运汽车销售", address="南海大道北10号")
 
