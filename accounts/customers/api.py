@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -74,16 +74,7 @@ class CustomerViewSet(
         )
         return Response(self._read(customer.pk))
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("unit_name", str, description="The unit name as typed or heard."),
-            OpenApiParameter("phone", str, many=True, description="Up to three phone numbers, in any format."),
-            OpenApiParameter("district", str),
-            OpenApiParameter("address", str),
-            OpenApiParameter("exclude", int, description="A customer not to report (the one being edited)."),
-        ],
-        responses=DuplicateCandidateSerializer(many=True),
-    )
+    @extend_schema(parameters=[DuplicateQuerySerializer], responses=DuplicateCandidateSerializer(many=True))
     @action(detail=False, methods=["get"], url_path="duplicates", filter_backends=[], pagination_class=None)
     def duplicates(self, request, *args, **kwargs):
         """The duplicate check: registered customers the typed one may be, with why each matches, as the
@@ -97,7 +88,7 @@ class CustomerViewSet(
             phones=[phone for phone in data["phone"] if phone],
             district=data["district"],
             address=data["address"],
-            exclude_pk=data["exclude"],
+            exclude_pk=data.get("exclude"),
         )
         return Response(DuplicateCandidateSerializer(candidates, many=True).data)
 

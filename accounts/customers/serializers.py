@@ -97,9 +97,15 @@ class CustomerWriteSerializer(serializers.Serializer):
 class DuplicateQuerySerializer(serializers.Serializer):
     """What is typed, as query parameters of ``GET /api/customers/duplicates/``."""
 
-    unit_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    unit_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text="The unit name as typed or heard."
+    )
     phone = serializers.ListField(
-        child=serializers.CharField(max_length=30, allow_blank=True), required=False, max_length=3, default=list
+        child=serializers.CharField(max_length=30, allow_blank=True),
+        required=False,
+        max_length=3,
+        default=list,
+        help_text="Up to three phone numbers, in any format.",
     )
     district = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")

@@ -324,7 +324,7 @@ def test_the_inquiry_desk_shows_candidates_by_unit_name(client, people, hongyun,
     client.force_login(people.info1)
 
     html = client.get(
-        reverse("campaigns:inquiry_duplicates"), {"phone": "", "unit_name": "南海鸿运汽车", "district": "南海区"}
+        reverse("campaigns:inquiry_duplicates"), {"phone": "", "unit_name": "南海鸿运汽车", "district": "南海区"}, **EN
     ).content.decode()
 
     assert DONE_WHEN_REGISTERED in html and f"held by {people.sales3}" in html
