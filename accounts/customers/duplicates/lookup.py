@@ -119,6 +119,13 @@ def _prepare(typed: Typed) -> _Prepared:
     return _Prepared(typed, phones, key, name_head(key) if key else "", address_key(typed.address))
 
 
+def _phone_condition(phones: set[str]) -> Q:
+    """The customer's phone or one of its contacts' is one of ``phones`` (normalised)."""
+    return Q(phone__in=phones) | Q(
+        Exists(Contact.objects.filter(Q(mobile__in=phones) | Q(phone__in=phones), customer=OuterRef("pk")))
+    )
+
+
 def _condition(records: Iterable[_Prepared]) -> Q:
     phones = {phone for record in records for phone in record.phones}
     keys = {record.key for record in records if record.key}
@@ -126,9 +133,7 @@ def _condition(records: Iterable[_Prepared]) -> Q:
     addresses = {record.address for record in records if record.address}
     condition = Q(pk__in=[])
     if phones:
-        condition |= Q(phone__in=phones) | Q(
-            Exists(Contact.objects.filter(Q(mobile__in=phones) | Q(phone__in=phones), customer=OuterRef("pk")))
-        )
+        condition |= _phone_condition(phones)
     if keys:
         condition |= Q(name_key__in=keys)
     if heads:
@@ -141,13 +146,16 @@ def _condition(records: Iterable[_Prepared]) -> Q:
 def _closeness(record: _Prepared) -> list:
     """SQL ordering: the same phone, name or address first, then the names closest to the typed key
     (pg_trgm's similarity() on PostgreSQL; on SQLite, how many of its character pairs a name contains)."""
-    exact = Case(
-        When(Q(name_key=record.key) if record.key else Q(pk__in=[]), then=Value(2)),
-        When(Q(address_key=record.address) if record.address else Q(pk__in=[]), then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    ordering: list = [exact.desc()]
+    ordering: list = []
+    exact = []
+    if record.phones:
+        exact.append(When(_phone_condition(set(record.phones)), then=Value(3)))
+    if record.key:
+        exact.append(When(name_key=record.key, then=Value(2)))
+    if record.address:
+        exact.append(When(address_key=record.address, then=Value(1)))
+    if exact:
+        ordering.append(Case(*exact, default=Value(0), output_field=IntegerField()).desc())
     if record.key and connection.vendor == "postgresql":
         from django.contrib.postgres.search import TrigramSimilarity
 
