@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.customers.duplicates.keys import address_key, name_head, name_parts, whereabouts
 from accounts.customers.duplicates.lookup import Holder, Strength, Typed, find_duplicates, find_duplicates_for_rows
@@ -16,6 +16,14 @@ from accounts.customers.services import refresh_match_keys, register_customer, u
 from tests.accounts.factories import ContactFactory, CustomerFactory
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+@pytest.fixture(autouse=True)
+def _language_kept():
+    """A request in English leaves English active in this thread: give the next module the language it had."""
+    before = translation.get_language()
+    yield
+    translation.activate(before)
 DONE_WHEN_TYPED = "佛山市南海区鸿运汽车销售有限公司"
 DONE_WHEN_REGISTERED = "鸿运汽车(南海)"
 
