@@ -19,12 +19,25 @@ phone, address or a link. Info staff's scope is empty: they always get the secon
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db import connection
-from django.db.models import Case, Exists, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -174,13 +187,18 @@ def _candidates(records: Sequence[_Prepared], *, user: User, exclude_pk: int | N
     rows = (
         Customer.objects.filter(_condition(records))
         .select_related("owner")
-        .annotate(in_scope=Exists(Customer.objects.visible_to(user).filter(pk=OuterRef("pk"))))
+        .annotate(
+            phone_text=Cast("phone", TextField()),
+            in_scope=Exists(Customer.objects.visible_to(user).filter(pk=OuterRef("pk"))),
+        )
     )
     if exclude_pk:
         rows = rows.exclude(pk=exclude_pk)
     if limit:
         return rows.order_by(*_closeness(records[0]))[:limit]
-    return rows.order_by("pk")
+    # A batch may load thousands: the phone is compared as the stored text (E.164 on both sides), not parsed
+    # into a PhoneNumber for each row, which would cost more than the matching.
+    return rows.defer("phone").order_by("pk")
 
 
 def _contact_phones(customer_ids: Sequence[int], phones: set[str]) -> dict[int, set[str]]:
@@ -280,9 +298,9 @@ def find_duplicates(
     if not (record.phones or record.key or record.address):
         return []
     customers = list(_candidates([record], user=user, exclude_pk=exclude_pk, limit=CANDIDATES))
-    contact_phones = _contact_phones([c.pk for c in customers], set(record.phones))
+    contact_phones = _contact_phones([c.id for c in customers], set(record.phones))
     judged = (
-        _judge(record, customer, contact_phones.get(customer.pk, set()) | {str(customer.phone)}, user)
+        _judge(record, customer, contact_phones.get(customer.id, set()) | {customer.phone_text}, user)
         for customer in customers
     )
     return _ranked((candidate for candidate in judged if candidate is not None), limit)
@@ -290,17 +308,20 @@ def find_duplicates(
 
 def find_duplicates_for_rows(*, user: User, rows: Sequence[Typed], limit: int = SHOWN) -> list[list[Candidate]]:
     """``find_duplicates`` for a batch of records (an import's batch, a call list): the candidates of each
-    row, in the rows' order. Two queries per batch, whatever its size; every customer sharing a phone, a
-    name key, a name head or an address key with a row is scored against that row."""
+    row, in the rows' order. Two queries per batch, whatever its size; the customers sharing a phone with a
+    row are scored against it, and of those sharing its name key, name head or address key the
+    ``BATCH_CANDIDATES`` closest."""
     records = [_prepare(row) for row in rows]
     if not any(record.phones or record.key or record.address for record in records):
         return [[] for _row in rows]
     customers = list(_candidates(records, user=user, exclude_pk=None, limit=0))
-    contact_phones = _contact_phones([c.pk for c in customers], {p for r in records for p in r.phones})
+    contact_phones = _contact_phones([c.id for c in customers], {p for r in records for p in r.phones})
+    phones_of = {c.id: contact_phones.get(c.id, set()) | {c.phone_text} for c in customers}
+    characters_of = {c.id: set(c.name_key) for c in customers}
     by_phone: dict[str, list[Customer]] = {}
     by_key: dict[str, list[Customer]] = {}
     for customer in customers:
-        for phone in contact_phones.get(customer.pk, set()) | {str(customer.phone)}:
+        for phone in phones_of[customer.id]:
             by_phone.setdefault(phone, []).append(customer)
         for value in {customer.name_key, name_head(customer.name_key), customer.address_key}:
             if value:
@@ -308,7 +329,7 @@ def find_duplicates_for_rows(*, user: User, rows: Sequence[Typed], limit: int = 
     answers = []
     for record in records:
         related = {
-            customer.pk: customer
+            customer.id: customer
             for value in (record.key, record.head, record.address)
             if value
             for customer in by_key.get(value, [])
@@ -316,20 +337,18 @@ def find_duplicates_for_rows(*, user: User, rows: Sequence[Typed], limit: int = 
         if len(related) > BATCH_CANDIDATES:
             # As ``_closeness`` in SQL: the same name or address first, then the most characters shared.
             characters = set(record.key)
-            closest = sorted(
+            closest = heapq.nsmallest(
+                BATCH_CANDIDATES,
                 related.values(),
                 key=lambda c: (
                     c.name_key != record.key,
                     not record.address or c.address_key != record.address,
-                    -len(characters & set(c.name_key)),
-                    -c.pk,
+                    -len(characters & characters_of[c.id]),
+                    -c.id,
                 ),
             )
-            related = {customer.pk: customer for customer in closest[:BATCH_CANDIDATES]}
-        related.update({customer.pk: customer for phone in record.phones for customer in by_phone.get(phone, [])})
-        judged = (
-            _judge(record, customer, contact_phones.get(customer.pk, set()) | {str(customer.phone)}, user)
-            for customer in related.values()
-        )
+            related = {customer.id: customer for customer in closest}
+        related.update({customer.id: customer for phone in record.phones for customer in by_phone.get(phone, [])})
+        judged = (_judge(record, customer, phones_of[customer.id], user) for customer in related.values())
         answers.append(_ranked((candidate for candidate in judged if candidate is not None), limit))
     return answers
