@@ -1,9 +1,10 @@
 """Which registered customers the one being typed may be, and why, as the person typing may see them.
 
-One query per record checked (``find_duplicates``), or per batch of records (``find_duplicates_for_rows``,
-for imports and call lists): the customers with one of the phones (theirs or a contact's), the same name
-key, a name starting with the same sound (``keys.name_head``: every name the scorer may call similar has
-it) or the same address key, at most ``CANDIDATES`` of them, the closest first. They are scored in Python
+Two queries per record checked (``find_duplicates``), or per batch of records (``find_duplicates_for_rows``,
+for imports and call lists): the contacts with one of the typed phones, then the customers with one of the
+phones (theirs or a contact's), the same name key, a name starting with the same sound (``keys.name_head``:
+every name the scorer may call similar has it) or the same address key, at most ``CANDIDATES`` of them, the
+closest first. They are scored in Python
 (``scoring.name_similarity``), the same on SQLite and PostgreSQL.
 
 A candidate is a **duplicate** (the same phone; the same name key, or a similar name at the same address,
@@ -132,21 +133,22 @@ def _prepare(typed: Typed) -> _Prepared:
     return _Prepared(typed, phones, key, name_head(key) if key else "", address_key(typed.address))
 
 
-def _phone_condition(phones: set[str]) -> Q:
-    """The customer's phone or one of its contacts' is one of ``phones`` (normalised)."""
-    return Q(phone__in=phones) | Q(
-        Exists(Contact.objects.filter(Q(mobile__in=phones) | Q(phone__in=phones), customer=OuterRef("pk")))
-    )
+def _phone_condition(phones: set[str], contact_customers: Iterable[int]) -> Q:
+    """The customer's phone, or one of its contacts' (found before: ``_contact_phones``), is one of ``phones``.
+    The contacts' customers as a list of ids, not a subquery: an OR with a subquery makes PostgreSQL read the
+    whole table, a list lets it combine the indexes."""
+    return Q(phone__in=phones) | Q(pk__in=list(contact_customers))
 
 
-def _condition(records: Iterable[_Prepared]) -> Q:
+def _condition(records: Iterable[_Prepared], contact_customers: Iterable[int]) -> Q:
+    records = list(records)
     phones = {phone for record in records for phone in record.phones}
     keys = {record.key for record in records if record.key}
     heads = {record.head for record in records if record.head}
     addresses = {record.address for record in records if record.address}
     condition = Q(pk__in=[])
     if phones:
-        condition |= _phone_condition(phones)
+        condition |= _phone_condition(phones, contact_customers)
     if keys:
         condition |= Q(name_key__in=keys)
     if heads:
@@ -156,13 +158,13 @@ def _condition(records: Iterable[_Prepared]) -> Q:
     return condition
 
 
-def _closeness(record: _Prepared) -> list:
+def _closeness(record: _Prepared, contact_customers: Iterable[int]) -> list:
     """SQL ordering: the same phone, name or address first, then the names closest to the typed key
     (pg_trgm's similarity() on PostgreSQL; on SQLite, how many of its character pairs a name contains)."""
     ordering: list = []
     exact = []
     if record.phones:
-        exact.append(When(_phone_condition(set(record.phones)), then=Value(3)))
+        exact.append(When(_phone_condition(set(record.phones), contact_customers), then=Value(3)))
     if record.key:
         exact.append(When(name_key=record.key, then=Value(2)))
     if record.address:
@@ -183,9 +185,17 @@ def _closeness(record: _Prepared) -> list:
     return [*ordering, F("pk").desc()]
 
 
-def _candidates(records: Sequence[_Prepared], *, user: User, exclude_pk: int | None, limit: int) -> QuerySet:
+def _candidates(
+    records: Sequence[_Prepared],
+    *,
+    user: User,
+    contact_customers: Iterable[int],
+    exclude_pk: int | None,
+    limit: int,
+) -> QuerySet:
+    contact_customers = list(contact_customers)
     rows = (
-        Customer.objects.filter(_condition(records))
+        Customer.objects.filter(_condition(records, contact_customers))
         .select_related("owner")
         .annotate(
             phone_text=Cast("phone", TextField()),
@@ -195,19 +205,20 @@ def _candidates(records: Sequence[_Prepared], *, user: User, exclude_pk: int | N
     if exclude_pk:
         rows = rows.exclude(pk=exclude_pk)
     if limit:
-        return rows.order_by(*_closeness(records[0]))[:limit]
+        return rows.order_by(*_closeness(records[0], contact_customers))[:limit]
     # A batch may load thousands: the phone is compared as the stored text (E.164 on both sides), not parsed
     # into a PhoneNumber for each row, which would cost more than the matching.
     return rows.defer("phone").order_by("pk")
 
 
-def _contact_phones(customer_ids: Sequence[int], phones: set[str]) -> dict[int, set[str]]:
+def _contact_phones(phones: set[str]) -> dict[int, set[str]]:
+    """Which of ``phones`` each customer's contacts have (one query, none without phones)."""
     found: dict[int, set[str]] = {}
-    if not phones or not customer_ids:
+    if not phones:
         return found
-    for customer_id, mobile, office in Contact.objects.filter(
-        Q(mobile__in=phones) | Q(phone__in=phones), customer_id__in=customer_ids
-    ).values_list("customer_id", "mobile", "phone"):
+    for customer_id, mobile, office in Contact.objects.filter(Q(mobile__in=phones) | Q(phone__in=phones)).values_list(
+        "customer_id", "mobile", "phone"
+    ):
         found.setdefault(customer_id, set()).update(str(v) for v in (mobile, office) if v and str(v) in phones)
     return found
 
@@ -290,15 +301,18 @@ def find_duplicates(
     limit: int = SHOWN,
 ) -> list[Candidate]:
     """The registered customers the typed record may be, duplicates first, then by score; at most ``limit``.
-    Two queries (the candidates, their contacts' matching phones), whatever the number of customers."""
+    Two queries (the contacts with a typed phone, the candidates), one without a phone, whatever the number
+    of customers."""
     typed = Typed(
         unit_name=unit_name or "", phones=tuple(p for p in phones if p), address=address or "", district=district or ""
     )
     record = _prepare(typed)
     if not (record.phones or record.key or record.address):
         return []
-    customers = list(_candidates([record], user=user, exclude_pk=exclude_pk, limit=CANDIDATES))
-    contact_phones = _contact_phones([c.id for c in customers], set(record.phones))
+    contact_phones = _contact_phones(set(record.phones))
+    customers = list(
+        _candidates([record], user=user, contact_customers=contact_phones, exclude_pk=exclude_pk, limit=CANDIDATES)
+    )
     judged = (
         _judge(record, customer, contact_phones.get(customer.id, set()) | {customer.phone_text}, user)
         for customer in customers
@@ -314,8 +328,8 @@ def find_duplicates_for_rows(*, user: User, rows: Sequence[Typed], limit: int = 
     records = [_prepare(row) for row in rows]
     if not any(record.phones or record.key or record.address for record in records):
         return [[] for _row in rows]
-    customers = list(_candidates(records, user=user, exclude_pk=None, limit=0))
-    contact_phones = _contact_phones([c.id for c in customers], {p for r in records for p in r.phones})
+    contact_phones = _contact_phones({p for r in records for p in r.phones})
+    customers = list(_candidates(records, user=user, contact_customers=contact_phones, exclude_pk=None, limit=0))
     phones_of = {c.id: contact_phones.get(c.id, set()) | {c.phone_text} for c in customers}
     characters_of = {c.id: set(c.name_key) for c in customers}
     by_phone: dict[str, list[Customer]] = {}

@@ -246,7 +246,7 @@ def test_the_lookup_runs_a_fixed_number_of_queries(people, owned_tree, django_as
         )
         ContactFactory(customer=customer, mobile=f"+86139{number:08d}")
 
-    with django_assert_num_queries(2):  # the candidates, their contacts' phones
+    with django_assert_num_queries(2):  # the contacts with the phone, the candidates
         found = find_duplicates(user=people.sales1, unit_name="鸿运汽车", phones=["13900000001"])
     with django_assert_num_queries(1):  # no phone typed: the candidates only
         find_duplicates(user=people.sales1, unit_name="鸿运汽车")
