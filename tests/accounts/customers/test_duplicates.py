@@ -24,6 +24,8 @@ def _language_kept():
     before = translation.get_language()
     yield
     translation.activate(before)
+
+
 DONE_WHEN_TYPED = "佛山市南海区鸿运汽车销售有限公司"
 DONE_WHEN_REGISTERED = "鸿运汽车(南海)"
 
