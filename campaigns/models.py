@@ -140,6 +140,11 @@ class ProspectImport(TimeStampedModel):
     valid_rows = models.PositiveIntegerField(_("good rows"), default=0)
     error_rows = models.PositiveIntegerField(_("rows with errors"), default=0)
     duplicate_rows = models.PositiveIntegerField(_("duplicate rows"), default=0)
+    possible_duplicate_rows = models.PositiveIntegerField(
+        _("possible duplicates"),
+        default=0,
+        help_text=_("Good rows that look like a registered customer: imported unless confirmed as the same."),
+    )
     queued_rows = models.PositiveIntegerField(
         _("rows routed to no one"),
         default=0,
@@ -198,6 +203,7 @@ class ImportRowIssue(models.Model):
         ERROR = "error", _("Error")
         DUPLICATE_IN_FILE = "duplicate_in_file", _("Duplicate within the file")
         DUPLICATE_EXISTING = "duplicate_existing", _("Already a customer")
+        POSSIBLE_DUPLICATE = "possible_duplicate", _("Possibly a customer already")
 
     prospect_import = models.ForeignKey(
         ProspectImport, verbose_name=_("import"), on_delete=models.CASCADE, related_name="issues"
@@ -207,6 +213,8 @@ class ImportRowIssue(models.Model):
     column = models.CharField(_("column"), max_length=100, blank=True)
     message = models.CharField(_("message"), max_length=300)
     value = models.CharField(_("value"), max_length=200, blank=True)
+    # A possible duplicate the importer confirmed as the same customer: its row is skipped by the import.
+    confirmed = models.BooleanField(_("confirmed as the same customer"), default=False)
 
     class Meta:
         verbose_name = _("import row issue")

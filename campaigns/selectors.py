@@ -122,6 +122,16 @@ def import_positions(*, prospect_import: ProspectImport) -> ImportPositions:
     return ImportPositions(**counts)
 
 
+def import_problems(*, prospect_import: ProspectImport) -> QuerySet[ImportRowIssue]:
+    """The rows refused or skipped: errors and duplicates (the possible duplicates are asked about apart)."""
+    return import_issues(prospect_import=prospect_import).exclude(kind=ImportRowIssue.Kind.POSSIBLE_DUPLICATE)
+
+
+def import_possible_duplicates(*, prospect_import: ProspectImport) -> QuerySet[ImportRowIssue]:
+    """The good rows that look like a registered customer, for the importer to confirm or not."""
+    return import_issues(prospect_import=prospect_import).filter(kind=ImportRowIssue.Kind.POSSIBLE_DUPLICATE)
+
+
 # --- inquiries ----------------------------------------------------------------------------------
 
 

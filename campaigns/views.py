@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from accounts.customers.selectors import duplicates_for
+from accounts.customers.duplicates.lookup import find_duplicates
 from accounts.deals.forms import DealForm
 from accounts.deals.models import Deal
 from accounts.deals.selectors import products_for_entry
@@ -254,12 +254,18 @@ def import_file(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+POSSIBLE_DUPLICATES_SHOWN = 200
+
+
 def _import_context(prospect_import: ProspectImport) -> dict:
     committed = cache.get(commit_progress_key(prospect_import.pk)) if prospect_import.is_running else None
     imported = prospect_import.status == ProspectImport.Status.COMMITTED
     return {
         "import": prospect_import,
-        "issues": selectors.import_issues(prospect_import=prospect_import)[:100],
+        "issues": selectors.import_problems(prospect_import=prospect_import)[:100],
+        "possible_duplicates": selectors.import_possible_duplicates(prospect_import=prospect_import)[
+            :POSSIBLE_DUPLICATES_SHOWN
+        ],
         "committed_so_far": committed,
         "positions": selectors.import_positions(prospect_import=prospect_import) if imported else None,
         "geocoder": settings.CRM["GEOCODER"],
@@ -283,8 +289,11 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*DESK_ROLES)
 @require_POST
 def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Import the good rows; the possible duplicates ticked on the page (``same``) are skipped."""
     prospect_import = _import_for(request, pk)
+    same = [int(value) for value in request.POST.getlist("same") if value.isdigit()]
     try:
+        services.confirm_possible_duplicates(prospect_import=prospect_import, row_numbers=same)
         prospect_import = services.request_import_commit(prospect_import=prospect_import)
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -343,10 +352,19 @@ def inquiry_desk(request: HttpRequest) -> HttpResponse:
 @role_required(*DESK_ROLES, Role.SALESPERSON)
 @require_GET
 def inquiry_duplicates(request: HttpRequest) -> HttpResponse:
-    """htmx: who already calls from this phone (details only for customers the user may see)."""
-    matches = duplicates_for(user=request.user, phone=request.GET.get("phone", ""))
-    previous = selectors.inquiries_for_list(user=request.user).filter(phone=_normalised(request.GET.get("phone")))[:5]
-    return render(request, "campaigns/inquiry_desk.html#duplicates", {"matches": matches, "previous": previous})
+    """htmx, while the call is typed: the customers the caller may be (by phone, unit name as heard,
+    address; details only for customers the user may see) and the caller's earlier calls."""
+    query = request.GET
+    bounded = {name: (query.get(name) or "")[:300] for name in ("phone", "unit_name", "district", "address")}
+    candidates = find_duplicates(
+        user=request.user,
+        unit_name=bounded["unit_name"],
+        phones=[bounded["phone"]] if bounded["phone"] else [],
+        district=bounded["district"],
+        address=bounded["address"],
+    )
+    previous = selectors.inquiries_for_list(user=request.user).filter(phone=_normalised(bounded["phone"]))[:5]
+    return render(request, "campaigns/inquiry_desk.html#duplicates", {"candidates": candidates, "previous": previous})
 
 
 def _normalised(phone: str | None) -> str:

@@ -26,6 +26,8 @@ DEMO_SEEDERS: list[str] = [
     "performance.demo.seed_targets",
     "accounts.service_tools.demo.seed_service_tools",
     "visits.demo.seed_calendar_and_quotas",
+    # the duplicate check's keys of every demo customer, whichever seeder made it
+    "accounts.customers.demo.seed_duplicate_examples",
     # last: every customer the seeders above made stands at a place of its district
     "accounts.customers.demo.seed_customer_positions",
 ]

@@ -5,14 +5,21 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from accounts.customers import selectors, services
+from accounts.customers.duplicates.lookup import find_duplicates
 from accounts.customers.filters import CustomerFilter
 from accounts.customers.models import Contact
 from accounts.customers.permissions import can_edit_customer
-from accounts.customers.serializers import CustomerSerializer, CustomerWriteSerializer
+from accounts.customers.serializers import (
+    CustomerSerializer,
+    CustomerWriteSerializer,
+    DuplicateCandidateSerializer,
+    DuplicateQuerySerializer,
+)
 from crm.api_filters import FilterBackend
 from crm.errors import NotPermitted
 
@@ -66,6 +73,24 @@ class CustomerViewSet(
             customer_id=customer.pk, changed_by=request.user, version=version, data=data, business_card=business_card
         )
         return Response(self._read(customer.pk))
+
+    @extend_schema(parameters=[DuplicateQuerySerializer], responses=DuplicateCandidateSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path="duplicates", filter_backends=[], pagination_class=None)
+    def duplicates(self, request, *args, **kwargs):
+        """The duplicate check: registered customers the typed one may be, with why each matches, as the
+        caller may see them (the registration form's and the desk's check)."""
+        query = DuplicateQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        candidates = find_duplicates(
+            user=request.user,
+            unit_name=data["unit_name"],
+            phones=[phone for phone in data["phone"] if phone],
+            district=data["district"],
+            address=data["address"],
+            exclude_pk=data.get("exclude"),
+        )
+        return Response(DuplicateCandidateSerializer(candidates, many=True).data)
 
     def _read(self, pk: int) -> dict:
         customer = self.get_queryset().filter(pk=pk).first()

@@ -174,3 +174,34 @@ def seed_customer_positions(fake: Faker) -> dict[str, int]:
         "customers with a position": Customer.objects.filter(latitude__isnull=False).count(),
         "customers without": Customer.objects.filter(latitude__isnull=True).count(),
     }
+
+
+# Customers registered the way the Done-when of issue 21 types them: "佛山市南海区鸿运汽车销售有限公司" typed on
+# the registration form or at the inquiry desk finds 鸿运汽车(南海) while typing.
+DUPLICATE_EXAMPLES = (
+    ("鸿运汽车(南海)", "南海区", "佛山市南海区桂城南海大道北10号", "+8675786281234", "汽车销售"),
+    ("鑫源汽车维修厂", "禅城区", "禅城区季华五路十号", "+8613802865521", "汽车维修"),
+)
+
+
+@transaction.atomic
+def seed_duplicate_examples(fake: Faker) -> dict[str, int]:
+    """Two customers to find by typing variants of their names, registered through the service (routed to
+    the territory of their district); then the keys of every demo customer, for those the other seeders
+    wrote directly."""
+    from accounts.customers.services import refresh_match_keys, register_customer
+
+    admin = User.objects.get(username="admin")
+    for unit_name, district, address, phone, business_type in DUPLICATE_EXAMPLES:
+        register_customer(
+            created_by=admin,
+            data={
+                "unit_name": unit_name,
+                "district": district,
+                "address": address,
+                "phone": phone,
+                "business_type": business_type,
+            },
+            contacts=[{"name": fake.name(), "mobile": phone}],
+        )
+    return {"duplicate examples": len(DUPLICATE_EXAMPLES), "keys refreshed": refresh_match_keys()}

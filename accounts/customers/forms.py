@@ -15,7 +15,10 @@ from crm.images import clean_image
 from crm.models import User
 from territories.models import ChannelType, Territory
 
-DUPLICATE_INPUTS = "[name=unit_name],[name=phone],[name=district],[name=contact_mobile],[name=customer_id]"
+DUPLICATE_INPUTS = (
+    "[name=unit_name],[name=phone],[name=district],[name=address],[name=contact_mobile],[name=contact_phone],"
+    "[name=customer_id]"
+)
 MONTH_CHOICES = [("", "---------"), *((month, str(month)) for month in range(1, 13))]
 
 DUPLICATE_IN_SCOPE = _("“%(name)s” is already registered. Open it instead of registering it again.")
@@ -74,7 +77,7 @@ class CustomerForm(forms.ModelForm):
             if self.instance.pk:
                 del self.fields["territory"]
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
-        for name in ("unit_name", "phone", "district"):
+        for name in ("unit_name", "phone", "district", "address"):
             self.fields[name].widget.attrs.update(
                 {
                     "hx-get": reverse("accounts:customer_duplicates"),
@@ -120,9 +123,13 @@ class CustomerCreateForm(CustomerForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["contact_mobile"].widget.attrs.update(
-            {"inputmode": "tel", **{k: v for k, v in self.fields["phone"].widget.attrs.items() if k.startswith("hx-")}}
-        )
+        for name in ("contact_mobile", "contact_phone"):
+            self.fields[name].widget.attrs.update(
+                {
+                    "inputmode": "tel",
+                    **{k: v for k, v in self.fields["phone"].widget.attrs.items() if k.startswith("hx-")},
+                }
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -172,11 +179,25 @@ class ContactForm(forms.ModelForm):
 
 
 class DuplicateLookupForm(forms.Form):
-    unit_name = forms.CharField(label=_("Unit name"), required=False)
-    phone = forms.CharField(label=_("Phone"), required=False)
-    district = forms.CharField(label=_("District"), required=False)
-    contact_mobile = forms.CharField(required=False, widget=forms.HiddenInput)
+    """What the duplicate check reads while someone types (the lookup page, the registration form)."""
+
+    unit_name = forms.CharField(label=_("Unit name"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    district = forms.CharField(label=_("District"), max_length=50, required=False)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    contact_mobile = forms.CharField(max_length=30, required=False, widget=forms.HiddenInput)
+    contact_phone = forms.CharField(max_length=30, required=False, widget=forms.HiddenInput)
     customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def has_input(self) -> bool:
+        return any(
+            self.cleaned_data[name] for name in ("unit_name", "phone", "address", "contact_mobile", "contact_phone")
+        )
+
+    def phones(self) -> list[str]:
+        return [
+            self.cleaned_data[name] for name in ("phone", "contact_mobile", "contact_phone") if self.cleaned_data[name]
+        ]
 
 
 class AssignToTerritoryForm(forms.Form):

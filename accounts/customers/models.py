@@ -130,6 +130,12 @@ class Customer(TimeStampedModel):
         related_name="+",
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    # What the duplicate check compares (accounts.customers.duplicates.keys.match_keys), written by the
+    # services with the name and address: the name without places and legal forms, the sound of its first
+    # two characters (every similar name shares it: the candidates' index), the address as street and number.
+    name_key = models.CharField(_("name key"), max_length=200, blank=True, editable=False)
+    name_head = models.CharField(_("name head"), max_length=20, blank=True, editable=False)
+    address_key = models.CharField(_("address key"), max_length=300, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -144,6 +150,9 @@ class Customer(TimeStampedModel):
         excluded_fields=[
             "updated_at",
             "last_activity_at",
+            "name_key",
+            "name_head",
+            "address_key",
             "geocode_status",
             "geocode_provider",
             "geocoded_at",
@@ -174,6 +183,11 @@ class Customer(TimeStampedModel):
             models.Index(fields=["latitude", "longitude", "territory", "owner", "id"], name="customer_position_idx"),
             # The geocoding queue: the few customers waiting for a lookup, in order.
             models.Index(fields=["id"], condition=Q(geocode_status="pending"), name="customer_geocode_pending_idx"),
+            # The duplicate check's candidates: the same name, a name that starts with the same sound, the
+            # same address (accounts.customers.duplicates.lookup).
+            models.Index(fields=["name_key"], name="customer_name_key_idx"),
+            models.Index(fields=["name_head"], name="customer_name_head_idx"),
+            models.Index(fields=["address_key"], name="customer_address_key_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -8,12 +8,11 @@ from typing import Any
 from django.db.models import Exists, Field, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from accounts.customers.duplicates.lookup import ReasonKind, find_duplicates
 from accounts.customers.models import Contact, Customer, OwnerChange
 from crm.models import User
 from crm.phones import normalise_phone
 from territories.models import Territory, TerritoryAssignment
-
-DUPLICATE_LIMIT = 5
 
 
 def customers_for_list(*, user: User) -> QuerySet[Customer]:
@@ -105,19 +104,19 @@ def duplicate_candidates(
 def duplicates_for(
     *, user: User, phone: str = "", unit_name: str = "", district: str = "", exclude_pk: int | None = None
 ) -> list[DuplicateMatch]:
-    """Possible duplicates as ``user`` may see them: details only for customers in their scope."""
-    normalised = normalise_phone(phone)
-    candidates = list(
-        duplicate_candidates(phone=phone, unit_name=unit_name, district=district, exclude_pk=exclude_pk)
-        .select_related("owner", "territory")
-        .annotate(in_scope=Exists(Customer.objects.visible_to(user).filter(pk=OuterRef("pk"))))[:DUPLICATE_LIMIT]
+    """The duplicates that refuse a registration, as ``user`` may see them (details only for customers in
+    their scope): the same normalised phone (the customer's or a contact's), or the same name key where
+    the places do not tell the two apart (``duplicates.lookup``; similar names are only suggested)."""
+    candidates = find_duplicates(
+        user=user, unit_name=unit_name, phones=[phone] if phone else [], district=district, exclude_pk=exclude_pk
     )
     return [
         DuplicateMatch(
-            reason="phone" if normalised and candidate.phone == normalised else "name",
-            customer=candidate if candidate.in_scope else None,
+            reason="phone" if any(r.kind == ReasonKind.PHONE for r in candidate.reasons) else "name",
+            customer=candidate.customer,
         )
         for candidate in candidates
+        if candidate.matched_by_phone_or_name
     ]
 
 
@@ -181,27 +180,6 @@ def owner_choices_for(*, user: User) -> QuerySet[User]:
     if user.is_manager:
         return salespeople.filter(team__manager=user)
     return salespeople.filter(pk=user.pk)
-
-
-def existing_duplicate_keys(
-    *, phones: set[str], unit_names_by_district: set[tuple[str, str]]
-) -> tuple[set[str], set[tuple[str, str]]]:
-    """The same matching as ``duplicate_candidates``, for a batch (imports): which of these normalised
-    phones and (unit name, district) pairs already belong to a customer. Two queries per batch."""
-    phone_hits: set[str] = set()
-    if phones:
-        phone_hits |= {str(p) for p in Customer.objects.filter(phone__in=phones).values_list("phone", flat=True)}
-        for mobile, office in Contact.objects.filter(Q(mobile__in=phones) | Q(phone__in=phones)).values_list(
-            "mobile", "phone"
-        ):
-            phone_hits |= {str(value) for value in (mobile, office) if value and str(value) in phones}
-    name_hits: set[tuple[str, str]] = set()
-    if unit_names_by_district:
-        names = {name for name, _district in unit_names_by_district}
-        for name, district in Customer.objects.filter(unit_name__in=names).values_list("unit_name", "district"):
-            if (name, district) in unit_names_by_district:
-                name_hits.add((name, district))
-    return phone_hits, name_hits
 
 
 def routed_elsewhere_message(customer: Customer) -> str:

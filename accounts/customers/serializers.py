@@ -92,3 +92,49 @@ class CustomerWriteSerializer(serializers.Serializer):
             return clean_image(upload)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages) from error
+
+
+class DuplicateQuerySerializer(serializers.Serializer):
+    """What is typed, as query parameters of ``GET /api/customers/duplicates/``."""
+
+    unit_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text="The unit name as typed or heard."
+    )
+    phone = serializers.ListField(
+        child=serializers.CharField(max_length=30, allow_blank=True),
+        required=False,
+        max_length=3,
+        default=list,
+        help_text="Up to three phone numbers, in any format.",
+    )
+    district = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    exclude = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="A customer not to report (the one edited).",
+    )
+
+
+class DuplicateReasonSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["phone", "same_name", "similar_name", "address"])
+    text = serializers.CharField()
+
+
+class DuplicateCandidateSerializer(serializers.Serializer):
+    """A candidate as the caller may see it: ``id``, ``district`` and ``owner`` only for a customer in their
+    scope; ``unit_name`` also outside it when the name is what matched (else null)."""
+
+    strength = serializers.ChoiceField(choices=["duplicate", "possible"])
+    score = serializers.FloatField()
+    reasons = DuplicateReasonSerializer(many=True)
+    id = serializers.IntegerField(source="customer.pk", allow_null=True, default=None)
+    unit_name = serializers.SerializerMethodField()
+    district = serializers.CharField(source="customer.district", allow_null=True, default=None)
+    holder = serializers.ChoiceField(choices=["you", "colleague", "pool", "queue"])
+    holder_name = serializers.CharField(allow_blank=True)
+
+    def get_unit_name(self, candidate) -> str | None:
+        return candidate.unit_name or None

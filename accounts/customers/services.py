@@ -16,6 +16,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.customers.duplicates.keys import match_keys
 from accounts.customers.locks import lock_customer
 from accounts.customers.models import Contact, Customer, OwnerChange
 from accounts.customers.permissions import can_place_pin
@@ -167,6 +168,39 @@ def _keep_owned(*, customer: Customer, previous_owner: User | None, previous_ter
         customer.pooled_at, customer.pooled_from = None, None
 
 
+def set_match_keys(customer: Customer) -> None:
+    """The duplicate check's keys follow the name and address (``duplicates.keys.match_keys``); every
+    write of either goes through here."""
+    for field, value in match_keys(unit_name=customer.unit_name, address=customer.address).items():
+        setattr(customer, field, value)
+
+
+MATCH_KEY_BATCH = 2000
+
+
+def refresh_match_keys() -> int:
+    """Compute every customer's duplicate-check keys again (after a change of the matching rules, or data
+    loaded around the services such as the demo): batch by batch, only the rows whose keys change.
+    Idempotent. Returns how many customers changed."""
+    changed, last = 0, 0
+    while True:
+        rows = list(
+            Customer.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "unit_name", "address", "name_key", "name_head", "address_key")[:MATCH_KEY_BATCH]
+        )
+        if not rows:
+            return changed
+        stale = []
+        for pk, unit_name, address, *stored in rows:
+            keys = match_keys(unit_name=unit_name, address=address)
+            if list(keys.values()) != stored:
+                stale.append(Customer(pk=pk, **keys))
+        Customer.objects.bulk_update(stale, ["name_key", "name_head", "address_key"])
+        changed += len(stale)
+        last = rows[-1][0]
+
+
 def _first_contact_phone(contacts: Sequence[Mapping[str, Any]]) -> str:
     for contact in contacts:
         for key in ("mobile", "phone"):
@@ -198,6 +232,7 @@ def register_customer(
         customer.phone = _first_contact_phone(contacts)
     customer.last_activity_at = timezone.now()
     lookup = _ask_for_lookup(customer)
+    set_match_keys(customer)
     customer.full_clean(exclude=["business_card"])
     if business_card is not None:
         assert business_card.name, "clean_image names every file it returns"
@@ -268,6 +303,7 @@ def update_customer(
     _keep_owned(customer=customer, previous_owner=previous_owner, previous_territory_id=previous_territory_id)
     if _address_changed(customer, previous_query=previous_query):
         enqueue(GEOCODE_TASK)
+    set_match_keys(customer)
     customer.version += 1
     customer.full_clean(exclude=["business_card"])
     if business_card is not None:
@@ -896,6 +932,7 @@ def register_customers_in_bulk(
             customer.location_source, customer.location_set_at = Source.IMPORTED, now
         elif _ask_for_lookup(customer):
             lookups += 1
+        set_match_keys(customer)
         batch.append((customer, row.get("contact_name") or ""))
         if len(batch) >= batch_size:
             created += write(batch)

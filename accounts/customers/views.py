@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.customers import selectors, services
+from accounts.customers.duplicates.lookup import find_duplicates
 from accounts.customers.filters import CustomerFilter
 from accounts.customers.forms import (
     AssignToTerritoryForm,
@@ -177,20 +178,22 @@ def _add_errors(form, error: ValidationError | ApplicationError) -> None:
 @require_GET
 @role_required(Role.SALESPERSON, Role.MANAGER, Role.INFO_STAFF, Role.ADMIN)
 def customer_duplicates(request: HttpRequest) -> HttpResponse:
-    """While typing (htmx) or as info staff's lookup page: does this customer exist already?"""
+    """While typing (htmx, the registration form) or as info staff's lookup page: may this customer be
+    registered already? The candidates with why each matches, as the user may see them."""
     form = DuplicateLookupForm(request.GET or None)
-    matches = None
-    if form.is_valid() and any(form.cleaned_data[k] for k in ("unit_name", "phone", "district", "contact_mobile")):
+    candidates = None
+    if form.is_valid() and form.has_input():
         data = form.cleaned_data
-        matches = []
-        for phone in (data["phone"], data["contact_mobile"]):
-            if phone:
-                matches += selectors.duplicates_for(user=request.user, phone=phone, exclude_pk=data["customer_id"])
-        matches += selectors.duplicates_for(
-            user=request.user, unit_name=data["unit_name"], district=data["district"], exclude_pk=data["customer_id"]
+        candidates = find_duplicates(
+            user=request.user,
+            unit_name=data["unit_name"],
+            phones=form.phones(),
+            district=data["district"],
+            address=data["address"],
+            exclude_pk=data["customer_id"],
         )
     template = "accounts/customer_duplicates.html#matches" if request.htmx else "accounts/customer_duplicates.html"
-    return render(request, template, {"form": form, "matches": matches})
+    return render(request, template, {"form": form, "candidates": candidates}, status=400 if form.errors else 200)
 
 
 @require_GET

@@ -7,7 +7,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.customers.duplicates.keys import name_parts
+from accounts.customers.duplicates.lookup import Candidate, Holder, Typed, find_duplicates_for_rows
 from accounts.customers.models import Customer
-from accounts.customers.selectors import existing_duplicate_keys
 from accounts.customers.services import register_customers_in_bulk
 from campaigns.models import Campaign, ImportedCustomer, ImportRowIssue, ProspectImport
 from campaigns.prospect_files import (
@@ -137,11 +138,27 @@ def request_import_check(*, prospect_import: ProspectImport) -> ProspectImport:
     return prospect_import
 
 
+def _described(candidate: Candidate) -> str:
+    """How an import row's candidate is named in the report, as the importer may see it."""
+    name = candidate.unit_name or _("a registered customer")
+    holder = {
+        Holder.YOU: _("yours"),
+        Holder.POOL: _("in the public pool"),
+        Holder.QUEUE: _("waiting to be assigned"),
+    }.get(candidate.holder) or _("held by %(name)s") % {"name": candidate.holder_name}
+    reasons = "; ".join(str(reason.text) for reason in candidate.reasons)
+    return f"{name} ({holder}): {reasons}"
+
+
 def _checked_batches(
     prospect_import: ProspectImport, path: Path, counts: dict[str, int] | None = None
 ) -> Iterator[list[CheckedRow]]:
     """Every data row, checked, in batches: its errors, duplicates within the file and against customers.
 
+    Against customers, the duplicate check (``accounts.customers.duplicates.lookup``) as the importer may
+    see it: the same phone or the same name (without places and legal forms) is a duplicate, skipped; a
+    similar name or the same address is a possible duplicate, imported unless the importer confirms it
+    is the same customer. Within the file, the same phone, or the same name key in the same district.
     ``counts["empty"]`` (when given) is raised by the empty rows skipped between the header and each row.
     """
     mapping = prospect_import.mapping_indexes
@@ -154,24 +171,31 @@ def _checked_batches(
 
     def finish(batch: list[CheckedRow]) -> list[CheckedRow]:
         candidates = [row for row in batch if not row.issues]
-        phones = {row.data["phone"] for row in candidates if row.data.get("phone")}
-        names = {(row.data["unit_name"], row.data["district"]) for row in candidates if row.data.get("district")}
-        phone_hits, name_hits = existing_duplicate_keys(phones=phones, unit_names_by_district=names)
-        for row in candidates:
-            phone = row.data.get("phone", "")
-            name_key = (row.data["unit_name"], row.data.get("district", ""))
-            if phone and phone in phone_hits:
-                row.issues.append(
-                    RowIssue(row.row_number, "duplicate_existing", _("a customer with this phone exists"), "", phone)
+        found = find_duplicates_for_rows(
+            user=prospect_import.created_by,
+            rows=[
+                Typed(
+                    unit_name=row.data["unit_name"],
+                    phones=(row.data["phone"],) if row.data.get("phone") else (),
+                    address=row.data.get("address", ""),
+                    district=row.data.get("district", ""),
                 )
-            elif name_key[1] and name_key in name_hits:
+                for row in candidates
+            ],
+            limit=3,
+        )
+        for row, existing in zip(candidates, found, strict=True):
+            phone = row.data.get("phone", "")
+            name_key = (name_parts(row.data["unit_name"]).key, row.data.get("district", ""))
+            duplicates = [candidate for candidate in existing if candidate.is_duplicate]
+            if duplicates:
                 row.issues.append(
                     RowIssue(
                         row.row_number,
-                        "duplicate_existing",
-                        _("a customer with this name exists in this district"),
+                        ImportRowIssue.Kind.DUPLICATE_EXISTING,
+                        _("duplicate of %(customer)s") % {"customer": _described(duplicates[0])},
                         "",
-                        name_key[0],
+                        row.data["unit_name"],
                     )
                 )
             elif phone and phone in seen_phones:
@@ -184,20 +208,31 @@ def _checked_batches(
                         phone,
                     )
                 )
-            elif name_key[1] and name_key in seen_names:
+            elif name_key[0] and name_key[1] and name_key in seen_names:
                 row.issues.append(
                     RowIssue(
                         row.row_number,
                         "duplicate_in_file",
                         _("same unit and district as row %(row)s") % {"row": seen_names[name_key]},
                         "",
-                        name_key[0],
+                        row.data["unit_name"],
                     )
                 )
             else:
+                if existing:
+                    row.issues.append(
+                        RowIssue(
+                            row.row_number,
+                            ImportRowIssue.Kind.POSSIBLE_DUPLICATE,
+                            _("possible duplicate of %(customer)s")
+                            % {"customer": "; ".join(_described(candidate) for candidate in existing)},
+                            "",
+                            row.data["unit_name"],
+                        )
+                    )
                 if phone:
                     seen_phones[phone] = row.row_number
-                if name_key[1]:
+                if name_key[0] and name_key[1]:
                     seen_names[name_key] = row.row_number
         return batch
 
@@ -211,6 +246,11 @@ def _checked_batches(
             batch = []
     if batch:
         yield finish(batch)
+
+
+def _importable(row: CheckedRow) -> bool:
+    """No issue, or only a possible duplicate (imported unless confirmed as the same customer)."""
+    return all(issue.kind == ImportRowIssue.Kind.POSSIBLE_DUPLICATE for issue in row.issues)
 
 
 def check_prospect_import(*, import_id: int) -> ProspectImport:
@@ -227,15 +267,16 @@ def check_prospect_import(*, import_id: int) -> ProspectImport:
     ImportRowIssue.objects.filter(prospect_import=prospect_import).delete()
     router = Router()
     ProspectImport.objects.filter(pk=import_id).update(heartbeat_at=timezone.now(), stopped_at=None)
-    counts = {"processed": 0, "valid": 0, "errors": 0, "duplicates": 0, "queued": 0, "empty": 0}
+    counts = {"processed": 0, "valid": 0, "errors": 0, "duplicates": 0, "possible": 0, "queued": 0, "empty": 0}
     try:
         with _local_path(prospect_import) as path:
             for batch in _checked_batches(prospect_import, path, counts):
                 issues: list[ImportRowIssue] = []
                 for row in batch:
                     counts["processed"] += 1
-                    if not row.issues:
+                    if _importable(row):
                         counts["valid"] += 1
+                        counts["possible"] += bool(row.issues)
                         counts["queued"] += router.decide(
                             district=row.data.get("district", ""),
                             address=row.data.get("address", ""),
@@ -274,6 +315,7 @@ def check_prospect_import(*, import_id: int) -> ProspectImport:
         valid_rows=counts["valid"],
         error_rows=counts["errors"],
         duplicate_rows=counts["duplicates"],
+        possible_duplicate_rows=counts["possible"],
         queued_rows=counts["queued"],
         empty_rows=counts["empty"],
         validated_at=timezone.now(),
@@ -309,13 +351,33 @@ def request_import_commit(*, prospect_import: ProspectImport) -> ProspectImport:
 
 
 def _good_rows(prospect_import: ProspectImport, path: Path) -> Iterator[dict[str, Any]]:
+    confirmed = set(
+        prospect_import.issues.filter(kind=ImportRowIssue.Kind.POSSIBLE_DUPLICATE, confirmed=True).values_list(
+            "row_number", flat=True
+        )
+    )
     for batch in _checked_batches(prospect_import, path):
         for row in batch:
-            if row.issues:
+            if not _importable(row) or (row.issues and row.row_number in confirmed):
                 continue
             data = {key: value for key, value in row.data.items() if value}
             data.update(source=Customer.Source.IMPORT, status=Customer.Status.PROSPECT)
             yield data
+
+
+@transaction.atomic
+def confirm_possible_duplicates(*, prospect_import: ProspectImport, row_numbers: Iterable[int]) -> int:
+    """The importer's answer on the possible duplicates of a checked list: the rows in ``row_numbers`` are
+    the same customer as the one found (skipped by the import), the others are new (imported). Only before
+    the import. Returns how many rows are confirmed as duplicates."""
+    if prospect_import.status in (Status.COMMITTING, Status.COMMITTED):
+        raise ApplicationError(_("This import has already been committed."))
+    possible = ImportRowIssue.objects.filter(
+        prospect_import=prospect_import, kind=ImportRowIssue.Kind.POSSIBLE_DUPLICATE
+    )
+    rows = set(row_numbers)
+    possible.exclude(row_number__in=rows).update(confirmed=False)
+    return possible.filter(row_number__in=rows).update(confirmed=True)
 
 
 def commit_prospect_import(*, import_id: int, attempt: int | None = None) -> int:

@@ -1,6 +1,7 @@
 import factory
 from django.utils import timezone
 
+from accounts.customers.duplicates.keys import address_key, name_head, name_key
 from accounts.customers.models import Contact, Customer, OwnerChange
 from accounts.deals.models import Product
 from tests.crm.factories import SalespersonFactory
@@ -16,6 +17,10 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     status = Customer.Status.PROSPECT
     phone = factory.Sequence(lambda n: f"+86138{n:08d}")
     last_activity_at = factory.LazyFunction(timezone.now)
+    # What the services store for the duplicate check (accounts.customers.services.set_match_keys).
+    name_key = factory.LazyAttribute(lambda customer: name_key(customer.unit_name))
+    name_head = factory.LazyAttribute(lambda customer: name_head(customer.name_key))
+    address_key = factory.LazyAttribute(lambda customer: address_key(getattr(customer, "address", "")))
 
 
 class ContactFactory(factory.django.DjangoModelFactory):

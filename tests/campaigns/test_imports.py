@@ -4,6 +4,7 @@ from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from openpyxl import Workbook
 
 from accounts.customers.models import Customer, OwnerChange
@@ -74,7 +75,11 @@ def test_dry_run_reports_errors_and_duplicates_and_writes_nothing(people, routed
         (3, "error", "the unit name is missing"),
         (4, "error", "not a valid phone number"),
         (5, "duplicate_in_file", "same phone as row 2"),
-        (6, "duplicate_existing", "a customer with this phone exists"),
+        (
+            6,
+            "duplicate_existing",
+            "duplicate of a registered customer (waiting to be assigned): same phone 139 0000 0009",
+        ),
         (7, "error", "contains a formula; paste values only"),
     ]
     assert Customer.objects.count() == 1
@@ -290,3 +295,59 @@ def test_an_import_that_would_overfill_a_salespersons_list_is_refused_whole(peop
     assert prospect_import.status == "validated"
     assert "would hold more than 2 prospects" in prospect_import.message
     assert Customer.objects.count() == 0
+
+
+# --- the duplicate check in the dry run ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_dry_run_names_each_rows_candidates_and_why(people, routed, english):
+    CustomerFactory(
+        unit_name="鸿运汽车(南海)", district="南海区", phone="+8613900000009", owner=people.sales3, address=""
+    )
+    CustomerFactory(unit_name="顺峰物流有限公司", district="", phone="+8613900000008", owner=None)
+    body = (
+        "佛山市南海区鸿运汽车销售有限公司,张三,13800000001,南海区,,\n"  # row 2: similar name, same district
+        "顺峰物流,李四,13800000002,,,\n"  # row 3: the same name without its legal form
+        "宝安五金,周九,13800000003,宝安区,,五金\n"  # row 4: new
+    )
+
+    prospect_import = checked(people.info1, csv_upload(body))
+
+    assert (prospect_import.valid_rows, prospect_import.duplicate_rows, prospect_import.possible_duplicate_rows) == (
+        2,
+        1,
+        1,
+    )
+    assert list(ImportRowIssue.objects.values_list("row_number", "kind", "message")) == [
+        (
+            2,
+            "possible_duplicate",
+            f"possible duplicate of 鸿运汽车(南海) (held by {people.sales3}): name similar 0.95: 鸿运汽车",
+        ),
+        (3, "duplicate_existing", "duplicate of 顺峰物流有限公司 (waiting to be assigned): same name: 顺峰物流"),
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("confirmed", "created"), [(True, ["宝安五金"]), (False, ["佛山市南海区鸿运汽车销售有限公司", "宝安五金"])]
+)
+def test_a_possible_duplicate_is_imported_unless_the_importer_confirms_it(
+    client, people, routed, english, confirmed, created
+):
+    existing = CustomerFactory(unit_name="鸿运汽车(南海)", district="南海区", owner=people.sales3, phone="")
+    body = "佛山市南海区鸿运汽车销售有限公司,张三,13800000001,南海区,,\n宝安五金,周九,13800000003,宝安区,,五金\n"
+    prospect_import = checked(people.info1, csv_upload(body))
+    client.force_login(people.info1)
+    page = client.get(prospect_import.get_absolute_url()).content.decode()
+    assert 'name="same" value="2"' in page and "name similar 0.95: 鸿运汽车" in page
+
+    client.post(reverse("campaigns:import_commit", args=[prospect_import.pk]), {"same": ["2"] if confirmed else []})
+
+    prospect_import.refresh_from_db()
+    assert prospect_import.status == ProspectImport.Status.COMMITTED
+    assert sorted(Customer.objects.exclude(pk=existing.pk).values_list("unit_name", flat=True)) == sorted(created)
+    assert list(ImportRowIssue.objects.filter(confirmed=True).values_list("row_number", flat=True)) == (
+        [2] if confirmed else []
+    )

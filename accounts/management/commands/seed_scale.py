@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.customers.duplicates.keys import match_keys
 from accounts.customers.models import Customer
 from accounts.management.commands.seed_scale_positions import place_scale_customers
 from crm.models import Team, User
@@ -151,6 +152,7 @@ class Command(BaseCommand):
                         renewal_month=rng.choice([None, *range(1, 13)]),
                         status=rng.choices(statuses, weights=weights)[0],
                         last_activity_at=now - timedelta(days=rng.randint(0, 60)),
+                        **match_keys(unit_name=f"{prefix}客户{number + 1:06d}", address=""),
                     )
                 )
             with transaction.atomic():

@@ -159,8 +159,12 @@ def test_the_duplicate_check_while_typing(client, people, owned_tree):
     mine = CustomerFactory(
         unit_name="我的客户", territory=owned_tree["nanshan_clubs"], owner=people.sales1, phone="+8613911110000"
     )
-    CustomerFactory(
-        unit_name="别人的客户", district="福田区", territory=owned_tree["futian_clubs"], owner=people.sales3
+    theirs = CustomerFactory(
+        unit_name="别人的客户",
+        district="福田区",
+        territory=owned_tree["futian_clubs"],
+        owner=people.sales3,
+        phone="+8613922220000",
     )
     client.force_login(people.sales1)
     url = reverse("accounts:customer_duplicates")
@@ -169,21 +173,30 @@ def test_the_duplicate_check_while_typing(client, people, owned_tree):
     other = client.get(
         url, {"unit_name": "别人的客户", "district": "福田区"}, HTTP_HX_REQUEST="true", **EN
     ).content.decode()
+    other_by_phone = client.get(url, {"phone": "13922220000"}, HTTP_HX_REQUEST="true", **EN).content.decode()
     none = client.get(url, {"unit_name": "新客户", "district": "福田区"}, HTTP_HX_REQUEST="true", **EN).content.decode()
 
     assert mine.get_absolute_url() in own and "<html" not in own
-    assert "held by a colleague" in other and "别人的客户" not in other
+    assert "same phone 139 1111 0000" in own
+    # Outside the scope: the name that was typed and who holds it, never a link, its phone or its id.
+    assert "别人的客户" in other and f"held by {people.sales3}" in other
+    assert theirs.get_absolute_url() not in other and "139 2222 0000" not in other
+    assert "别人的客户" not in other_by_phone and f"held by {people.sales3}" in other_by_phone
     assert "No registered customer matches." in none
 
 
 def test_info_staff_have_the_duplicate_lookup_page(client, people, owned_tree):
-    CustomerFactory(territory=owned_tree["futian_clubs"], owner=people.sales3, phone="+8613911110000")
+    customer = CustomerFactory(
+        unit_name="福田秘密客户", territory=owned_tree["futian_clubs"], owner=people.sales3, phone="+8613911110000"
+    )
     client.force_login(people.info1)
 
     page = client.get(reverse("accounts:customer_duplicates"), {"phone": "13911110000"}, **EN)
 
     assert page.status_code == 200
-    assert "held by a colleague" in page.content.decode()
+    html = page.content.decode()
+    assert "A registered customer" in html and f"held by {people.sales3}" in html
+    assert "福田秘密客户" not in html and customer.get_absolute_url() not in html
     assert 'href="/customers/duplicates/"' in client.get("/inquiries/new/").content.decode()
     assert 'href="/customers/"' not in client.get("/inquiries/new/").content.decode()
 

@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.customers.duplicates.keys import match_keys
 from accounts.customers.models import Customer
 from crm.models import Team, User
 from visits.calendar import previous_working_day, working_days_between
@@ -103,7 +104,11 @@ class Command(BaseCommand):
             with transaction.atomic():
                 Customer.objects.bulk_create(
                     [
-                        Customer(unit_name=f"{prefix}客户{number + 1:06d}", owner_id=people[number % len(people)])
+                        Customer(
+                            unit_name=f"{prefix}客户{number + 1:06d}",
+                            owner_id=people[number % len(people)],
+                            **match_keys(unit_name=f"{prefix}客户{number + 1:06d}", address=""),
+                        )
                         for number in range(start, min(total, start + batch))
                     ],
                     batch_size=batch,
