@@ -205,6 +205,24 @@ ACCESS: dict[str, frozenset[str]] = {
     "visits/shortfalls/": FIELD,
     "visits/shortfalls/<int:pk>/explain/": EVERYONE,
     "visits/shortfalls/<int:pk>/review/": EVERYONE,
+    # Segments and call lists: the campaign desk; the caller's screen: salespeople (a caller owns a territory
+    # of the telemarketing channel), each number answering only its caller (404 for anyone else).
+    "segments/": INQUIRIES,
+    "segments/new/": INQUIRIES,
+    "segments/count/": INQUIRIES,
+    "segments/<int:pk>/": INQUIRIES,
+    "call-lists/": INQUIRIES,
+    "call-lists/new/": INQUIRIES,
+    "call-lists/<int:pk>/": INQUIRIES,
+    "calls/": SALESPERSON,
+    "calls/next/": SALESPERSON,
+    "calls/<int:pk>/outcome/": SALESPERSON,
+    "api/call-lists/": INQUIRIES,
+    "api/call-lists/<str:pk>/": INQUIRIES,
+    "api/calls/": EVERYONE,
+    "api/calls/next/": EVERYONE,
+    "api/calls/<str:pk>/": EVERYONE,
+    "api/calls/<str:pk>/outcome/": EVERYONE,
 }
 # The Django admin checks is_staff and model permissions itself, for every ModelAdmin a
 # later feature registers, so its pages are classified by prefix.
@@ -266,6 +284,10 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "visits/forms/submit/": 405,  # POST only
     "visits/shortfalls/<int:pk>/explain/": 405,  # POST only
     "visits/shortfalls/<int:pk>/review/": 405,  # POST only
+    "calls/next/": 405,  # POST only
+    "calls/<int:pk>/outcome/": 405,  # POST only
+    "api/calls/next/": 405,  # POST only
+    "api/calls/<str:pk>/outcome/": 405,  # POST only
 }
 
 ROUTES = all_routes()
