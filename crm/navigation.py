@@ -48,6 +48,9 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("campaigns:inquiry_list", _("Inquiries"), frozenset({Role.SALESPERSON, Role.MANAGER})),
     NavItem("campaigns:campaign_list", _("Campaigns"), frozenset({Role.INFO_STAFF, Role.MANAGER, Role.ADMIN})),
     NavItem("campaigns:import_list", _("Prospect lists"), frozenset({Role.INFO_STAFF, Role.ADMIN})),
+    NavItem("campaigns:segment_list", _("Segments"), frozenset({Role.INFO_STAFF, Role.MANAGER, Role.ADMIN})),
+    NavItem("campaigns:call_list_list", _("Call lists"), frozenset({Role.INFO_STAFF, Role.MANAGER, Role.ADMIN})),
+    NavItem("campaigns:call_desk", _("Calls"), frozenset({Role.SALESPERSON})),
     NavItem("campaigns:event_list", _("Events"), frozenset({Role.INFO_STAFF, Role.SALESPERSON, Role.ADMIN})),
     NavItem(
         "campaigns:competitor_report_list",
