@@ -223,7 +223,11 @@ def fill_call_list_from_segment(*, call_list_id: int) -> int:
     keeps what was found (``build_summary``: customers, without a phone, opted out, twice on the list, added).
     Returns how many numbers were added."""
     with transaction.atomic():
-        call_list = CallList.objects.select_for_update().select_related("segment", "created_by").get(pk=call_list_id)
+        call_list = (
+            CallList.objects.select_for_update(of=("self",))
+            .select_related("segment", "created_by")
+            .get(pk=call_list_id)
+        )
         if call_list.status != CallList.Status.BUILDING:
             return 0
         segment = call_list.segment
@@ -324,7 +328,7 @@ def resplit_call_list(*, call_list: CallList) -> None:
 def set_call_list_callers(*, call_list: CallList, callers: Sequence[User], changed_by: User) -> CallList:
     """The callers of the list from now on (at least one; each must own a territory of the list's channel
     when added). Those taken off keep their history; the unworked numbers are split again."""
-    call_list = CallList.objects.select_for_update().select_related("channel_type").get(pk=call_list.pk)
+    call_list = CallList.objects.select_for_update(of=("self",)).select_related("channel_type").get(pk=call_list.pk)
     if call_list.status == CallList.Status.CLOSED:
         raise CallListClosed
     if not callers:
