@@ -693,7 +693,9 @@ class CallEntry(models.Model):
         CallList, verbose_name=_("call list"), on_delete=models.CASCADE, related_name="entries"
     )
     position = models.PositiveIntegerField(_("position"))
-    phone = PhoneNumberField(_("phone"))
+    # E.164, normalised by whoever adds the number (crm.phones): a plain column, so that 100,000 numbers are
+    # written and compared without parsing each one again (PhoneNumberField parses every value it prepares).
+    phone = models.CharField(_("phone"), max_length=20)
     name = models.CharField(_("name"), max_length=200, blank=True)
     unit_name = models.CharField(_("unit"), max_length=200, blank=True)
     district = models.CharField(_("district"), max_length=50, blank=True)
@@ -750,7 +752,9 @@ class CallEntry(models.Model):
         verbose_name_plural = _("call list numbers")
         ordering = ["call_list", "position"]
         indexes = [
-            models.Index(fields=["caller", "status", "next_call_at"], name="call_entry_queue_idx"),
+            # The caller's screen walks these in the order it offers numbers (services.calls._due_tiers).
+            models.Index(fields=["caller", "status", "next_call_at", "id"], name="call_entry_queue_idx"),
+            models.Index(fields=["caller", "status", "position", "id"], name="call_entry_fresh_idx"),
             models.Index(fields=["call_list", "status"], name="call_entry_list_idx"),
             models.Index(fields=["phone", "status"], name="call_entry_phone_idx"),
             models.Index(fields=["claimed_at"], name="call_entry_claim_idx", condition=Q(claimed_by__isnull=False)),

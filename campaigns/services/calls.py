@@ -19,7 +19,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import CharField, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -98,7 +99,8 @@ def _segment_numbers(*, segment: Segment, user: User) -> QuerySet:
     return (
         segment_customers_for(user=user, segment=segment)
         .exclude(phone="")
-        .annotate(contact_name=Subquery(first_contact))
+        # The stored E.164 text as it is: read through the field, each of 100,000 phones would be parsed again.
+        .annotate(contact_name=Subquery(first_contact), phone_text=Cast("phone", output_field=CharField()))
         .order_by("pk")
     )
 
@@ -249,7 +251,7 @@ def fill_call_list_from_segment(*, call_list_id: int) -> int:
                 "business_type": business_type,
             }
             for pk, phone, unit_name, contact_name, district, address, business_type in numbers.values_list(
-                "pk", "phone", "unit_name", "contact_name", "district", "address", "business_type"
+                "pk", "phone_text", "unit_name", "contact_name", "district", "address", "business_type"
             ).iterator(chunk_size=2000)
         )
         result = _insert_numbers(call_list=call_list, rows=rows)
@@ -369,13 +371,17 @@ def update_call_list(
 
 @transaction.atomic
 def close_call_list(*, call_list: CallList) -> CallList:
-    """No number of a closed list is offered any more (what was done stays). Idempotent."""
+    """No number of a closed list is offered any more (what was done stays; the numbers not done are given
+    to nobody). Idempotent."""
     call_list = CallList.objects.select_for_update().get(pk=call_list.pk)
     if call_list.status != CallList.Status.CLOSED:
         call_list.status = CallList.Status.CLOSED
         call_list.closed_at = timezone.now()
         call_list.save(update_fields=["status", "closed_at", "updated_at"])
-        CallEntry.objects.filter(call_list=call_list, claimed_by__isnull=False).update(claimed_by=None, claimed_at=None)
+        # Its open numbers are nobody's now: off every caller's screen and queue.
+        CallEntry.objects.filter(call_list=call_list, status__in=CallEntry.OPEN_STATUSES).update(
+            caller=None, claimed_by=None, claimed_at=None
+        )
     return call_list
 
 
@@ -384,10 +390,6 @@ def close_call_list(*, call_list: CallList) -> CallList:
 
 def _claim_minutes() -> timedelta:
     return timedelta(minutes=settings.CRM["CALL_CLAIM_MINUTES"])
-
-
-def _barred_phone() -> Exists:
-    return Exists(OptOut.objects.filter(channel__in=OptOut.PHONE_CHANNELS, address=OuterRef("phone")))
 
 
 def _with_screen_details(entries: QuerySet[CallEntry]) -> QuerySet[CallEntry]:
@@ -404,16 +406,30 @@ def current_call(*, caller: User, now: datetime | None = None) -> CallEntry | No
     )
 
 
+def _due_tiers(*, caller: User, now: datetime) -> list[QuerySet[CallEntry]]:
+    """The caller's numbers that may go on the screen now, in the order they are offered, one queryset per
+    tier so that each walks an index (caller, status, next_call_at / position) to its first free row."""
+    free = CallEntry.objects.filter(caller=caller, claimed_by__isnull=True, call_list__status=CallList.Status.ACTIVE)
+    on_a_screen = CallEntry.objects.filter(phone=OuterRef("phone"), claimed_by__isnull=False)
+    free = free.exclude(Exists(on_a_screen))
+    return [
+        free.filter(status=Status.CALLBACK, next_call_at__lte=now).order_by("next_call_at", "pk"),
+        free.filter(status=Status.RETRY, next_call_at__lte=now).order_by("next_call_at", "pk"),
+        free.filter(status=Status.FRESH).order_by("position", "pk"),
+    ]
+
+
 def next_call(*, caller: User, now: datetime | None = None) -> CallEntry | None:
     """Put the next number on ``caller``'s screen and return it; None when nothing is due.
 
     The number already on the screen comes back first. Otherwise, among the caller's open numbers of active
     lists: callbacks whose time has come (earliest first), then numbers to try again after no answer, then
-    numbers never called (in the list's order). A number on the opt-out list is never offered (it is marked
-    "do not call" here, whenever it was opted out), nor a phone on another caller's screen, on any list:
-    the row is taken with SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL, and the one-live-call-per-phone
-    constraint turns away the second of two callers reaching the same phone from two lists at one instant.
-    Screens left without an outcome for CALL_CLAIM_MINUTES are given back.
+    numbers never called (in the list's order). A number on the opt-out list is never offered: found at the
+    offer, it is marked "do not call" and the next one taken (whenever it was opted out). Nor is a phone on
+    another caller's screen, on any list: the row is taken with SELECT … FOR UPDATE SKIP LOCKED on
+    PostgreSQL, and the one-live-call-per-phone constraint turns away the second of two callers reaching the
+    same phone from two lists at one instant. Screens left without an outcome for CALL_CLAIM_MINUTES are
+    given back.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -423,41 +439,25 @@ def next_call(*, caller: User, now: datetime | None = None) -> CallEntry | None:
         CallEntry.objects.filter(claimed_by__isnull=False, claimed_at__lte=now - _claim_minutes()).update(
             claimed_by=None, claimed_at=None
         )
-        mine = CallEntry.objects.filter(
-            caller=caller, status__in=CallEntry.OPEN_STATUSES, call_list__status=CallList.Status.ACTIVE
-        )
-        mine.filter(_barred_phone()).update(status=Status.BARRED, next_call_at=None)
-        on_a_screen = CallEntry.objects.filter(phone=OuterRef("phone"), claimed_by__isnull=False)
-        due = (
-            mine.filter(claimed_by__isnull=True)
-            .filter(Q(next_call_at__isnull=True) | Q(next_call_at__lte=now))
-            .exclude(_barred_phone())
-            .exclude(Exists(on_a_screen))
-            .annotate(
-                rank=Case(
-                    When(status=Status.CALLBACK, then=Value(0)),
-                    When(status=Status.RETRY, then=Value(1)),
-                    default=Value(2),
-                    output_field=IntegerField(),
-                )
-            )
-            .order_by("rank", "next_call_at", "position", "pk")
-        )
         passed: list[int] = []
-        for _try in range(CLAIM_TRIES):
-            candidate = due.exclude(pk__in=passed).select_for_update(skip_locked=True, of=("self",)).first()
-            if candidate is None:
-                return None
-            try:
-                with transaction.atomic():
-                    taken = CallEntry.objects.filter(
-                        pk=candidate.pk, claimed_by__isnull=True, status__in=CallEntry.OPEN_STATUSES
-                    ).update(claimed_by=caller, claimed_at=now)
-            except IntegrityError:  # the same phone reached another caller's screen from another list
-                taken = 0
-            if taken:
-                return _with_screen_details(CallEntry.objects.filter(pk=candidate.pk)).get()
-            passed.append(candidate.pk)
+        for tier in _due_tiers(caller=caller, now=now):
+            for _try in range(CLAIM_TRIES):
+                candidate = tier.exclude(pk__in=passed).select_for_update(skip_locked=True, of=("self",)).first()
+                if candidate is None:
+                    break
+                passed.append(candidate.pk)
+                if OptOut.objects.filter(channel__in=OptOut.PHONE_CHANNELS, address=candidate.phone).exists():
+                    CallEntry.objects.filter(pk=candidate.pk).update(status=Status.BARRED, next_call_at=None)
+                    continue
+                try:
+                    with transaction.atomic():
+                        taken = CallEntry.objects.filter(
+                            pk=candidate.pk, claimed_by__isnull=True, status__in=CallEntry.OPEN_STATUSES
+                        ).update(claimed_by=caller, claimed_at=now)
+                except IntegrityError:  # the same phone reached another caller's screen from another list
+                    taken = 0
+                if taken:
+                    return _with_screen_details(CallEntry.objects.filter(pk=candidate.pk)).get()
     return None
 
 
