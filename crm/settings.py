@@ -328,6 +328,7 @@ SPECTACULAR_SETTINGS = {
         "DealStatusEnum": "accounts.deals.models.Deal.Status",
         "DealSourceEnum": "accounts.deals.models.Deal.Source",
         "LedgerEntryKindEnum": "accounts.deals.models.LedgerEntry.Kind",
+        "CallOutcomeEnum": "campaigns.models.CallEntry.Outcome",
     },
 }
 

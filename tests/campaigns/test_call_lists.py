@@ -602,3 +602,34 @@ def test_do_not_call_is_never_offered_again_on_any_list_nor_sent_an_sms(telemark
     )  # fmt: skip
     assert new_list.build_summary["opted_out"] == 1
     assert CallEntry.objects.filter(call_list=new_list).count() == 0
+
+
+def test_an_sms_reply_td_takes_the_number_off_every_call_list(telemarketing, people):
+    from campaigns.services import handle_sms_reply
+
+    call_list = a_list(telemarketing, people, numbers=2, callers=[people.sales2])
+
+    assert handle_sms_reply(phone="136 0000 0001", text="退订") is True
+
+    assert entries(call_list) == [
+        (1, "+8613600000001", "sales2", Status.BARRED),
+        (2, "+8613600000002", "sales2", Status.FRESH),
+    ]
+    assert next_call(caller=people.sales2).position == 2
+
+
+def test_closing_a_list_gives_its_open_numbers_to_nobody(telemarketing, people):
+    from campaigns.services import close_call_list
+
+    call_list = a_list(telemarketing, people, numbers=3)
+    entry = next_call(caller=people.sales2)
+    record_call_outcome(caller=people.sales2, entry_id=entry.pk, outcome=Outcome.NOT_INTERESTED)
+
+    close_call_list(call_list=call_list)
+
+    assert entries(call_list) == [
+        (1, "+8613600000001", "sales2", Status.DONE),
+        (2, "+8613600000002", None, Status.FRESH),
+        (3, "+8613600000003", None, Status.FRESH),
+    ]
+    assert next_call(caller=people.sales3) is None
