@@ -19,6 +19,10 @@ from tests.browser.test_daily_journeys import rename, screen
 
 
 def sign_out(browser) -> None:
+    """Leave the page first: a request it still has in flight (a salesperson's offline sync) would answer with
+    a new CSRF cookie after the cookies are cleared, and the next sign-in would be refused."""
+    browser.page.wait_for_load_state("networkidle")
+    browser.page.goto("about:blank")
     browser.page.context.clear_cookies()
 
 
