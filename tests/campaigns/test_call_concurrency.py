@@ -8,9 +8,9 @@ from django.db import connection
 
 from campaigns.models import CallEntry
 from campaigns.services import next_call
-from campaigns.services.calls import resplit_call_list
-from tests.campaigns.factories import CallEntryFactory, CallListCallerFactory, CallListFactory
+from tests.campaigns.factories import CallEntryFactory, CallListFactory
 from tests.concurrency import at_once
+from tests.crm.factories import SalespersonFactory
 
 pytestmark = [
     # Not serialized_rollback: see tests/visits/test_visit_concurrency.py.
@@ -25,19 +25,25 @@ def _reference_lists(seeded_reference_lists):
     """The reference lists the migrations seed (tests/conftest.py)."""
 
 
-def test_one_caller_asking_twice_at_once_gets_two_different_numbers(telemarketing, people):
-    for trial in range(TRIALS):
+def test_four_callers_whose_lists_share_phones_never_have_one_phone_on_two_screens(telemarketing, people):
+    """Each caller has a list of their own; the lists share three phones. Asking at once, again and again
+    (each taking the next number while the others still hold theirs), no phone is ever on two screens."""
+    callers = [people.sales1, people.sales2, people.sales3, SalespersonFactory(username="sales4")]
+    shared = [f"+861380000000{n}" for n in range(3)]
+    for index, caller in enumerate(callers):
         call_list = CallListFactory(channel_type=telemarketing.channel, created_by=people.info1)
-        CallListCallerFactory(call_list=call_list, caller=people.sales2, added_by=people.info1)
-        for position in range(1, 4):
-            CallEntryFactory(call_list=call_list, position=position, phone=f"+8613{trial:03d}00000{position}")
-        resplit_call_list(call_list=call_list)
+        phones = shared + [f"+8613900000{index}{n:02d}" for n in range(TRIALS)]
+        for position, phone in enumerate(phones, start=1):
+            CallEntryFactory(call_list=call_list, position=position, phone=phone, caller=caller)
 
-        first, second = at_once(partial(next_call, caller=people.sales2), partial(next_call, caller=people.sales2))
+    for _round in range(TRIALS // 2):
+        taken = at_once(*(partial(next_call, caller=caller) for caller in callers))
 
-        assert isinstance(first, CallEntry) and isinstance(second, CallEntry), (first, second)
-        assert first.pk != second.pk
-        CallEntry.objects.filter(call_list=call_list).update(
+        assert all(isinstance(entry, CallEntry) for entry in taken), taken
+        on_screens = [str(entry.phone) for entry in taken]
+        assert len(set(on_screens)) == len(callers), on_screens
+        # Each screen is cleared (given back unsaved) before the next round, so the shared phones are asked for again.
+        CallEntry.objects.filter(pk__in=[entry.pk for entry in taken]).update(
             status=CallEntry.Status.DONE, claimed_by=None, claimed_at=None
         )
 
