@@ -107,6 +107,19 @@ PAGES: list[PageCase] = [
     PageCase("salesperson: customers near me", f"/visits/nearby/?{NEAR_FOSHAN}&radius=1000", "salesperson", 100, 6),
     PageCase("API: customers nearby (manager)", f"/api/customers/nearby/?{NEAR_FOSHAN}&radius=2000", "manager", 100, 5),
     PageCase("health probe", "/healthz", None, budget_ms=50, max_queries=2),
+    # Issue #22: the live count of a segment being built (one COUNT over every customer, for info staff) and
+    # the caller's screen.
+    PageCase(
+        "info staff: segment live count",
+        "/segments/count/?vehicle_types=private_car&renewal=next_month&intents=A&intents=B",
+        "info_staff",
+        budget_ms=300,
+        max_queries=4,
+    ),
+    PageCase(
+        "manager: segment live count", "/segments/count/?renewal=next_month", "manager", budget_ms=300, max_queries=4
+    ),
+    PageCase("salesperson: caller's screen", "/calls/", "salesperson", budget_ms=150, max_queries=10),
 ]
 
 JOBS: list[JobCase] = [

@@ -5,14 +5,17 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, mixins, permissions, serializers, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from campaigns import selectors, services
 from campaigns.serializers import (
+    CallEntrySerializer,
+    CallListSerializer,
+    CallOutcomeSerializer,
     CampaignSerializer,
     CompetitorReportSerializer,
     ImportRowIssueSerializer,
@@ -133,6 +136,59 @@ class CompetitorReportViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = services.report_competitor(reported_by=self.request.user, data=serializer.validated_data)
+
+
+class CallListViewSet(viewsets.ReadOnlyModelViewSet):
+    """The call lists the desk sees, with their progress (numbers, called, reached, interested, do not call,
+    callbacks due today)."""
+
+    serializer_class = CallListSerializer
+    permission_classes = [permissions.IsAuthenticated, IsDeskStaff]
+    filterset_fields = ["status", "campaign"]
+
+    def get_queryset(self):
+        return selectors.call_lists_for_list(user=self.request.user)
+
+
+class CallEntryViewSet(viewsets.ReadOnlyModelViewSet):
+    """The caller app: the numbers given to the caller (the desk sees those of its lists); ``next`` puts the
+    next number on the caller's screen, ``outcome`` says what came of its call."""
+
+    serializer_class = CallEntrySerializer
+    filterset_fields = ["call_list", "status"]
+
+    def get_queryset(self):
+        return selectors.call_entries_for(user=self.request.user)
+
+    @extend_schema(
+        request=None,
+        responses={200: CallEntrySerializer, 204: OpenApiResponse(description="Nothing to call now.")},
+    )
+    @action(detail=False, methods=["post"])
+    def next(self, request):
+        """The number on the caller's screen, or the next one due (callbacks first, then retries, then new)."""
+        entry = services.next_call(caller=request.user)
+        if entry is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(self.get_serializer(entry).data)
+
+    @extend_schema(request=CallOutcomeSerializer, responses=CallEntrySerializer)
+    @action(detail=True, methods=["post"])
+    def outcome(self, request, pk=None):
+        """What came of the call of the number on the screen; 409 when it is no longer there (saved already)."""
+        entry = self.get_object()
+        data = CallOutcomeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        entry = services.record_call_outcome(
+            caller=request.user,
+            entry_id=entry.pk,
+            outcome=values["outcome"],
+            callback_at=values.get("callback_at"),
+            note=values.get("note", ""),
+            details={key: values[key] for key in CallOutcomeSerializer.DETAILS if key in values},
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=entry.pk)).data)
 
 
 @extend_schema(

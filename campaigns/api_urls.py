@@ -8,5 +8,7 @@ router.register("campaigns", api.CampaignViewSet, basename="campaign")
 router.register("inquiries", api.PhoneInquiryViewSet, basename="inquiry")
 router.register("imports", api.ProspectImportViewSet, basename="import")
 router.register("competitor-reports", api.CompetitorReportViewSet, basename="competitor-report")
+router.register("call-lists", api.CallListViewSet, basename="call-list")
+router.register("calls", api.CallEntryViewSet, basename="call")
 
 urlpatterns = [*router.urls, path("sms/replies/", api.sms_reply_webhook, name="sms_reply_webhook")]

@@ -8,8 +8,10 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Campaigns")
 
     def ready(self) -> None:
+        from accounts.customers.selectors import register_segment_resolver
         from accounts.customers.services import register_customer_follower
         from accounts.deals.services import register_deal_follower
+        from campaigns.segments import customers_of_segment
         from campaigns.selectors import inquiry_customers_for_route
         from campaigns.services.inquiries import (
             convert_open_inquiry_by,
@@ -40,3 +42,5 @@ class CampaignsConfig(AppConfig):
         register_visit_follower(name="phone_inquiries", follow=mark_inquiries_visited_by)
         # A deal for the caller, recorded on whichever page, is what the inquiry brought in.
         register_deal_follower(name="phone_inquiries", follow=convert_open_inquiry_by)
+        # The customer list, its export and the API take a saved segment (?segment=<id>).
+        register_segment_resolver(name="segments", resolve=customers_of_segment)

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from faker import Faker
 
-from campaigns.models import Campaign, CompetitorReport, PhoneInquiry, SmsTemplate
-from campaigns.services import create_campaign, create_event, register_phone_inquiry, report_competitor
+from accounts.customers.models import Customer
+from accounts.customers.services import register_customer
+from campaigns.models import CallEntry, CallList, Campaign, CompetitorReport, PhoneInquiry, Segment, SmsTemplate
+from campaigns.services import (
+    create_call_list,
+    create_campaign,
+    create_event,
+    next_call,
+    record_call_outcome,
+    register_phone_inquiry,
+    report_competitor,
+    save_segment,
+)
 from crm.dates import local_today
 from crm.models import User
+from territories.models import ChannelType, Territory
+from territories.services import assign_territory, create_territory
 
 COMPETITOR_REPORTS = (
     ("平安财险", "交强险", "950", "统一费率", "4S店驻点出单", "续保送洗车券", "南山车管所"),
@@ -94,4 +108,120 @@ def seed_campaigns(fake: Faker) -> dict[str, int]:
         "campaigns": Campaign.objects.count(),
         "inquiries": PhoneInquiry.objects.count(),
         "competitor reports": CompetitorReport.objects.count(),
+    }
+
+
+# --- telemarketing 电话营销: a segment of private car owners renewing next month, called by two callers -----
+
+CAR_OWNERS = (
+    # territory code, district, renewal: months from now, vehicle count
+    ("chancheng-car-clubs", "禅城区", 1, 1),
+    ("chancheng-car-clubs", "南海区", 1, 2),
+    ("chancheng-parking-lots", "禅城区", 1, 1),
+    ("chancheng-parking-lots", "南海区", 1, 1),
+    ("chancheng-4s-repair-public", "禅城区", 1, 1),
+    ("shunde-residential-communities", "顺德区", 1, 1),
+    ("shunde-residential-communities", "高明区", 1, 3),
+    ("shunde-motorcycle-dealers", "三水区", 1, 1),
+    ("chancheng-car-clubs", "禅城区", 2, 1),
+    ("shunde-residential-communities", "顺德区", 3, 1),
+)
+SCRIPT = (
+    "您好，我是天安财险的客服，打扰您一分钟。\n"
+    "您的爱车下个月保险到期，我们现在续保有优惠：商业险最高85折，送免费洗车和道路救援。\n"
+    "请问方便给您报个价吗？（有意向：确认姓名、所在区和地址，业务员会上门服务）"
+)
+
+
+def _month_from_now(months: int) -> int:
+    return (local_today().month - 1 + months) % 12 + 1
+
+
+@transaction.atomic
+def seed_telemarketing(fake: Faker) -> dict[str, int]:
+    """Two callers of the telemarketing channel (顺德's sales5 and a second seat in 禅城 for sales4), a segment
+    "私家车主 下月续保" built by info1, its call list split between them, and a few calls already made."""
+    info = User.objects.filter(username="info1").first()
+    admin = User.objects.filter(username="admin").first()
+    sales4, sales5 = User.objects.filter(username="sales4").first(), User.objects.filter(username="sales5").first()
+    telemarketing = ChannelType.objects.filter(code="car-owner-telemarketing").first()
+    branch = Territory.objects.filter(code="chancheng").first()
+    if None in (info, admin, sales4, sales5, telemarketing, branch):
+        return {"call lists": 0}
+    seat = create_territory(
+        kind=Territory.Kind.CHANNEL,
+        name="禅城有车一族电话营销",
+        code="chancheng-car-owner-telemarketing",
+        parent=branch,
+        channel_type=telemarketing,
+    )
+    assign_territory(territory=seat, salesperson=sales4, assigned_by=admin, reason="电话营销坐席")
+    territories = {t.code: t for t in Territory.objects.filter(code__in={code for code, *_rest in CAR_OWNERS})}
+    for index, (code, district, months, vehicles) in enumerate(CAR_OWNERS):
+        name = fake.name()
+        register_customer(
+            created_by=info,
+            data={
+                "unit_name": f"{name}（私家车主）",
+                "business_type": "私家车主",
+                "phone": f"1370000{index:04d}",
+                "district": district,
+                "address": f"{district}{fake.street_address()}",
+                "territory": territories[code],
+                "source": Customer.Source.DIRECT_MAIL,
+                "current_insurer": ["人保财险", "平安产险", "太平洋产险"][index % 3],
+                "renewal_month": _month_from_now(months),
+                "vehicle_type": Customer.VehicleType.PRIVATE_CAR,
+                "vehicle_count": vehicles,
+            },
+            contacts=[{"name": name, "mobile": f"1370000{index:04d}"}],
+        )
+    segment = save_segment(
+        saved_by=info,
+        name="私家车主 下月续保",
+        criteria={"vehicle_types": [Customer.VehicleType.PRIVATE_CAR], "renewal": "next_month"},
+    )
+    campaign = create_campaign(
+        created_by=info,
+        data={
+            "name": "私家车续保电话营销",
+            "kind": Campaign.Kind.TELEMARKETING,
+            "starts_on": local_today(),
+            "ends_on": local_today() + timedelta(days=30),
+            "budget": Decimal("2000.00"),
+            "description": "有车一族电话营销：下月续保的私家车主。",
+        },
+    )
+    call_list = create_call_list(
+        created_by=info,
+        name="私家车主下月续保",
+        channel_type=telemarketing,
+        callers=[sales4, sales5],
+        script=SCRIPT,
+        campaign=campaign,
+        segment=segment,
+    )
+    # A morning's first calls: each caller takes numbers in turn and says what came of them.
+    outcomes = {
+        sales4: [CallEntry.Outcome.INTERESTED, CallEntry.Outcome.NOT_INTERESTED],
+        sales5: [CallEntry.Outcome.NO_ANSWER, CallEntry.Outcome.CALLBACK, CallEntry.Outcome.DO_NOT_CALL],
+    }
+    tomorrow_ten = timezone.make_aware(datetime.combine(local_today() + timedelta(days=1), time(10)))
+    for caller, results in outcomes.items():
+        for outcome in results:
+            entry = next_call(caller=caller)
+            if entry is None:
+                break
+            record_call_outcome(
+                caller=caller,
+                entry_id=entry.pk,
+                outcome=outcome,
+                callback_at=tomorrow_ten if outcome == CallEntry.Outcome.CALLBACK else None,
+                note="客户说明天上午再联系" if outcome == CallEntry.Outcome.CALLBACK else "",
+                details={"topic": "私家车续保，想要报价"} if outcome == CallEntry.Outcome.INTERESTED else None,
+            )
+    return {
+        "segments": Segment.objects.count(),
+        "call lists": CallList.objects.count(),
+        "call list numbers": CallEntry.objects.filter(call_list=call_list).count(),
     }

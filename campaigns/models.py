@@ -1,11 +1,12 @@
-"""Publicity 宣传配合: campaigns, prospect-list imports, mailings, phone inquiries, events, competitor reports."""
+"""Publicity 宣传配合: campaigns, segments, prospect-list imports, mailings, phone inquiries, telemarketing call
+lists 电话营销, events, competitor reports."""
 
 from __future__ import annotations
 
 import uuid
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -13,12 +14,15 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from campaigns.querysets import (
+    CallEntryQuerySet,
+    CallListQuerySet,
     CampaignMaterialQuerySet,
     CampaignQuerySet,
     CompetitorReportQuerySet,
     EventQuerySet,
     PhoneInquiryQuerySet,
     ProspectImportQuerySet,
+    SegmentQuerySet,
 )
 from crm.bounds import validate_name
 from crm.models import TimeStampedModel
@@ -45,6 +49,7 @@ class Campaign(TimeStampedModel):
         SMS = "sms", _("SMS")
         OUTDOOR_EVENT = "outdoor_event", _("Outdoor event in a residential complex")
         MEDIA = "media", _("Media")
+        TELEMARKETING = "telemarketing", _("Telemarketing")
 
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -134,6 +139,15 @@ class ProspectImport(TimeStampedModel):
         blank=True,
         related_name="imports",
     )
+    # A list of numbers for a call list (telemarketing) instead of prospects: the commit adds them to the list.
+    call_list = models.ForeignKey(
+        "campaigns.CallList",
+        verbose_name=_("call list"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="imports",
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.UPLOADED)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
@@ -204,6 +218,8 @@ class ImportRowIssue(models.Model):
         DUPLICATE_IN_FILE = "duplicate_in_file", _("Duplicate within the file")
         DUPLICATE_EXISTING = "duplicate_existing", _("Already a customer")
         POSSIBLE_DUPLICATE = "possible_duplicate", _("Possibly a customer already")
+        OPTED_OUT = "opted_out", _("On the opt-out / do-not-call list")
+        ON_CALL_LIST = "on_call_list", _("Already on the call list")
 
     prospect_import = models.ForeignKey(
         ProspectImport, verbose_name=_("import"), on_delete=models.CASCADE, related_name="issues"
@@ -245,16 +261,25 @@ class ImportedCustomer(models.Model):
 
 
 class OptOut(models.Model):
-    """Someone who asked to receive nothing more on a channel. Checked at every send."""
+    """Someone who asked to receive nothing more on a channel. Checked at every send and every call.
+
+    The one opt-out and do-not-call list: a phone opted out of SMS or marked "do not call" is offered to no
+    call list and sent no SMS (``PHONE_CHANNELS``).
+    """
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")
         SMS = "sms", _("SMS")
+        PHONE = "phone", _("Phone calls (do not call)")
 
     class Source(models.TextChoices):
         UNSUBSCRIBE_LINK = "link", _("Unsubscribe link")
         SMS_REPLY = "sms_reply", _("SMS reply")
         BY_HAND = "by_hand", _("Entered by staff")
+        CALL = "call", _("Asked on a call")
+
+    # The channels whose opt-outs name a phone: each bars the phone from calls and SMS alike.
+    PHONE_CHANNELS = (Channel.SMS, Channel.PHONE)
 
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     address = models.CharField(_("address"), max_length=254, help_text=_("E-mail address or phone in E.164 form."))
@@ -310,6 +335,15 @@ class Mailing(TimeStampedModel):
     body = models.TextField(_("text"), blank=True)
     sms_template = models.ForeignKey(
         SmsTemplate, verbose_name=_("SMS template"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    segment = models.ForeignKey(
+        "campaigns.Segment",
+        verbose_name=_("segment"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mailings",
+        help_text=_("The saved segment mailed; empty: the campaign's own target."),
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
@@ -401,6 +435,7 @@ class PhoneInquiry(TimeStampedModel):
     class Channel(models.TextChoices):
         PHONE = "phone", _("Phone call")
         EVENT = "event", _("Event lead")
+        TELEMARKETING = "call_list", _("Telemarketing call")
 
     received_at = models.DateTimeField(_("received at"))
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.PHONE)
@@ -525,3 +560,269 @@ class CompetitorReport(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.competitor} · {self.product}"
+
+
+# --- segments and telemarketing 电话营销 -------------------------------------------------------------
+
+
+class Segment(TimeStampedModel):
+    """A saved filter over customers (``campaigns.segments`` reads ``criteria``): business type, channel,
+    district, vehicles, renewal month (a month, or this / next month as of the day it is used), intent, last
+    contact, source campaign. It holds no customer: it is evaluated within the scope of whoever uses it."""
+
+    name = models.CharField(_("name"), max_length=200, validators=[validate_name])
+    criteria = models.JSONField(_("criteria"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = SegmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("campaigns:segment_detail", kwargs={"pk": self.pk})
+
+
+class CallList(TimeStampedModel):
+    """电话营销: numbers to call, from a segment or imported lists, split among the callers of its channel."""
+
+    class Status(models.TextChoices):
+        BUILDING = "building", _("Adding the segment's numbers")
+        ACTIVE = "active", _("Active")
+        CLOSED = "closed", _("Closed")
+
+    name = models.CharField(_("name"), max_length=200, validators=[validate_name])
+    script = models.TextField(_("script"), max_length=5000, blank=True, help_text=_("What the caller says."))
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="call_lists",
+        help_text=_("The inquiries of interested callees are counted for this campaign."),
+    )
+    segment = models.ForeignKey(
+        Segment, verbose_name=_("segment"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    channel_type = models.ForeignKey(
+        "territories.ChannelType",
+        verbose_name=_("channel"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The callers are the people who own a territory of this channel."),
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("attempts without answer"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("After this many calls without an answer a number is given up."),
+    )
+    retry_after_minutes = models.PositiveIntegerField(
+        _("retry after (minutes)"), default=120, validators=[MinValueValidator(5), MaxValueValidator(7 * 24 * 60)]
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    # What adding the segment's numbers found: how many customers, skipped without a phone, opted out, twice.
+    build_summary = models.JSONField(_("numbers added"), default=dict, blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    callers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("callers"),
+        through="campaigns.CallListCaller",
+        through_fields=("call_list", "caller"),
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = CallListQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("call list")
+        verbose_name_plural = _("call lists")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="call_list_status_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(max_attempts__gte=1), name="call_list_attempts_positive"),
+            models.CheckConstraint(condition=Q(retry_after_minutes__gte=5), name="call_list_retry_at_least_5"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("campaigns:call_list_detail", kwargs={"pk": self.pk})
+
+
+class CallListCaller(models.Model):
+    """A caller on a call list, from when to when (``removed_at`` empty: calling now)."""
+
+    call_list = models.ForeignKey(
+        CallList, verbose_name=_("call list"), on_delete=models.CASCADE, related_name="caller_rows"
+    )
+    caller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("caller"), on_delete=models.PROTECT, related_name="call_lists"
+    )
+    added_at = models.DateTimeField(_("added at"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.PROTECT, related_name="+"
+    )
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("caller of a call list")
+        verbose_name_plural = _("callers of call lists")
+        ordering = ["call_list", "caller_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call_list", "caller"], condition=Q(removed_at__isnull=True), name="one_open_caller_row"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_list}: {self.caller}"
+
+
+class CallEntry(models.Model):
+    """One number of a call list: who holds it, where it stands, when to call again."""
+
+    class Status(models.TextChoices):
+        FRESH = "fresh", _("Not called yet")
+        RETRY = "retry", _("No answer, to call again")
+        CALLBACK = "callback", _("Call back")
+        DONE = "done", _("Done")
+        BARRED = "barred", _("Do not call")
+
+    class Outcome(models.TextChoices):
+        NO_ANSWER = "no_answer", _("No answer")
+        CALLBACK = "callback", _("Call back at…")
+        NOT_INTERESTED = "not_interested", _("Not interested")
+        INTERESTED = "interested", _("Interested")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        DO_NOT_CALL = "do_not_call", _("Do not call")
+
+    # Numbers still to be worked; a caller is offered only these.
+    OPEN_STATUSES = (Status.FRESH, Status.RETRY, Status.CALLBACK)
+    # Somebody answered who could be talked to.
+    REACHED = (Outcome.CALLBACK, Outcome.NOT_INTERESTED, Outcome.INTERESTED, Outcome.DO_NOT_CALL)
+
+    call_list = models.ForeignKey(
+        CallList, verbose_name=_("call list"), on_delete=models.CASCADE, related_name="entries"
+    )
+    position = models.PositiveIntegerField(_("position"))
+    # E.164, normalised by whoever adds the number (crm.phones): a plain column, so that 100,000 numbers are
+    # written and compared without parsing each one again (PhoneNumberField parses every value it prepares).
+    phone = models.CharField(_("phone"), max_length=20)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    unit_name = models.CharField(_("unit"), max_length=200, blank=True)
+    district = models.CharField(_("district"), max_length=50, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    business_type = models.CharField(_("business type"), max_length=100, blank=True)
+    customer = models.ForeignKey(
+        "accounts.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    caller = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("caller"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="call_entries",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.FRESH)
+    outcome = models.CharField(_("last outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("calls"), default=0)
+    next_call_at = models.DateTimeField(_("call again at"), null=True, blank=True)
+    last_called_at = models.DateTimeField(_("last called at"), null=True, blank=True)
+    reached_at = models.DateTimeField(_("first reached at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    # On a caller's screen now: nobody else is offered the same phone, on any list, until the outcome.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("on the screen of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    claimed_at = models.DateTimeField(_("on the screen since"), null=True, blank=True)
+    inquiry = models.ForeignKey(
+        PhoneInquiry,
+        verbose_name=_("inquiry"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The inquiry an interested callee became, routed to the territory's salesperson."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = CallEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("call list number")
+        verbose_name_plural = _("call list numbers")
+        ordering = ["call_list", "position"]
+        indexes = [
+            # The caller's screen walks these in the order it offers numbers (services.calls._due_tiers).
+            models.Index(fields=["caller", "status", "next_call_at", "id"], name="call_entry_queue_idx"),
+            models.Index(fields=["caller", "status", "position", "id"], name="call_entry_fresh_idx"),
+            models.Index(fields=["call_list", "status"], name="call_entry_list_idx"),
+            models.Index(fields=["phone", "status"], name="call_entry_phone_idx"),
+            models.Index(fields=["claimed_at"], name="call_entry_claim_idx", condition=Q(claimed_by__isnull=False)),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["call_list", "phone"], name="one_entry_per_phone_and_list"),
+            models.UniqueConstraint(fields=["call_list", "position"], name="one_entry_per_position"),
+            # Never two callers on the same number at once, on any list.
+            models.UniqueConstraint(
+                fields=["phone"], condition=Q(claimed_by__isnull=False), name="one_live_call_per_phone"
+            ),
+            models.CheckConstraint(
+                condition=Q(claimed_by__isnull=True) | Q(claimed_at__isnull=False), name="claimed_entry_has_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.unit_name} {self.phone}"
+
+
+class CallAttempt(models.Model):
+    """One call made from a call list and what came of it (the log behind the progress figures)."""
+
+    entry = models.ForeignKey(
+        CallEntry, verbose_name=_("number"), on_delete=models.CASCADE, related_name="attempts_made"
+    )
+    caller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("caller"), on_delete=models.PROTECT, related_name="+"
+    )
+    called_at = models.DateTimeField(_("called at"))
+    outcome = models.CharField(_("outcome"), max_length=20, choices=CallEntry.Outcome.choices)
+    callback_at = models.DateTimeField(_("call back at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["entry", "called_at", "id"]
+        indexes = [
+            models.Index(fields=["caller", "called_at"], name="call_attempt_caller_idx"),
+            models.Index(fields=["entry", "called_at"], name="call_attempt_entry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry} · {self.get_outcome_display()}"

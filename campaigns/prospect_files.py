@@ -230,8 +230,10 @@ def guess_mapping(headers: list[str]) -> dict[str, int]:
     return mapping
 
 
-def validate_mapping(mapping: dict[str, int], headers: list[str]) -> None:
-    missing = [str(TARGET_FIELDS[name][0]) for name in REQUIRED_FIELDS if name not in mapping]
+def validate_mapping(mapping: dict[str, int], headers: list[str], *, numbers_only: bool = False) -> None:
+    """``numbers_only``: a list of numbers for a call list, where the phone is what is needed, not the unit."""
+    required = ("phone",) if numbers_only else REQUIRED_FIELDS
+    missing = [str(TARGET_FIELDS[name][0]) for name in required if name not in mapping]
     if missing:
         raise ImportFileError(_("Choose the column for: %(fields)s.") % {"fields": ", ".join(missing)})
     if "phone" not in mapping and "address" not in mapping:
@@ -268,8 +270,9 @@ def _check_position(checked: CheckedRow) -> None:
     checked.data["latitude"], checked.data["longitude"] = str(lat), str(lon)
 
 
-def check_row(row_number: int, cells: list[str], mapping: dict[str, int]) -> CheckedRow:
-    """Validate and normalise one row; problems become issues, never exceptions."""
+def check_row(row_number: int, cells: list[str], mapping: dict[str, int], *, numbers_only: bool = False) -> CheckedRow:
+    """Validate and normalise one row; problems become issues, never exceptions. ``numbers_only`` (a call
+    list): the phone is required and the unit name is not."""
     checked = CheckedRow(row_number=row_number)
     for field_name, index in mapping.items():
         value = cells[index] if index < len(cells) else ""
@@ -286,7 +289,12 @@ def check_row(row_number: int, cells: list[str], mapping: dict[str, int]) -> Che
             )
             continue
         checked.data[field_name] = value
-    if not checked.data.get("unit_name") and not any(issue.kind == "error" for issue in checked.issues):
+    if numbers_only:
+        if not checked.data.get("phone") and not any(issue.kind == "error" for issue in checked.issues):
+            checked.issues.append(
+                RowIssue(row_number, "error", _("the phone is missing"), str(TARGET_FIELDS["phone"][0]))
+            )
+    elif not checked.data.get("unit_name") and not any(issue.kind == "error" for issue in checked.issues):
         checked.issues.append(
             RowIssue(row_number, "error", _("the unit name is missing"), str(TARGET_FIELDS["unit_name"][0]))
         )

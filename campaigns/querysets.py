@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Self
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from crm.querysets import related_model
 
@@ -75,3 +75,47 @@ class CompetitorReportQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         return self
+
+
+class SegmentQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> SegmentQuerySet:
+        """The campaign desk (info staff, managers, admin) shares its segments: a segment is a filter, it holds
+        no customer, and each person evaluates it within their own scope (``campaigns.segments``)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything or user.is_info_staff or user.is_manager:
+            return self
+        return self.none()
+
+
+class CallListQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> CallListQuerySet:
+        """Admin and info staff: every call list (they run the telemarketing desk). Manager: the lists they made
+        and those a member of their teams calls or called. Salesperson: the lists they call now. Others: none."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything or user.is_info_staff:
+            return self
+        # The caller rows through the relation, not an import: campaigns.models imports this module.
+        rows = related_model(self, "caller_rows").objects.filter(call_list=OuterRef("pk"))
+        if user.is_manager:
+            return self.filter(Q(created_by=user) | Exists(rows.filter(caller__team__manager=user)))
+        if user.is_salesperson:
+            return self.filter(Exists(rows.filter(caller=user, removed_at__isnull=True)))
+        return self.none()
+
+
+class CallEntryQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> CallEntryQuerySet:
+        """A caller sees the numbers given to them, nobody else's. Admin and info staff: all; a manager the
+        numbers of the call lists they see."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything or user.is_info_staff:
+            return self
+        if user.is_salesperson:
+            return self.filter(caller=user)
+        if user.is_manager:
+            call_list_model = related_model(self, "call_list")
+            return self.filter(call_list__in=call_list_model.objects.visible_to(user).values("pk"))
+        return self.none()

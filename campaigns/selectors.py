@@ -9,12 +9,15 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.customers.models import Customer
 from accounts.deals.models import Deal
 from campaigns.models import (
+    CallAttempt,
+    CallEntry,
+    CallList,
     Campaign,
     CompetitorReport,
     Event,
@@ -26,6 +29,7 @@ from campaigns.models import (
     ProspectImport,
 )
 from crm.models import User
+from territories.models import ChannelType, TerritoryAssignment
 
 ZERO = Decimal("0.00")
 
@@ -130,6 +134,17 @@ def import_problems(*, prospect_import: ProspectImport) -> QuerySet[ImportRowIss
 def import_possible_duplicates(*, prospect_import: ProspectImport) -> QuerySet[ImportRowIssue]:
     """The good rows that look like a registered customer, for the importer to confirm or not."""
     return import_issues(prospect_import=prospect_import).filter(kind=ImportRowIssue.Kind.POSSIBLE_DUPLICATE)
+
+
+def import_issue_counts(*, prospect_import: ProspectImport) -> dict[str, int]:
+    """Rows per kind of issue (errors, already customers, twice in the file, opted out, on the list): one query."""
+    rows = (
+        ImportRowIssue.objects.filter(prospect_import=prospect_import)
+        .values("kind")
+        .annotate(rows=Count("row_number", distinct=True))
+        .order_by()
+    )
+    return {row["kind"]: row["rows"] for row in rows}
 
 
 # --- inquiries ----------------------------------------------------------------------------------
@@ -307,3 +322,172 @@ def inquiry_customers_for_route(*, salesperson: User, day: date) -> QuerySet[Pho
         .order_by()
         .values_list("customer_id", flat=True)
     )
+
+
+# --- telemarketing 电话营销 ----------------------------------------------------------------------------
+
+
+def callers_of_channel(*, channel_type: ChannelType) -> QuerySet[User]:
+    """Who may call a list of ``channel_type``: active salespeople owning an active territory of it now (the
+    channel's people, DESIGN §2 market planning)."""
+    owns = TerritoryAssignment.objects.current().filter(
+        salesperson=OuterRef("pk"), territory__channel_type=channel_type, territory__is_active=True
+    )
+    return User.objects.filter(role=User.Role.SALESPERSON, is_active=True).filter(Exists(owns)).order_by("username")
+
+
+def _end_of_today() -> datetime:
+    return timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=1), time.min))
+
+
+def _progress_counts(prefix: str = "") -> dict[str, Count]:
+    """The progress figures as aggregates over call entries (``prefix``: the path from the model counted)."""
+    status, outcome = CallEntry.Status, CallEntry.Outcome
+    field = f"{prefix}pk"
+
+    def where(**lookups: Any) -> Q:
+        return Q(**{f"{prefix}{key}": value for key, value in lookups.items()})
+
+    return {
+        "numbers": Count(field),
+        "called": Count(field, filter=where(attempts__gt=0)),
+        "reached": Count(field, filter=where(reached_at__isnull=False)),
+        "interested": Count(field, filter=where(outcome=outcome.INTERESTED)),
+        "do_not_call": Count(field, filter=where(status=status.BARRED)),
+        "callbacks_due": Count(field, filter=where(status=status.CALLBACK, next_call_at__lt=_end_of_today())),
+    }
+
+
+def call_lists_for_list(*, user: User) -> QuerySet[CallList]:
+    """The call lists ``user`` sees, each with its progress (numbers, called, reached, interested, do not
+    call, callbacks due today): one query whatever the number of lists."""
+    return (
+        CallList.objects.visible_to(user)
+        .select_related("segment", "campaign", "channel_type")
+        .annotate(**_progress_counts("entries__"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+@dataclass
+class CallProgress:
+    """Progress of a call list or of one caller on it."""
+
+    label: str = ""
+    numbers: int = 0
+    called: int = 0
+    reached: int = 0
+    interested: int = 0
+    do_not_call: int = 0
+    callbacks_due: int = 0
+
+    def add(self, other: CallProgress) -> None:
+        for name in ("numbers", "called", "reached", "interested", "do_not_call", "callbacks_due"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class CallListProgress:
+    call_list_id: int
+    name: str
+    total: CallProgress
+    callers: list[CallProgress] = field(default_factory=list)
+
+
+def call_list_progress(*, call_lists: QuerySet[CallList]) -> list[CallListProgress]:
+    """Progress per list and per caller of ``call_lists`` (already scoped to the viewer): ONE query, grouped
+    by list and caller; newest list first, callers by name. Lists without numbers are left out."""
+    counts = _progress_counts()
+    rows = (
+        CallEntry.objects.filter(call_list__in=call_lists.values("pk"))
+        .values(
+            "call_list_id", "call_list__name", "caller_id", "caller__username", "caller__last_name",
+            "caller__first_name",
+        )
+        .annotate(
+            numbers=counts["numbers"],
+            called=counts["called"],
+            reached=counts["reached"],
+            interested=counts["interested"],
+            do_not_call=counts["do_not_call"],
+            callbacks_due=counts["callbacks_due"],
+        )
+        .order_by("-call_list_id", "caller__username")
+    )  # fmt: skip
+    lists: dict[int, CallListProgress] = {}
+    for row in rows:
+        progress = lists.setdefault(
+            row["call_list_id"],
+            CallListProgress(call_list_id=row["call_list_id"], name=row["call_list__name"], total=CallProgress()),
+        )
+        name = f"{row['caller__last_name'] or ''}{row['caller__first_name'] or ''}" or row["caller__username"]
+        line = CallProgress(
+            label=name or "",
+            numbers=row["numbers"],
+            called=row["called"],
+            reached=row["reached"],
+            interested=row["interested"],
+            do_not_call=row["do_not_call"],
+            callbacks_due=row["callbacks_due"],
+        )
+        progress.total.add(line)
+        progress.callers.append(line)
+    return list(lists.values())
+
+
+def call_progress_for_meeting(*, user: User) -> list[CallListProgress]:
+    """The morning meeting's telemarketing section: the active lists ``user`` sees, per list and caller."""
+    active = CallList.objects.visible_to(user).exclude(status=CallList.Status.CLOSED)
+    return call_list_progress(call_lists=active)
+
+
+def call_entries_of(*, call_list: CallList, status: str = "") -> QuerySet[CallEntry]:
+    """The numbers of a list in its order, with their caller, for its page."""
+    entries = call_list.entries.select_related("caller").order_by("position")
+    if status in CallEntry.Status.values:
+        entries = entries.filter(status=status)
+    return entries
+
+
+def call_entries_for(*, user: User) -> QuerySet[CallEntry]:
+    """The numbers ``user`` sees (a caller: their own), for the API."""
+    return CallEntry.objects.visible_to(user).select_related("call_list", "caller").order_by("call_list_id", "position")
+
+
+@dataclass
+class CallerQueue:
+    """What waits for a caller: due callbacks and retries, numbers never called, callbacks later today."""
+
+    callbacks_due: int = 0
+    retries_due: int = 0
+    fresh: int = 0
+    later_today: list[CallEntry] = field(default_factory=list)
+
+    @property
+    def due(self) -> int:
+        return self.callbacks_due + self.retries_due + self.fresh
+
+
+def caller_queue(*, caller: User, now: datetime | None = None) -> CallerQueue:
+    """The caller's screen's counts and today's later callbacks: two queries."""
+    now = now or timezone.now()
+    status = CallEntry.Status
+    mine = CallEntry.objects.filter(
+        caller=caller, status__in=CallEntry.OPEN_STATUSES, call_list__status=CallList.Status.ACTIVE
+    )
+    counts = mine.filter(claimed_by__isnull=True).aggregate(
+        callbacks_due=Count("pk", filter=Q(status=status.CALLBACK, next_call_at__lte=now)),
+        retries_due=Count("pk", filter=Q(status=status.RETRY, next_call_at__lte=now)),
+        fresh=Count("pk", filter=Q(status=status.FRESH)),
+    )
+    later = list(
+        mine.filter(status=status.CALLBACK, next_call_at__gt=now, next_call_at__lt=_end_of_today())
+        .select_related("call_list")
+        .order_by("next_call_at", "pk")[:20]
+    )
+    return CallerQueue(**counts, later_today=later)
+
+
+def calls_of_entry(*, entry: CallEntry) -> QuerySet[CallAttempt]:
+    """The calls already made to a number, oldest first, with who made them."""
+    return CallAttempt.objects.filter(entry=entry).select_related("caller").order_by("called_at", "pk")

@@ -1,6 +1,14 @@
 from rest_framework import serializers
 
-from campaigns.models import Campaign, CompetitorReport, ImportRowIssue, PhoneInquiry, ProspectImport
+from campaigns.models import (
+    CallEntry,
+    CallList,
+    Campaign,
+    CompetitorReport,
+    ImportRowIssue,
+    PhoneInquiry,
+    ProspectImport,
+)
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -55,6 +63,7 @@ class ProspectImportSerializer(serializers.ModelSerializer):
             "headers",
             "mapping",
             "campaign",
+            "call_list",
             "status",
             "total_rows",
             "processed_rows",
@@ -102,3 +111,87 @@ class CompetitorReportSerializer(serializers.ModelSerializer):
 class SmsReplySerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=30)
     text = serializers.CharField(max_length=500, allow_blank=True)
+
+
+class CallEntrySerializer(serializers.ModelSerializer):
+    """A number of a call list as its caller sees it, with the list's script."""
+
+    call_list_name = serializers.CharField(source="call_list.name", read_only=True)
+    script = serializers.CharField(source="call_list.script", read_only=True)
+
+    class Meta:
+        model = CallEntry
+        fields = [
+            "id",
+            "call_list",
+            "call_list_name",
+            "position",
+            "phone",
+            "name",
+            "unit_name",
+            "district",
+            "address",
+            "business_type",
+            "customer",
+            "caller",
+            "status",
+            "outcome",
+            "attempts",
+            "next_call_at",
+            "last_called_at",
+            "reached_at",
+            "note",
+            "claimed_at",
+            "inquiry",
+            "script",
+        ]
+        read_only_fields = fields
+
+
+class CallOutcomeSerializer(serializers.Serializer):
+    """What came of a call (``campaigns.services.calls.record_call_outcome``)."""
+
+    outcome = serializers.ChoiceField(choices=CallEntry.Outcome.choices)
+    callback_at = serializers.DateTimeField(required=False, allow_null=True, help_text="For a callback: when.")
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    unit_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    district = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    business_type = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    topic = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+    DETAILS = ("name", "unit_name", "district", "address", "business_type", "topic")
+
+
+class CallListSerializer(serializers.ModelSerializer):
+    """A call list with its progress."""
+
+    numbers = serializers.IntegerField(read_only=True)
+    called = serializers.IntegerField(read_only=True)
+    reached = serializers.IntegerField(read_only=True)
+    interested = serializers.IntegerField(read_only=True)
+    do_not_call = serializers.IntegerField(read_only=True)
+    callbacks_due = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = CallList
+        fields = [
+            "id",
+            "name",
+            "status",
+            "campaign",
+            "segment",
+            "channel_type",
+            "script",
+            "max_attempts",
+            "retry_after_minutes",
+            "created_at",
+            "numbers",
+            "called",
+            "reached",
+            "interested",
+            "do_not_call",
+            "callbacks_due",
+        ]
+        read_only_fields = fields

@@ -51,3 +51,10 @@ def send_sms_batch_task(mailing_id: int) -> int:
 def flag_overdue_inquiries_task(day: str | None = None) -> int:
     """Safe to run twice: a flagged inquiry is not flagged again."""
     return services.flag_overdue_inquiries(day=date.fromisoformat(day) if day else local_today())
+
+
+@shared_task(acks_late=True)
+def fill_call_list_task(call_list_id: int) -> int:
+    """Adds a large segment's numbers to a new call list, all or nothing. Safe to run twice: only a list
+    still "adding numbers" is filled."""
+    return services.fill_call_list_from_segment(call_list_id=call_list_id)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from campaigns import views
+from campaigns.views import calls, segments
 
 app_name = "campaigns"
 
@@ -28,4 +29,14 @@ urlpatterns = [
     path("events/<int:pk>/", views.event_detail, name="event_detail"),
     path("competitor-reports/", views.competitor_report_list, name="competitor_report_list"),
     path("competitor-reports/compare/", views.competitor_comparison, name="competitor_comparison"),
+    path("segments/", segments.segment_list, name="segment_list"),
+    path("segments/new/", segments.segment_create, name="segment_create"),
+    path("segments/count/", segments.segment_count_view, name="segment_count"),
+    path("segments/<int:pk>/", segments.segment_detail, name="segment_detail"),
+    path("call-lists/", calls.call_list_list, name="call_list_list"),
+    path("call-lists/new/", calls.call_list_create, name="call_list_create"),
+    path("call-lists/<int:pk>/", calls.call_list_detail, name="call_list_detail"),
+    path("calls/", calls.call_desk, name="call_desk"),
+    path("calls/next/", calls.call_next, name="call_next"),
+    path("calls/<int:pk>/outcome/", calls.call_outcome, name="call_outcome"),
 ]

@@ -20,6 +20,8 @@ DEMO_SEEDERS: list[str] = [
     "accounts.deals.demo.seed_deals",
     # after the territories and customers seeders, so that the demo inquiries are routed
     "campaigns.demo.seed_campaigns",
+    # after the campaigns: a segment, a call list for two callers and its first calls
+    "campaigns.demo.seed_telemarketing",
     "visits.key_accounts.demo.seed_key_accounts",
     # after the visits, customers and deals: a report's figures are those of its day
     "visits.reports.demo.seed_daily_reports",

@@ -335,6 +335,7 @@ SPECTACULAR_SETTINGS = {
         "GeoJsonFeatureCollectionTypeEnum": ["FeatureCollection"],
         "PlanStopStatusEnum": "visits.plans.api.STATUS_CHOICES",
         "RouteStopReasonEnum": "visits.models.RouteStop.Reason",
+        "CallOutcomeEnum": "campaigns.models.CallEntry.Outcome",
     },
 }
 
@@ -427,6 +428,15 @@ CRM = {
     # A check or import whose worker has shown no sign of life (heartbeat) for this long has stopped:
     # the recovery job (every minute) says so on its page. Longer than a busy queue's usual wait.
     "IMPORT_STALE_MINUTES": env.int("CRM_IMPORT_STALE_MINUTES", default=5),
+    # Telemarketing 电话营销: a call list holds at most this many numbers; a segment up to CALL_LIST_SYNC_MAX
+    # numbers is added in the request, a larger one by a worker. A number left on a caller's screen without
+    # an outcome for CALL_CLAIM_MINUTES is given back; a callback is at most CALLBACK_MAX_DAYS ahead.
+    "CALL_LIST_MAX_NUMBERS": env.int("CRM_CALL_LIST_MAX_NUMBERS", default=100_000),
+    "CALL_LIST_SYNC_MAX": env.int("CRM_CALL_LIST_SYNC_MAX", default=2_000),
+    "CALL_CLAIM_MINUTES": env.int("CRM_CALL_CLAIM_MINUTES", default=30),
+    "CALLBACK_MAX_DAYS": env.int("CRM_CALLBACK_MAX_DAYS", default=90),
+    # The channel whose people call the lists, chosen first on a new call list (its code).
+    "TELEMARKETING_CHANNEL_CODE": env("CRM_TELEMARKETING_CHANNEL_CODE", default="car-owner-telemarketing"),
     "SMS_BACKEND": env("CRM_SMS_BACKEND", default="campaigns.sms.ConsoleSmsBackend"),
     "SMS_FILE_PATH": env("CRM_SMS_FILE_PATH", default=str(VAR_DIR / "sms")),
     "SMS_GATEWAY_URL": env("CRM_SMS_GATEWAY_URL", default=""),

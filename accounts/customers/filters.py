@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.customers.models import Contact, Customer
-from accounts.customers.selectors import owner_choices_for
+from accounts.customers.selectors import customers_of_segment, owner_choices_for
 from crm.phones import normalise_phone
 from territories.models import ChannelType, Territory
 
@@ -51,6 +52,10 @@ class CustomerFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_owner_choices)
     renewal_month = django_filters.ChoiceFilter(label=_("Renewal month"), choices=RENEWAL_MONTHS)
     located = django_filters.BooleanFilter(label=_("Position on the map known"), method="filter_located")
+    vehicle_type = django_filters.ChoiceFilter(label=_("Vehicle type"), choices=Customer.VehicleType.choices)
+    # A saved segment (campaigns' segments page links here and to the export with ``?segment=<id>``).
+    # Any value that names no segment of the user's filters to nothing, never to the whole list.
+    segment = django_filters.CharFilter(label=_("Segment"), method="filter_segment", widget=forms.HiddenInput)
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=(
@@ -65,7 +70,19 @@ class CustomerFilter(django_filters.FilterSet):
 
     class Meta:
         model = Customer
-        fields = ["q", "territory", "channel_type", "status", "intent", "source", "owner", "renewal_month", "located"]
+        fields = [
+            "q",
+            "territory",
+            "channel_type",
+            "status",
+            "intent",
+            "source",
+            "owner",
+            "renewal_month",
+            "vehicle_type",
+            "segment",
+            "located",
+        ]
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
@@ -81,6 +98,15 @@ class CustomerFilter(django_filters.FilterSet):
         elif len(digits) >= 4:
             condition |= Q(phone__contains=digits)
         return queryset.filter(condition)
+
+    def filter_segment(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if self.request is None or not value.isdigit() or int(value) > 2**31 - 1:
+            return queryset.none()
+        segment = customers_of_segment(user=self.request.user, segment_id=int(value))
+        return queryset.filter(pk__in=segment.values("pk"))
 
     def filter_territory(self, queryset, name, value):
         return queryset.in_territory_tree(value) if value else queryset

@@ -52,6 +52,8 @@ class CustomerForm(forms.ModelForm):
             "status",
             "current_insurer",
             "renewal_month",
+            "vehicle_type",
+            "vehicle_count",
             "notes",
             "territory",
             "owner",

@@ -31,6 +31,17 @@ class Customer(TimeStampedModel):
         IMPORT = "import", _("Import")
         REFERRAL = "referral", _("Referral")
         EVENT = "event", _("Event")
+        TELEMARKETING = "telemarketing", _("Telemarketing")
+
+    class VehicleType(models.TextChoices):
+        """What the customer insures with us or elsewhere, for segmentation (the registration form's 车辆)."""
+
+        PRIVATE_CAR = "private_car", _("Private car")
+        COMPANY_CAR = "company_car", _("Company car")
+        TRUCK = "truck", _("Truck")
+        BUS = "bus", _("Bus or coach")
+        MOTORCYCLE = "motorcycle", _("Motorcycle")
+        SPECIAL = "special", _("Special vehicle")
 
     class Status(models.TextChoices):
         PROSPECT = "prospect", _("Prospect")
@@ -110,6 +121,16 @@ class Customer(TimeStampedModel):
     )
     business_card = models.ImageField(_("business card"), upload_to=business_card_path, blank=True)
     current_insurer = models.CharField(_("current insurer"), max_length=100, blank=True)
+    vehicle_type = models.CharField(
+        _("vehicle type"),
+        max_length=20,
+        choices=VehicleType.choices,
+        blank=True,
+        help_text=_("The main kind of vehicle."),
+    )
+    vehicle_count = models.PositiveIntegerField(
+        _("number of vehicles"), null=True, blank=True, validators=[MaxValueValidator(100_000)]
+    )
     renewal_month = models.PositiveSmallIntegerField(
         _("renewal month"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(12)]
     )
@@ -176,6 +197,7 @@ class Customer(TimeStampedModel):
             models.Index(fields=["intent"], name="customer_intent_idx"),
             models.Index(fields=["source"], name="customer_source_idx"),
             models.Index(fields=["renewal_month"], name="customer_renewal_idx"),
+            models.Index(fields=["vehicle_type", "renewal_month"], name="customer_vehicle_idx"),
             models.Index(fields=["status", "pooled_at", "last_activity_at"], name="customer_pool_idx"),
             models.Index(fields=["-created_at", "-id"], name="customer_created_idx"),
             # Nearby (visits.nearby): a bounding box on latitude, then longitude; with the columns visibility
@@ -193,6 +215,10 @@ class Customer(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(renewal_month__isnull=True) | Q(renewal_month__gte=1, renewal_month__lte=12),
                 name="customer_renewal_month_1_12",
+            ),
+            models.CheckConstraint(
+                condition=Q(vehicle_count__isnull=True) | Q(vehicle_count__lte=100_000),
+                name="customer_vehicle_count_bounded",
             ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),

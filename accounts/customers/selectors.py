@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,26 @@ from accounts.customers.models import Contact, Customer, OwnerChange
 from crm.models import User
 from crm.phones import normalise_phone
 from territories.models import Territory, TerritoryAssignment
+
+# Saved segments of customers (campaigns registers its resolver from AppConfig.ready: a lower app never
+# imports a higher one). ``resolve(user=..., segment_id=...)`` answers the customers of that segment as
+# ``user`` may use it, or None when ``user`` has no such segment.
+SEGMENT_RESOLVERS: dict[str, Callable[..., QuerySet[Customer] | None]] = {}
+
+
+def register_segment_resolver(*, name: str, resolve: Callable[..., QuerySet[Customer] | None]) -> None:
+    """Called from an app's ``AppConfig.ready``; registering the same name twice keeps the first."""
+    SEGMENT_RESOLVERS.setdefault(name, resolve)
+
+
+def customers_of_segment(*, user: User, segment_id: int) -> QuerySet[Customer]:
+    """The customers of a saved segment (for the list, the export and the API's ``?segment=``); none when
+    ``user`` has no such segment, never more than asked for."""
+    for resolve in SEGMENT_RESOLVERS.values():
+        customers = resolve(user=user, segment_id=segment_id)
+        if customers is not None:
+            return customers
+    return Customer.objects.none()
 
 
 def customers_for_list(*, user: User) -> QuerySet[Customer]:

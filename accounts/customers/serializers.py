@@ -48,6 +48,8 @@ class CustomerSerializer(serializers.ModelSerializer):
             "owner_name",
             "current_insurer",
             "renewal_month",
+            "vehicle_type",
+            "vehicle_count",
             "notes",
             "status",
             "intent",
@@ -75,6 +77,8 @@ class CustomerWriteSerializer(serializers.Serializer):
     district = serializers.CharField(max_length=50, required=False, allow_blank=True)
     current_insurer = serializers.CharField(max_length=100, required=False, allow_blank=True)
     renewal_month = serializers.IntegerField(min_value=1, max_value=12, required=False, allow_null=True)
+    vehicle_type = serializers.ChoiceField(choices=Customer.VehicleType.choices, required=False, allow_blank=True)
+    vehicle_count = serializers.IntegerField(min_value=0, max_value=100_000, required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, validators=[validate_note_length])
     territory = serializers.PrimaryKeyRelatedField(queryset=Territory.objects.none(), required=False, allow_null=True)
     business_card = serializers.FileField(required=False, write_only=True)

@@ -43,6 +43,8 @@ REGISTRATION_FIELDS = (
     "district",
     "current_insurer",
     "renewal_month",
+    "vehicle_type",
+    "vehicle_count",
     "notes",
     "status",
 )

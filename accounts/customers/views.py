@@ -69,6 +69,8 @@ def customer_export(request: HttpRequest) -> HttpResponse:
         _("Owner"),
         _("Current insurer"),
         _("Renewal month"),
+        _("Vehicle type"),
+        _("Number of vehicles"),
         _("Registered"),
     ]
     rows = (
@@ -86,6 +88,8 @@ def customer_export(request: HttpRequest) -> HttpResponse:
             str(c.owner or ""),
             c.current_insurer,
             c.renewal_month,
+            c.get_vehicle_type_display() if c.vehicle_type else "",
+            c.vehicle_count,
             timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M"),
         ]
         for c in customers.iterator(chunk_size=2000)

@@ -1,5 +1,15 @@
 """Writes of the campaigns app, one module per area; import from here."""
 
+from campaigns.services.calls import (
+    close_call_list,
+    create_call_list,
+    fill_call_list_from_segment,
+    give_back_call,
+    next_call,
+    record_call_outcome,
+    set_call_list_callers,
+    update_call_list,
+)
 from campaigns.services.campaigns import add_campaign_material, create_campaign, create_event, report_competitor
 from campaigns.services.imports import (
     check_prospect_import,
@@ -32,23 +42,30 @@ from campaigns.services.mailings import (
     send_sms_batch,
     unsubscribe_token,
 )
+from campaigns.services.segments import save_segment
 
 __all__ = [
     "add_campaign_material",
     "assign_phone_inquiry",
     "check_prospect_import",
+    "close_call_list",
     "commit_prospect_import",
     "confirm_possible_duplicates",
+    "create_call_list",
     "create_campaign",
     "create_event",
     "create_mailing",
     "drop_phone_inquiry",
+    "fill_call_list_from_segment",
     "flag_overdue_inquiries",
+    "give_back_call",
     "handle_sms_reply",
     "mark_inquiries_visited_by",
     "mark_inquiry_converted",
     "mark_inquiry_visited",
     "move_phone_inquiries_of_territory",
+    "next_call",
+    "record_call_outcome",
     "record_deal_from_inquiry",
     "record_opt_out",
     "register_phone_inquiry",
@@ -56,11 +73,14 @@ __all__ = [
     "request_import_check",
     "request_import_commit",
     "salesperson_to_credit",
+    "save_segment",
     "send_email_batch",
     "send_mailing",
     "send_sms_batch",
+    "set_call_list_callers",
     "set_import_mapping",
     "start_prospect_import",
     "stop_stalled_imports",
     "unsubscribe_token",
+    "update_call_list",
 ]

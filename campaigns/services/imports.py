@@ -21,10 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.customers.duplicates.keys import name_parts
-from accounts.customers.duplicates.lookup import Candidate, Holder, Typed, find_duplicates_for_rows
+from accounts.customers.duplicates.lookup import Candidate, Holder, Typed, find_duplicates_for_rows, registered_phones
 from accounts.customers.models import Customer
 from accounts.customers.services import register_customers_in_bulk
-from campaigns.models import Campaign, ImportedCustomer, ImportRowIssue, ProspectImport
+from campaigns.models import CallEntry, CallList, Campaign, ImportedCustomer, ImportRowIssue, OptOut, ProspectImport
 from campaigns.prospect_files import (
     CheckedRow,
     ImportFileError,
@@ -37,6 +37,7 @@ from campaigns.prospect_files import (
     read_headers,
     validate_mapping,
 )
+from campaigns.services.calls import add_numbers_to_call_list
 from crm.errors import ApplicationError
 from crm.models import User
 from crm.outbox import enqueue
@@ -71,19 +72,31 @@ def _local_path(prospect_import: ProspectImport) -> Iterator[Path]:
 
 
 def start_prospect_import(
-    *, created_by: User, uploaded_file: UploadedFile, campaign: Campaign | None = None
+    *,
+    created_by: User,
+    uploaded_file: UploadedFile,
+    campaign: Campaign | None = None,
+    call_list: CallList | None = None,
 ) -> ProspectImport:
     """Store an uploaded list, recognise its format and headers and guess the column mapping.
 
+    With ``call_list`` the list is of numbers to call: its good rows are added to that call list instead of
+    being registered as customers (same dry run, same all-or-nothing commit).
     A file that is not a readable .xlsx/.csv raises ImportFileError and leaves nothing stored.
     """
+    if call_list is not None and call_list.status == CallList.Status.CLOSED:
+        raise ApplicationError(_("This call list is closed."))
     if uploaded_file.size > settings.CRM["IMPORT_MAX_UPLOAD_BYTES"]:
         raise ImportFileError(
             _("The file is larger than %(mb)s MB.") % {"mb": settings.CRM["IMPORT_MAX_UPLOAD_BYTES"] // (1024 * 1024)}
         )
     original_name = os.path.basename(uploaded_file.name or "upload")[:255]
     prospect_import = ProspectImport(
-        created_by=created_by, campaign=campaign, original_name=original_name, file_format="csv"
+        created_by=created_by,
+        campaign=campaign,
+        call_list=call_list,
+        original_name=original_name,
+        file_format="csv",
     )
     prospect_import.file.save(original_name, uploaded_file, save=False)
     try:
@@ -105,7 +118,7 @@ def set_import_mapping(*, prospect_import: ProspectImport, mapping: dict[str, in
     """Save which column fills which field. Allowed until the import is committed."""
     if prospect_import.status in (Status.COMMITTING, Status.COMMITTED):
         raise ApplicationError(_("This import has already been committed."))
-    validate_mapping(mapping, prospect_import.headers)
+    validate_mapping(mapping, prospect_import.headers, numbers_only=prospect_import.call_list_id is not None)
     prospect_import.mapping = mapping
     prospect_import.status = Status.UPLOADED
     prospect_import.save(update_fields=["mapping", "status", "updated_at"])
@@ -126,7 +139,9 @@ def request_import_check(*, prospect_import: ProspectImport) -> ProspectImport:
     """Start the dry run: in this request for a small file, on a worker for a large one."""
     if prospect_import.status in (Status.COMMITTING, Status.COMMITTED):
         raise ApplicationError(_("This import has already been committed."))
-    validate_mapping(prospect_import.mapping_indexes, prospect_import.headers)
+    validate_mapping(
+        prospect_import.mapping_indexes, prospect_import.headers, numbers_only=prospect_import.call_list_id is not None
+    )
     now = timezone.now()
     ProspectImport.objects.filter(pk=prospect_import.pk).update(
         status=Status.VALIDATING, processed_rows=0, message="", updated_at=now, heartbeat_at=now, stopped_at=None
@@ -160,7 +175,12 @@ def _checked_batches(
     similar name or the same address is a possible duplicate, imported unless the importer confirms it
     is the same customer. Within the file, the same phone, or the same name key in the same district.
     ``counts["empty"]`` (when given) is raised by the empty rows skipped between the header and each row.
+    A list of numbers for a call list is checked by phone only: against customers, the opt-out list, the
+    numbers already on the call list and the rows above (``_check_numbers``).
     """
+    if prospect_import.call_list_id is not None:
+        yield from _checked_numbers(prospect_import, path, counts)
+        return
     mapping = prospect_import.mapping_indexes
     seen_phones: dict[str, int] = {}
     seen_names: dict[tuple[str, str], int] = {}
@@ -253,6 +273,74 @@ def _importable(row: CheckedRow) -> bool:
     return all(issue.kind == ImportRowIssue.Kind.POSSIBLE_DUPLICATE for issue in row.issues)
 
 
+def _checked_numbers(
+    prospect_import: ProspectImport, path: Path, counts: dict[str, int] | None = None
+) -> Iterator[list[CheckedRow]]:
+    """The rows of a list of numbers for a call list, checked, in batches. A good row's phone is none of: a
+    customer's (or a contact's) phone, on the opt-out / do-not-call list, already on the call list, in a row
+    above. Each skipped row is one issue of its kind (the dry run's counts per kind are exact)."""
+    mapping = prospect_import.mapping_indexes
+    call_list_id = prospect_import.call_list_id
+    seen: dict[str, int] = {}
+    rows = iter_rows(path, prospect_import.file_format, prospect_import.encoding)
+    header = next(rows, None)
+    last_number = header[0] if header else 0
+
+    def finish(batch: list[CheckedRow]) -> list[CheckedRow]:
+        phones = {row.data["phone"] for row in batch if not row.issues and row.data.get("phone")}
+        customers = registered_phones(phones)
+        opted_out = set(
+            OptOut.objects.filter(channel__in=OptOut.PHONE_CHANNELS, address__in=phones).values_list(
+                "address", flat=True
+            )
+        )
+        listed = {
+            str(phone)
+            for phone in CallEntry.objects.filter(call_list_id=call_list_id, phone__in=phones).values_list(
+                "phone", flat=True
+            )
+        }
+        for row in batch:
+            if row.issues:
+                continue
+            phone = row.data["phone"]
+            if phone in customers:
+                row.issues.append(
+                    RowIssue(row.row_number, "duplicate_existing", _("a customer with this phone exists"), "", phone)
+                )
+            elif phone in opted_out:
+                row.issues.append(
+                    RowIssue(row.row_number, "opted_out", _("on the opt-out / do-not-call list"), "", phone)
+                )
+            elif phone in listed:
+                row.issues.append(RowIssue(row.row_number, "on_call_list", _("already on the call list"), "", phone))
+            elif phone in seen:
+                row.issues.append(
+                    RowIssue(
+                        row.row_number,
+                        "duplicate_in_file",
+                        _("same phone as row %(row)s") % {"row": seen[phone]},
+                        "",
+                        phone,
+                    )
+                )
+            else:
+                seen[phone] = row.row_number
+        return batch
+
+    batch: list[CheckedRow] = []
+    for number, cells in rows:
+        if counts is not None:
+            counts["empty"] += number - last_number - 1
+        last_number = number
+        batch.append(check_row(number, cells, mapping, numbers_only=True))
+        if len(batch) >= BATCH_SIZE:
+            yield finish(batch)
+            batch = []
+    if batch:
+        yield finish(batch)
+
+
 def check_prospect_import(*, import_id: int) -> ProspectImport:
     """The dry run: check every row and record its issues; write no customer. Safe to rerun.
 
@@ -277,6 +365,8 @@ def check_prospect_import(*, import_id: int) -> ProspectImport:
                     if _importable(row):
                         counts["valid"] += 1
                         counts["possible"] += bool(row.issues)
+                        if prospect_import.call_list_id is not None:
+                            continue  # numbers to call are not routed until someone is interested
                         counts["queued"] += router.decide(
                             district=row.data.get("district", ""),
                             address=row.data.get("address", ""),
@@ -380,8 +470,23 @@ def confirm_possible_duplicates(*, prospect_import: ProspectImport, row_numbers:
     return possible.filter(row_number__in=rows).update(confirmed=True)
 
 
+def _good_numbers(prospect_import: ProspectImport, path: Path) -> Iterator[dict[str, Any]]:
+    for batch in _checked_batches(prospect_import, path):
+        for row in batch:
+            if not row.issues:
+                yield {
+                    "phone": row.data["phone"],
+                    "name": row.data.get("contact_name", ""),
+                    "unit_name": row.data.get("unit_name", ""),
+                    "district": row.data.get("district", ""),
+                    "address": row.data.get("address", ""),
+                    "business_type": row.data.get("business_type", ""),
+                }
+
+
 def commit_prospect_import(*, import_id: int, attempt: int | None = None) -> int:
-    """Create the good rows as customers, routed to territories, in ONE transaction: all or nothing.
+    """Create the good rows as customers, routed to territories, in ONE transaction: all or nothing. (A list
+    of numbers for a call list: its good rows added to the call list, then split among its callers.)
 
     Rows are checked again (a customer entered since the dry run is skipped as a duplicate).
     Idempotent: a committed import is never committed twice (row lock + status). If anything
@@ -412,15 +517,22 @@ def commit_prospect_import(*, import_id: int, attempt: int | None = None) -> int
             if prospect_import.status not in (Status.VALIDATED, Status.COMMITTING):
                 raise ImportNotReady
             with _local_path(prospect_import) as path:
-                created = register_customers_in_bulk(
-                    created_by=prospect_import.created_by,
-                    rows=_good_rows(prospect_import, path),
-                    batch_size=BATCH_SIZE,
-                    on_batch=lambda done: cache.set(key, done, 3600),
-                    on_created=lambda customers: ImportedCustomer.objects.bulk_create(
-                        ImportedCustomer(prospect_import_id=import_id, customer=customer) for customer in customers
-                    ),
-                )
+                if prospect_import.call_list_id is not None:
+                    created = add_numbers_to_call_list(
+                        call_list_id=prospect_import.call_list_id,
+                        rows=_good_numbers(prospect_import, path),
+                        on_batch=lambda done: cache.set(key, done, 3600),
+                    ).added
+                else:
+                    created = register_customers_in_bulk(
+                        created_by=prospect_import.created_by,
+                        rows=_good_rows(prospect_import, path),
+                        batch_size=BATCH_SIZE,
+                        on_batch=lambda done: cache.set(key, done, 3600),
+                        on_created=lambda customers: ImportedCustomer.objects.bulk_create(
+                            ImportedCustomer(prospect_import_id=import_id, customer=customer) for customer in customers
+                        ),
+                    )
             prospect_import.status = Status.COMMITTED
             prospect_import.created_count = created
             prospect_import.committed_at = timezone.now()

@@ -40,6 +40,12 @@ Status = PhoneInquiry.Status
 # Neither converted nor dropped: someone still has to visit the caller or close the deal.
 OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.VISITED)
 MOVE_BATCH = 1000
+# The customer an inquiry registers says how the caller came: a call in, a lead at an event, a call out.
+CUSTOMER_SOURCE = {
+    PhoneInquiry.Channel.PHONE: Customer.Source.PHONE_INQUIRY,
+    PhoneInquiry.Channel.EVENT: Customer.Source.EVENT,
+    PhoneInquiry.Channel.TELEMARKETING: Customer.Source.TELEMARKETING,
+}
 
 
 class InquiryClosed(ApplicationError):
@@ -72,8 +78,10 @@ def register_phone_inquiry(
     campaign: Campaign | None = None,
     event: Event | None = None,
     received_at: datetime | None = None,
+    channel: str | None = None,
 ) -> PhoneInquiry:
-    """Register a call (or an event lead) and route it to the salesperson of the caller's territory.
+    """Register a call (or an event lead, or a callee interested on a telemarketing call: ``channel``) and
+    route it to the salesperson of the caller's territory.
 
     A caller who is already a customer (same phone) goes to that customer's territory and holder;
     anyone else is routed by district/address and channel type (given as ``channel_type``, or found from
@@ -87,7 +95,7 @@ def register_phone_inquiry(
         raise ValidationError({"phone": _("Enter a valid phone number.")})
     inquiry = PhoneInquiry(
         received_at=received_at or timezone.now(),
-        channel=PhoneInquiry.Channel.EVENT if event else PhoneInquiry.Channel.PHONE,
+        channel=channel or (PhoneInquiry.Channel.EVENT if event else PhoneInquiry.Channel.PHONE),
         unit_name=(data.get("unit_name") or "").strip(),
         caller_name=(data.get("caller_name") or "").strip(),
         phone=phone,
@@ -122,7 +130,7 @@ def register_phone_inquiry(
                     "address": inquiry.address,
                     "business_type": (data.get("business_type") or "").strip()[:100],
                     "channel_type": decision.channel_type,
-                    "source": Customer.Source.EVENT if event else Customer.Source.PHONE_INQUIRY,
+                    "source": CUSTOMER_SOURCE[PhoneInquiry.Channel(inquiry.channel)],
                     "territory": inquiry.territory,
                     "notes": inquiry.topic[:500],
                 },

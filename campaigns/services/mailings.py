@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.models import Campaign, Mailing, MailingRecipient, OptOut, SmsTemplate
+from campaigns.models import CallEntry, Campaign, Mailing, MailingRecipient, OptOut, Segment, SmsTemplate
+from campaigns.segments import segment_customers_for
 from campaigns.selectors import segment_customers
 from campaigns.sms import get_sms_backend
 from crm.models import User
@@ -38,6 +39,14 @@ def read_unsubscribe_token(token: str) -> tuple[str, str]:
     return data["c"], data["a"]
 
 
+def opt_out_channels(channel: str) -> tuple[str, ...]:
+    """The opt-outs that bar ``channel``: a phone opted out of SMS or marked "do not call" gets neither an
+    SMS nor a call (one opt-out / do-not-call list); an e-mail address only its own."""
+    if channel in OptOut.PHONE_CHANNELS:
+        return tuple(OptOut.PHONE_CHANNELS)
+    return (channel,)
+
+
 def _recipient_address(channel: str, customer) -> str:
     if channel == Mailing.Channel.EMAIL:
         return customer.email
@@ -55,26 +64,41 @@ def create_mailing(
     subject: str = "",
     body: str = "",
     sms_template: SmsTemplate | None = None,
+    segment: Segment | None = None,
 ) -> Mailing:
-    """A mailing with one recipient per address of the campaign's segment (no address, no recipient).
+    """A mailing with one recipient per address of a saved ``segment`` (as its creator may use it,
+    ``campaigns.segments``) or else of the campaign's own target (no address, no recipient).
 
-    People who opted out of the channel are listed as "not sent: opted out", never queued.
+    People who opted out of the channel (for SMS: of SMS or of calls) are listed as "not sent: opted out",
+    never queued.
     """
     if channel == Mailing.Channel.SMS and sms_template is None:
         raise ValidationError({"sms_template": _("Choose the SMS template to send.")})
     if channel == Mailing.Channel.EMAIL and not (subject.strip() and body.strip()):
         raise ValidationError({"subject": _("An e-mail needs a subject and a text.")})
     mailing = Mailing.objects.create(
-        campaign=campaign, channel=channel, subject=subject, body=body, sms_template=sms_template, created_by=created_by
+        campaign=campaign,
+        channel=channel,
+        subject=subject,
+        body=body,
+        sms_template=sms_template,
+        segment=segment,
+        created_by=created_by,
     )
     opted_out = set()
     if channel != Mailing.Channel.POST:
-        opted_out = {a.lower() for a in OptOut.objects.filter(channel=channel).values_list("address", flat=True)}
+        opted_out = {
+            a.lower()
+            for a in OptOut.objects.filter(channel__in=opt_out_channels(channel)).values_list("address", flat=True)
+        }
+    customers = (
+        segment_customers_for(user=created_by, segment=segment).order_by("pk")
+        if segment is not None
+        else segment_customers(campaign=campaign)
+    )
     recipients = []
     seen = set()
-    for customer in segment_customers(campaign=campaign).only(
-        "pk", "unit_name", "email", "phone", "address", "district"
-    ):
+    for customer in customers.only("pk", "unit_name", "email", "phone", "address", "district"):
         address = _recipient_address(channel, customer)
         if not address or address in seen:
             continue
@@ -125,7 +149,7 @@ def _claim(mailing: Mailing, limit: int) -> list[MailingRecipient]:
 
 def _skip_if_opted_out(recipient: MailingRecipient, channel: str) -> bool:
     # Checked again at send time: an opt-out may have arrived after the mailing was prepared.
-    if OptOut.objects.filter(channel=channel, address__iexact=recipient.address).exists():
+    if OptOut.objects.filter(channel__in=opt_out_channels(channel), address__iexact=recipient.address).exists():
         MailingRecipient.objects.filter(pk=recipient.pk).update(status=Status.SKIPPED_OPTED_OUT)
         return True
     return False
@@ -204,9 +228,12 @@ def send_sms_batch(*, mailing_id: int) -> int:
 
 
 def record_opt_out(*, channel: str, address: str, source: str, note: str = "") -> OptOut:
-    """Record that ``address`` wants nothing more on ``channel``; queued messages to it are withdrawn.
-    Idempotent: a second opt-out of the same address changes nothing."""
-    address = (normalise_phone(address) or address) if channel == OptOut.Channel.SMS else address.strip().lower()
+    """Record that ``address`` wants nothing more on ``channel``; queued messages to it are withdrawn, and a
+    phone (an SMS opt-out or "do not call") leaves every call list: its numbers still to be called are marked
+    "do not call" (the caller's screen checks again when it offers a number). Idempotent: a second opt-out
+    of the same address changes nothing."""
+    phone = channel in OptOut.PHONE_CHANNELS
+    address = (normalise_phone(address) or address) if phone else address.strip().lower()
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -215,9 +242,14 @@ def record_opt_out(*, channel: str, address: str, source: str, note: str = "") -
                 )
         except IntegrityError:
             opt_out = OptOut.objects.get(channel=channel, address=address)
-        MailingRecipient.objects.filter(mailing__channel=channel, address__iexact=address, status=Status.QUEUED).update(
-            status=Status.SKIPPED_OPTED_OUT
-        )
+        barred_channels = [c for c in Mailing.Channel.values if channel in opt_out_channels(c)]
+        MailingRecipient.objects.filter(
+            mailing__channel__in=barred_channels, address__iexact=address, status=Status.QUEUED
+        ).update(status=Status.SKIPPED_OPTED_OUT)
+        if phone:
+            CallEntry.objects.filter(phone=address, status__in=CallEntry.OPEN_STATUSES).update(
+                status=CallEntry.Status.BARRED, next_call_at=None, claimed_by=None, claimed_at=None
+            )
     return opt_out
 
 

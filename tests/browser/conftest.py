@@ -23,7 +23,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from playwright.sync_api import Page
 
-from tests.campaigns.fixtures import routed  # noqa: F401
+from tests.campaigns.fixtures import routed, telemarketing  # noqa: F401
 from tests.territories.fixtures import owned_tree, tree  # noqa: F401
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"

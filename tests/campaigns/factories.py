@@ -4,6 +4,10 @@ import factory
 from django.utils import timezone
 
 from campaigns.models import (
+    CallAttempt,
+    CallEntry,
+    CallList,
+    CallListCaller,
     Campaign,
     CampaignMaterial,
     CompetitorReport,
@@ -14,10 +18,12 @@ from campaigns.models import (
     OptOut,
     PhoneInquiry,
     ProspectImport,
+    Segment,
     SmsTemplate,
 )
 from tests.accounts.factories import CustomerFactory
 from tests.crm.factories import InfoStaffFactory, ManagerFactory, SalespersonFactory
+from tests.territories.factories import channel_type
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):
@@ -149,3 +155,57 @@ class MailingRecipientFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
     name = factory.SelfAttribute("customer.unit_name")
     address = factory.Sequence(lambda n: f"深圳市南山区科技园{n}号")
+
+
+class SegmentFactory(factory.django.DjangoModelFactory):
+    """A saved filter (``campaigns.services.save_segment`` checks criteria; this one is already clean)."""
+
+    class Meta:
+        model = Segment
+
+    name = factory.Sequence(lambda n: f"细分{n}")
+    criteria = factory.LazyFunction(lambda: {"vehicle_types": ["private_car"]})
+    created_by = factory.SubFactory(InfoStaffFactory)
+
+
+class CallListFactory(factory.django.DjangoModelFactory):
+    """An empty active call list of the telemarketing channel; ``create_call_list`` adds callers and numbers."""
+
+    class Meta:
+        model = CallList
+
+    name = factory.Sequence(lambda n: f"电话营销{n}")
+    channel_type = factory.LazyFunction(lambda: channel_type("car-owner-telemarketing"))
+    created_by = factory.SubFactory(InfoStaffFactory)
+
+
+class CallListCallerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CallListCaller
+
+    call_list = factory.SubFactory(CallListFactory)
+    caller = factory.SubFactory(SalespersonFactory)
+    added_at = factory.LazyFunction(timezone.now)
+    added_by = factory.SelfAttribute("call_list.created_by")
+
+
+class CallEntryFactory(factory.django.DjangoModelFactory):
+    """A number not called yet, given to nobody (``resplit_call_list`` gives numbers to callers)."""
+
+    class Meta:
+        model = CallEntry
+
+    call_list = factory.SubFactory(CallListFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    phone = factory.Sequence(lambda n: f"+86136{n:08d}")
+    name = factory.Sequence(lambda n: f"车主{n}")
+
+
+class CallAttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CallAttempt
+
+    entry = factory.SubFactory(CallEntryFactory)
+    caller = factory.SubFactory(SalespersonFactory)
+    called_at = factory.LazyFunction(timezone.now)
+    outcome = CallEntry.Outcome.NO_ANSWER

@@ -66,8 +66,30 @@ def test_the_demo_data_is_never_half_owned(demo):
     for customer in Customer.objects.filter(pooled_at__isnull=True).select_related("territory", "owner"):
         expected = current_owner(territory=customer.territory) if customer.territory else None
         assert (customer.unit_name, customer.owner) == (customer.unit_name, expected)
-    routed = PhoneInquiry.objects.filter(salesperson__isnull=False).count()
-    assert (routed, PhoneInquiry.objects.filter(salesperson__isnull=True, status="new").count()) == (3, 1)
+    calls_in = PhoneInquiry.objects.filter(channel=PhoneInquiry.Channel.PHONE)
+    routed = calls_in.filter(salesperson__isnull=False).count()
+    assert (routed, calls_in.filter(salesperson__isnull=True, status="new").count()) == (3, 1)
+    # The demo's telemarketing: one callee was interested, and went to the holder of their customer.
+    interested = PhoneInquiry.objects.get(channel=PhoneInquiry.Channel.TELEMARKETING)
+    assert interested.salesperson == interested.customer.owner is not None
+
+
+def test_the_demo_segment_becomes_a_call_list_for_two_callers_with_a_few_calls_made(demo):
+    from campaigns.models import CallAttempt, CallEntry, CallList, OptOut, Segment
+
+    segment = Segment.objects.get(name="私家车主 下月续保")
+    call_list = CallList.objects.get(segment=segment)
+    callers = sorted(call_list.caller_rows.values_list("caller__username", flat=True))
+    assert callers == ["sales4", "sales5"]
+    assert call_list.build_summary["added"] == CallEntry.objects.filter(call_list=call_list).count() == 8
+    assert sorted(CallAttempt.objects.values_list("caller__username", "outcome")) == [
+        ("sales4", "interested"),
+        ("sales4", "not_interested"),
+        ("sales5", "callback"),
+        ("sales5", "do_not_call"),
+        ("sales5", "no_answer"),
+    ]
+    assert OptOut.objects.filter(channel=OptOut.Channel.PHONE).count() == 1
 
 
 def test_one_call_followed_to_the_ledger_and_attainment_keeps_owner_amount_and_date(client, demo):

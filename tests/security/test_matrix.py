@@ -265,6 +265,24 @@ ACCESS: dict[str, frozenset[str]] = {
     "api/plans/stops/<int:pk>/move/": EVERYONE,
     "api/plans/salespeople/<int:salesperson_pk>/day/": FIELD,
     "api/plans/versus/": FIELD,
+    # Segments and call lists: the campaign desk; the caller's screen: salespeople (a caller owns a territory
+    # of the telemarketing channel), each number answering only its caller (404 for anyone else).
+    "segments/": INQUIRIES,
+    "segments/new/": INQUIRIES,
+    "segments/count/": INQUIRIES,
+    "segments/<int:pk>/": INQUIRIES,
+    "call-lists/": INQUIRIES,
+    "call-lists/new/": INQUIRIES,
+    "call-lists/<int:pk>/": INQUIRIES,
+    "calls/": SALESPERSON,
+    "calls/next/": SALESPERSON,
+    "calls/<int:pk>/outcome/": SALESPERSON,
+    "api/call-lists/": INQUIRIES,
+    "api/call-lists/<str:pk>/": INQUIRIES,
+    "api/calls/": EVERYONE,
+    "api/calls/next/": EVERYONE,
+    "api/calls/<str:pk>/": EVERYONE,
+    "api/calls/<str:pk>/outcome/": EVERYONE,
 }
 # The Django admin checks is_staff and model permissions itself, for every ModelAdmin a
 # later feature registers, so its pages are classified by prefix.
@@ -348,6 +366,10 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "plans/stops/<int:pk>/remove/": 405,  # POST only
     "plans/stops/<int:pk>/note/": 405,  # POST only
     "api/plans/stops/<int:pk>/move/": 405,  # POST only
+    "calls/next/": 405,  # POST only
+    "calls/<int:pk>/outcome/": 405,  # POST only
+    "api/calls/next/": 405,  # POST only
+    "api/calls/<str:pk>/outcome/": 405,  # POST only
 }
 
 ROUTES = all_routes()

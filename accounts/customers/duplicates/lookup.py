@@ -366,3 +366,14 @@ def find_duplicates_for_rows(*, user: User, rows: Sequence[Typed], limit: int = 
         judged = (_judge(record, customer, phones_of[customer.id], user) for customer in related.values())
         answers.append(_ranked((candidate for candidate in judged if candidate is not None), limit))
     return answers
+
+
+def registered_phones(phones: set[str]) -> set[str]:
+    """Which of these normalised phones already belong to a customer, as its phone or a contact's (a call
+    list's numbers are checked by phone only). Two queries, none without phones."""
+    if not phones:
+        return set()
+    found = {str(phone) for phone in Customer.objects.filter(phone__in=phones).values_list("phone", flat=True)}
+    for numbers in _contact_phones(phones).values():
+        found |= numbers
+    return found

@@ -133,6 +133,7 @@ class Command(BaseCommand):
         total, batch_size = options["customers"], options["batch_size"]
         now = timezone.now()
         statuses, weights = Customer.Status.values, [70, 10, 15, 5]
+        vehicle_types = ["", *Customer.VehicleType.values]
         created = 0
         while created < total:
             size = min(batch_size, total - created)
@@ -153,6 +154,9 @@ class Command(BaseCommand):
                         status=rng.choices(statuses, weights=weights)[0],
                         last_activity_at=now - timedelta(days=rng.randint(0, 60)),
                         **match_keys(unit_name=f"{prefix}客户{number + 1:06d}", address=""),
+                        # From the row number, not the generator: the other columns stay as they were.
+                        vehicle_type=vehicle_types[number % len(vehicle_types)],
+                        vehicle_count=1 + number % 7,
                     )
                 )
             with transaction.atomic():

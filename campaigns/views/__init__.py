@@ -36,6 +36,7 @@ from campaigns.forms import (
 )
 from campaigns.models import CampaignMaterial, Event, Mailing, OptOut, PhoneInquiry, ProspectImport
 from campaigns.permissions import may_record_deal
+from campaigns.segments import segments_for_list
 from campaigns.services.imports import commit_progress_key
 from campaigns.services.inquiries import InquiryDropped, InquiryHasDeal, InquiryWithoutCustomer
 from campaigns.services.mailings import read_unsubscribe_token
@@ -87,8 +88,9 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 @role_required(*DESK_ROLES)
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(selectors.campaigns_for_list(user=request.user), pk=pk)
+    segments = segments_for_list(user=request.user)
     material_form = MaterialForm()
-    mailing_form = MailingForm()
+    mailing_form = MailingForm(segments=segments)
     if request.method == "POST" and "file" in request.FILES:
         material_form = MaterialForm(request.POST, request.FILES)
         if material_form.is_valid():
@@ -101,7 +103,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Material attached."))
             return redirect(campaign)
     elif request.method == "POST":
-        mailing_form = MailingForm(request.POST)
+        mailing_form = MailingForm(request.POST, segments=segments)
         if mailing_form.is_valid():
             try:
                 mailing = services.create_mailing(
@@ -224,7 +226,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 
 def _import_for(request: HttpRequest, pk: int) -> ProspectImport:
-    return get_object_or_404(selectors.imports_for_list(user=request.user), pk=pk)
+    return get_object_or_404(selectors.imports_for_list(user=request.user).select_related("call_list"), pk=pk)
 
 
 @role_required(*DESK_ROLES)
@@ -260,6 +262,9 @@ POSSIBLE_DUPLICATES_SHOWN = 200
 def _import_context(prospect_import: ProspectImport) -> dict:
     committed = cache.get(commit_progress_key(prospect_import.pk)) if prospect_import.is_running else None
     imported = prospect_import.status == ProspectImport.Status.COMMITTED
+    issue_counts = {}
+    if prospect_import.call_list_id is not None and not prospect_import.is_running:
+        issue_counts = selectors.import_issue_counts(prospect_import=prospect_import)
     return {
         "import": prospect_import,
         "issues": selectors.import_problems(prospect_import=prospect_import)[:100],
@@ -269,6 +274,7 @@ def _import_context(prospect_import: ProspectImport) -> dict:
         "committed_so_far": committed,
         "positions": selectors.import_positions(prospect_import=prospect_import) if imported else None,
         "geocoder": settings.CRM["GEOCODER"],
+        "issue_counts": issue_counts,
     }
 
 
@@ -298,6 +304,13 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
+        if prospect_import.status == ProspectImport.Status.COMMITTED and prospect_import.call_list_id:
+            messages.success(
+                request,
+                _("%(count)s numbers added to the call list and split among its callers.")
+                % {"count": prospect_import.created_count},
+            )
+            return redirect("campaigns:call_list_detail", pk=prospect_import.call_list_id)
         if prospect_import.status == ProspectImport.Status.COMMITTED:
             messages.success(
                 request, _("%(count)s customers imported and routed.") % {"count": prospect_import.created_count}
