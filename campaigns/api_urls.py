@@ -2,11 +2,13 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from campaigns import api
+from campaigns.churn.api import ChurnRiskViewSet
 
 router = SimpleRouter(use_regex_path=False)
 router.register("campaigns", api.CampaignViewSet, basename="campaign")
 router.register("inquiries", api.PhoneInquiryViewSet, basename="inquiry")
 router.register("imports", api.ProspectImportViewSet, basename="import")
+router.register("churn-risks", ChurnRiskViewSet, basename="churn-risk")
 router.register("competitor-reports", api.CompetitorReportViewSet, basename="competitor-report")
 
 urlpatterns = [*router.urls, path("sms/replies/", api.sms_reply_webhook, name="sms_reply_webhook")]

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from campaigns.churn.models import ChurnRisk, ChurnSettings  # noqa: F401
 from campaigns.querysets import (
     CampaignMaterialQuerySet,
     CampaignQuerySet,

@@ -7,6 +7,7 @@ from datetime import date
 from celery import shared_task
 
 from campaigns import services
+from campaigns.churn.services import refresh_churn_risks
 from crm.dates import local_today
 
 
@@ -51,3 +52,9 @@ def send_sms_batch_task(mailing_id: int) -> int:
 def flag_overdue_inquiries_task(day: str | None = None) -> int:
     """Safe to run twice: a flagged inquiry is not flagged again."""
     return services.flag_overdue_inquiries(day=date.fromisoformat(day) if day else local_today())
+
+
+@shared_task(acks_late=True)
+def refresh_churn_risks_task(day: str | None = None) -> int:
+    """Nightly: the churn list becomes what is true today. Run twice, the same rows."""
+    return refresh_churn_risks(today=date.fromisoformat(day) if day else local_today())

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from campaigns import views
+from campaigns.churn import views as churn_views
 
 app_name = "campaigns"
 
@@ -26,6 +27,7 @@ urlpatterns = [
     path("imports/<int:pk>/errors.xlsx", views.import_errors, name="import_errors"),
     path("events/", views.event_list, name="event_list"),
     path("events/<int:pk>/", views.event_detail, name="event_detail"),
+    path("churn/", churn_views.churn_list, name="churn_list"),
     path("competitor-reports/", views.competitor_report_list, name="competitor_report_list"),
     path("competitor-reports/compare/", views.competitor_comparison, name="competitor_comparison"),
 ]

@@ -3,6 +3,7 @@ from datetime import date
 import factory
 from django.utils import timezone
 
+from campaigns.churn.models import ChurnRisk, ChurnSettings
 from campaigns.models import (
     Campaign,
     CampaignMaterial,
@@ -17,7 +18,7 @@ from campaigns.models import (
     SmsTemplate,
 )
 from tests.accounts.factories import CustomerFactory
-from tests.crm.factories import InfoStaffFactory, ManagerFactory, SalespersonFactory
+from tests.crm.factories import InfoStaffFactory, ManagerFactory, SalespersonFactory, TeamFactory
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):
@@ -149,3 +150,22 @@ class MailingRecipientFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
     name = factory.SelfAttribute("customer.unit_name")
     address = factory.Sequence(lambda n: f"深圳市南山区科技园{n}号")
+
+
+class ChurnSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChurnSettings
+
+    team = factory.SubFactory(TeamFactory)
+
+
+class ChurnRiskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChurnRisk
+
+    customer = factory.SubFactory(CustomerFactory)
+    salesperson = factory.SelfAttribute("customer.owner")
+    reason = ChurnRisk.Reason.RENEWAL_NO_CONTACT
+    key_date = date(2026, 12, 1)
+    found_on = date(2026, 11, 20)
+    checked_on = date(2026, 11, 20)

@@ -63,6 +63,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "api/attainment/": FIELD,
     "api/campaigns/": INQUIRIES,
     "api/campaigns/<str:pk>/": INQUIRIES,
+    "api/churn-risks/": EVERYONE,  # info staff: an empty list (they see no customer)
+    "api/churn-risks/<str:pk>/": EVERYONE,
     "api/competitor-reports/": EVERYONE,
     "api/competitor-reports/<str:pk>/": EVERYONE,
     "api/dashboard/": MANAGER,
@@ -100,6 +102,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "campaigns/materials/<int:pk>/": EVERYONE,  # uploaded file, see customers/<int:pk>/business-card/
     "campaigns/new/": INQUIRIES,
     "campaigns/results/": INQUIRIES,
+    "churn/": FIELD,
     "competitor-reports/": EVERYONE,
     "competitor-reports/compare/": EVERYONE,
     "customers/": FIELD,
