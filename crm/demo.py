@@ -24,6 +24,8 @@ DEMO_SEEDERS: list[str] = [
     "performance.demo.seed_targets",
     "accounts.service_tools.demo.seed_service_tools",
     "visits.demo.seed_calendar_and_quotas",
+    # last: the nightly churn job over everything the others made
+    "campaigns.demo.seed_churn_risks",
 ]
 
 TEAMS = (
