@@ -182,3 +182,60 @@ def seed_churn_risks(fake: Faker) -> dict[str, int]:
                 notes="续保电话回访",
             )
     return {"churn risks": refresh_churn_risks(today=today)}
+
+
+def seed_partners(fake: Faker) -> dict[str, int]:
+    """Two partners for the quarterly review: a 4S shop (sales1) and a used-car dealer (sales2), each with
+    leads (prospects that came through them this quarter) and deals, and a joint event at the shop."""
+    from accounts.customers.models import Customer
+    from accounts.deals.models import Product
+    from accounts.deals.services import create_deal
+    from campaigns.models import Event
+    from campaigns.partners.models import Partner
+    from campaigns.partners.selectors import quarter_of
+    from campaigns.partners.services import attribute_customer_to_partner, link_event_to_partner, save_partner
+
+    today = local_today()
+    people = {user.username: user for user in User.objects.filter(username__in=["sales1", "sales2"])}
+    product = Product.objects.order_by("pk").first()
+    if len(people) < 2 or product is None:
+        return {"partners": 0}
+    came_on = max(quarter_of(today).starts_on, today - timedelta(days=20))
+    plans = [
+        ("星辉丰田4S店", Partner.Kind.FOUR_S, "sales1", "刘经理", "滨海大道88号", 3, ["3200.00", "1850.50"]),
+        ("路通二手车行", Partner.Kind.DEALER, "sales2", "陈老板", "北环路12号", 2, ["2600.00"]),
+    ]
+    partners, deals = [], 0
+    for name, kind, username, contact, address, lead_count, amounts in plans:
+        partner = save_partner(
+            data={
+                "name": name,
+                "kind": kind,
+                "salesperson": people[username],
+                "contact_name": contact,
+                "phone": fake.phone_number(),
+                "address": address,
+                "materials": "展厅放置续保宣传单、车险优惠券",
+            }
+        )
+        partners.append(partner)
+        leads = Customer.objects.filter(
+            owner=people[username], status=Customer.Status.PROSPECT, deals__isnull=True, partner_lead__isnull=True
+        ).order_by("pk")[:lead_count]
+        for index, customer in enumerate(leads):
+            attribute_customer_to_partner(customer_id=customer.pk, partner_id=partner.pk, came_on=came_on)
+            if index < len(amounts):
+                create_deal(
+                    created_by=people[username],
+                    customer_id=customer.pk,
+                    product=product,
+                    number=f"DEMO-PARTNER-{partner.pk}-{index}",
+                    amount=Decimal(amounts[index]),
+                    issued_on=today,
+                    confirm_price=True,
+                )
+                deals += 1
+    event = Event.objects.order_by("pk").first()
+    if event is not None:
+        link_event_to_partner(event_id=event.pk, partner_id=partners[0].pk)
+    return {"partners": len(partners), "partner deals": deals}

@@ -2,6 +2,7 @@ from django.urls import path
 
 from campaigns import views
 from campaigns.churn import views as churn_views
+from campaigns.partners import views as partner_views
 
 app_name = "campaigns"
 
@@ -28,6 +29,10 @@ urlpatterns = [
     path("events/", views.event_list, name="event_list"),
     path("events/<int:pk>/", views.event_detail, name="event_detail"),
     path("churn/", churn_views.churn_list, name="churn_list"),
+    path("partners/", partner_views.partner_list, name="partner_list"),
+    path("partners/new/", partner_views.partner_edit, name="partner_create"),
+    path("partners/<int:pk>/", partner_views.partner_detail, name="partner_detail"),
+    path("partners/<int:pk>/edit/", partner_views.partner_edit, name="partner_edit"),
     path("competitor-reports/", views.competitor_report_list, name="competitor_report_list"),
     path("competitor-reports/compare/", views.competitor_comparison, name="competitor_comparison"),
 ]

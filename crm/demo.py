@@ -24,6 +24,7 @@ DEMO_SEEDERS: list[str] = [
     "performance.demo.seed_targets",
     "accounts.service_tools.demo.seed_service_tools",
     "visits.demo.seed_calendar_and_quotas",
+    "campaigns.demo.seed_partners",
     # last: the nightly churn job over everything the others made
     "campaigns.demo.seed_churn_risks",
 ]

@@ -44,6 +44,11 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("key_accounts:my_week", _("Key accounts"), frozenset({Role.SALESPERSON})),
     NavItem("key_accounts:monday_meeting", _("Monday meeting"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("campaigns:churn_list", _("Churn risks"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
+    NavItem(
+        "campaigns:partner_list",
+        _("Partners"),
+        frozenset({Role.SALESPERSON, Role.MANAGER, Role.INFO_STAFF, Role.ADMIN}),
+    ),
     NavItem("campaigns:inquiry_desk", _("Phone inquiries"), frozenset({Role.INFO_STAFF, Role.MANAGER, Role.ADMIN})),
     NavItem("accounts:customer_duplicates", _("Duplicate lookup"), frozenset({Role.INFO_STAFF})),
     NavItem("campaigns:inquiry_list", _("Inquiries"), frozenset({Role.SALESPERSON, Role.MANAGER})),

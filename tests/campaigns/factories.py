@@ -17,6 +17,7 @@ from campaigns.models import (
     ProspectImport,
     SmsTemplate,
 )
+from campaigns.partners.models import Partner, PartnerLead
 from tests.accounts.factories import CustomerFactory
 from tests.crm.factories import InfoStaffFactory, ManagerFactory, SalespersonFactory, TeamFactory
 
@@ -169,3 +170,21 @@ class ChurnRiskFactory(factory.django.DjangoModelFactory):
     key_date = date(2026, 12, 1)
     found_on = date(2026, 11, 20)
     checked_on = date(2026, 11, 20)
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+
+    name = factory.Sequence(lambda n: f"合作4S店{n}")
+    kind = Partner.Kind.FOUR_S
+    salesperson = factory.SubFactory(SalespersonFactory)
+
+
+class PartnerLeadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerLead
+
+    partner = factory.SubFactory(PartnerFactory)
+    customer = factory.SubFactory(CustomerFactory)
+    came_on = date(2026, 11, 2)

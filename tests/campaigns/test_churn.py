@@ -88,7 +88,7 @@ def test_next_renewal_is_this_month_today_then_the_first_of_the_month():
     assert next_renewal(3, date(2026, 2, 10)) == date(2026, 3, 1)
 
 
-def test_the_job_lists_exactly_the_customers_at_risk_with_their_reasons(book, people):
+def test_the_job_lists_exactly_the_customers_at_risk_with_their_reasons(book, people, english):
     assert refresh_churn_risks(today=TODAY) == 4
 
     found = {(row[1], row[2]): row[3:] for row in _rows()}
@@ -165,7 +165,7 @@ def test_the_monday_meeting_shows_the_team_s_risks_with_reasons(client, book, pe
     refresh_churn_risks(today=TODAY)
     client.force_login(people.manager1)
 
-    html = client.get(reverse("key_accounts:monday_meeting")).content.decode()
+    html = client.get(reverse("key_accounts:monday_meeting"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert "续保未联系" in html and "保单到期" in html and "停止购买" in html
     assert "二组未联系" not in html  # team two's
@@ -191,7 +191,7 @@ def test_the_churn_list_shows_each_their_own(client, book, people, who, expected
 
 def test_a_bad_reason_in_the_address_is_a_400_with_a_message(client, people, english):
     client.force_login(people.sales1)
-    response = client.get(reverse("campaigns:churn_list"), {"reason": "nonsense"})
+    response = client.get(reverse("campaigns:churn_list"), {"reason": "nonsense"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "Choose a reason from the list." in response.content.decode()
 
@@ -201,7 +201,7 @@ def test_the_api_lists_the_scope_and_hides_the_rest(book, people):
     api = APIClient()
     api.force_authenticate(people.sales1)
 
-    listed = api.get("/api/churn-risks/").json()["results"]
+    listed = api.get("/api/churn-risks/", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
     hidden = ChurnRisk.objects.get(customer=book["stopped"])
 
     assert [row["customer"] for row in listed] == [book["renewal"].pk]
