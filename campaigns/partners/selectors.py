@@ -11,7 +11,6 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
 from accounts.customers.models import Customer
 from accounts.deals.models import Deal
-from campaigns.models import Event
 from campaigns.partners.models import Partner, PartnerLead
 from crm.models import User
 from crm.params import BadParameter
@@ -110,8 +109,8 @@ def partner_results(*, partner_ids: list[int], quarter: Quarter) -> dict[int, Pa
         .annotate(count=Count("id"))
         .order_by()
     )
-    for row in visits:
-        results[row["partner_id"]].visits = row["count"]
+    for visit_row in visits:
+        results[visit_row["partner_id"]].visits = visit_row["count"]
     deals = Deal.objects.filter(
         COUNTED,
         customer__partner_lead__partner_id__in=partner_ids,
@@ -121,9 +120,9 @@ def partner_results(*, partner_ids: list[int], quarter: Quarter) -> dict[int, Pa
     totals = deals.values(partner_id=F("customer__partner_lead__partner_id")).annotate(
         count=Count("id"), amount=Sum("amount")
     )
-    for row in totals.order_by():
-        results[row["partner_id"]].deals = row["count"]
-        results[row["partner_id"]].amount = (row["amount"] or ZERO).quantize(ZERO)
+    for deal_row in totals.order_by():
+        results[deal_row["partner_id"]].deals = deal_row["count"]
+        results[deal_row["partner_id"]].amount = (deal_row["amount"] or ZERO).quantize(ZERO)
     return results
 
 
@@ -153,5 +152,6 @@ def partner_deals(*, viewer: User, partner: Partner, quarter: Quarter, limit: in
     )
 
 
-def partner_events(*, viewer: User, partner: Partner) -> list[Event]:
-    return list(Event.objects.visible_to(viewer).filter(partner=partner).order_by("-held_on", "-id")[:20])
+def partner_events(*, viewer: User, partner: Partner) -> list:
+    """The joint events (campaigns' events linked to the partner) the viewer sees."""
+    return list(partner.events.visible_to(viewer).order_by("-held_on", "-id")[:20])

@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from campaigns.models import Event
 from campaigns.partners.models import Partner, PartnerLead
 from crm.dates import local_today
 from crm.models import User
+from crm.querysets import related_model
 
 PARTNER_FIELDS = ("name", "kind", "contact_name", "phone", "address", "salesperson", "materials")
 
@@ -45,4 +45,6 @@ def attribute_customer_to_partner(*, customer_id: int, partner_id: int, came_on:
 @transaction.atomic
 def link_event_to_partner(*, event_id: int, partner_id: int | None) -> int:
     """A joint event: campaigns' event held with the partner (None unlinks it)."""
-    return Event.objects.filter(pk=event_id).update(partner_id=partner_id)
+    # campaigns' Event through the relation: the registry (campaigns.models) imports this folder's models.
+    event_model = related_model(Partner.objects.all(), "events")
+    return event_model.objects.filter(pk=event_id).update(partner_id=partner_id)
