@@ -3,12 +3,14 @@ from rest_framework.routers import SimpleRouter
 
 from campaigns import api
 from campaigns.churn.api import ChurnRiskViewSet
+from campaigns.partners.api import PartnerViewSet
 
 router = SimpleRouter(use_regex_path=False)
 router.register("campaigns", api.CampaignViewSet, basename="campaign")
 router.register("inquiries", api.PhoneInquiryViewSet, basename="inquiry")
 router.register("imports", api.ProspectImportViewSet, basename="import")
 router.register("churn-risks", ChurnRiskViewSet, basename="churn-risk")
+router.register("partners", PartnerViewSet, basename="partner")
 router.register("competitor-reports", api.CompetitorReportViewSet, basename="competitor-report")
 
 urlpatterns = [*router.urls, path("sms/replies/", api.sms_reply_webhook, name="sms_reply_webhook")]

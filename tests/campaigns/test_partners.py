@@ -162,3 +162,25 @@ def test_the_partner_pages_run_a_fixed_number_of_queries(
             ).status_code
             == 200
         )
+
+
+def test_the_api_gives_the_scope_and_the_quarter_s_figures(partners, people):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(people.sales1)
+
+    listed = api.get("/api/partners/", {"quarter": "2026-Q4"}).json()["results"]
+
+    assert [row["id"] for row in listed] == [partners["shop"].pk]
+    assert listed[0]["results"] == {
+        "quarter": "2026-Q4",
+        "leads": 2,
+        "converted": 1,
+        "visits": 3,
+        "deals": 3,
+        "amount": "2500.75",
+        "conversion": "50.00",
+    }
+    assert api.get(f"/api/partners/{partners['dealer'].pk}/").status_code == 404
+    assert api.get("/api/partners/", {"quarter": "bad"}).status_code == 400

@@ -65,6 +65,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "api/campaigns/<str:pk>/": INQUIRIES,
     "api/churn-risks/": EVERYONE,  # info staff: an empty list (they see no customer)
     "api/churn-risks/<str:pk>/": EVERYONE,
+    "api/partners/": EVERYONE,
+    "api/partners/<str:pk>/": EVERYONE,
     "api/competitor-reports/": EVERYONE,
     "api/competitor-reports/<str:pk>/": EVERYONE,
     "api/dashboard/": MANAGER,
