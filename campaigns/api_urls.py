@@ -2,11 +2,15 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from campaigns import api
+from campaigns.churn.api import ChurnRiskViewSet
+from campaigns.partners.api import PartnerViewSet
 
 router = SimpleRouter(use_regex_path=False)
 router.register("campaigns", api.CampaignViewSet, basename="campaign")
 router.register("inquiries", api.PhoneInquiryViewSet, basename="inquiry")
 router.register("imports", api.ProspectImportViewSet, basename="import")
+router.register("churn-risks", ChurnRiskViewSet, basename="churn-risk")
+router.register("partners", PartnerViewSet, basename="partner")
 router.register("competitor-reports", api.CompetitorReportViewSet, basename="competitor-report")
 router.register("call-lists", api.CallListViewSet, basename="call-list")
 router.register("calls", api.CallEntryViewSet, basename="call")

@@ -11,6 +11,8 @@ class CampaignsConfig(AppConfig):
         from accounts.customers.selectors import register_segment_resolver
         from accounts.customers.services import register_customer_follower
         from accounts.deals.services import register_deal_follower
+        from campaigns.churn.selectors import monday_churn_section
+        from campaigns.churn.services import resolve_risks_by_deal, resolve_risks_by_visit
         from campaigns.segments import customers_of_segment
         from campaigns.selectors import inquiry_customers_for_route
         from campaigns.services.inquiries import (
@@ -22,6 +24,7 @@ class CampaignsConfig(AppConfig):
             release_phone_inquiries_of_territory,
         )
         from territories.services import register_open_work_mover
+        from visits.key_accounts.selectors import register_monday_section
         from visits.selectors import register_route_source
         from visits.services import register_visit_follower
 
@@ -44,3 +47,10 @@ class CampaignsConfig(AppConfig):
         register_deal_follower(name="phone_inquiries", follow=convert_open_inquiry_by)
         # The customer list, its export and the API take a saved segment (?segment=<id>).
         register_segment_resolver(name="segments", resolve=customers_of_segment)
+        # Churn risks: a visit or call resolves a renewal's risk at once, an order every risk of the customer;
+        # the Monday meeting lists the team's risks with their reasons.
+        register_visit_follower(name="churn_risks", follow=resolve_risks_by_visit)
+        register_deal_follower(name="churn_risks", follow=resolve_risks_by_deal)
+        register_monday_section(
+            name="churn_risks", order=10, template="campaigns/churnrisk_monday.html", context=monday_churn_section
+        )

@@ -225,3 +225,147 @@ def seed_telemarketing(fake: Faker) -> dict[str, int]:
         "call lists": CallList.objects.count(),
         "call list numbers": CallEntry.objects.filter(call_list=call_list).count(),
     }
+
+
+def seed_churn_risks(fake: Faker) -> dict[str, int]:
+    """Three customers of the first team at risk, one of each kind, for the Monday meeting: a renewal next
+    month not visited for six weeks, a policy renewing in three weeks never followed up, a customer who
+    ordered every three months and stopped. The first team called its other renewals (phone calls, through
+    the visit log). Then the nightly job runs once."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from accounts.customers.models import Customer
+    from accounts.deals.models import Product
+    from accounts.deals.services import create_deal
+    from campaigns.churn.services import find_churn_risks, refresh_churn_risks
+    from visits.models import Visit
+    from visits.services import record_visit
+
+    today = local_today()
+    team = User.objects.filter(username="manager1").values_list("team_id", flat=True).first()
+    people = {user.username: user for user in User.objects.filter(username__in=["sales1", "sales2", "sales3"])}
+    product = Product.objects.order_by("pk").first()
+    if team is None or len(people) < 3 or product is None:
+        return {"churn risks": 0}
+
+    def at(day, hour=10):
+        return timezone.make_aware(datetime.combine(day, time(hour)))
+
+    def customer_of(username: str) -> Customer | None:
+        return (
+            Customer.objects.filter(owner=people[username], status=Customer.Status.CUSTOMER, deals__isnull=True)
+            .exclude(visits__visited_on__gte=today - timedelta(days=60))
+            .order_by("pk")
+            .first()
+        )
+
+    chosen = []
+    renewal = customer_of("sales1")
+    if renewal is not None:
+        next_month = (today.replace(day=1) + timedelta(days=32)).month
+        Customer.objects.filter(pk=renewal.pk).update(renewal_month=next_month)
+        record_visit(
+            salesperson=people["sales1"],
+            customer_id=renewal.pk,
+            kind=Visit.Kind.PHONE,
+            visited_at=at(today - timedelta(days=45)),
+        )
+        chosen.append(renewal.pk)
+    policy = customer_of("sales2")
+    if policy is not None:
+        create_deal(
+            created_by=people["sales2"],
+            customer_id=policy.pk,
+            product=product,
+            number="DEMO-CHURN-RENEW",
+            amount=Decimal("2400.00"),
+            issued_on=today - timedelta(days=345),
+            renewal_on=today + timedelta(days=20),
+            confirm_price=True,
+        )
+        chosen.append(policy.pk)
+    stopped = customer_of("sales3")
+    if stopped is not None:
+        for n, days_ago in enumerate((330, 240, 150)):
+            create_deal(
+                created_by=people["sales3"],
+                customer_id=stopped.pk,
+                product=product,
+                number=f"DEMO-CHURN-STOP-{n}",
+                amount=Decimal("800.00"),
+                issued_on=today - timedelta(days=days_ago),
+                confirm_price=True,
+            )
+        chosen.append(stopped.pk)
+    # The first team called its other renewals this morning.
+    owners = dict(Customer.objects.filter(owner__team_id=team).values_list("pk", "owner_id"))
+    callers = {user.pk: user for user in User.objects.filter(team_id=team)}
+    for finding in find_churn_risks(today=today):
+        if finding.customer_id in owners and finding.customer_id not in chosen:
+            record_visit(
+                salesperson=callers[owners[finding.customer_id]],
+                customer_id=finding.customer_id,
+                kind=Visit.Kind.PHONE,
+                visited_at=at(today, 9),
+                notes="续保电话回访",
+            )
+    return {"churn risks": refresh_churn_risks(today=today)}
+
+
+def seed_partners(fake: Faker) -> dict[str, int]:
+    """Two partners for the quarterly review: a 4S shop (sales1) and a used-car dealer (sales2), each with
+    leads (prospects that came through them this quarter) and deals, and a joint event at the shop."""
+    from accounts.customers.models import Customer
+    from accounts.deals.models import Product
+    from accounts.deals.services import create_deal
+    from campaigns.models import Event
+    from campaigns.partners.models import Partner
+    from campaigns.partners.selectors import quarter_of
+    from campaigns.partners.services import attribute_customer_to_partner, link_event_to_partner, save_partner
+
+    today = local_today()
+    people = {user.username: user for user in User.objects.filter(username__in=["sales1", "sales2"])}
+    product = Product.objects.order_by("pk").first()
+    if len(people) < 2 or product is None:
+        return {"partners": 0}
+    came_on = max(quarter_of(today).starts_on, today - timedelta(days=20))
+    plans = [
+        ("星辉丰田4S店", Partner.Kind.FOUR_S, "sales1", "刘经理", "滨海大道88号", 3, ["3200.00", "1850.50"]),
+        ("路通二手车行", Partner.Kind.DEALER, "sales2", "陈老板", "北环路12号", 2, ["2600.00"]),
+    ]
+    partners, deals = [], 0
+    for name, kind, username, contact, address, lead_count, amounts in plans:
+        partner = save_partner(
+            data={
+                "name": name,
+                "kind": kind,
+                "salesperson": people[username],
+                "contact_name": contact,
+                "phone": fake.phone_number(),
+                "address": address,
+                "materials": "展厅放置续保宣传单、车险优惠券",
+            }
+        )
+        partners.append(partner)
+        leads = Customer.objects.filter(
+            owner=people[username], status=Customer.Status.PROSPECT, deals__isnull=True, partner_lead__isnull=True
+        ).order_by("pk")[:lead_count]
+        for index, customer in enumerate(leads):
+            attribute_customer_to_partner(customer_id=customer.pk, partner_id=partner.pk, came_on=came_on)
+            if index < len(amounts):
+                create_deal(
+                    created_by=people[username],
+                    customer_id=customer.pk,
+                    product=product,
+                    number=f"DEMO-PARTNER-{partner.pk}-{index}",
+                    amount=Decimal(amounts[index]),
+                    issued_on=today,
+                    confirm_price=True,
+                )
+                deals += 1
+    event = Event.objects.order_by("pk").first()
+    if event is not None:
+        link_event_to_partner(event_id=event.pk, partner_id=partners[0].pk)
+    return {"partners": len(partners), "partner deals": deals}

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from campaigns.churn.models import ChurnRisk, ChurnSettings  # noqa: F401
+from campaigns.partners.models import Partner, PartnerLead  # noqa: F401
 from campaigns.querysets import (
     CallEntryQuerySet,
     CallListQuerySet,
@@ -399,6 +401,14 @@ class Event(TimeStampedModel):
         Campaign, verbose_name=_("campaign"), on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
     )
     name = models.CharField(_("name"), max_length=200)
+    partner = models.ForeignKey(
+        "campaigns.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
     place = models.CharField(_("place"), max_length=300)
     district = models.CharField(_("district"), max_length=50, blank=True)
     held_on = models.DateField(_("date"))

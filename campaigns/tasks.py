@@ -7,6 +7,7 @@ from datetime import date
 from celery import shared_task
 
 from campaigns import services
+from campaigns.churn.services import refresh_churn_risks
 from crm.dates import local_today
 
 
@@ -58,3 +59,8 @@ def fill_call_list_task(call_list_id: int) -> int:
     """Adds a large segment's numbers to a new call list, all or nothing. Safe to run twice: only a list
     still "adding numbers" is filled."""
     return services.fill_call_list_from_segment(call_list_id=call_list_id)
+
+
+def refresh_churn_risks_task(day: str | None = None) -> int:
+    """Nightly: the churn list becomes what is true today. Run twice, the same rows."""
+    return refresh_churn_risks(today=date.fromisoformat(day) if day else local_today())

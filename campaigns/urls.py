@@ -1,6 +1,8 @@
 from django.urls import path
 
 from campaigns import views
+from campaigns.churn import views as churn_views
+from campaigns.partners import views as partner_views
 from campaigns.views import calls, segments
 
 app_name = "campaigns"
@@ -27,6 +29,11 @@ urlpatterns = [
     path("imports/<int:pk>/errors.xlsx", views.import_errors, name="import_errors"),
     path("events/", views.event_list, name="event_list"),
     path("events/<int:pk>/", views.event_detail, name="event_detail"),
+    path("churn/", churn_views.churn_list, name="churn_list"),
+    path("partners/", partner_views.partner_list, name="partner_list"),
+    path("partners/new/", partner_views.partner_edit, name="partner_create"),
+    path("partners/<int:pk>/", partner_views.partner_detail, name="partner_detail"),
+    path("partners/<int:pk>/edit/", partner_views.partner_edit, name="partner_edit"),
     path("competitor-reports/", views.competitor_report_list, name="competitor_report_list"),
     path("competitor-reports/compare/", views.competitor_comparison, name="competitor_comparison"),
     path("segments/", segments.segment_list, name="segment_list"),

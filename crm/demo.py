@@ -28,10 +28,13 @@ DEMO_SEEDERS: list[str] = [
     "performance.demo.seed_targets",
     "accounts.service_tools.demo.seed_service_tools",
     "visits.demo.seed_calendar_and_quotas",
+    "campaigns.demo.seed_partners",
     # the duplicate check's keys of every demo customer, whichever seeder made it
     "accounts.customers.demo.seed_duplicate_examples",
-    # last: every customer the seeders above made stands at a place of its district
+    # every customer the seeders above made stands at a place of its district
     "accounts.customers.demo.seed_customer_positions",
+    # last: the nightly churn job over everything the others made
+    "campaigns.demo.seed_churn_risks",
 ]
 
 TEAMS = (

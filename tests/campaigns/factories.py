@@ -3,6 +3,7 @@ from datetime import date
 import factory
 from django.utils import timezone
 
+from campaigns.churn.models import ChurnRisk, ChurnSettings
 from campaigns.models import (
     CallAttempt,
     CallEntry,
@@ -21,8 +22,9 @@ from campaigns.models import (
     Segment,
     SmsTemplate,
 )
+from campaigns.partners.models import Partner, PartnerLead
 from tests.accounts.factories import CustomerFactory
-from tests.crm.factories import InfoStaffFactory, ManagerFactory, SalespersonFactory
+from tests.crm.factories import InfoStaffFactory, ManagerFactory, SalespersonFactory, TeamFactory
 from tests.territories.factories import channel_type
 
 
@@ -209,3 +211,40 @@ class CallAttemptFactory(factory.django.DjangoModelFactory):
     caller = factory.SubFactory(SalespersonFactory)
     called_at = factory.LazyFunction(timezone.now)
     outcome = CallEntry.Outcome.NO_ANSWER
+
+
+class ChurnSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChurnSettings
+
+    team = factory.SubFactory(TeamFactory)
+
+
+class ChurnRiskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChurnRisk
+
+    customer = factory.SubFactory(CustomerFactory)
+    salesperson = factory.SelfAttribute("customer.owner")
+    reason = ChurnRisk.Reason.RENEWAL_NO_CONTACT
+    key_date = date(2026, 12, 1)
+    found_on = date(2026, 11, 20)
+    checked_on = date(2026, 11, 20)
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+
+    name = factory.Sequence(lambda n: f"合作4S店{n}")
+    kind = Partner.Kind.FOUR_S
+    salesperson = factory.SubFactory(SalespersonFactory)
+
+
+class PartnerLeadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerLead
+
+    partner = factory.SubFactory(PartnerFactory)
+    customer = factory.SubFactory(CustomerFactory)
+    came_on = date(2026, 11, 2)

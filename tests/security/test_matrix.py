@@ -65,6 +65,10 @@ ACCESS: dict[str, frozenset[str]] = {
     "api/attainment/": FIELD,
     "api/campaigns/": INQUIRIES,
     "api/campaigns/<str:pk>/": INQUIRIES,
+    "api/churn-risks/": EVERYONE,  # info staff: an empty list (they see no customer)
+    "api/churn-risks/<str:pk>/": EVERYONE,
+    "api/partners/": EVERYONE,
+    "api/partners/<str:pk>/": EVERYONE,
     "api/competitor-reports/": EVERYONE,
     # Daily reports: the list and one report answer each role its own scope (a hidden report is 404); submitting
     # is a salesperson's (403 for the others, in the service); the team's day is for managers and the admin.
@@ -111,6 +115,11 @@ ACCESS: dict[str, frozenset[str]] = {
     "campaigns/materials/<int:pk>/": EVERYONE,  # uploaded file, see customers/<int:pk>/business-card/
     "campaigns/new/": INQUIRIES,
     "campaigns/results/": INQUIRIES,
+    "churn/": FIELD,
+    "partners/": EVERYONE,
+    "partners/new/": frozenset({Role.MANAGER, Role.INFO_STAFF, Role.ADMIN}),
+    "partners/<int:pk>/": EVERYONE,
+    "partners/<int:pk>/edit/": frozenset({Role.MANAGER, Role.INFO_STAFF, Role.ADMIN}),
     "competitor-reports/": EVERYONE,
     "competitor-reports/compare/": EVERYONE,
     "customers/": FIELD,

@@ -7,8 +7,10 @@ number of entries.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import Case, CharField, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils.functional import Promise
@@ -141,6 +143,34 @@ def key_account_progress(*, viewer: User, week: date) -> dict[str, int]:
 class SalespersonShortlist:
     salesperson: User
     entries: list[KeyAccountEntry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MondaySection:
+    """A part of the Monday meeting page a higher app adds (``register_monday_section``)."""
+
+    name: str
+    order: int
+    template: str
+    context: Callable[..., dict[str, Any]]
+
+
+MONDAY_SECTIONS: dict[str, MondaySection] = {}
+
+
+def register_monday_section(*, name: str, order: int, template: str, context: Callable[..., dict[str, Any]]) -> None:
+    """Called from a higher app's ``AppConfig.ready`` (visits never imports it): ``context(viewer=, week=)``
+    returns what ``template`` shows, read within the viewer's scope in a fixed number of queries. The same
+    name twice keeps the first."""
+    MONDAY_SECTIONS.setdefault(name, MondaySection(name=name, order=order, template=template, context=context))
+
+
+def monday_sections(*, viewer: User, week: date) -> list[tuple[str, dict[str, Any]]]:
+    """The registered sections in their order, each as (template, context)."""
+    return [
+        (section.template, section.context(viewer=viewer, week=week))
+        for section in sorted(MONDAY_SECTIONS.values(), key=lambda section: (section.order, section.name))
+    ]
 
 
 @dataclass

@@ -32,6 +32,7 @@ from visits.key_accounts.selectors import (
     FOLLOW_UP_KINDS,
     entries_for_week,
     monday_meeting,
+    monday_sections,
     my_week,
     obstacle_labels,
 )
@@ -160,6 +161,7 @@ def monday_meeting_page(request: HttpRequest) -> HttpResponse:
         "key_accounts/keyaccountentry_meeting.html",
         {
             "meeting": meeting,
+            "sections": monday_sections(viewer=request.user, week=week),
             "week": week,
             "previous_week": week.fromordinal(week.toordinal() - 7),
             "next_week": week.fromordinal(week.toordinal() + 7),
