@@ -13,6 +13,7 @@ from campaigns.models import (
     CampaignMaterial,
     CompetitorReport,
     Event,
+    ImportedCustomer,
     ImportRowIssue,
     Mailing,
     MailingRecipient,
@@ -248,3 +249,13 @@ class PartnerLeadFactory(factory.django.DjangoModelFactory):
     partner = factory.SubFactory(PartnerFactory)
     customer = factory.SubFactory(CustomerFactory)
     came_on = date(2026, 11, 2)
+
+
+class ImportedCustomerFactory(factory.django.DjangoModelFactory):
+    """A customer an import created (the import's page counts their positions)."""
+
+    class Meta:
+        model = ImportedCustomer
+
+    prospect_import = factory.SubFactory(ProspectImportFactory)
+    customer = factory.SubFactory(CustomerFactory)

@@ -1,9 +1,9 @@
 import factory
 from django.utils import timezone
 
-from territories.models import ChannelType, ProductLine, RoutingRule, Territory, TerritoryAssignment
+from territories.models import ChannelType, ProductLine, RoutingRule, Territory, TerritoryAssignment, TerritoryHandover
 from territories.services import create_territory
-from tests.crm.factories import SalespersonFactory
+from tests.crm.factories import AdminFactory, SalespersonFactory
 
 
 def channel_type(code: str) -> ChannelType:
@@ -107,3 +107,18 @@ class ChannelTypeFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"channel-{n}")
     name = factory.Sequence(lambda n: f"渠道类型{n}")
     keywords = factory.LazyFunction(list)
+
+
+class TerritoryHandoverFactory(factory.django.DjangoModelFactory):
+    """A territory handed from one salesperson to another, with what moved (territories.services writes them)."""
+
+    class Meta:
+        model = TerritoryHandover
+
+    territory = factory.SubFactory(TerritoryFactory)
+    kind = TerritoryHandover.Kind.REASSIGNED
+    from_salesperson = factory.SubFactory(SalespersonFactory)
+    to_salesperson = factory.SubFactory(SalespersonFactory)
+    changed_by = factory.SubFactory(AdminFactory)
+    changed_at = factory.LazyFunction(timezone.now)
+    moved = factory.LazyFunction(lambda: {"customers": 2, "open_deals": 1})

@@ -232,7 +232,8 @@ def test_the_page_and_the_api_cost_the_same_queries_whatever_the_size(
     _many(people, owned_tree, count)
     client.force_login(people.sales1)
 
-    with django_assert_num_queries(5):  # session, user, the notifications badge, the two of nearby
+    # session, user, the notifications badge, the two of nearby, the plan's day picker (working days)
+    with django_assert_num_queries(6):
         assert client.get("/visits/nearby/", {"latitude": "23.0215", "longitude": "113.1214"}).status_code == 200
     with django_assert_num_queries(4):
         assert client.get("/api/customers/nearby/", {"latitude": "23.0215", "longitude": "113.1214"}).status_code == 200

@@ -73,7 +73,11 @@ def test_someone_who_does_not_see_the_customer_gets_not_found_and_nothing_moves(
 
 def test_a_salesperson_who_sees_but_does_not_hold_the_customer_may_not_move_it(people, owned_tree, english):
     pooled = CustomerFactory(
-        territory=owned_tree["nanshan_clubs"], owner=None, pooled_at=timezone.now(), latitude=Decimal("23.0")
+        territory=owned_tree["nanshan_clubs"],
+        owner=None,
+        pooled_at=timezone.now(),
+        latitude=Decimal("23.0"),
+        longitude=Decimal("113.0"),
     )
 
     with pytest.raises(PinNotPermitted) as refusal:
@@ -82,7 +86,7 @@ def test_a_salesperson_who_sees_but_does_not_hold_the_customer_may_not_move_it(p
     assert str(refusal.value.message) == (
         "Only the salesperson who holds this customer, a manager of the team or the admin may move its pin."
     )
-    assert position(pooled) == (Decimal("23.000000"), None)
+    assert position(pooled) == (Decimal("23.000000"), Decimal("113.000000"))
 
 
 @pytest.mark.parametrize(

@@ -293,5 +293,7 @@ def test_my_reports_lists_mine_with_their_comments_at_a_fixed_cost(client, staff
 
     assert f'href="/reports/{tuesday.pk}/"' in html and f'href="/reports/{theirs.pk}/"' not in html
     assert "2 comments" in html and "Write today's report" in html
-    assert more.count('href="/reports/') - more.count('href="/reports/write/"') == 11 + 1  # + the menu's
+    assert (
+        more.count('href="/reports/') - more.count('href="/reports/write/"') == 11 + 2
+    )  # + the menu's, desk and phone
     assert len(many) == len(few)
