@@ -33,6 +33,8 @@ DEMO_SEEDERS: list[str] = [
     "accounts.customers.demo.seed_duplicate_examples",
     # every customer the seeders above made stands at a place of its district
     "accounts.customers.demo.seed_customer_positions",
+    # the visits at those places get the phone's position there, for the manager's day's track
+    "visits.demo.seed_check_in_positions",
     # last: the nightly churn job over everything the others made
     "campaigns.demo.seed_churn_risks",
 ]

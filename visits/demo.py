@@ -202,3 +202,38 @@ def _plan_the_week(rng: random.Random, salesperson: User, today) -> None:
             for customer in rng.sample(located if len(located) >= count else customers, count):
                 add_to_plan(salesperson=salesperson, customer_id=customer.pk, day=day, note=rng.choice(PURPOSES))
         day += timedelta(days=1)
+
+
+@transaction.atomic
+def seed_check_in_positions(fake: Faker) -> dict[str, int]:
+    """After the customers have their places (accounts.customers.demo.seed_customer_positions): the demo's visits
+    at a customer's door of the last two weeks get the phone's position there, a few dozen metres off with a
+    fix of 10-40 m, so that the manager's day's track draws each person's day (and its impossible-travel
+    flags, where the demo's times make one). Phone calls and office visits keep none, as in the app. The
+    travel links as record_visit stores them."""
+    from visits.trust import link_travel
+
+    rng = random.Random(2028)  # noqa: S311 - demo data, not security
+    since = timezone.localdate() - timedelta(days=14)
+    at_door = (
+        Visit.objects.filter(
+            visited_on__gte=since,
+            latitude__isnull=True,
+            kind__in=[Visit.Kind.FIRST, Visit.Kind.SECOND, Visit.Kind.JOINT],
+            customer__latitude__isnull=False,
+        )
+        .select_related("customer")
+        .order_by("visited_at", "pk")
+    )
+    visits = list(at_door)
+    for visit in visits:
+        jitter = Decimal("0.0004")
+        visit.latitude = visit.customer.latitude + Decimal(rng.uniform(-1, 1)) * jitter
+        visit.longitude = visit.customer.longitude + Decimal(rng.uniform(-1, 1)) * jitter
+        visit.latitude, visit.longitude = round(visit.latitude, 6), round(visit.longitude, 6)
+        visit.accuracy_m = rng.randint(10, 40)
+        visit.verified = True
+    Visit.objects.bulk_update(visits, ["latitude", "longitude", "accuracy_m", "verified"], batch_size=500)
+    for visit in visits:
+        link_travel(visit)
+    return {"check-ins with a position": len(visits)}

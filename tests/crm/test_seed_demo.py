@@ -40,3 +40,29 @@ def test_seed_demo_refuses_when_debug_is_off_unless_forced(settings):
 
     call_command("seed_demo", "--force")
     assert User.objects.filter(username="admin").exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_visits_at_a_door_have_the_phones_position_for_the_days_track(settings):
+    """The manager's day's track (issue #19) draws the demo's check-ins: each visit at a located customer's door
+    of the last two weeks has a position within about 60 m of the customer, a phone call none."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from visits.geo import haversine_m
+    from visits.models import Visit
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    recent = Visit.objects.filter(visited_on__gte=timezone.localdate() - timedelta(days=14)).select_related("customer")
+    at_door = recent.filter(kind__in=["first", "second", "joint"], customer__latitude__isnull=False)
+    assert at_door.count() > 20
+    assert not at_door.filter(latitude__isnull=True).exists()
+    far = [v for v in at_door if haversine_m(v.latitude, v.longitude, v.customer.latitude, v.customer.longitude) > 60]
+    # the demo's far check-ins (visits.demo: the review's flags) keep the position they were logged with
+    assert len(far) < at_door.count() / 10, [(v.pk, v.far_from_customer, v.far_reason) for v in far]
+    assert not recent.filter(kind="phone", latitude__isnull=False).exists()
+    linked = at_door.exclude(previous_check_in=None)
+    assert linked.exists() and not linked.filter(distance_from_previous_m=None).exists()
