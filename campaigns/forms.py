@@ -201,7 +201,10 @@ class SegmentCriteriaForm(forms.Form):
         label=_("Renewal month"), choices=[("", _("Any month")), *RENEWAL_CHOICES], required=False
     )
     business_type = forms.CharField(
-        label=_("Business type contains"), max_length=100, required=False, help_text=_("For example 私家车 or 物流.")
+        label=_("Business type contains"),
+        max_length=100,
+        required=False,
+        help_text=_("For example private car or logistics."),
     )
     channel_types = forms.ModelMultipleChoiceField(
         label=_("Channel"), queryset=ChannelType.objects.none(), required=False, widget=forms.CheckboxSelectMultiple

@@ -61,6 +61,7 @@ def fill_call_list_task(call_list_id: int) -> int:
     return services.fill_call_list_from_segment(call_list_id=call_list_id)
 
 
+@shared_task(acks_late=True)
 def refresh_churn_risks_task(day: str | None = None) -> int:
     """Nightly: the churn list becomes what is true today. Run twice, the same rows."""
     return refresh_churn_risks(today=date.fromisoformat(day) if day else local_today())

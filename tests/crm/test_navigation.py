@@ -43,7 +43,15 @@ def test_the_info_staffs_groups_hold_their_entries(people):
     assert menu == {
         "customers": ["/customers/duplicates/"],
         "follow-up": ["/inquiries/new/"],
-        "publicity": ["/campaigns/", "/imports/", "/events/", "/competitor-reports/"],
+        "publicity": [
+            "/campaigns/",
+            "/imports/",
+            "/segments/",
+            "/call-lists/",
+            "/partners/",
+            "/events/",
+            "/competitor-reports/",
+        ],
     }
 
 

@@ -84,7 +84,7 @@ def test_visiting_the_caller_marks_the_inquiry_visited_and_takes_it_off_the_rout
 def test_campaigns_registers_the_inquiries_as_a_route_source_and_a_visit_follower():
     assert [(source.name, source.urgency) for source in ROUTE_SOURCES.values()] == [("inquiry", 1)]
     # visits follows its own visits too: one logged after the forms went in amends them
-    assert list(VISIT_FOLLOWERS) == ["form_amendments", "phone_inquiries"]
+    assert list(VISIT_FOLLOWERS) == ["form_amendments", "phone_inquiries", "churn_risks"]
 
 
 def _caught_names(handler: ast.ExceptHandler) -> set[str]:
