@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from crm.navigation import nav_items_for
+from crm.approvals.selectors import pending_approval_count
+from crm.navigation import nav_items_for, start_page_for
 from crm.selectors import unread_notification_count
 
 
@@ -13,4 +14,6 @@ def navigation(request: HttpRequest) -> dict:
         "nav_items": nav_items_for(user),
         "product_name": settings.CRM["PRODUCT_NAME"],
         "unread_notifications": unread_notification_count(user=user),
+        "pending_approvals": pending_approval_count(user=user),
+        "start_page": start_page_for(user),
     }

@@ -36,6 +36,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("visits:visit_list", _("Team visits"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("visits:route_list", _("Routes"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("visits:submission_list", _("Daily forms"), frozenset({Role.MANAGER, Role.ADMIN})),
+    NavItem("approvals:inbox", _("Approvals"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),
+    NavItem("visits:leave_request", _("Ask for leave"), frozenset({Role.SALESPERSON})),
     NavItem("visits:shortfall_list", _("Shortfalls"), frozenset({Role.SALESPERSON, Role.MANAGER})),
     NavItem("performance:morning_meeting", _("Morning meeting"), frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("accounts:customer_list", _("Customers"), frozenset({Role.SALESPERSON, Role.MANAGER, Role.ADMIN})),

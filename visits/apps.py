@@ -8,14 +8,20 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Visits")
 
     def ready(self) -> None:
+        from crm.approvals.services import ApprovalKind, register_approval_kind
         from territories.services import register_open_work_mover
         from visits.key_accounts.services import move_key_accounts_of_territory, preview_key_accounts_of_territory
         from visits.services import (
+            LEAVE_APPROVAL,
             amend_submitted_forms,
+            apply_approved_leave,
             move_planned_visits_of_territory,
             preview_planned_visits_of_territory,
             register_visit_follower,
         )
+
+        # Leave 请假 is asked for and approved through the approvals engine; approved, it enters the calendar.
+        register_approval_kind(ApprovalKind(name=LEAVE_APPROVAL, label=_("Leave"), on_approved=apply_approved_leave))
 
         # A visit logged after the period's forms were submitted amends them, whatever the door.
         register_visit_follower(name="form_amendments", follow=amend_submitted_forms)
