@@ -24,6 +24,7 @@ DEMO_SEEDERS: list[str] = [
     "performance.demo.seed_targets",
     "accounts.service_tools.demo.seed_service_tools",
     "visits.demo.seed_calendar_and_quotas",
+    "visits.demo.seed_leave_requests",
 ]
 
 TEAMS = (

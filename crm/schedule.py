@@ -43,6 +43,8 @@ DEFAULT_SCHEDULE: tuple[ScheduledJob, ...] = (
     ),
     # Before the morning meeting: inquiries nobody has visited in time are on the managers' list.
     ScheduledJob("Daily overdue phone inquiries", "campaigns.tasks.flag_overdue_inquiries_task", minute="20", hour="6"),
+    # Approvals waiting too long: their approver is reminded (once per approval per threshold).
+    ScheduledJob("Hourly approval reminders", "crm.tasks.remind_pending_approvals_task", minute="5", hour="*"),
     # The outbox: tasks that could not be sent when their transaction committed (broker down).
     ScheduledJob("Relay pending tasks", "crm.tasks.relay_pending_tasks_task", minute="*", hour="*"),
     # Prospect checks and imports whose worker stopped: said so on their page within minutes, not hours.

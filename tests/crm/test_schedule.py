@@ -13,6 +13,7 @@ EXPECTED_TASKS = {
     "campaigns.tasks.flag_overdue_inquiries_task",
     "crm.tasks.relay_pending_tasks_task",
     "campaigns.tasks.stop_stalled_imports_task",
+    "crm.tasks.remind_pending_approvals_task",
 }
 
 
@@ -21,7 +22,7 @@ def test_default_schedule_is_created_once():
     first = ensure_default_schedule()
     second = ensure_default_schedule()
 
-    assert len(first) == len(DEFAULT_SCHEDULE) == 8
+    assert len(first) == len(DEFAULT_SCHEDULE) == 9
     assert second == []
     assert set(PeriodicTask.objects.values_list("task", flat=True)) == EXPECTED_TASKS
 
@@ -36,7 +37,7 @@ def test_an_edited_time_is_kept():
     ensure_default_schedule()
 
     assert PeriodicTask.objects.get(name="Daily visit-quota check").crontab.hour == "7"
-    assert PeriodicTask.objects.count() == 8
+    assert PeriodicTask.objects.count() == len(DEFAULT_SCHEDULE) == 9
 
 
 @pytest.mark.django_db
