@@ -19,6 +19,8 @@ class AccountsConfig(AppConfig):
             preview_open_deals_of_territory,
             release_open_deals_of_territory,
         )
+        from accounts.service_tools.services.pricing import DISCOUNT_APPROVAL
+        from crm.approvals.services import ApprovalKind, register_approval_kind
         from territories.selectors import register_console_queue
         from territories.services import register_open_work_mover
 
@@ -39,6 +41,11 @@ class AccountsConfig(AppConfig):
             move=move_customers_of_territory,
             preview=preview_customers_of_territory,
             release=release_customers_of_territory,
+        )
+        # A quote's extra discount beyond the agreed price or the team's limit waits for the manager; approved, the
+        # quote can become a deal (convert_quote_to_deal checks), rejected it says so. Nothing else to apply.
+        register_approval_kind(
+            ApprovalKind(name=DISCOUNT_APPROVAL, label=_("Discount"), on_approved=lambda approval: None)
         )
         # The admin's start page (the territory console) shows the customers waiting for a territory.
         register_console_queue(

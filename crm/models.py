@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -66,6 +68,16 @@ class Team(TimeStampedModel):
         help_text=_(
             "The same customer and kind of visit again within this time updates the visit already logged. 0: off."
         ),
+    )
+
+    # Quotes discounted further than this (off the list premium) wait for the manager (accounts.service_tools).
+    discount_limit_percent = models.DecimalField(
+        _("discount limit (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("A quote discounted further than this off the list premium waits for the manager's approval."),
     )
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
