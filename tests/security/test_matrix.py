@@ -203,6 +203,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "approvals/<int:pk>/decide/": EVERYONE,
     "approvals/<int:pk>/withdraw/": EVERYONE,
     "visits/leave/": SALESPERSON,
+    "customers/<int:pk>/move/": SALESPERSON,  # a salesperson asks to move one of their customers
     "offline/": EVERYONE,
     "receivables.xlsx": FIELD,
     "receivables/": FIELD,
