@@ -151,3 +151,18 @@ def test_the_quote_page_saves_the_extra_discount_and_the_deal_page_refuses_while
     assert answer.status_code == 200
     assert f"此报价的折扣正在等待 {people.manager1} 审批，批准后才能成交。" in answer.content.decode()
     assert Deal.objects.count() == 0
+
+
+@pytest.mark.parametrize("rows", [2, 12])
+def test_the_quote_list_shows_what_waits_in_fixed_queries(
+    client, car, customer, people, rows, django_assert_max_num_queries
+):
+    for n in range(rows):
+        quote = _quote(people, customer, car, "1000")
+        if n % 2:
+            decide_approval(approval_id=quote.approval_id, user=people.manager1, approve=False)
+    client.force_login(people.sales1)
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("service_tools:quote_list")).content.decode()
+    assert page.count(f"等待 {people.manager1} 审批") == rows // 2
+    assert page.count(">已驳回</span>") == rows // 2
