@@ -34,6 +34,7 @@ api_patterns = [
     path("", include("visits.key_accounts.api_urls")),
     path("", include("accounts.service_tools.api_urls")),
     path("", include("visits.map.api_urls")),
+    path("", include("crm.approvals.api_urls")),
 ]
 
 urlpatterns = [

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from crm.errors import ApplicationError, NotFound
+from crm.errors import ApplicationError, Conflict, NotFound
 from crm.locks import lock_job
 from crm.models import Approval, User
 from crm.services import notify
@@ -31,7 +31,7 @@ State = Approval.State
 REMINDER_AFTER: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=72))
 
 
-class AlreadyDecided(ApplicationError):
+class AlreadyDecided(Conflict):
     default_message = _("This request has already been decided.")
 
 

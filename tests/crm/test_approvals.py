@@ -187,3 +187,29 @@ def test_inbox_queries_do_not_grow_with_the_rows(client, people, applied, django
     client.force_login(people.sales1)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("approvals:inbox")).status_code == 200
+
+
+# --- the API: the same services ----------------------------------------------------------------------------
+
+
+def test_api_lists_each_their_own_and_decides_once(client, people, applied, english):
+    first, other = ask(people.sales1, "first"), ask(people.sales3, "other team")
+    client.force_login(people.manager1)
+    listed = client.get("/api/approvals/?box=to_decide").json()["results"]
+    assert [row["id"] for row in listed] == [first.pk]
+    assert client.get(f"/api/approvals/{other.pk}/").status_code == 404
+    assert client.post(f"/api/approvals/{other.pk}/decide/", {"decision": "approve"}).status_code == 404
+
+    decided = client.post(f"/api/approvals/{first.pk}/decide/", {"decision": "approve", "comment": "好"})
+    assert decided.status_code == 200
+    assert (decided.json()["state"], decided.json()["decision_comment"]) == ("approved", "好")
+    again = client.post(f"/api/approvals/{first.pk}/decide/", {"decision": "reject"})
+    assert again.status_code == 409
+    assert again.json()["detail"].startswith(f"已由 {people.manager1} 于 ")
+    assert client.get("/api/approvals/?box=nonsense").status_code == 400
+
+    client.force_login(people.sales3)
+    assert [row["id"] for row in client.get("/api/approvals/?box=mine").json()["results"]] == [other.pk]
+    withdrawn = client.post(f"/api/approvals/{other.pk}/withdraw/")
+    assert (withdrawn.status_code, withdrawn.json()["state"]) == (200, "withdrawn")
+    assert applied == [("approved", first.pk), ("withdrawn", other.pk)]

@@ -203,6 +203,10 @@ ACCESS: dict[str, frozenset[str]] = {
     "approvals/<int:pk>/decide/": EVERYONE,
     "approvals/<int:pk>/withdraw/": EVERYONE,
     "visits/leave/": SALESPERSON,
+    "api/approvals/": EVERYONE,  # each their own requests and what they decide; the admin all
+    "api/approvals/<str:pk>/": EVERYONE,
+    "api/approvals/<str:pk>/decide/": EVERYONE,
+    "api/approvals/<str:pk>/withdraw/": EVERYONE,
     "customers/<int:pk>/move/": SALESPERSON,  # a salesperson asks to move one of their customers
     "offline/": EVERYONE,
     "receivables.xlsx": FIELD,
@@ -286,6 +290,8 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "admin/performance/rewardrule/<path:object_id>/delete/": 403,
     "settings/quotas/<int:pk>/remove/": 405,  # POST only
     "approvals/<int:pk>/decide/": 405,  # POST only
+    "api/approvals/<str:pk>/decide/": 405,  # POST only
+    "api/approvals/<str:pk>/withdraw/": 405,  # POST only
     "approvals/<int:pk>/withdraw/": 405,  # POST only
     "api/imports/<str:pk>/check/": 405,  # POST only
     "api/imports/<str:pk>/commit/": 405,  # POST only
