@@ -76,6 +76,7 @@ class Team(TimeStampedModel):
         max_digits=5,
         decimal_places=2,
         default=Decimal("10.00"),
+        db_default=Decimal("10.00"),  # rows written without it (raw SQL, older code) get the default too
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text=_("A quote discounted further than this off the list premium waits for the manager's approval."),
     )

@@ -18,12 +18,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalteam',
             name='discount_limit_percent',
-            field=models.DecimalField(decimal_places=2, default=Decimal('10.00'), help_text="A quote discounted further than this off the list premium waits for the manager's approval.", max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='discount limit (%)'),
+            field=models.DecimalField(decimal_places=2, db_default=Decimal('10.00'), default=Decimal('10.00'), help_text="A quote discounted further than this off the list premium waits for the manager's approval.", max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='discount limit (%)'),
         ),
         migrations.AddField(
             model_name='team',
             name='discount_limit_percent',
-            field=models.DecimalField(decimal_places=2, default=Decimal('10.00'), help_text="A quote discounted further than this off the list premium waits for the manager's approval.", max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='discount limit (%)'),
+            field=models.DecimalField(decimal_places=2, db_default=Decimal('10.00'), default=Decimal('10.00'), help_text="A quote discounted further than this off the list premium waits for the manager's approval.", max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='discount limit (%)'),
         ),
         migrations.CreateModel(
             name='HistoricalApproval',
