@@ -10,6 +10,8 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from accounts.customers.selectors import customers_to_be_assigned_count
         from accounts.customers.services import (
+            CUSTOMER_MOVE_APPROVAL,
+            apply_customer_move,
             move_customers_of_territory,
             preview_customers_of_territory,
             release_customers_of_territory,
@@ -19,6 +21,8 @@ class AccountsConfig(AppConfig):
             preview_open_deals_of_territory,
             release_open_deals_of_territory,
         )
+        from accounts.service_tools.services.pricing import DISCOUNT_APPROVAL
+        from crm.approvals.services import ApprovalKind, register_approval_kind
         from territories.selectors import register_console_queue
         from territories.services import register_open_work_mover
 
@@ -39,6 +43,15 @@ class AccountsConfig(AppConfig):
             move=move_customers_of_territory,
             preview=preview_customers_of_territory,
             release=release_customers_of_territory,
+        )
+        # A quote's extra discount beyond the agreed price or the team's limit waits for the manager; approved, the
+        # quote can become a deal (convert_quote_to_deal checks), rejected it says so. Nothing else to apply.
+        register_approval_kind(
+            ApprovalKind(name=DISCOUNT_APPROVAL, label=_("Discount"), on_approved=lambda approval: None)
+        )
+        # A salesperson's customer moved to another salesperson once the manager (or the admin) approves.
+        register_approval_kind(
+            ApprovalKind(name=CUSTOMER_MOVE_APPROVAL, label=_("Customer move"), on_approved=apply_customer_move)
         )
         # The admin's start page (the territory console) shows the customers waiting for a territory.
         register_console_queue(

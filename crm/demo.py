@@ -28,6 +28,7 @@ DEMO_SEEDERS: list[str] = [
     "performance.demo.seed_targets",
     "accounts.service_tools.demo.seed_service_tools",
     "visits.demo.seed_calendar_and_quotas",
+    "visits.demo.seed_leave_requests",
     "campaigns.demo.seed_partners",
     # the duplicate check's keys of every demo customer, whichever seeder made it
     "accounts.customers.demo.seed_duplicate_examples",

@@ -44,6 +44,12 @@ class TeamModesForm(forms.Form):
     quota_counts_office_visits = forms.BooleanField(
         label=_("Customers' visits to the office count toward the quota"), required=False
     )
+    discount_limit_percent = forms.DecimalField(
+        label=_("Discount limit (%)"),
+        max_digits=5,
+        decimal_places=2,
+        help_text=_("A quote discounted further than this off the list premium waits for the manager's approval."),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         from crm.models import Team

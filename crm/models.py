@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -66,6 +68,17 @@ class Team(TimeStampedModel):
         help_text=_(
             "The same customer and kind of visit again within this time updates the visit already logged. 0: off."
         ),
+    )
+
+    # Quotes discounted further than this (off the list premium) wait for the manager (accounts.service_tools).
+    discount_limit_percent = models.DecimalField(
+        _("discount limit (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        db_default=Decimal("10.00"),  # rows written without it (raw SQL, older code) get the default too
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("A quote discounted further than this off the list premium waits for the manager's approval."),
     )
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -195,3 +208,64 @@ class PendingTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} #{self.pk}"
+
+
+class Approval(TimeStampedModel):
+    """One request that waits for someone's yes or no (leave, a discount, a customer moved, …).
+
+    The engine (``crm.approvals``) knows no kinds: each app registers its own, with what a decision
+    does. The approver is chosen when the request is made (the requester's team manager; an
+    administrator for a manager's own request) and stays the one who may decide it.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    kind = models.CharField(_("kind"), max_length=50)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        related_name="approvals_requested",
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approver"),
+        on_delete=models.PROTECT,
+        related_name="approvals_to_decide",
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PENDING)
+    # What the kind needs to apply the decision (JSON: dates as ISO strings, ids).
+    payload = models.JSONField(_("details"), default=dict)
+    summary = models.CharField(_("summary"), max_length=300)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_comment = models.CharField(_("decision comment"), max_length=500, blank=True)
+    # How many reminders the approver has had (one per threshold in crm.approvals.REMINDER_AFTER).
+    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["approver", "state"], name="approval_inbox_idx"),
+            models.Index(fields=["requester", "-created_at"], name="approval_requester_idx"),
+            models.Index(fields=["kind", "state"], name="approval_kind_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
-from crm.models import Notification, User
+from crm.models import Approval, Notification, User
 
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:
@@ -18,6 +19,25 @@ def notifications_for(*, user: User) -> QuerySet[Notification]:
 
 def unread_notification_count(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def _count_of(queryset: QuerySet, *, by: str) -> Coalesce:
+    counted = queryset.order_by().values(by).annotate(count=Count("pk")).values("count")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def menu_counts(*, user: User) -> tuple[int, int]:
+    """The menu's badges in one query: unread notifications, and approvals waiting for the user (managers
+    and administrators decide; for others it is 0 without asking)."""
+    unread = _count_of(Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True), by="recipient")
+    decides = user.is_manager or user.sees_everything
+    pending = (
+        _count_of(Approval.objects.filter(approver=OuterRef("pk"), state=Approval.State.PENDING), by="approver")
+        if decides
+        else Value(0)
+    )
+    row = User.objects.filter(pk=user.pk).annotate(unread=unread, pending=pending).values_list("unread", "pending")
+    return row.first() or (0, 0)
 
 
 # What a password login still needs before the pages open (crm.middleware.SecondFactorMiddleware).

@@ -168,6 +168,7 @@ TEAM_SETTINGS = (
     "quota_counts_office_visits",
     "check_in_radius_m",
     "repeat_visit_window_minutes",
+    "discount_limit_percent",
 )
 
 

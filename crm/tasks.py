@@ -2,6 +2,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
+from crm.approvals.services import remind_pending_approvals
 from crm.outbox import relay_pending_tasks
 from crm.services import email_notification
 
@@ -22,3 +23,9 @@ def email_notification_task(notification_id: int) -> bool:
 def relay_pending_tasks_task() -> int:
     """Send what the outbox still holds. Safe to run twice: tasks sent this way are idempotent."""
     return relay_pending_tasks()
+
+
+@shared_task(acks_late=True)
+def remind_pending_approvals_task() -> int:
+    """Remind approvers of requests waiting too long. Safe to run twice: once per approval per threshold."""
+    return remind_pending_approvals()

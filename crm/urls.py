@@ -38,6 +38,7 @@ api_patterns = [
     path("", include("visits.plans.api_urls")),
     path("", include("accounts.service_tools.api_urls")),
     path("", include("visits.map.api_urls")),
+    path("", include("crm.approvals.api_urls")),
 ]
 
 urlpatterns = [
@@ -54,6 +55,7 @@ urlpatterns = [
     path("account/sign-out-everywhere/", views.sign_out_everywhere_view, name="sign_out_everywhere"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("notifications/", views.notification_list, name="notifications"),
+    path("approvals/", include("crm.approvals.urls")),
     path("settings/", views.settings_home, name="settings_home"),
     path("settings/teams/", views.team_modes, name="team_modes"),
     path("settings/", include("visits.settings_urls")),

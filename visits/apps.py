@@ -8,11 +8,15 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Visits")
 
     def ready(self) -> None:
+        from crm.approvals.services import ApprovalKind, register_approval_kind
         from territories.services import register_open_work_mover
         from visits.key_accounts.services import move_key_accounts_of_territory, preview_key_accounts_of_territory
         from visits.plans.services import move_planned_visits_of_territory, preview_planned_visits_of_territory
         from visits.reports import models as _daily_report_models  # noqa: F401 - the daily reports' tables
-        from visits.services import amend_submitted_forms, register_visit_follower
+        from visits.services import LEAVE_APPROVAL, amend_submitted_forms, apply_approved_leave, register_visit_follower
+
+        # Leave 请假 is asked for and approved through the approvals engine; approved, it enters the calendar.
+        register_approval_kind(ApprovalKind(name=LEAVE_APPROVAL, label=_("Leave"), on_approved=apply_approved_leave))
 
         # A visit logged after the period's forms were submitted amends them, whatever the door.
         register_visit_follower(name="form_amendments", follow=amend_submitted_forms)

@@ -15,7 +15,7 @@ from faker import Faker
 from accounts.customers.demo import place_demo_customer
 from accounts.customers.models import Customer
 from crm.models import User
-from visits.calendar import working_days_between
+from visits.calendar import next_working_day, working_days_between
 from visits.models import (
     FormSubmission,
     Material,
@@ -237,3 +237,27 @@ def seed_check_in_positions(fake: Faker) -> dict[str, int]:
     for visit in visits:
         link_travel(visit)
     return {"check-ins with a position": len(visits)}
+
+
+@transaction.atomic
+def seed_leave_requests(fake: Faker) -> dict[str, int]:
+    """Leave 请假 through the approvals: sales2's request waits in manager1's inbox; sales3's was approved
+    and is in the quota calendar."""
+    from crm.approvals.services import decide_approval
+    from crm.models import Approval
+    from visits.models import Leave
+    from visits.services import request_leave
+
+    today = timezone.localdate()
+    waiting = next_working_day(today + timedelta(days=2))
+    request_leave(
+        salesperson=User.objects.get(username="sales2"), start_day=waiting, end_day=waiting, reason="孩子开家长会"
+    )
+    approved_day = next_working_day(today + timedelta(days=7))
+    approved = request_leave(
+        salesperson=User.objects.get(username="sales3"), start_day=approved_day, end_day=approved_day, reason="看病"
+    )
+    decide_approval(
+        approval_id=approved.pk, user=User.objects.get(username="manager1"), approve=True, comment="注意身体"
+    )
+    return {"approvals": Approval.objects.count(), "leave": Leave.objects.count()}

@@ -90,3 +90,16 @@ class QuotaOverrideForm(forms.Form):
         self.fields["salesperson"].queryset = User.objects.filter(role=User.Role.SALESPERSON, is_active=True).order_by(
             "username"
         )
+
+
+class LeaveRequestForm(forms.Form):
+    """A salesperson's leave request 请假: a day or a range of days, and why."""
+
+    start_day = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_day = forms.DateField(
+        label=_("Last day"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty for one day."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

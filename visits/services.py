@@ -30,12 +30,13 @@ from accounts.customers.services import (
     set_customer_location,
     set_customer_rating,
 )
+from crm.approvals.services import request_approval
 from crm.bounds import check_date_in_window
 from crm.coordinates import InvalidPosition, parse_position
 from crm.errors import ApplicationError, NotFound, NotPermitted
 from crm.history import record_change_by
 from crm.locks import lock_job
-from crm.models import Notification, Team, User
+from crm.models import Approval, Notification, Team, User
 from crm.services import notify, notify_many
 from visits.calendar import is_working_day, next_working_day
 from visits.geo import haversine_m
@@ -1340,3 +1341,80 @@ def remove_quota_override(*, override_id: int, changed_by: User) -> None:
         raise NotFound
     record_change_by(override, changed_by)
     override.delete()
+
+
+# --- leave 请假, asked for and approved through crm.approvals -----------------------------------------
+
+LEAVE_APPROVAL = "leave"
+LONGEST_LEAVE_DAYS = 31
+# Leave may be asked for a few days back (a sick day reported late), not for long ago.
+LEAVE_ASKED_LATE_DAYS = 7
+
+
+def request_leave(*, salesperson: User, start_day: date, end_day: date, reason: str = "") -> Approval:
+    """Ask the team manager for leave from ``start_day`` to ``end_day`` (both included). Refused with a
+    message, nothing stored: a range that ends before it starts, longer than LONGEST_LEAVE_DAYS, more than
+    LEAVE_ASKED_LATE_DAYS in the past, or overlapping leave already granted or asked for."""
+    if not salesperson.is_salesperson:
+        raise NotPermitted
+    if end_day < start_day:
+        raise ValidationError(_("The last day of leave cannot be before the first."), code="order")
+    if (end_day - start_day).days + 1 > LONGEST_LEAVE_DAYS:
+        raise ValidationError(
+            _("Leave can be asked for at most %(days)d days at a time.") % {"days": LONGEST_LEAVE_DAYS}, code="long"
+        )
+    if start_day < timezone.localdate() - timedelta(days=LEAVE_ASKED_LATE_DAYS):
+        raise ValidationError(
+            _("Leave can be asked for at most %(days)d days back.") % {"days": LEAVE_ASKED_LATE_DAYS}, code="late"
+        )
+    granted = Leave.objects.filter(salesperson=salesperson, start_day__lte=end_day, end_day__gte=start_day).first()
+    if granted is not None:
+        raise ValidationError(
+            _("You are already on leave from %(start)s to %(end)s.")
+            % {"start": granted.start_day.isoformat(), "end": granted.end_day.isoformat()},
+            code="overlap",
+        )
+    for asked in Approval.objects.filter(
+        kind=LEAVE_APPROVAL, requester=salesperson, state=Approval.State.PENDING
+    ).values_list("payload", flat=True):
+        if asked.get("start_day", "") <= end_day.isoformat() and asked.get("end_day", "") >= start_day.isoformat():
+            raise ValidationError(
+                _("You have already asked for leave from %(start)s to %(end)s; it waits for approval.")
+                % {"start": asked["start_day"], "end": asked["end_day"]},
+                code="asked",
+            )
+    reason = reason.strip()[:200]
+    days = start_day.isoformat() if start_day == end_day else f"{start_day.isoformat()} – {end_day.isoformat()}"
+    return request_approval(
+        kind=LEAVE_APPROVAL,
+        requester=salesperson,
+        summary=f"{days} {reason}".strip(),
+        payload={"start_day": start_day.isoformat(), "end_day": end_day.isoformat(), "reason": reason},
+    )
+
+
+@transaction.atomic
+def record_leave(*, salesperson_id: int, start_day: date, end_day: date, reason: str = "") -> Leave:
+    """Enter leave in the quota calendar: from now on no shortfall is raised for those days and the
+    assessment leaves them out; a shortfall already raised for one of them is withdrawn (the day's
+    quota check runs again, as idempotent as ever)."""
+    leave = Leave.objects.create(salesperson_id=salesperson_id, start_day=start_day, end_day=end_day, reason=reason)
+    days = (
+        QuotaShortfall.objects.filter(salesperson_id=salesperson_id, day__gte=start_day, day__lte=end_day)
+        .exclude(status=QuotaShortfall.Review.WITHDRAWN)
+        .order_by("day")
+        .values_list("day", flat=True)
+    )
+    for day in list(days):
+        check_visit_quotas(day=day)
+    return leave
+
+
+def apply_approved_leave(approval: Approval) -> None:
+    """The leave kind's effect (crm.approvals calls it inside the deciding transaction)."""
+    record_leave(
+        salesperson_id=approval.requester_id,
+        start_day=date.fromisoformat(approval.payload["start_day"]),
+        end_day=date.fromisoformat(approval.payload["end_day"]),
+        reason=approval.payload.get("reason", ""),
+    )

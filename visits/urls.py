@@ -24,6 +24,7 @@ urlpatterns = [
     path("customers/<int:customer_pk>/", views.customer_visits, name="customer_visits"),
     path("forms/", views.submission_list, name="submission_list"),
     path("forms/submit/", views.forms_submit, name="forms_submit"),
+    path("leave/", views.leave_request, name="leave_request"),
     path("shortfalls/", views.shortfall_list, name="shortfall_list"),
     path("shortfalls/<int:pk>/explain/", views.shortfall_explain, name="shortfall_explain"),
     path("shortfalls/<int:pk>/review/", views.shortfall_review, name="shortfall_review"),

@@ -21,10 +21,11 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.customers.models import Customer
 from accounts.customers.selectors import duplicates_for, routed_elsewhere_message
 from accounts.customers.services import register_customer
+from crm.approvals.selectors import approvals_requested_by
 from crm.errors import ApplicationError, NotFound
 from crm.htmx import add_refusal_to_form, answers_refusals, render_error
 from crm.media import protected_file_response
-from crm.models import User
+from crm.models import Approval, User
 from crm.pagination import CappedPaginator
 from crm.params import date_param
 from crm.permissions import role_required
@@ -32,7 +33,7 @@ from crm.phones import normalise_phone
 from crm.spreadsheets import xlsx_response
 from visits.day import amendments_by_submission, day_progress, forms_status, manager_asks, next_planned_visits
 from visits.filters import VisitFilter
-from visits.forms import QuickCustomerForm, RatingForm, VisitForm
+from visits.forms import LeaveRequestForm, QuickCustomerForm, RatingForm, VisitForm
 from visits.geo import navigation_links
 from visits.models import Material, Obstacle, QuotaShortfall, RouteStop, TalkingPoint, Visit, VisitPhoto
 from visits.nearby import (
@@ -61,10 +62,12 @@ from visits.selectors import (
     with_photos,
 )
 from visits.services import (
+    LEAVE_APPROVAL,
     disown_check_in_position,
     explain_shortfall,
     rate_visit,
     record_visit,
+    request_leave,
     review_shortfall,
     submit_forms,
     update_visit,
@@ -653,4 +656,38 @@ def route_list(request: HttpRequest) -> HttpResponse:
         request,
         "visits/routeplan_list.html",
         {"page_obj": page, "day": day, "query_string": f"day={day.isoformat()}"},
+    )
+
+
+# --- leave 请假 ------------------------------------------------------------------------------------
+
+
+@role_required(User.Role.SALESPERSON)
+def leave_request(request: HttpRequest) -> HttpResponse:
+    """Ask for leave from the phone; the requests asked so far and what became of them."""
+    form = LeaveRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        start_day = form.cleaned_data["start_day"]
+        try:
+            approval = request_leave(
+                salesperson=request.user,
+                start_day=start_day,
+                end_day=form.cleaned_data["end_day"] or start_day,
+                reason=form.cleaned_data["reason"],
+            )
+        except (ValidationError, ApplicationError) as error:
+            add_refusal_to_form(form, error)
+        else:
+            messages.success(
+                request,
+                _("Leave asked for: %(summary)s. Awaiting approval by %(name)s.")
+                % {"summary": approval.summary, "name": approval.approver},
+            )
+            return redirect("visits:leave_request")
+    asked = approvals_requested_by(user=request.user).filter(kind=LEAVE_APPROVAL)[:20]
+    return render(
+        request,
+        "visits/leave_request.html",
+        {"form": form, "asked": asked, "pending": Approval.State.PENDING},
+        status=400 if request.method == "POST" else 200,
     )

@@ -209,3 +209,18 @@ class AssignToTerritoryForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["territory"].queryset = Territory.objects.visible_to(user).filter(is_active=True).order_by("path")
+
+
+class CustomerMoveForm(forms.Form):
+    """A salesperson's request to hand a customer to another salesperson (decided by the manager)."""
+
+    to_owner = forms.ModelChoiceField(label=_("Move to"), queryset=User.objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args, requester: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_owner"].queryset = (
+            User.objects.filter(is_active=True, role=User.Role.SALESPERSON)
+            .exclude(pk=requester.pk)
+            .order_by("username")
+        )

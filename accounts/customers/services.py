@@ -20,10 +20,11 @@ from accounts.customers.duplicates.keys import match_keys
 from accounts.customers.locks import lock_customer
 from accounts.customers.models import Contact, Customer, OwnerChange
 from accounts.customers.permissions import can_place_pin
+from crm.approvals.services import request_approval
 from crm.coordinates import InvalidPosition, parse_position
 from crm.errors import ApplicationError, Conflict, NotFound, NotPermitted
 from crm.history import record_change_by
-from crm.models import User
+from crm.models import Approval, User
 from crm.outbox import enqueue
 from territories.models import Territory
 from territories.selectors import current_owner, territory_of_salesperson_in_branch_of
@@ -948,3 +949,53 @@ def register_customers_in_bulk(
     if lookups:
         enqueue(GEOCODE_TASK)
     return created
+
+
+# --- a customer moved to another salesperson at a salesperson's request (crm.approvals) ---------------
+
+CUSTOMER_MOVE_APPROVAL = "customer_move"
+
+
+def request_customer_move(*, customer_id: int, requester: User, to_owner_id: int, reason: str = "") -> Approval:
+    """A salesperson asks to hand one of their customers to another salesperson; the manager (or the admin)
+    decides. Refused with a message, nothing stored: a customer not theirs, a recipient who is not an active
+    salesperson or is themselves, a move of this customer already waiting. A customer they cannot see: 404."""
+    customer = Customer.objects.visible_to(requester).filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound
+    if customer.owner_id != requester.pk:
+        raise ValidationError(
+            _("Only the salesperson who holds %(customer)s can ask to move it.") % {"customer": customer}
+        )
+    to_owner = User.objects.filter(pk=to_owner_id, is_active=True, role=User.Role.SALESPERSON).first()
+    if to_owner is None or to_owner.pk == requester.pk:
+        raise ValidationError({"to_owner": _("Choose another active salesperson.")})
+    waiting = Approval.objects.filter(
+        kind=CUSTOMER_MOVE_APPROVAL, state=Approval.State.PENDING, payload__customer_id=customer.pk
+    ).exists()
+    if waiting:
+        raise ValidationError(_("A move of %(customer)s already waits for approval.") % {"customer": customer})
+    reason = reason.strip()[:200]
+    return request_approval(
+        kind=CUSTOMER_MOVE_APPROVAL,
+        requester=requester,
+        summary=f"{customer.unit_name} → {to_owner} {reason}".strip(),
+        payload={"customer_id": customer.pk, "to_owner_id": to_owner.pk, "reason": reason},
+    )
+
+
+def apply_customer_move(approval: Approval) -> None:
+    """The move's effect, through the owner change of ``update_customer`` (territory kept consistent, history
+    recorded, the approver as who changed it). Refused, and so the decision with it, when the requester no
+    longer holds the customer or the new holder has no territory there."""
+    customer = lock_customer(customer_id=approval.payload["customer_id"])
+    if customer.owner_id != approval.requester_id:
+        raise ApplicationError(
+            _("%(customer)s is no longer held by %(name)s: nothing to move.")
+            % {"customer": customer, "name": approval.requester}
+        )
+    to_owner = User.objects.get(pk=approval.payload["to_owner_id"])
+    assert approval.decided_by is not None
+    update_customer(
+        customer_id=customer.pk, changed_by=approval.decided_by, version=customer.version, data={"owner": to_owner}
+    )

@@ -16,4 +16,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.customer_edit, name="customer_edit"),
     path("<int:pk>/assign/", views.customer_assign, name="customer_assign"),
     path("<int:pk>/claim/", views.customer_claim, name="customer_claim"),
+    path("<int:pk>/move/", views.customer_move, name="customer_move"),
 ]

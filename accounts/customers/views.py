@@ -19,11 +19,13 @@ from accounts.customers.forms import (
     ContactForm,
     CustomerCreateForm,
     CustomerEditForm,
+    CustomerMoveForm,
     DuplicateLookupForm,
 )
 from accounts.customers.models import Customer
 from accounts.customers.permissions import can_edit_customer, can_see_change_history
 from crm.errors import ApplicationError
+from crm.htmx import add_refusal_to_form
 from crm.media import protected_file_response
 from crm.models import User
 from crm.permissions import role_required
@@ -261,3 +263,29 @@ def customer_claim(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("accounts:customer_pool")
     messages.success(request, _("%(customer)s is now yours.") % {"customer": customer.unit_name})
     return redirect(customer)
+
+
+@role_required(User.Role.SALESPERSON)
+def customer_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask the manager to move one of my customers to another salesperson."""
+    customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
+    form = CustomerMoveForm(request.POST if request.method == "POST" else None, requester=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            approval = services.request_customer_move(
+                customer_id=customer.pk,
+                requester=request.user,
+                to_owner_id=form.cleaned_data["to_owner"].pk,
+                reason=form.cleaned_data["reason"],
+            )
+        except (ValidationError, ApplicationError) as error:
+            add_refusal_to_form(form, error, on_fields=True)
+        else:
+            messages.success(
+                request,
+                _("Move asked for: %(summary)s. Awaiting approval by %(name)s.")
+                % {"summary": approval.summary, "name": approval.approver},
+            )
+            return redirect(customer)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/customer_move.html", {"customer": customer, "form": form}, status=status)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -61,11 +62,24 @@ class QuoteForm(forms.Form):
             self.fields[name] = _number_field(label)
             self.input_fields.append(name)
 
+        self.fields["special_discount"] = forms.DecimalField(
+            label=_("Extra discount (CNY)"),
+            required=False,
+            min_value=0,
+            max_digits=12,
+            decimal_places=2,
+            help_text=_("Beyond the agreed price or the team's discount limit, the quote waits for the manager."),
+        )
+
     def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
         sums = {name.removeprefix("sum_"): data[name] for name in self.input_fields if name.startswith("sum_")}
         inputs = {name: data[name] for name in self.input_fields if not name.startswith("sum_")}
-        return {"coverages": data["coverages"], "inputs": {**inputs, "sums": sums}}
+        return {
+            "coverages": data["coverages"],
+            "inputs": {**inputs, "sums": sums},
+            "special_discount": data.get("special_discount") or Decimal("0"),
+        }
 
 
 class QuoteDealForm(forms.Form):

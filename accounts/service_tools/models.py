@@ -146,7 +146,17 @@ class Quote(TimeStampedModel):
         related_name="+",
     )
     discount = models.DecimalField(_("agreed discount (CNY)"), default=Decimal("0.00"), **MONEY)
+    # A discount beyond the agreed price, given on the spot; it may need the manager's approval.
+    special_discount = models.DecimalField(_("extra discount (CNY)"), default=Decimal("0.00"), **MONEY)
     total = models.DecimalField(_("premium (CNY)"), **MONEY)
+    approval = models.OneToOneField(
+        "crm.Approval",
+        verbose_name=_("approval"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quote",
+    )
     deal = models.OneToOneField(
         Deal, verbose_name=_("deal"), on_delete=models.PROTECT, null=True, blank=True, related_name="quote"
     )

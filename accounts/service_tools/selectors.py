@@ -79,7 +79,7 @@ def rate_table_changes(*, table: RateTable, limit: int = 5) -> list:
 def quotes_for_list(*, user: User) -> QuerySet[Quote]:
     return (
         Quote.objects.visible_to(user)
-        .select_related("customer", "product", "created_by", "deal")
+        .select_related("customer", "product", "created_by", "deal", "approval__approver", "approval__decided_by")
         .order_by("-quoted_on", "-id")
     )
 

@@ -1,7 +1,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from crm.models import Team, User
+from crm.models import Approval, Team, User
+from visits.models import Leave
 
 
 @pytest.mark.django_db
@@ -15,6 +16,13 @@ def test_seed_demo_creates_the_demo_logins(settings):
     assert User.objects.get(username="sales1").check_password("crm-demo-2026")
     assert User.objects.filter(role=User.Role.SALESPERSON).count() == 8
     assert Team.objects.get(manager__username="manager1").members.filter(role=User.Role.SALESPERSON).count() == 4
+    # Leave through the approvals: one waits for manager1, one approved and in the calendar.
+    approvals = Approval.objects.order_by("requester__username")
+    assert [(a.requester.username, a.approver.username, a.state) for a in approvals] == [
+        ("sales2", "manager1", "pending"),
+        ("sales3", "manager1", "approved"),
+    ]
+    assert Leave.objects.get().salesperson.username == "sales3"
 
 
 @pytest.mark.django_db

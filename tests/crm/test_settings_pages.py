@@ -1,6 +1,8 @@
 """The admin's Settings: one home page reaching every day-to-day setting, and the team modes page, which writes
 through ``update_team_settings`` (recorded with who) and refuses bad input with nothing changed."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -52,6 +54,7 @@ def _modes(team, **changes):
         "repeat_visit_window_minutes": team.repeat_visit_window_minutes,
         "quota_counts_phone_calls": "on" if team.quota_counts_phone_calls else "",
         "quota_counts_office_visits": "on" if team.quota_counts_office_visits else "",
+        "discount_limit_percent": team.discount_limit_percent,
         **changes,
     }
     return {"team": team.pk, **{f"team-{team.pk}-{name}": value for name, value in data.items() if value != ""}}
@@ -63,12 +66,19 @@ def test_team_modes_are_saved_through_the_service_with_who(client, people):
 
     response = client.post(
         reverse("team_modes"),
-        _modes(team, form_submission="weekly", check_in_radius_m="800", repeat_visit_window_minutes="15"),
+        _modes(
+            team,
+            form_submission="weekly",
+            check_in_radius_m="800",
+            repeat_visit_window_minutes="15",
+            discount_limit_percent="12.5",
+        ),
     )
 
     assert response.status_code == 302
     team.refresh_from_db()
     assert (team.form_submission, team.check_in_radius_m, team.repeat_visit_window_minutes) == ("weekly", 800, 15)
+    assert team.discount_limit_percent == Decimal("12.50")
     assert team.quota_counts_phone_calls is False
     latest = team.history.latest()
     assert (latest.history_user, latest.form_submission) == (people.admin, "weekly")

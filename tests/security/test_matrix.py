@@ -216,6 +216,18 @@ ACCESS: dict[str, frozenset[str]] = {
     "mailings/<int:pk>/labels.xlsx": INQUIRIES,
     "manifest.webmanifest": EVERYONE,
     "notifications/": EVERYONE,
+    # Approvals: the inbox of the field roles (to decide, and their own requests); one approval answers 404
+    # to anyone but its requester, its approver and the admin; deciding and withdrawing are POST only.
+    "approvals/": FIELD,
+    "approvals/<int:pk>/": EVERYONE,
+    "approvals/<int:pk>/decide/": EVERYONE,
+    "approvals/<int:pk>/withdraw/": EVERYONE,
+    "visits/leave/": SALESPERSON,
+    "api/approvals/": EVERYONE,  # each their own requests and what they decide; the admin all
+    "api/approvals/<str:pk>/": EVERYONE,
+    "api/approvals/<str:pk>/decide/": EVERYONE,
+    "api/approvals/<str:pk>/withdraw/": EVERYONE,
+    "customers/<int:pk>/move/": SALESPERSON,  # a salesperson asks to move one of their customers
     "offline/": EVERYONE,
     "receivables.xlsx": FIELD,
     "reports/": SALESPERSON,
@@ -336,6 +348,10 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "admin/performance/rewardrule/add/": 403,
     "admin/performance/rewardrule/<path:object_id>/delete/": 403,
     "settings/quotas/<int:pk>/remove/": 405,  # POST only
+    "approvals/<int:pk>/decide/": 405,  # POST only
+    "api/approvals/<str:pk>/decide/": 405,  # POST only
+    "api/approvals/<str:pk>/withdraw/": 405,  # POST only
+    "approvals/<int:pk>/withdraw/": 405,  # POST only
     "api/imports/<str:pk>/check/": 405,  # POST only
     "api/imports/<str:pk>/commit/": 405,  # POST only
     "api/key-accounts/<str:pk>/outcome/": 405,  # POST only

@@ -164,6 +164,7 @@ def test_the_admin_edits_the_teams_setting(client, staff):
             f"{prefix}-quota_counts_phone_calls": "on",
             f"{prefix}-check_in_radius_m": 800,
             f"{prefix}-repeat_visit_window_minutes": 20,
+            f"{prefix}-discount_limit_percent": "10",
         },
     )
     quota = client.post("/settings/quotas/", {"team": team.pk, f"{prefix}-daily_visit_quota": 3})

@@ -42,8 +42,9 @@ from accounts.service_tools.models import (
     RateInput,
     RateTable,
 )
+from crm.approvals.services import request_approval
 from crm.dates import local_today
-from crm.errors import Conflict
+from crm.errors import ApplicationError, Conflict
 from crm.history import record_change_by
 from crm.models import Notification, User
 from crm.services import notify_many
@@ -222,7 +223,13 @@ class Pricing:
     subtotal: Decimal = ZERO
     agreement: PriceAgreement | None = None
     discount: Decimal = ZERO
+    special_discount: Decimal = ZERO
     total: Decimal = ZERO
+
+    @property
+    def discount_percent(self) -> Decimal:
+        """All the discounts together, as a percentage of the list premium."""
+        return money((self.discount + self.special_discount) * HUNDRED / self.subtotal) if self.subtotal else ZERO
 
 
 def _number(raw: Any, *, key: str, label: StrOrPromise, whole: bool = False) -> Decimal:
@@ -249,7 +256,13 @@ def _band_for(bands: Sequence[RateBand], value: Decimal) -> RateBand | None:
 
 
 def price_quote(
-    *, customer_id: int, product: Product, coverages: Sequence[str], inputs: Mapping[str, Any], on: date
+    *,
+    customer_id: int,
+    product: Product,
+    coverages: Sequence[str],
+    inputs: Mapping[str, Any],
+    on: date,
+    special_discount: Decimal = ZERO,
 ) -> Pricing:
     """Price ``product`` with the chosen coverage codes (compulsory ones are always added) for the customer.
 
@@ -337,8 +350,32 @@ def price_quote(
         pricing.discount = money(pricing.subtotal * agreement.discount_percent / HUNDRED)
     elif agreement is not None and agreement.price is not None:
         pricing.discount = pricing.subtotal - agreement.price
-    pricing.total = pricing.subtotal - pricing.discount
+    special_discount = money(special_discount or ZERO)
+    if special_discount < 0:
+        raise ValidationError({"special_discount": _("The extra discount cannot be negative.")})
+    if special_discount >= pricing.subtotal - pricing.discount:
+        raise ValidationError(
+            {
+                "special_discount": _("The extra discount must leave a premium above zero (at most ¥%(most)s).")
+                % {"most": pricing.subtotal - pricing.discount - Decimal("0.01")}
+            }
+        )
+    pricing.special_discount = special_discount
+    pricing.total = pricing.subtotal - pricing.discount - special_discount
     return pricing
+
+
+DISCOUNT_APPROVAL = "discount"
+
+
+def discount_needs_approval(*, pricing: Pricing, team_limit_percent: Decimal | None) -> bool:
+    """An extra discount needs the manager's yes when it takes the price below the customer's agreed price,
+    or the whole discount beyond the team's limit (a person without a team: always)."""
+    if pricing.special_discount <= 0:
+        return False
+    if pricing.agreement is not None or team_limit_percent is None:
+        return True
+    return pricing.discount_percent > team_limit_percent
 
 
 @transaction.atomic
@@ -350,10 +387,20 @@ def create_quote(
     coverages: Sequence[str],
     inputs: Mapping[str, Any],
     on: date | None = None,
+    special_discount: Decimal = ZERO,
 ) -> Quote:
-    """Price and save a quote to the customer (the caller has checked the customer is visible)."""
+    """Price and save a quote to the customer (the caller has checked the customer is visible). An extra
+    discount beyond the agreed price or the team's limit asks the manager's approval (``crm.approvals``):
+    the quote shows that it waits, and becomes a deal only once approved."""
     on = on or local_today()
-    pricing = price_quote(customer_id=customer_id, product=product, coverages=coverages, inputs=inputs, on=on)
+    pricing = price_quote(
+        customer_id=customer_id,
+        product=product,
+        coverages=coverages,
+        inputs=inputs,
+        on=on,
+        special_discount=special_discount,
+    )
     quote = Quote(
         customer_id=customer_id,
         product=product,
@@ -363,12 +410,51 @@ def create_quote(
         subtotal=pricing.subtotal,
         agreement=pricing.agreement,
         discount=pricing.discount,
+        special_discount=pricing.special_discount,
         total=pricing.total,
         created_by=created_by,
     )
     quote.full_clean()
     quote.save()
+    team = created_by.team
+    team_limit = team.discount_limit_percent if team is not None else None
+    if discount_needs_approval(pricing=pricing, team_limit_percent=team_limit):
+        quote.approval = request_approval(
+            kind=DISCOUNT_APPROVAL,
+            requester=created_by,
+            summary=gettext("%(customer)s · %(product)s · ¥%(total)s (list ¥%(subtotal)s, %(percent)s%% off)")
+            % {
+                "customer": quote.customer.unit_name,
+                "product": product,
+                "total": quote.total,
+                "subtotal": quote.subtotal,
+                "percent": pricing.discount_percent,
+            },
+            payload={"quote_id": quote.pk},
+        )
+        quote.save(update_fields=["approval", "updated_at"])
     return quote
+
+
+class DiscountNotApproved(ApplicationError):
+    default_message = _("The discount of this quote is not approved.")
+
+
+def check_discount_approved(quote: Quote) -> None:
+    """Refuse (DiscountNotApproved, saying why) a quote whose discount waits or was rejected."""
+    approval = quote.approval
+    if approval is None or approval.state == approval.State.APPROVED:
+        return
+    if approval.state == approval.State.PENDING:
+        raise DiscountNotApproved(
+            _("This quote waits for approval of its discount by %(name)s; it can become a deal once approved.")
+            % {"name": approval.approver}
+        )
+    if approval.state == approval.State.REJECTED:
+        raise DiscountNotApproved(
+            _("The discount of this quote was rejected by %(name)s: make a new quote.") % {"name": approval.decided_by}
+        )
+    raise DiscountNotApproved(_("The discount request of this quote was withdrawn: make a new quote."))
 
 
 class QuoteAlreadyDeal(Conflict):
@@ -383,6 +469,7 @@ def convert_quote_to_deal(
     quote = Quote.objects.select_for_update().select_related("product").get(pk=quote_id)
     if quote.deal_id is not None:
         raise QuoteAlreadyDeal
+    check_discount_approved(quote)
     deal = create_deal(
         created_by=created_by,
         customer_id=quote.customer_id,
