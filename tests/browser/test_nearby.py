@@ -8,54 +8,16 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from accounts.customers.models import Customer
 from tests.accounts.factories import CustomerFactory
-from tests.browser.conftest import REPORT_CSP_VIOLATIONS, SCREENSHOTS, BrowserPage
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_tap_targets import too_small
 
 pytestmark = pytest.mark.browser
 
-SMALL_PHONE = {
-    "viewport": {"width": 360, "height": 780},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
 HERE = {"latitude": 23.0215, "longitude": 113.1214, "accuracy": 15}
-
-
-@pytest.fixture
-def phone(chromium, live_server):
-    """phone(username, geolocation=None): a signed-in 360-px page (without geolocation: permission refused)."""
-    opened = []
-
-    def open_phone(username: str, geolocation: dict | None = None) -> BrowserPage:
-        options = {"geolocation": geolocation, "permissions": ["geolocation"]} if geolocation else {}
-        context = chromium.new_context(locale="zh-CN", timezone_id=settings.TIME_ZONE, **SMALL_PHONE, **options)
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        browser = BrowserPage(page=page, base_url=live_server.url)
-        context.expose_function("__reportCspViolation", lambda text: browser.problems.append(f"CSP: {text}"))
-        context.add_init_script(REPORT_CSP_VIOLATIONS)
-        page.on("console", lambda message: message.type == "error" and browser.problems.append(message.text))
-        page.on("pageerror", lambda error: browser.problems.append(f"uncaught: {error}"))
-        opened.append((context, browser))
-        browser.goto("/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", settings.CRM["DEMO_PASSWORD"])
-        with page.expect_navigation():
-            page.click("button[type=submit]")
-        return browser
-
-    yield open_phone
-    problems = [problem for _context, browser in opened for problem in browser.problems]
-    for context, _browser in opened:
-        context.close()
-    if problems:
-        pytest.fail("the browser reported problems:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture
