@@ -87,6 +87,7 @@ def test_sales1_reports_the_day_manager1_comments_and_sales1_reads_it(login_as, 
 
     # --- manager1, at the desk ----------------------------------------------------------------------
     sign_in_again(browser, login_as, "manager1", 1280, 900)
+    page.locator('[data-menu-group="visits"] .dropdown-toggle').click()  # the menu's 拜访 group
     page.get_by_role("link", name="团队日报").click()
     expect(page.locator("h1")).to_have_text("团队日报")
     if page.get_by_role("link", name="今天", exact=True).count():

@@ -1,7 +1,7 @@
 import factory
 from django.conf import settings
 
-from crm.models import Notification, PendingTask, Team, User
+from crm.models import Approval, Notification, PendingTask, Team, User
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -69,3 +69,17 @@ class PendingTaskFactory(factory.django.DjangoModelFactory):
 
     task = "crm.tasks.ping"
     kwargs = factory.LazyFunction(lambda: {"value": "pong"})
+
+
+class ApprovalFactory(factory.django.DjangoModelFactory):
+    """A pending leave request from a salesperson to a manager (crm.approvals.services.request_approval makes
+    them with the kind's own payload; this one is already clean)."""
+
+    class Meta:
+        model = Approval
+
+    kind = "leave"
+    requester = factory.SubFactory(SalespersonFactory)
+    approver = factory.SubFactory(ManagerFactory)
+    payload = factory.LazyFunction(lambda: {"start_day": "2026-12-11", "end_day": "2026-12-11", "reason": "看病"})
+    summary = "请假 2026-12-11"
