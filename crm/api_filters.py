@@ -40,11 +40,12 @@ class FilterBackend(DjangoFilterBackend):
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
+        # First: an unreadable yes/no is refused even when another filter already matches nothing.
+        _refuse_unreadable_booleans(filterset)
         if not filterset.is_valid():
             if _matches_nothing(filterset):
                 return queryset.none()
             raise translate_validation(filterset.errors)
-        _refuse_unreadable_booleans(filterset)
         return filterset.qs
 
 

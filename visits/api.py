@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import django_filters
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -198,6 +200,9 @@ class VisitSyncView(APIView):
     def post(self, request: Request) -> Response:
         if not request.user.is_salesperson:
             raise PermissionDenied
+        if not isinstance(request.data, Mapping) or not ({"items", "customers"} & set(request.data)):
+            # A batch names what it carries, even when empty; anything else is not a batch.
+            raise ValidationError({"items": [_("Send the batch as items (visits) and/or customers, each a list.")]})
         items = _json_list(request.data, "items")
         customers = _json_list(request.data, "customers")
         photos: dict[str, list] = {}

@@ -235,3 +235,16 @@ def test_a_nul_character_in_the_address_is_a_400_in_the_api(client_for):
 
     assert response.status_code == 400
     assert response.json() == {"q": ["The address may not contain NUL characters."]}
+
+
+@pytest.mark.parametrize("path", ["/api/map/customers/", "/api/customers/"])
+def test_a_yes_no_filter_refuses_what_is_neither_even_beside_a_filter_that_matches_nothing(client_for, path):
+    """A territory that does not exist makes the list empty; a `located` that is neither yes nor no is still
+    refused, not ignored (found by the API contract run: ?territory=-8933&located=3.1e-270 answered 200)."""
+    client = client_for(Role.ADMIN)
+
+    response = client.get(path, {"territory": "-8933", "located": "3.163370101164649e-270"})
+
+    assert response.status_code == 400
+    assert response.json() == {"located": ["Enter true or false."]}
+    assert client.get(path, {"territory": "-8933", "located": "true"}).status_code == 200

@@ -274,3 +274,41 @@ def test_a_customer_that_is_not_a_whole_number_is_refused(people, customers, eng
 
     assert results == [{"client_id": bad["client_id"], "status": "invalid", "messages": ["Choose a customer."]}]
     assert not Visit.objects.exists()
+
+
+NOT_A_BATCH = {"items": ["请以 items（拜访）和/或 customers（客户）提交，每项都是列表。"]}  # in sales1's language
+NOT_AN_OBJECT = {"detail": "请求内容必须是一个 JSON 对象。"}  # crm/parsers.py, before the view
+
+
+@pytest.mark.parametrize(
+    ("body", "fmt", "answer"),
+    [
+        ("false", "json", NOT_AN_OBJECT),
+        ("[]", "json", NOT_AN_OBJECT),
+        ("{}", "json", NOT_A_BATCH),
+        ({"note": "hi"}, "multipart", NOT_A_BATCH),
+    ],
+    ids=["json-false", "json-list", "json-empty", "multipart-without-items"],
+)
+def test_a_body_that_is_not_a_batch_is_refused_and_changes_nothing(people, customers, body, fmt, answer):
+    api = APIClient()
+    api.force_authenticate(people.sales1)
+
+    if fmt == "json":
+        response = api.post("/api/visits/sync/", body, content_type="application/json")
+    else:
+        response = api.post("/api/visits/sync/", body, format="multipart")
+
+    assert response.status_code == 400, response.content
+    assert response.json() == answer
+    assert not Visit.objects.exists()
+
+
+def test_an_empty_batch_is_still_a_batch(people, customers):
+    api = APIClient()
+    api.force_authenticate(people.sales1)
+
+    response = api.post("/api/visits/sync/", {"items": []}, format="json")
+
+    assert response.status_code == 200
+    assert response.json() == {"customers": [], "results": []}
