@@ -308,7 +308,8 @@ def seed_churn_risks(fake: Faker) -> dict[str, int]:
                 salesperson=callers[owners[finding.customer_id]],
                 customer_id=finding.customer_id,
                 kind=Visit.Kind.PHONE,
-                visited_at=at(today, 9),
+                # at 9, or a minute ago when the demo is loaded before 9 (never in the future)
+                visited_at=min(at(today, 9), timezone.now() - timedelta(minutes=1)),
                 notes="续保电话回访",
             )
     return {"churn risks": refresh_churn_risks(today=today)}

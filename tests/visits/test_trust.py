@@ -31,6 +31,16 @@ NEAR_AT = {"latitude": "23.022000", "longitude": "113.121400", "accuracy_m": 20}
 FAR_MESSAGE = "You are 18.6 km from 佛山市某某公司 (the team's radius is 500 m). Say why you are checking in from here."
 
 
+@pytest.fixture(autouse=True)
+def _afternoon():
+    """These tests log visits minutes or hours before now on the same day: they run at 16:00 local time, so that
+    a run just after midnight (CI at 00:20 in Foshan) does not cross into yesterday or log at 09:00 + 3 h in the
+    future. The clock ticks; a test may travel further (the midnight test does)."""
+    afternoon = timezone.localtime().replace(hour=16, minute=0, second=0, microsecond=0)
+    with time_machine.travel(afternoon, tick=True):
+        yield
+
+
 @pytest.fixture
 def foshan(owned_tree):
     return CustomerFactory(
