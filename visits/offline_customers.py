@@ -113,6 +113,11 @@ def sync_offline_customer(*, salesperson: User, entry: dict) -> dict:
         user=salesperson, phone=data["mobile"], unit_name=data["unit_name"].strip(), district=data["district"].strip()
     )
     if matches:
+        # A send of the same entry may have committed since the receipt was looked for (a phone that
+        # retried while the first request still ran): its customer is not a duplicate of this one.
+        stored = receipt_customer(salesperson=salesperson, client_id=client_id)
+        if stored is not None:
+            return _answer_for(salesperson=salesperson, customer=stored, result=result, replayed=True)
         visible = [match.customer for match in matches if match.customer is not None]
         if not visible:
             return result | {

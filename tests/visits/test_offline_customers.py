@@ -243,3 +243,32 @@ def test_the_same_offline_customer_sent_at_once_is_stored_once(seeded_reference_
     assert Customer.objects.filter(unit_name="佛山某某公司").count() == 1
     assert OfflineCustomerReceipt.objects.count() == 1
     assert Visit.objects.filter(customer=created).count() == 1
+
+
+def test_a_resend_that_finds_the_customer_stored_between_its_checks_answers_with_it(
+    people, customers, english, monkeypatch
+):
+    """The race CI caught on PostgreSQL: six sends at once; one looked for its receipt before the first
+    send committed and looked for duplicates after, so it found 'its own' customer as a duplicate and
+    answered without the customer's id. It must answer as a replay."""
+    from visits import offline_customers
+
+    customer_entry = new_customer()
+    first = sync_offline_work(salesperson=people.sales1, customers=[customer_entry])
+    created = Customer.objects.get(unit_name="佛山某某公司")
+    real_lookup = offline_customers.receipt_customer
+    lookups = []
+
+    def committed_just_after_the_first_look(**kwargs):
+        lookups.append(kwargs)
+        return None if len(lookups) == 1 else real_lookup(**kwargs)
+
+    monkeypatch.setattr(offline_customers, "receipt_customer", committed_just_after_the_first_look)
+    again = sync_offline_work(salesperson=people.sales1, customers=[customer_entry])
+
+    assert first["customers"][0]["customer"] == created.pk
+    assert again["customers"][0]["status"] == "registered"
+    assert again["customers"][0]["customer"] == created.pk
+    assert again["customers"][0]["replayed"] is True
+    assert len(lookups) == 2
+    assert Customer.objects.filter(unit_name="佛山某某公司").count() == 1
