@@ -93,7 +93,7 @@ def _clean_choices(values: Sequence[str], allowed: list[str], field: str) -> lis
     return values
 
 
-def _clean_position(
+def clean_phone_position(
     latitude: Decimal | float | str | None,
     longitude: Decimal | float | str | None,
     accuracy_m: float | str | None,
@@ -252,7 +252,7 @@ def _checked_visit(
         raise ValidationError({"next_step_on": _("The next step cannot be before the visit.")})
     if kind not in Visit.Kind.values:
         raise ValidationError({"kind": _("Unknown choice: %(value)s.") % {"value": kind}})
-    latitude, longitude, accuracy_m = _clean_position(*position)
+    latitude, longitude, accuracy_m = clean_phone_position(*position)
     far_reason = clean_far_reason(far_reason)
     trust = trust_settings_for(salesperson)
     if len(photos) > MAX_PHOTOS_PER_VISIT:
@@ -283,7 +283,7 @@ def _checked_visit(
     precise = accuracy_m is not None and accuracy_m <= radius
     visit.sets_location = False
     if latitude is not None and customer.latitude is not None and customer.longitude is not None:
-        assert longitude is not None  # _clean_position gives both coordinates or neither
+        assert longitude is not None  # clean_phone_position gives both coordinates or neither
         visit.distance_m = haversine_m(latitude, longitude, customer.latitude, customer.longitude)
         visit.far_from_customer = is_far(distance_m=visit.distance_m, accuracy_m=accuracy_m, radius_m=radius)
         visit.verified = precise and visit.distance_m <= radius
@@ -344,7 +344,7 @@ def _follow_visit(*, visit: Visit, prepared_photos: list, received_at: datetime)
     if visit.far_from_customer:
         _notify_far_check_in(visit)
     if visit.sets_location:
-        # Set only with a precise position, both of whose coordinates _clean_position gave. The customer's
+        # Set only with a precise position, both of whose coordinates clean_phone_position gave. The customer's
         # door never lets a check-in replace a position (a pin, the address found, another check-in): one
         # set meanwhile keeps it, and the visit then says nothing about setting it.
         assert visit.latitude is not None and visit.longitude is not None

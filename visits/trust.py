@@ -249,7 +249,7 @@ def _travel(previous: Visit | None, visit: Visit) -> tuple[int | None, int | Non
     if previous is None:
         return None, None
     # Both have a position: link_travel's caller and query ask for a latitude, and a position is both
-    # coordinates or neither (record_visit's _clean_position).
+    # coordinates or neither (record_visit's clean_phone_position).
     assert previous.latitude is not None and previous.longitude is not None
     assert visit.latitude is not None and visit.longitude is not None
     meters = haversine_m(previous.latitude, previous.longitude, visit.latitude, visit.longitude)

@@ -29,7 +29,7 @@ from territories.services import WorkPreview
 from visits.calendar import is_working_day
 from visits.geo import order_route
 from visits.models import Leave, RoutePlan, RouteStop
-from visits.services import _clean_position as clean_position
+from visits.services import clean_phone_position
 
 NOTE_MAX_LENGTH = RouteStop._meta.get_field("note").max_length or 200
 # Positions are renumbered in two steps (out of the way, then 1..n) so that the unique (plan, position)
@@ -263,7 +263,7 @@ def save_route_plan(
     visible = set(Customer.objects.visible_to(salesperson).filter(pk__in=customer_ids).values_list("pk", flat=True))
     if len(visible) != len(customer_ids):
         raise NotFound(_("No customer matches the given query."))
-    start_lat, start_lon, _accuracy = clean_position(start_latitude, start_longitude, None)
+    start_lat, start_lon, _accuracy = clean_phone_position(start_latitude, start_longitude, None)
     plan = _locked_plan(salesperson=salesperson, day=day)
     plan.start_latitude, plan.start_longitude = start_lat, start_lon
     plan.save()
