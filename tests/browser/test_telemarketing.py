@@ -94,7 +94,7 @@ def test_info_staff_turn_a_segment_into_a_call_list_and_a_callers_interested_rea
     expect(page.locator("h1")).to_have_text("电话营销")
     expect(page.locator("#next-call")).to_be_focused()
     page.keyboard.press("n")
-    expect(page.locator("#call-phone")).to_have_text("+8613711110001")
+    expect(page.locator("#call-phone")).to_have_text("137 1111 0001")
     expect(page.locator("#call-script")).to_contain_text("您的爱车下个月保险到期")
     screen(browser, "22-caller-number")
     page.keyboard.press("4")
@@ -160,7 +160,7 @@ def test_a_caller_saves_a_callback_and_a_no_answer_by_keyboard_at_phone_size(log
     browser.goto("/calls/")
 
     page.keyboard.press("n")
-    expect(page.locator("#call-phone")).to_have_text("+8613722220001")
+    expect(page.locator("#call-phone")).to_have_text("137 2222 0001")
     page.keyboard.press("2")
     expect(page.locator("#id_callback_at")).to_be_focused()
     tomorrow = timezone.localdate() + timedelta(days=1)
@@ -171,7 +171,7 @@ def test_a_caller_saves_a_callback_and_a_no_answer_by_keyboard_at_phone_size(log
 
     page.keyboard.press("Enter")  # the next-number button has the focus
     page.wait_for_url("**/calls/")
-    expect(page.locator("#call-phone")).to_have_text("+8613722220002")
+    expect(page.locator("#call-phone")).to_have_text("137 2222 0002")
     with page.expect_navigation():
         page.keyboard.press("1")
     expect(page.locator("#messages")).to_contain_text("无人接听")
