@@ -210,7 +210,8 @@ class DayVisitSerializer(serializers.Serializer):
 class CountsSerializer(serializers.Serializer):
     planned = serializers.IntegerField()
     made = serializers.IntegerField(help_text="Planned stops visited that day.")
-    missed = serializers.IntegerField(help_text="Planned stops whose day passed without a visit.")
+    missed = serializers.IntegerField(help_text="Planned stops whose day passed without a visit (not on leave).")
+    on_leave = serializers.IntegerField(help_text="Planned stops not visited on a day of the salesperson's leave.")
     open = serializers.IntegerField(help_text="Planned stops of today or later not visited yet.")
     unplanned = serializers.IntegerField(help_text="Visits that day to customers not planned that day.")
 
@@ -293,6 +294,7 @@ def _counts(counts) -> dict:
         "planned": counts.planned,
         "made": counts.made,
         "missed": counts.missed,
+        "on_leave": counts.on_leave,
         "open": counts.open,
         "unplanned": counts.unplanned,
     }

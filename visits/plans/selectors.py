@@ -1,7 +1,9 @@
 """Reads of the plan: the week plan, a day's plan in route order, plan against visits.
 
 A stop is visited when the plan's salesperson logged a visit to its customer that day
-(``visits.selectors.visits_making_stop``); missed when its day has passed without one; open otherwise.
+(``visits.selectors.visits_making_stop``); on leave when that day is one of the salesperson's leave (often
+approved after the week was planned: nobody missed it); missed when its day has passed without a visit;
+open otherwise.
 Missed is computed when read, never written by a job. Each read is a fixed number of queries.
 """
 
@@ -27,16 +29,30 @@ from visits.selectors import visits_making_stop
 class StopStatus:
     VISITED = "visited"
     MISSED = "missed"
+    ON_LEAVE = "on_leave"
     OPEN = "open"
 
-    LABELS = {VISITED: _("Visited"), MISSED: _("Missed"), OPEN: _("To visit")}
+    LABELS = {VISITED: _("Visited"), MISSED: _("Missed"), ON_LEAVE: _("On leave"), OPEN: _("To visit")}
+
+
+def stop_day_on_leave() -> Exists:
+    """The stop's day is one of its salesperson's days of leave (for a RouteStop queryset)."""
+    return Exists(
+        Leave.objects.filter(
+            salesperson=OuterRef("plan__salesperson"),
+            start_day__lte=OuterRef("plan__day"),
+            end_day__gte=OuterRef("plan__day"),
+        )
+    )
 
 
 def stops_with_status(queryset: QuerySet[RouteStop], *, today: date) -> QuerySet[RouteStop]:
-    """``visited`` and ``status`` (visited, missed: its day has passed without a visit, open) on each stop."""
-    return queryset.annotate(visited=Exists(visits_making_stop())).annotate(
+    """``visited`` and ``status`` (visited; on leave; missed: its day has passed without a visit; open) on
+    each stop."""
+    return queryset.annotate(visited=Exists(visits_making_stop()), on_leave=stop_day_on_leave()).annotate(
         status=Case(
             When(visited=True, then=Value(StopStatus.VISITED)),
+            When(on_leave=True, then=Value(StopStatus.ON_LEAVE)),
             When(plan__day__lt=today, then=Value(StopStatus.MISSED)),
             default=Value(StopStatus.OPEN),
             output_field=CharField(),
@@ -221,18 +237,20 @@ def salespeople_in_view(*, user: User) -> QuerySet[User]:
 class PlanCounts:
     planned: int = 0
     made: int = 0  # planned stops visited that day
-    missed: int = 0  # planned stops whose day passed without a visit
+    missed: int = 0  # planned stops whose day passed without a visit (not on leave)
+    on_leave: int = 0  # planned stops not visited on a day of the salesperson's leave
     unplanned: int = 0  # visits that day to customers not planned that day
 
     @property
     def open(self) -> int:
-        """Planned stops of today or later not visited yet."""
-        return self.planned - self.made - self.missed
+        """Planned stops of today or later not visited yet (and not on a day of leave)."""
+        return self.planned - self.made - self.missed - self.on_leave
 
     def add(self, other: PlanCounts) -> None:
         self.planned += other.planned
         self.made += other.made
         self.missed += other.missed
+        self.on_leave += other.on_leave
         self.unplanned += other.unplanned
 
 
@@ -258,19 +276,21 @@ def plan_against_visits(*, people: Sequence[User], week: date, today: date) -> l
     last = week + timedelta(days=6)
     counts: dict[tuple[int, date], PlanCounts] = {}
     visited = Q(Exists(visits_making_stop()))
+    on_leave = Q(stop_day_on_leave())
     stop_rows = (
         RouteStop.objects.filter(plan__salesperson__in=ids, plan__day__range=(week, last))
         .values("plan__salesperson", "plan__day")
         .annotate(
             planned=Count("id"),
             made=Count("id", filter=visited),
-            missed=Count("id", filter=~visited & Q(plan__day__lt=today)),
+            missed=Count("id", filter=~visited & ~on_leave & Q(plan__day__lt=today)),
+            on_leave=Count("id", filter=~visited & on_leave),
         )
         .order_by()
     )
     for row in stop_rows:
         counts[(row["plan__salesperson"], row["plan__day"])] = PlanCounts(
-            planned=row["planned"], made=row["made"], missed=row["missed"]
+            planned=row["planned"], made=row["made"], missed=row["missed"], on_leave=row["on_leave"]
         )
     visit_rows = (
         unplanned_visits()
@@ -308,6 +328,7 @@ class PersonDay:
             planned=len(self.plan.stops),
             made=self.plan.visited_count,
             missed=sum(stop.status == StopStatus.MISSED for stop in self.plan.stops),
+            on_leave=sum(stop.status == StopStatus.ON_LEAVE for stop in self.plan.stops),
             unplanned=len(self.unplanned),
         )
 

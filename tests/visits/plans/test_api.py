@@ -165,7 +165,7 @@ def test_a_persons_day_in_route_order(api, people, street, plans):
     )
     assert thursday["stops"][1]["distance_from_previous_m"] == 1023
     assert thursday["stops"][0]["navigation"]["apple"].startswith("https://maps.apple.com/?ll=23.030000%2C113.1")
-    assert thursday["counts"] == {"planned": 2, "made": 0, "missed": 0, "open": 2, "unplanned": 0}
+    assert thursday["counts"] == {"planned": 2, "made": 0, "missed": 0, "on_leave": 0, "open": 2, "unplanned": 0}
     assert [(stop["customer_name"], stop["status"]) for stop in monday["stops"]] == [
         ("客户A", "visited"),
         ("客户B", "missed"),
@@ -189,13 +189,13 @@ def test_plan_against_visits_per_person_and_week(api, people, plans):
     sales1 = body["results"][0]
     assert (sales1["salesperson"], sales1["total"]) == (
         people.sales1.pk,
-        {"planned": 4, "made": 1, "missed": 1, "open": 2, "unplanned": 1},
+        {"planned": 4, "made": 1, "missed": 1, "on_leave": 0, "open": 2, "unplanned": 1},
     )
     assert [(day["day"], day["planned"], day["missed"]) for day in sales1["days"] if day["planned"]] == [
         ("2026-11-23", 2, 1),
         ("2026-11-26", 2, 0),
     ]
-    assert body["results"][1]["total"] == {"planned": 0, "made": 0, "missed": 0, "open": 0, "unplanned": 0}
+    assert body["results"][1]["total"] == {"planned": 0, "made": 0, "missed": 0, "on_leave": 0, "open": 0, "unplanned": 0}
     assert api.get("/api/plans/versus/?week=2026-02-30").status_code == 400
 
 

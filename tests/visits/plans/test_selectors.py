@@ -8,7 +8,7 @@ import time_machine
 from django.http import Http404
 
 from tests.crm.factories import SalespersonFactory
-from tests.visits.factories import RoutePlanFactory, RouteStopFactory, VisitFactory
+from tests.visits.factories import LeaveFactory, RoutePlanFactory, RouteStopFactory, VisitFactory
 from tests.visits.plans.conftest import MONDAY, THURSDAY, TUESDAY, WEDNESDAY, at
 from visits.plans.selectors import (
     day_plan,
@@ -173,3 +173,22 @@ def test_plan_against_visits_costs_two_queries_whatever_the_number_of_people(
         weeks = plan_against_visits(people=crowd, week=MONDAY, today=WEDNESDAY)
 
     assert [(w.total.planned, w.total.missed, w.total.unplanned) for w in weeks] == [(1, 1, 1)] * 12
+
+
+def test_a_stop_planned_on_a_day_of_leave_is_not_missed(people, street, week_of_work):
+    """Leave approved after the week was planned (the approvals engine writes a Leave): Tuesday's stop at E was
+    not missed by anyone's fault. It is counted on leave — neither missed nor still open — on the week's
+    page, the person's day and the day's plan."""
+    LeaveFactory(salesperson=people.sales1, start_day=TUESDAY, end_day=TUESDAY, reason="请假")
+
+    sales1 = plan_against_visits(people=[people.sales1], week=MONDAY, today=WEDNESDAY)[0]
+    day = person_day(user=people.manager1, salesperson_id=people.sales1.pk, day=TUESDAY, today=WEDNESDAY)
+    plan = day_plan(salesperson=people.sales1, day=TUESDAY, today=WEDNESDAY)
+
+    assert counts(sales1)["11-24"] == (1, 0, 0, 0, 0)
+    assert counts(sales1)["total"] == (7, 3, 1, 2, 2)
+    assert dict(sales1.days)[TUESDAY].on_leave == 1
+    assert sales1.total.on_leave == 1
+    assert [(item.stop.customer_id, item.status) for item in plan.stops] == [(street["E"].pk, "on_leave")]
+    assert [str(item.status_label) for item in plan.stops] == ["On leave"]
+    assert (day.counts.missed, day.counts.on_leave, day.counts.open) == (0, 1, 0)
