@@ -150,7 +150,10 @@ def _wecom_token(*, fresh: bool = False) -> str:
         logger.warning("WeCom gettoken refused: %s %s", status, answer)
         raise ProviderError
     token = answer["access_token"]
-    lifetime = int(answer.get("expires_in") or 7200)
+    try:
+        lifetime = int(answer.get("expires_in") or 7200)
+    except (TypeError, ValueError):
+        lifetime = 7200
     cache.set(WECOM_TOKEN_CACHE_KEY, token, max(60, lifetime - 300))
     return token
 
