@@ -17,6 +17,8 @@ class AccountsConfig(AppConfig):
             release_customers_of_territory,
         )
         from accounts.deals.services import (
+            DEAL_PRICE_APPROVAL,
+            apply_deal_price_approval,
             pass_open_deals_of_territory,
             preview_open_deals_of_territory,
             release_open_deals_of_territory,
@@ -48,6 +50,10 @@ class AccountsConfig(AppConfig):
         # quote can become a deal (convert_quote_to_deal checks), rejected it says so. Nothing else to apply.
         register_approval_kind(
             ApprovalKind(name=DISCOUNT_APPROVAL, label=_("Discount"), on_approved=lambda approval: None)
+        )
+        # A deal entered below the customer's agreed price (deal page, API) waits likewise; approved, it is recorded.
+        register_approval_kind(
+            ApprovalKind(name=DEAL_PRICE_APPROVAL, label=_("Deal price"), on_approved=apply_deal_price_approval)
         )
         # A salesperson's customer moved to another salesperson once the manager (or the admin) approves.
         register_approval_kind(

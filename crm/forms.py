@@ -57,3 +57,20 @@ class TeamModesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["form_submission"].choices = Team.FormSubmission.choices
         style_fields(self)
+
+
+class SignInLinksForm(forms.Form):
+    """The admin's link of one person to their identities at the sign-in providers (crm.sso)."""
+
+    wecom_userid = forms.CharField(
+        label=_("WeCom userid"),
+        max_length=64,
+        required=False,
+        help_text=_("The person's account in the company's WeCom address book (成员 UserID). Empty: not linked."),
+    )
+    dingtalk_unionid = forms.CharField(
+        label=_("DingTalk unionId"),
+        max_length=64,
+        required=False,
+        help_text=_("The person's unionId in DingTalk. Empty: not linked."),
+    )

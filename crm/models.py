@@ -108,6 +108,9 @@ class User(AbstractUser):
     # Raised by "sign out everywhere" and deactivation: every session signed in before no longer matches
     # (see get_session_auth_hash), as after a password change.
     sign_out_generation = models.PositiveIntegerField(_("sign-out generation"), default=0, editable=False)
+    # Sign-in with WeCom / DingTalk (crm.sso): the person's identity there, set by the admin only (empty: not linked).
+    wecom_userid = models.CharField(_("WeCom userid"), max_length=64, blank=True, default="")
+    dingtalk_unionid = models.CharField(_("DingTalk unionId"), max_length=64, blank=True, default="")
 
     objects = UserManager()
 
@@ -115,6 +118,16 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wecom_userid"], condition=~models.Q(wecom_userid=""), name="user_unique_wecom_userid"
+            ),
+            models.UniqueConstraint(
+                fields=["dingtalk_unionid"],
+                condition=~models.Q(dingtalk_unionid=""),
+                name="user_unique_dingtalk_unionid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

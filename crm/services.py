@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
@@ -188,3 +189,26 @@ def update_team_settings(*, team_id: int, changed_by: User, **changes: object) -
     record_change_by(team, changed_by)
     team.save(update_fields=[*changes, "updated_at"])
     return team
+
+
+@transaction.atomic
+def link_sign_in_identities(*, user_id: int, changed_by: User, wecom_userid: str, dingtalk_unionid: str) -> User:
+    """The admin links a person to their WeCom userid and DingTalk unionId (empty: unlinked), for signing in
+    with them (crm.sso). An identity already linked to someone else is refused, naming who has it."""
+    user = User.objects.select_for_update().get(pk=user_id)
+    values = {"wecom_userid": wecom_userid.strip(), "dingtalk_unionid": dingtalk_unionid.strip()}
+    errors = {}
+    for field, value in values.items():
+        holder = User.objects.filter(**{field: value}).exclude(pk=user.pk).first() if value else None
+        if holder is not None:
+            errors[field] = _("This identity is already linked to %(name)s (%(username)s).") % {
+                "name": holder,
+                "username": holder.username,
+            }
+    if errors:
+        raise ValidationError(errors)
+    for field, value in values.items():
+        setattr(user, field, value)
+    user.clean_fields(exclude=[field.name for field in User._meta.fields if field.name not in values])
+    user.save(update_fields=list(values))
+    return user

@@ -184,6 +184,22 @@ CRM_SIGNIN_SLOWDOWN_AFTER = env.int("CRM_SIGNIN_SLOWDOWN_AFTER", default=10)
 CRM_SIGNIN_SLOWDOWN_MAX_SECONDS = env.int("CRM_SIGNIN_SLOWDOWN_MAX_SECONDS", default=60)
 CRM_SIGNIN_KNOWN_ADDRESS_DAYS = env.int("CRM_SIGNIN_KNOWN_ADDRESS_DAYS", default=90)
 
+# Sign-in with WeCom (企业微信) or DingTalk (钉钉) (crm.sso): each is off until its credentials are set, and then
+# only for users the admin has linked (Settings → Sign-in with WeCom / DingTalk). The base URLs are settings for
+# the tests' local fakes of the providers.
+CRM_SSO = {
+    "WECOM_CORP_ID": env("CRM_WECOM_CORP_ID", default=""),
+    "WECOM_AGENT_ID": env("CRM_WECOM_AGENT_ID", default=""),
+    "WECOM_SECRET": env("CRM_WECOM_SECRET", default=""),
+    "WECOM_LOGIN_URL": env("CRM_WECOM_LOGIN_URL", default="https://login.work.weixin.qq.com"),
+    "WECOM_API_URL": env("CRM_WECOM_API_URL", default="https://qyapi.weixin.qq.com"),
+    "DINGTALK_CLIENT_ID": env("CRM_DINGTALK_CLIENT_ID", default=""),
+    "DINGTALK_CLIENT_SECRET": env("CRM_DINGTALK_CLIENT_SECRET", default=""),
+    "DINGTALK_LOGIN_URL": env("CRM_DINGTALK_LOGIN_URL", default="https://login.dingtalk.com"),
+    "DINGTALK_API_URL": env("CRM_DINGTALK_API_URL", default="https://api.dingtalk.com"),
+    "TIMEOUT_SECONDS": env.float("CRM_SSO_TIMEOUT_SECONDS", default=5.0),
+}
+
 # Sessions end after 30 minutes without a request and 12 hours after signing in, whatever the
 # activity (ASVS 7.3.1/7.3.2; crm.middleware.SessionTimeoutMiddleware). The cookie lives no longer.
 CRM_SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("CRM_SESSION_IDLE_MINUTES", default=30))

@@ -1,15 +1,18 @@
 from base64 import b32encode
 
 import segno
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
@@ -20,7 +23,9 @@ from django.views.i18n import set_language as django_set_language
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from crm.forms import OneTimeCodeForm, TeamModesForm
+from crm import sso
+from crm.errors import ApplicationError
+from crm.forms import OneTimeCodeForm, SignInLinksForm, TeamModesForm
 from crm.health import broker_status, database_status
 from crm.htmx import add_refusal_to_form
 from crm.middleware import SECOND_FACTOR_DUE
@@ -32,10 +37,13 @@ from crm.selectors import (
     api_tokens_of,
     notifications_for,
     second_factor_due,
+    sign_in_links,
     totp_device_of,
+    user_for_sign_in,
 )
 from crm.services import (
     WrongCode,
+    link_sign_in_identities,
     mark_notifications_read,
     revoke_api_token,
     revoke_api_tokens,
@@ -44,6 +52,7 @@ from crm.services import (
     update_team_settings,
     verify_second_factor,
 )
+from crm.signin import lockout_refusal, refused_response
 
 
 @require_GET
@@ -213,6 +222,108 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         revoke_api_tokens(user=form.user)
         return response
+
+
+# --- sign-in with WeCom / DingTalk (crm.sso) --------------------------------------------------------
+
+# Session key: the pending provider sign-in, {"provider", "state", "next"}; taken (once) by the callback.
+SSO_STATE = "crm_sso_state"
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page, with a button for each sign-in provider that is configured."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sso_providers"] = sso.configured_providers()
+        return context
+
+
+def _configured(provider: str) -> str:
+    if not sso.is_configured(provider):
+        raise Http404
+    return provider
+
+
+def _sso_refused(request: HttpRequest, message) -> HttpResponse:
+    """Back to the login page, saying why (in the user's language)."""
+    messages.error(request, message)
+    return redirect("login")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def sso_start(request: HttpRequest, provider: str) -> HttpResponse:
+    """Send the browser to the provider's sign-in, with a one-time ``state`` bound to this session (CSRF)."""
+    _configured(provider)
+    if request.user.is_authenticated:
+        return redirect(_next_page(request))
+    state = sso.new_state()
+    request.session[SSO_STATE] = {"provider": provider, "state": state, "next": _next_page(request)}
+    redirect_uri = settings.CRM["SITE_URL"].rstrip("/") + reverse(f"sso_done_{provider}")
+    return redirect(sso.authorize_url(name=provider, redirect_uri=redirect_uri, state=state))
+
+
+@login_not_required
+@never_cache
+@require_GET
+def sso_done(request: HttpRequest, provider: str) -> HttpResponse:
+    """The provider sends the browser back here with a code: who is it, which of our users (linked by the admin),
+    and then the same sign-in as with a password (lockout, access log, session limits, second factor)."""
+    _configured(provider)
+    pending = request.session.pop(SSO_STATE, None)  # one-time, whatever happens next
+    given = request.GET.get("state", "")
+    if (
+        not isinstance(pending, dict)
+        or pending.get("provider") != provider
+        or not given
+        or not constant_time_compare(given, pending.get("state", ""))
+    ):
+        return _sso_refused(
+            request, _("This sign-in link is not valid or was already used. Start again from the login page.")
+        )
+    code = request.GET.get("code", "") if provider == sso.WECOM else request.GET.get("authCode", "")
+    try:
+        identity = sso.identity_for(name=provider, code=code or request.GET.get("code", ""))
+        user = user_for_sign_in(provider=provider, identity=identity)
+    except ApplicationError as error:
+        return _sso_refused(request, error.message)
+    credentials = {"username": user.username}
+    if AxesProxyHandler.is_locked(request, credentials):
+        return refused_response(request, lockout_refusal(request, credentials))
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect(pending.get("next") or resolve_url("home"))
+
+
+@require_GET
+@role_required(User.Role.ADMIN)
+def sign_in_links_page(request: HttpRequest) -> HttpResponse:
+    """The admin's list of people and their WeCom / DingTalk identities for signing in."""
+    query = request.GET.get("q", "").strip()
+    page = Paginator(sign_in_links(query=query), 50).get_page(request.GET.get("page"))
+    context = {"page_obj": page, "q": query, "providers": sso.configured_providers()}
+    return render(request, "crm/sign_in_links.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(User.Role.ADMIN)
+def sign_in_link_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The admin links one person to their WeCom userid and DingTalk unionId (or unlinks them)."""
+    person = get_object_or_404(User, pk=pk)
+    initial = {"wecom_userid": person.wecom_userid, "dingtalk_unionid": person.dingtalk_unionid}
+    form = SignInLinksForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            link_sign_in_identities(user_id=person.pk, changed_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_refusal_to_form(form, error, on_fields=True)
+        else:
+            messages.success(request, _("Sign-in links of %(name)s saved.") % {"name": person})
+            return redirect("sign_in_links")
+    return render(request, "crm/sign_in_link_form.html", {"form": form, "person": person})
 
 
 @login_not_required

@@ -8,6 +8,8 @@ creates one entry and answers it again, also when the retry races the first requ
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a ValueError
 from rest_framework.response import Response
@@ -15,7 +17,7 @@ from rest_framework.response import Response
 from accounts.customers.models import Customer
 from accounts.deals.models import Deal, LedgerEntry, Product
 from accounts.deals.selectors import deals_for_list
-from accounts.deals.services import create_deal, record_payment
+from accounts.deals.services import PriceNeedsApproval, create_deal, record_payment, request_deal_price_approval
 from crm.bounds import validate_date_in_window, validate_deal_amount, validate_note_length
 
 
@@ -29,6 +31,8 @@ class DealSerializer(serializers.ModelSerializer):
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.filter(is_active=True))
     instalments = serializers.ListField(child=serializers.DictField(), write_only=True, required=False)
     confirm_price = serializers.BooleanField(write_only=True, required=False, default=False)
+    # Below the customer's agreed price the deal waits for the manager: with this, the request is sent (202).
+    ask_approval = serializers.BooleanField(write_only=True, required=False, default=False)
     idempotency_key = serializers.CharField(write_only=True, required=False, max_length=64)
 
     class Meta:
@@ -50,6 +54,7 @@ class DealSerializer(serializers.ModelSerializer):
             "balance",
             "instalments",
             "confirm_price",
+            "ask_approval",
             "idempotency_key",
         )
         read_only_fields = ("salesperson", "source", "status", "delivered_on", "paid_on")
@@ -83,6 +88,19 @@ class DealViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return deals_for_list(user=self.request.user).order_by("-issued_on", "-id")
 
+    @extend_schema(
+        responses={
+            201: DealSerializer,
+            202: inline_serializer(
+                "DealWaitsForApproval",
+                {
+                    "detail": serializers.CharField(),
+                    "approval": serializers.IntegerField(),
+                    "state": serializers.CharField(),
+                },
+            ),
+        }
+    )
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -91,19 +109,35 @@ class DealViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             (row.get("amount"), serializers.DateField().to_internal_value(row.get("due_on")))
             for row in data.get("instalments", [])
         ]
-        deal = create_deal(
-            created_by=request.user,
-            customer_id=data["customer"].pk,
-            product=data["product"],
-            number=data["number"],
-            amount=data["amount"],
-            issued_on=data["issued_on"],
-            instalments=plan or None,
-            renewal_on=data.get("renewal_on"),
-            next_need=data.get("next_need", ""),
-            confirm_price=data.get("confirm_price", False),
-            idempotency_key=_idempotency_key(request, data),
-        )
+        entry = {
+            "created_by": request.user,
+            "customer_id": data["customer"].pk,
+            "product": data["product"],
+            "number": data["number"],
+            "amount": data["amount"],
+            "issued_on": data["issued_on"],
+            "instalments": plan or None,
+            "renewal_on": data.get("renewal_on"),
+            "next_need": data.get("next_need", ""),
+        }
+        try:
+            deal = create_deal(
+                **entry,
+                confirm_price=data.get("confirm_price", False),
+                idempotency_key=_idempotency_key(request, data),
+            )
+        except PriceNeedsApproval:
+            if not data.get("ask_approval"):
+                raise
+            approval = request_deal_price_approval(**entry)
+            detail = gettext("Deal %(number)s at ¥%(amount)s waits for the approval of %(approver)s.") % {
+                "number": approval.payload["number"],
+                "amount": approval.payload["amount"],
+                "approver": approval.approver,
+            }
+            return Response(
+                {"detail": detail, "approval": approval.pk, "state": approval.state}, status=status.HTTP_202_ACCEPTED
+            )
         return Response(self.get_serializer(self.get_queryset().get(pk=deal.pk)).data, status=status.HTTP_201_CREATED)
 
 

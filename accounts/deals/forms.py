@@ -40,6 +40,9 @@ class DealForm(forms.Form):
     next_need = forms.CharField(label=_("Next need"), max_length=200, required=False)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     confirm_price = forms.BooleanField(label=_("I checked the amount against the agreed price"), required=False)
+    ask_approval = forms.BooleanField(
+        label=_("Below the agreed price: send the deal to the manager for approval"), required=False
+    )
 
     def __init__(self, *args, products, **kwargs) -> None:
         super().__init__(*args, **kwargs)

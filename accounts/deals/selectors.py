@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from accounts.customers.models import Customer
 from accounts.deals.models import ZERO, Deal, Instalment, LedgerEntry, PriceAgreement, Product, ShowcasePhoto
-from crm.models import Team, User
+from crm.models import Approval, Team, User
 
 Kind = LedgerEntry.Kind
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
@@ -272,3 +272,23 @@ def showcase_photos_of(*, user: User, customer: Customer) -> QuerySet[ShowcasePh
 
 def won_deals_of(*, customer: Customer) -> QuerySet[Deal]:
     return customer.deals.exclude(status__in=CLOSED).select_related("product").order_by("-issued_on")
+
+
+def deals_waiting_for_approval(*, customer: Customer) -> list[Approval]:
+    """Deals of this customer entered below its agreed price that wait for the manager (oldest first), each
+    with ``product_name``."""
+    waiting = list(
+        Approval.objects.filter(
+            kind="deal_price",  # accounts.deals.services.DEAL_PRICE_APPROVAL
+            state=Approval.State.PENDING,
+            payload__customer_id=customer.pk,
+        )
+        .select_related("approver")
+        .order_by("created_at", "pk")
+    )
+    if waiting:
+        ids = {approval.payload["product_id"] for approval in waiting}
+        names = dict(Product.objects.filter(pk__in=ids).values_list("pk", "name"))
+        for approval in waiting:
+            approval.product_name = names.get(approval.payload["product_id"], "")  # type: ignore[attr-defined]
+    return waiting

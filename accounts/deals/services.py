@@ -39,10 +39,11 @@ from accounts.deals.models import (
     RenewalReminder,
     ShowcasePhoto,
 )
+from crm.approvals.services import default_approver, request_approval
 from crm.dates import local_today
 from crm.errors import ApplicationError, Conflict
 from crm.history import record_change_by
-from crm.models import Notification, User
+from crm.models import Approval, Notification, User
 from crm.services import notify_many
 from territories.models import Territory
 from territories.selectors import current_owner
@@ -62,6 +63,10 @@ class NoSalespersonToCredit(ApplicationError):
 
 class PriceDiffers(ApplicationError):
     default_message = _("The amount differs from the price agreed with this customer. Check it, then confirm.")
+
+
+class PriceNeedsApproval(ApplicationError):
+    default_message = _("A price below the customer's agreed price waits for the manager's approval.")
 
 
 class Overpayment(ApplicationError):
@@ -364,6 +369,40 @@ def price_warning(*, customer_id: int, product_id: int, on: date, amount: Decima
     }
 
 
+# A deal below the customer's agreed price waits for the manager (crm.approvals); approved, it is recorded.
+DEAL_PRICE_APPROVAL = "deal_price"
+
+
+def price_needs_approval(*, customer_id: int, product_id: int, on: date, amount: Decimal) -> PriceAgreement | None:
+    """The agreement whose price ``amount`` goes below: a deal at that amount waits for the manager's approval
+    (as a quote's extra discount does, ``accounts.service_tools``). None when it needs none: no agreed price,
+    or at or above it. A deal has no list price of its own, so the team's discount limit, which is measured off
+    a quote's list premium, cannot apply to a deal entered directly; the agreed price can."""
+    agreement = agreed_price_for(customer_id=customer_id, product_id=product_id, on=on)
+    if agreement is None or agreement.price is None or amount >= agreement.price:
+        return None
+    return agreement
+
+
+def _approves(approval: Approval | None, *, amount: Decimal) -> bool:
+    """An approval that lets this amount through: granted, and (a deal's own request) for this very amount."""
+    if approval is None or approval.state != Approval.State.APPROVED:
+        return False
+    return "amount" not in approval.payload or Decimal(approval.payload["amount"]) == amount
+
+
+def _price_needs_approval_error(*, agreement: PriceAgreement, amount: Decimal, requester: User) -> PriceNeedsApproval:
+    approver = default_approver(requester)
+    return PriceNeedsApproval(
+        _(
+            "¥%(amount)s is below this customer's agreed price of ¥%(price)s: a deal at this price waits for the "
+            "approval of %(approver)s. Send it for approval, or enter the agreed price."
+        )
+        % {"amount": amount, "price": agreement.price, "approver": approver or _("an administrator")},
+        extra={"agreed_price": str(agreement.price)},
+    )
+
+
 def _instalment_plan(
     *, amount: Decimal, issued_on: date, instalments: Sequence[tuple[Any, date]] | None
 ) -> list[tuple[Decimal, date]]:
@@ -418,12 +457,16 @@ def create_deal(
     credited_to: User | None = None,
     confirm_price: bool = False,
     idempotency_key: str | None = None,
+    price_approval: Approval | None = None,
 ) -> Deal:
     """Record an issued order (开单): the deal, its instalment plan and the order's ledger entry.
 
-    The salesperson credited follows ``credited_salesperson``. An amount that differs from the customer's
-    agreed price is refused (``PriceDiffers``) unless ``confirm_price``. Repeating the call with the same
-    ``idempotency_key`` returns the first deal. The customer becomes a customer (status) if it was not.
+    The salesperson credited follows ``credited_salesperson``. An amount below the customer's agreed price
+    waits for the manager: refused (``PriceNeedsApproval``, naming the approver) unless ``price_approval`` is
+    an approval granted for it (a deal's own request, ``request_deal_price_approval``, or its quote's discount);
+    the caller asks for one with ``request_deal_price_approval``. An amount above the agreed price is refused
+    (``PriceDiffers``) unless ``confirm_price``. Repeating the call with the same ``idempotency_key`` returns the
+    first deal. The customer becomes a customer (status) if it was not.
     """
     replay = _replayed(idempotency_key=idempotency_key, user=created_by, kind=Kind.ORDER)
     if replay is not None:
@@ -442,7 +485,15 @@ def create_deal(
         return _deal_of_order(replay)
     if Deal.objects.filter(product=product, number=number).exists():
         raise ValidationError({"number": _("A deal with this number already exists for this product.")})
-    if not confirm_price and price_warning(customer_id=customer.pk, product_id=product.pk, on=issued_on, amount=amount):
+    approved = _approves(price_approval, amount=amount)
+    below = price_needs_approval(customer_id=customer.pk, product_id=product.pk, on=issued_on, amount=amount)
+    if below is not None and not approved:
+        raise _price_needs_approval_error(agreement=below, amount=amount, requester=created_by)
+    if (
+        not confirm_price
+        and not approved
+        and price_warning(customer_id=customer.pk, product_id=product.pk, on=issued_on, amount=amount)
+    ):
         agreement = agreed_price_for(customer_id=customer.pk, product_id=product.pk, on=issued_on)
         # price_warning warns only against an agreed price, read under the same customer lock that every
         # change of an agreement takes (set_price_agreement).
@@ -492,6 +543,90 @@ def create_deal(
     for follow in DEAL_FOLLOWERS.values():
         follow(deal=deal)
     return deal
+
+
+@transaction.atomic
+def request_deal_price_approval(
+    *,
+    created_by: User,
+    customer_id: int,
+    product: Product,
+    number: str,
+    amount: Any,
+    issued_on: date,
+    instalments: Sequence[tuple[Any, date]] | None = None,
+    renewal_on: date | None = None,
+    next_need: str = "",
+    notes: str = "",
+) -> Approval:
+    """Send a deal below the customer's agreed price to the manager (the caller has checked the customer is
+    visible). The deal is checked as ``create_deal`` checks it, and stored in the request; once approved it is
+    recorded by ``create_deal`` for the requester (``apply_deal_price_approval``). Refused (ValidationError) when
+    the amount needs no approval, or a deal with this number already waits."""
+    amount = _money(amount, field="amount")
+    number = (number or "").strip()
+    if not number:
+        raise ValidationError({"number": _("Enter the order or policy number.")})
+    _not_in_future(issued_on, field="issued_on")
+    if renewal_on is not None and renewal_on <= issued_on:
+        raise ValidationError({"renewal_on": _("The renewal date must be after the order was issued.")})
+    plan = _instalment_plan(amount=amount, issued_on=issued_on, instalments=instalments)
+    customer = lock_customer(customer_id=customer_id)
+    if Deal.objects.filter(product=product, number=number).exists():
+        raise ValidationError({"number": _("A deal with this number already exists for this product.")})
+    agreement = price_needs_approval(customer_id=customer.pk, product_id=product.pk, on=issued_on, amount=amount)
+    if agreement is None:
+        raise ValidationError({"amount": _("This amount needs no approval: record the deal.")})
+    waiting = Approval.objects.filter(
+        kind=DEAL_PRICE_APPROVAL, state=Approval.State.PENDING, payload__product_id=product.pk, payload__number=number
+    ).exists()
+    if waiting:
+        raise ValidationError({"number": _("A deal with this number already waits for approval.")})
+    return request_approval(
+        kind=DEAL_PRICE_APPROVAL,
+        requester=created_by,
+        summary=gettext("%(customer)s · %(product)s %(number)s · ¥%(amount)s (agreed ¥%(price)s)")
+        % {
+            "customer": customer.unit_name,
+            "product": product,
+            "number": number,
+            "amount": amount,
+            "price": agreement.price,
+        },
+        payload={
+            "customer_id": customer.pk,
+            "product_id": product.pk,
+            "number": number,
+            "amount": str(amount),
+            "issued_on": issued_on.isoformat(),
+            "instalments": [[str(part), due.isoformat()] for part, due in plan] if instalments else [],
+            "renewal_on": renewal_on.isoformat() if renewal_on else None,
+            "next_need": next_need,
+            "notes": notes,
+        },
+    )
+
+
+def apply_deal_price_approval(approval: Approval) -> None:
+    """The approved deal, recorded by ``create_deal`` for its requester. Refused, and the decision with it,
+    when it can no longer be recorded (its number taken meanwhile, …): the message says why."""
+    payload = approval.payload
+    try:
+        create_deal(
+            created_by=approval.requester,
+            customer_id=payload["customer_id"],
+            product=Product.objects.get(pk=payload["product_id"]),
+            number=payload["number"],
+            amount=payload["amount"],
+            issued_on=date.fromisoformat(payload["issued_on"]),
+            instalments=[(part, date.fromisoformat(due)) for part, due in payload["instalments"]] or None,
+            renewal_on=date.fromisoformat(payload["renewal_on"]) if payload["renewal_on"] else None,
+            next_need=payload["next_need"],
+            notes=payload["notes"],
+            price_approval=approval,
+        )
+    except ValidationError as error:
+        raise ApplicationError(" ".join(error.messages)) from error
 
 
 DEAL_EDITABLE_FIELDS = ("number", "renewal_on", "next_need", "notes")

@@ -37,6 +37,7 @@ from accounts.deals.selectors import (
     deal_for_detail,
     deals_for_list,
     deals_to_carry_credit_to,
+    deals_waiting_for_approval,
     instalments_of,
     ledger_of,
     ledger_summary,
@@ -50,6 +51,7 @@ from accounts.deals.selectors import (
 from accounts.deals.services import (
     Overpayment,
     PriceDiffers,
+    PriceNeedsApproval,
     add_showcase_photo,
     carry_credit,
     create_deal,
@@ -60,6 +62,7 @@ from accounts.deals.services import (
     record_payment,
     record_refund,
     record_return,
+    request_deal_price_approval,
     reverse_entry,
     set_price_agreement,
     update_deal,
@@ -148,6 +151,28 @@ def deal_create(request: HttpRequest) -> HttpResponse:
                 notes=data["notes"],
                 confirm_price=data["confirm_price"],
             )
+        except PriceNeedsApproval as refusal:
+            if not data["ask_approval"]:
+                form.add_error("ask_approval", refusal.message)
+            else:
+                try:
+                    approval = request_deal_price_approval(
+                        created_by=request.user,
+                        customer_id=customer.pk,
+                        product=data["product"],
+                        number=data["number"],
+                        amount=data["amount"],
+                        issued_on=data["issued_on"],
+                        instalments=data["instalments"] or None,
+                        renewal_on=data["renewal_on"],
+                        next_need=data["next_need"],
+                        notes=data["notes"],
+                    )
+                except (ValidationError, ApplicationError) as error:
+                    _form_errors(form, error)
+                else:
+                    messages.success(request, _deal_waits_message(approval))
+                    return redirect("approvals:detail", pk=approval.pk)
         except PriceDiffers:
             warning = price_warning(
                 customer_id=customer.pk, product_id=data["product"].pk, on=data["issued_on"], amount=data["amount"]
@@ -158,13 +183,23 @@ def deal_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Deal %(number)s recorded.") % {"number": deal.number})
             return redirect(deal)
+    waiting = deals_waiting_for_approval(customer=customer)
     context = {
         "form": form,
         "customer": customer,
         "warning": warning,
         "agreements": agreed_prices_of(customer=customer, on=local_today()),
+        "waiting": waiting,
     }
     return render(request, "accounts/deal_form.html", context)
+
+
+def _deal_waits_message(approval) -> str:
+    return _("Deal %(number)s at ¥%(amount)s waits for the approval of %(approver)s.") % {
+        "number": approval.payload["number"],
+        "amount": approval.payload["amount"],
+        "approver": approval.approver,
+    }
 
 
 @require_GET

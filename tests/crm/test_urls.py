@@ -7,6 +7,10 @@ from tests.urlwalk import all_routes
 # Open on purpose: the login page itself, the health probe, the language switch.
 PUBLIC = {
     "/login/",
+    "/login/wecom/",  # sign-in with WeCom / DingTalk (404 unless configured) and the providers' way back
+    "/login/wecom/done/",
+    "/login/dingtalk/",
+    "/login/dingtalk/done/",
     "/healthz",
     "/i18n/setlang/",
     "/api/auth/token/",

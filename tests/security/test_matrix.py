@@ -25,6 +25,11 @@ ACCESS: dict[str, frozenset[str]] = {
     "": EVERYONE,  # redirects to the role's start page
     "healthz": EVERYONE,
     "login/": EVERYONE,  # a signed-in user is sent to the start page
+    # Sign-in with WeCom / DingTalk: public; not configured in the tests, so 404 to everyone.
+    "login/wecom/": EVERYONE,
+    "login/wecom/done/": EVERYONE,
+    "login/dingtalk/": EVERYONE,
+    "login/dingtalk/done/": EVERYONE,
     "logout/": EVERYONE,
     "password/": EVERYONE,
     "password/done/": EVERYONE,
@@ -46,6 +51,8 @@ ACCESS: dict[str, frozenset[str]] = {
     # Settings: the admin's home of day-to-day settings and its pages.
     "settings/": ADMIN,
     "settings/teams/": ADMIN,
+    "settings/sign-in/": ADMIN,
+    "settings/sign-in/<int:pk>/": ADMIN,
     "settings/calendar/": ADMIN,
     "settings/quotas/": ADMIN,
     "settings/quotas/<int:pk>/remove/": EVERYONE,  # POST only; admin only (role_required after require_POST)
@@ -368,6 +375,10 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "customers/<int:pk>/claim/": 405,  # POST only
     "deals/<int:pk>/delivery/": 405,  # POST only
     "deals/price-check/": 404,  # needs its query parameters
+    "login/wecom/": 404,  # not configured
+    "login/wecom/done/": 404,
+    "login/dingtalk/": 404,
+    "login/dingtalk/done/": 404,
     "imports/<int:pk>/commit/": 405,  # POST only
     "key-accounts/entries/<int:pk>/outcome/": 405,  # POST only
     "key-accounts/joint-visits/<int:pk>/answer/": 405,  # POST only

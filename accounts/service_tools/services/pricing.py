@@ -479,6 +479,7 @@ def convert_quote_to_deal(
         issued_on=issued_on,
         renewal_on=renewal_on,
         notes=gettext("From quote %(number)s") % {"number": quote.pk},
+        price_approval=quote.approval,  # its discount below the agreed price, approved (checked above)
     )
     quote.deal = deal
     quote.save(update_fields=["deal", "updated_at"])
