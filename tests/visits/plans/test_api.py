@@ -195,7 +195,14 @@ def test_plan_against_visits_per_person_and_week(api, people, plans):
         ("2026-11-23", 2, 1),
         ("2026-11-26", 2, 0),
     ]
-    assert body["results"][1]["total"] == {"planned": 0, "made": 0, "missed": 0, "on_leave": 0, "open": 0, "unplanned": 0}
+    assert body["results"][1]["total"] == {
+        "planned": 0,
+        "made": 0,
+        "missed": 0,
+        "on_leave": 0,
+        "open": 0,
+        "unplanned": 0,
+    }
     assert api.get("/api/plans/versus/?week=2026-02-30").status_code == 400
 
 
