@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # (then DJANGO_SECRET_KEY is needed). Production never runs through make: docker-compose sets it false.
 export DJANGO_DEBUG ?= true
 
-.PHONY: run test test-sqlite lint security format messages install migrate reset bench load nightly clean backup restore
+.PHONY: run test test-sqlite lint security format messages install migrate reset bench load nightly clean backup restore scale-test
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,13 @@ format: install
 ## BENCH_DATABASE_URL overrides the database (default crm_bench on 127.0.0.1). Not part of make test.
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+## make scale-test: two gunicorn instances behind nginx (round-robin), media on an S3-compatible server
+## (moto), PgBouncer in transaction mode, two Celery workers, all started and stopped by the test; real HTTP
+## shows a photo uploaded through one instance served by the other, one session on both, a job done once.
+## SCALE_DATABASE_URL (default crm_scale) and SCALE_REDIS_URL (default Redis database 7, emptied first).
+scale-test: messages
+	$(PY) bench/scale_test.py
 
 ## make load: locust, 50 salespeople + 5 managers + 2 info staff for 60 s against gunicorn on
 ## 127.0.0.1:8002 (PostgreSQL, production settings); writes bench/load.json. Stops by itself.

@@ -71,9 +71,7 @@ def test_behind_pgbouncer_no_server_side_cursors_and_no_startup_options():
 
 
 def test_a_replica_url_adds_the_replica_alias_mirrored_in_tests():
-    shown = _settings(
-        DATABASE_URL="postgres://crm@db:5432/crm", DATABASE_REPLICA_URL="postgres://crm@replica:5432/crm"
-    )
+    shown = _settings(DATABASE_URL="postgres://crm@db:5432/crm", DATABASE_REPLICA_URL="postgres://crm@replica:5432/crm")
 
     assert shown["aliases"] == ["default", "replica"]
     assert shown["replica_test"]["MIRROR"] == "default"
