@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.stack import S3_BUCKET, Missing, Stack, which  # noqa: E402
 
-PASSWORD = "crm-demo-2026"  # the demo's (settings.CRM["DEMO_PASSWORD"])
+PASSWORD = "crm-demo-2026"  # noqa: S105 - the demo's (settings.CRM["DEMO_PASSWORD"])
 HTTPS = {"X-Forwarded-Proto": "https"}  # what the outer TLS proxy says; gunicorn trusts it from loopback
 
 PREPARE = """
@@ -191,7 +191,7 @@ def main() -> int:
         return 0
     started = time.monotonic()
     subprocess.run(  # noqa: S603 - fixed arguments
-        ["redis-cli", "-u", redis_url, "flushdb"], check=True, capture_output=True
+        [which("redis-cli"), "-u", redis_url, "flushdb"], check=True, capture_output=True
     )
     with Stack(database_url=database_url, redis_url=redis_url) as stack:
         print(f"stack folder (logs): {stack.folder}", flush=True)
@@ -201,8 +201,10 @@ def main() -> int:
         stack.start_s3()  # the demo's showcase photo goes there too
         name = database_url.rsplit("/", 1)[-1]
         # PgBouncer passes no startup options: the JIT is turned off on the database itself.
-        subprocess.run(  # noqa: S603
-            ["psql", database_url, "-qc", f'ALTER DATABASE "{name}" SET jit = off'], check=True, capture_output=True
+        subprocess.run(  # noqa: S603 - fixed arguments
+            [which("psql"), database_url, "-qc", f'ALTER DATABASE "{name}" SET jit = off'],
+            check=True,
+            capture_output=True,
         )
         if os.environ.get("SCALE_REUSE_DATABASE") != "1":  # a developer's second run on a loaded machine
             stack.manage("migrate", "--no-input", "-v0")

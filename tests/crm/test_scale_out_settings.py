@@ -82,9 +82,11 @@ def test_a_replica_url_adds_the_replica_alias_mirrored_in_tests():
 def test_behind_pgbouncer_the_job_lock_is_a_lease_in_the_shared_cache(settings):
     settings.DATABASE_TRANSACTION_POOLING = True
 
-    with try_job_lock("geocode-customers", lease_seconds=60) as first:
-        with try_job_lock("geocode-customers", lease_seconds=60) as second:
-            pass
+    with (
+        try_job_lock("geocode-customers", lease_seconds=60) as first,
+        try_job_lock("geocode-customers", lease_seconds=60) as second,
+    ):
+        pass
     with try_job_lock("geocode-customers", lease_seconds=60) as after_the_first:
         pass
 
