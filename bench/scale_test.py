@@ -224,7 +224,8 @@ def main() -> int:
             for name, _process in stack.processes:
                 print(f"---- {name}.log (last lines)\n" + "\n".join(stack.log(name).splitlines()[-30:]))
     passed = len(checks) - len(failed)
-    print(f"scale test: {passed} passed, {len(failed)} failed in {time.monotonic() - started:.0f} s")
+    print(f"scale test took {time.monotonic() - started:.0f} s")
+    print(f"scale-test: {passed} passed, {len(failed)} failed")
     return 1 if failed else 0
 
 

@@ -56,7 +56,7 @@ def wait_for_port(port: int, what: str, timeout: float = 30) -> None:
     raise RuntimeError(f"{what} did not listen on port {port} within {timeout:g} s")
 
 
-def wait_for_health(port: int, what: str, timeout: float = 60) -> None:
+def wait_for_health(port: int, what: str, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
