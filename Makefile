@@ -73,8 +73,9 @@ bench: install
 scale-test: messages
 	$(PY) bench/scale_test.py
 
-## make load: locust, 50 salespeople + 5 managers + 2 info staff for 60 s against gunicorn on
-## 127.0.0.1:8002 (PostgreSQL, production settings); writes bench/load.json. Stops by itself.
+## make load: locust, 200 people following the four roles' day for 5 minutes against two gunicorn instances
+## behind nginx and PgBouncer (bench/stack.py; PostgreSQL crm_bench, production settings); writes
+## bench/load.json and bench/load.md. Stops by itself. LOAD_ARGS="--users 20 --run-time 30s" for a short run.
 load: install
 	$(PY) bench/load.py $(LOAD_ARGS)
 
