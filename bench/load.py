@@ -53,7 +53,11 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--redis-url", default=os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/7"))
     parser.add_argument("--users", type=int, default=200)
-    parser.add_argument("--spawn-rate", type=float, default=5)
+    # One sign-in a second: each is a deliberately slow password hash (PBKDF2), and 200 at 5 a second took
+    # every worker of both instances for a minute on 2 cores (first run, 2026-12-05: 504s, then 302s).
+    parser.add_argument("--spawn-rate", type=float, default=1)
+    # A person reads a page before opening the next: 5-15 s (a salesperson in the field, far more).
+    parser.add_argument("--wait", default="5,15", help="seconds between two pages of one person (min,max)")
     parser.add_argument("--run-time", default="5m", help="locust's --run-time (default 5m)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per instance (default 2)")
     parser.add_argument("--no-prepare", action="store_true", help="use the database as it is (no migrate)")
@@ -78,6 +82,7 @@ def main() -> int:
             **stack.environment(),
             "LOAD_USERS": json.dumps(users),
             "LOAD_RESULTS": str(args.output),
+            "LOAD_WAIT": args.wait,
             **{f"LOAD_WEIGHT_{role.upper()}": str(weight) for role, weight in WEIGHTS.items()},
         }
         locust = subprocess.run(  # noqa: S603 - fixed arguments
@@ -121,9 +126,9 @@ def _write_markdown(args, results: dict, started_at: datetime) -> None:
 
 Written by bench/load.py on {started_at:%Y-%m-%d %H:%M} UTC. {args.users} simulated people (weights
 {", ".join(f"{role} {weight}" for role, weight in WEIGHTS.items())}), spawned at {args.spawn_rate:g}/s, for
-{args.run_time}, each waiting 1-3 s between pages, against two gunicorn instances ({args.workers} workers
-each) behind nginx round-robin, through PgBouncer (transaction mode), production settings, one Celery
-worker. Data: {Customer.objects.count():,} customers, {Visit.objects.count():,} visits. Machine:
+{args.run_time}, each waiting {args.wait.replace(",", "-")} s between pages, against two gunicorn
+instances ({args.workers} workers each) behind nginx round-robin, through PgBouncer (transaction mode),
+production settings, one Celery worker. Data: {Customer.objects.count():,} customers, {Visit.objects.count():,} visits. Machine:
 {platform.machine()}, {os.cpu_count()} cores, shared with the other work of the hour (load, locust and
 PostgreSQL on the same cores).
 

@@ -3,8 +3,9 @@
 Each simulated person signs in through the login form, then follows their role's day (issue #24):
 a salesperson opens My day and the customer list, logs visits and looks for customers nearby; a manager
 opens the dashboard, the deals and the receivables; the info staff the inquiry desk; the admin the
-settings; everyone, now and then, the health probe. How many of each: LOAD_WEIGHT_<ROLE> (bench/load.py). The server runs as in production (Secure cookies, HTTPS
-required); the proxy's HTTPS is stood in for by the X-Forwarded-Proto header.
+settings; everyone, now and then, the health probe. How many of each: LOAD_WEIGHT_<ROLE> (bench/load.py).
+The server runs as in production (Secure cookies, HTTPS required); the proxy's HTTPS is stood in for by
+the X-Forwarded-Proto header.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ class Person(HttpUser):
     abstract = True
     role = ""
     start_page = ""
-    wait_time = between(1, 3)
+    # Seconds between two pages of one person (LOAD_WAIT="min,max"; bench/load.py passes its --wait).
+    wait_time = between(*(float(part) for part in os.environ.get("LOAD_WAIT", "1,3").split(",")))
 
     def _keep_cookies_over_loopback(self) -> None:
         # The server marks its cookies Secure, as in production; the proxy's HTTPS is not here,

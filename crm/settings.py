@@ -258,10 +258,10 @@ if CRM_MEDIA_S3_BUCKET:
         "OPTIONS": {
             "bucket_name": CRM_MEDIA_S3_BUCKET,
             "location": env("CRM_MEDIA_S3_PREFIX", default=""),
-            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
-            "region_name": env("AWS_S3_REGION_NAME", default=None),
-            "access_key": env("AWS_ACCESS_KEY_ID", default=None),
-            "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
             # MinIO and most S3-compatible servers want the bucket in the path, not in the host name.
             "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="path"),
             "signature_version": "s3v4",
@@ -270,10 +270,8 @@ if CRM_MEDIA_S3_BUCKET:
             "querystring_auth": True,
         },
     }
-    if CRM_MEDIA_ACCEL_REDIRECT:
-        raise environ.ImproperlyConfigured(
-            "CRM_MEDIA_ACCEL_REDIRECT serves files from a local folder: leave it empty with CRM_MEDIA_S3_BUCKET."
-        )
+    # The proxy's internal location serves a local folder: with the files in a bucket, Django streams them.
+    CRM_MEDIA_ACCEL_REDIRECT = ""
 STORAGES = {
     "default": _media_storage,
     "staticfiles": {
