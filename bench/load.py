@@ -128,7 +128,8 @@ Written by bench/load.py on {started_at:%Y-%m-%d %H:%M} UTC. {args.users} simula
 {", ".join(f"{role} {weight}" for role, weight in WEIGHTS.items())}), spawned at {args.spawn_rate:g}/s, for
 {args.run_time}, each waiting {args.wait.replace(",", "-")} s between pages, against two gunicorn
 instances ({args.workers} workers each) behind nginx round-robin, through PgBouncer (transaction mode),
-production settings, one Celery worker. Data: {Customer.objects.count():,} customers, {Visit.objects.count():,} visits. Machine:
+production settings, one Celery worker. Data: {Customer.objects.count():,} customers,
+{Visit.objects.count():,} visits. Machine:
 {platform.machine()}, {os.cpu_count()} cores, shared with the other work of the hour (load, locust and
 PostgreSQL on the same cores).
 
