@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -121,7 +122,9 @@ def _write_markdown(args, results: dict, started_at: datetime) -> None:
         f"| {row['p99_ms']:.0f} | {row['requests_per_s']:.1f} |"
         for row in results["endpoints"]
     ]
-    errors = [f"- {error['name']}: {error['error']} ({error['occurrences']}×)" for error in results["errors"]]
+    errors = [
+        f"- {error['name']}: {_first_line(error['error'])} ({error['occurrences']}×)" for error in results["errors"]
+    ]
     text = f"""# Load run (`make load`)
 
 Written by bench/load.py on {started_at:%Y-%m-%d %H:%M} UTC. {args.users} simulated people (weights
@@ -141,6 +144,12 @@ Errors: {"none" if not errors else ""}
 {chr(10).join(errors)}
 """
     (ROOT / "bench" / "load.md").write_text(text)
+
+
+def _first_line(error: str) -> str:
+    """An error page's title, not its HTML."""
+    title = re.search(r"<title>(.*?)</title>", error)
+    return f"{error.split(':', 1)[0]}: {title[1]}" if title else error.splitlines()[0]
 
 
 def _seconds(run_time: str) -> int:
