@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # (then DJANGO_SECRET_KEY is needed). Production never runs through make: docker-compose sets it false.
 export DJANGO_DEBUG ?= true
 
-.PHONY: run test test-sqlite lint security format messages install migrate reset bench load nightly clean backup restore
+.PHONY: run test test-sqlite lint security format messages install migrate reset bench load nightly clean backup restore scale-test
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,8 +66,16 @@ format: install
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
-## make load: locust, 50 salespeople + 5 managers + 2 info staff for 60 s against gunicorn on
-## 127.0.0.1:8002 (PostgreSQL, production settings); writes bench/load.json. Stops by itself.
+## make scale-test: two gunicorn instances behind nginx (round-robin), media on an S3-compatible server
+## (moto), PgBouncer in transaction mode, two Celery workers, all started and stopped by the test; real HTTP
+## shows a photo uploaded through one instance served by the other, one session on both, a job done once.
+## SCALE_DATABASE_URL (default crm_scale) and SCALE_REDIS_URL (default Redis database 7, emptied first).
+scale-test: messages
+	$(PY) bench/scale_test.py
+
+## make load: locust, 200 people following the four roles' day for 5 minutes against two gunicorn instances
+## behind nginx and PgBouncer (bench/stack.py; PostgreSQL crm_bench, production settings); writes
+## bench/load.json and bench/load.md. Stops by itself. LOAD_ARGS="--users 20 --run-time 30s" for a short run.
 load: install
 	$(PY) bench/load.py $(LOAD_ARGS)
 

@@ -1,9 +1,10 @@
-"""make load: a bounded load run against gunicorn on 127.0.0.1:8002 (PostgreSQL, production settings).
+"""make load: 200 simulated people following the four roles' day for 5 minutes against two gunicorn
+instances behind nginx (round-robin), through PgBouncer in transaction mode, with production settings.
 
-Prepares the database as `make bench` does, starts gunicorn, runs locust headless with 50
-salespeople, 5 managers and 2 info staff for --run-time (default 60 s), stops gunicorn and
-leaves bench/load.json (p50/p95/p99 and errors per endpoint). Everything stops by itself:
-locust has a run time, and the whole run a hard timeout.
+Prepares the database as `make bench` does (the branch-scale data set in crm_bench), starts the stack of
+bench/stack.py (two instances, nginx, PgBouncer, one Celery worker; media stay local: the run uploads
+nothing), runs locust headless and leaves bench/load.json (p50/p95/p99 and errors per page) and
+bench/load.md (the table). Everything stops by itself: locust has a run time, the whole run a timeout.
 """
 
 from __future__ import annotations
@@ -11,25 +12,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
+import platform
+import re
 import subprocess
 import sys
-import time
-import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.run import DEFAULT_DATABASE_URL, prepare, production_environment  # noqa: E402
+from bench.stack import Stack  # noqa: E402
 
-ADDRESS = "127.0.0.1:8002"
-GUNICORN = [sys.executable, "-m", "gunicorn", "crm.wsgi:application", "--log-level", "warning"]
 LOCUST = [
     *(sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless"),
-    *("--spawn-rate", "10", "--stop-timeout", "5", "--only-summary", "--loglevel", "WARNING"),
+    *("--stop-timeout", "5", "--only-summary", "--loglevel", "WARNING"),
 ]
-ACCOUNTS_PER_ROLE = {"salesperson": 50, "manager": 5, "info_staff": 2}
+# Accounts signed in with, per role (the data set has 200 salespeople, 20 managers, info staff, an admin).
+ACCOUNTS_PER_ROLE = {"salesperson": 200, "manager": 20, "info_staff": 5, "admin": 2}
+# How the simulated people split: a branch is mostly salespeople.
+WEIGHTS = {"salesperson": 170, "manager": 20, "info_staff": 7, "admin": 3}
 
 
 def accounts() -> dict[str, list[str]]:
@@ -46,63 +49,107 @@ def accounts() -> dict[str, list[str]]:
     return found
 
 
-def wait_until_up(timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://{ADDRESS}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"gunicorn did not answer on {ADDRESS} within {timeout:g} s")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
-    parser.add_argument("--run-time", default="60s", help="locust's --run-time (default 60s)")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
+    parser.add_argument("--redis-url", default=os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/7"))
+    parser.add_argument("--users", type=int, default=200)
+    # One sign-in a second: each is a deliberately slow password hash (PBKDF2), and 200 at 5 a second took
+    # every worker of both instances for a minute on 2 cores (first run, 2026-12-05: 504s, then 302s).
+    parser.add_argument("--spawn-rate", type=float, default=1)
+    # A person reads a page before opening the next: 5-15 s (a salesperson in the field, far more).
+    parser.add_argument("--wait", default="5,15", help="seconds between two pages of one person (min,max)")
+    parser.add_argument("--run-time", default="5m", help="locust's --run-time (default 5m)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per instance (default 2)")
+    parser.add_argument("--no-prepare", action="store_true", help="use the database as it is (no migrate)")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "load.json")
     args = parser.parse_args()
 
     production_environment(args.database_url)
-    prepare(args.database_url)
-    users = accounts()
-    environment = {**os.environ, "LOAD_USERS": json.dumps(users), "LOAD_RESULTS": str(args.output)}
+    if args.no_prepare:
+        import django
 
-    server = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-        [*GUNICORN, "--bind", ADDRESS, "--workers", str(args.workers), "--graceful-timeout", "5"],
-        cwd=ROOT,
-        env=environment,
-    )
-    try:
-        wait_until_up()
-        total = sum(ACCOUNTS_PER_ROLE.values())
+        django.setup()
+    else:
+        prepare(args.database_url)
+    users = accounts()
+    started_at = datetime.now(UTC)
+    with Stack(
+        database_url=args.database_url, redis_url=args.redis_url, web_workers=args.workers, celery_workers=1, s3=False
+    ) as stack:
+        stack.secret_key = os.environ["DJANGO_SECRET_KEY"]
+        stack.start()
+        environment = {
+            **stack.environment(),
+            "LOAD_USERS": json.dumps(users),
+            "LOAD_RESULTS": str(args.output),
+            "LOAD_WAIT": args.wait,
+            **{f"LOAD_WEIGHT_{role.upper()}": str(weight) for role, weight in WEIGHTS.items()},
+        }
         locust = subprocess.run(  # noqa: S603 - fixed arguments
-            [*LOCUST, "--users", str(total), "--run-time", args.run_time, "--host", f"http://{ADDRESS}"],
+            [
+                *LOCUST,
+                *("--users", str(args.users), "--spawn-rate", str(args.spawn_rate), "--run-time", args.run_time),
+                *("--host", f"http://127.0.0.1:{stack.ports['nginx']}"),
+            ],
             cwd=ROOT,
             env=environment,
-            timeout=_seconds(args.run_time) + 120,
+            timeout=_seconds(args.run_time) + 300,
             check=False,
         )
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
     results = json.loads(args.output.read_text())
-    print(f"\n{'endpoint':40} {'requests':>8} {'errors':>6} {'p50':>6} {'p95':>6} {'p99':>6}  (ms)")
-    for row in results["endpoints"]:
-        print(
-            f"{row['name']:40} {row['requests']:>8} {row['errors']:>6} {row['p50_ms']:>6.0f} {row['p95_ms']:>6.0f}"
-            f" {row['p99_ms']:>6.0f}"
-        )
-    print(f"written to {args.output.relative_to(ROOT)}")
+    lines = [
+        f"{'endpoint':45} {'requests':>8} {'errors':>6} {'p50':>6} {'p95':>6} {'p99':>6} {'req/s':>6}  (ms)",
+        *(
+            f"{row['name']:45} {row['requests']:>8} {row['errors']:>6} {row['p50_ms']:>6.0f} {row['p95_ms']:>6.0f}"
+            f" {row['p99_ms']:>6.0f} {row['requests_per_s']:>6.1f}"
+            for row in results["endpoints"]
+        ),
+    ]
+    print("\n" + "\n".join(lines))
+    _write_markdown(args, results, started_at)
+    print(f"written to {args.output} and bench/load.md")
     return locust.returncode
+
+
+def _write_markdown(args, results: dict, started_at: datetime) -> None:
+    from accounts.customers.models import Customer
+    from visits.models import Visit
+
+    rows = [
+        f"| {row['name']} | {row['requests']} | {row['errors']} | {row['p50_ms']:.0f} | {row['p95_ms']:.0f} "
+        f"| {row['p99_ms']:.0f} | {row['requests_per_s']:.1f} |"
+        for row in results["endpoints"]
+    ]
+    errors = [
+        f"- {error['name']}: {_first_line(error['error'])} ({error['occurrences']}×)" for error in results["errors"]
+    ]
+    text = f"""# Load run (`make load`)
+
+Written by bench/load.py on {started_at:%Y-%m-%d %H:%M} UTC. {args.users} simulated people (weights
+{", ".join(f"{role} {weight}" for role, weight in WEIGHTS.items())}), spawned at {args.spawn_rate:g}/s, for
+{args.run_time}, each waiting {args.wait.replace(",", "-")} s between pages, against two gunicorn
+instances ({args.workers} workers each) behind nginx round-robin, through PgBouncer (transaction mode),
+production settings, one Celery worker. Data: {Customer.objects.count():,} customers,
+{Visit.objects.count():,} visits. Machine:
+{platform.machine()}, {os.cpu_count()} cores, shared with the other work of the hour (load, locust and
+PostgreSQL on the same cores).
+
+| page | requests | errors | p50 ms | p95 ms | p99 ms | req/s |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+{chr(10).join(rows)}
+
+Errors: {"none" if not errors else ""}
+{chr(10).join(errors)}
+"""
+    (ROOT / "bench" / "load.md").write_text(text)
+
+
+def _first_line(error: str) -> str:
+    """An error page's title, not its HTML."""
+    title = re.search(r"<title>(.*?)</title>", error)
+    return f"{error.split(':', 1)[0]}: {title[1]}" if title else error.splitlines()[0]
 
 
 def _seconds(run_time: str) -> int:

@@ -8,7 +8,9 @@ A backup is a folder holding:
   ``sqlite3 .dump``: its SQL replays CHECK constraints that call functions only Django registers
   (``django_date_extract`` in the sales targets' "first day of the month"), so a load outside Django
   drops that table;
-- ``media.tar``: every file under ``MEDIA_ROOT``;
+- ``media.tar``: every file under ``MEDIA_ROOT``. Only with local storage: when the uploaded files are on
+  object storage (``CRM_MEDIA_S3_BUCKET``) the backup holds the database alone and says so; the bucket
+  is backed up by its own means (versioning, ``mc mirror``, replication), and a restore leaves it alone;
 - ``manifest.json``: what it holds and from where, read back by the restore.
 
 The database is copied first, then the files: a file uploaded meanwhile is an extra file in the
@@ -30,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connections
 
 FORMAT_VERSION = 1
@@ -129,6 +132,11 @@ def _restore_database(alias: str, engine: str, source: Path) -> None:
         backup.close()
 
 
+def media_is_local() -> bool:
+    """Whether the uploaded files are in MEDIA_ROOT (what the archive covers), not on object storage."""
+    return isinstance(default_storage, FileSystemStorage)
+
+
 def _media_root() -> Path:
     return Path(settings.MEDIA_ROOT)
 
@@ -181,12 +189,13 @@ def back_up(*, output: Path, alias: str = "default") -> BackupSummary:
     output.mkdir(parents=True)
     database = output / DUMP[engine]
     _back_up_database(alias, engine, database)
-    media_files = _back_up_media(output / MEDIA_ARCHIVE)
+    media_local = media_is_local()
+    media_files = _back_up_media(output / MEDIA_ARCHIVE) if media_local else 0
     manifest = {
         "format": FORMAT_VERSION,
         "engine": engine,
         "database": DUMP[engine],
-        "media": MEDIA_ARCHIVE,
+        "media": MEDIA_ARCHIVE if media_local else None,
         "media_files": media_files,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -218,11 +227,12 @@ def restore(*, source: Path, alias: str = "default") -> BackupSummary:
     if manifest["engine"] != engine:
         raise BackupError(f"This backup is of a {manifest['engine']} database; the configured database is {engine}.")
     database = source / manifest["database"]
-    media = source / manifest["media"]
+    media = source / manifest["media"] if manifest["media"] and media_is_local() else None
     for path in (database, media):
-        if not path.is_file():
+        if path is not None and not path.is_file():
             raise BackupError(f"{path} is missing from the backup.")
-    _check_media(media)
+    if media is not None:
+        _check_media(media)
     _restore_database(alias, engine, database)
-    media_files = _restore_media(media)
+    media_files = _restore_media(media) if media is not None else 0
     return BackupSummary(folder=source, engine=engine, database_bytes=database.stat().st_size, media_files=media_files)

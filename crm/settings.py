@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # a sign-in refused before its password was checked (crm.signin) answers 429 with Retry-After
     "crm.middleware.SignInRefusedMiddleware",
+    # after a write, the writer's dashboards read the primary for a while (crm.replica)
+    "crm.replica.ReplicaStickinessMiddleware",
     # axes last, as its docs require
     "axes.middleware.AxesMiddleware",
 ]
@@ -125,14 +127,35 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'crm.sqlite3'}"),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].update(CONN_MAX_AGE=env.int("DATABASE_CONN_MAX_AGE", default=60), CONN_HEALTH_CHECKS=True)
+# Behind PgBouncer in transaction mode (DATABASE_TRANSACTION_POOLING=true) a server connection serves
+# another client between two transactions, so nothing may outlive a transaction: no server-side cursors
+# (Django's .iterator() uses them), no session advisory locks (crm.locks switches to a cache lease), no
+# startup options (PgBouncer refuses "options": set jit=off on the database instead, see the README).
+# Prepared statements: psycopg2 never makes any. SET TIME ZONE, which Django may send, is one of the
+# parameters PgBouncer tracks and replays for each client.
+DATABASE_TRANSACTION_POOLING = env.bool("DATABASE_TRANSACTION_POOLING", default=False)
+# An optional read replica (streaming replication of the primary) for dashboards, exports and reports
+# (crm.replica): never for writes, nor for the pages of someone who has just written.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # the tests read the primary through the alias
+DATABASE_ROUTERS = ["crm.replica.ReplicaRouter"]
+CRM_REPLICA_STICKY_SECONDS = env.int("CRM_REPLICA_STICKY_SECONDS", default=30)
+for _database in DATABASES.values():
+    if _database["ENGINE"] != "django.db.backends.postgresql":
+        continue
+    # A persistent connection to PgBouncer is cheap and still saves the TCP and TLS set-up.
+    _database.update(CONN_MAX_AGE=env.int("DATABASE_CONN_MAX_AGE", default=60), CONN_HEALTH_CHECKS=True)
+    if DATABASE_TRANSACTION_POOLING:
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        continue
     # No JIT: it compiles any query whose estimated cost passes jit_above_cost, and for a page's
     # short queries the compiling takes longer than the query (bench: the salesperson's customer
     # list spent 390 of its 470 ms compiling a 50-ms COUNT).
-    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options = _database.setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} -c jit=off".strip()
-else:
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     # SQLite: WAL and a busy timeout so the web server and the embedded worker can share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         timeout=20, init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", transaction_mode="IMMEDIATE"
@@ -205,6 +228,9 @@ CRM_SSO = {
 CRM_SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("CRM_SESSION_IDLE_MINUTES", default=30))
 CRM_SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env.int("CRM_SESSION_ABSOLUTE_HOURS", default=12))
 SESSION_COOKIE_AGE = int(CRM_SESSION_ABSOLUTE_TIMEOUT.total_seconds())
+# Sessions live in the database, shared by every web process on every host; "cached_db" also keeps them in
+# the cache (Redis: CACHE_URL) to save a query a request. Never "cache" with a per-process cache.
+SESSION_ENGINE = env("DJANGO_SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 SESSION_COOKIE_HTTPONLY = True
 # Two-step verification (TOTP, django-otp): anyone may turn it on for themselves; the roles listed here
 # (salesperson, manager, info_staff, admin) must, and are sent to the enrolment page until they do.
@@ -237,8 +263,33 @@ CRM_MEDIA_ACCEL_REDIRECT = env("CRM_MEDIA_ACCEL_REDIRECT", default="")
 # A font with Chinese glyphs for the stamp burned into visit photos (visits.photos); empty: the
 # known system paths (the image installs fonts-wqy-microhei), else Pillow's Latin-only default.
 CRM_STAMP_FONT = env("CRM_STAMP_FONT", default="")
+# Uploaded files on S3-compatible object storage (MinIO, AWS S3, Aliyun OSS …) when a bucket is named, so
+# that web processes and workers on several hosts see the same files; the local MEDIA_ROOT otherwise.
+# The bucket stays private: files are still served only through the views that check who may see them.
+CRM_MEDIA_S3_BUCKET = env("CRM_MEDIA_S3_BUCKET", default="")
+_media_storage: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if CRM_MEDIA_S3_BUCKET:
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": CRM_MEDIA_S3_BUCKET,
+            "location": env("CRM_MEDIA_S3_PREFIX", default=""),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
+            # MinIO and most S3-compatible servers want the bucket in the path, not in the host name.
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="path"),
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "file_overwrite": False,  # a stored name is never reused (crm.media uses it as the ETag)
+            "querystring_auth": True,
+        },
+    }
+    # The proxy's internal location serves a local folder: with the files in a bucket, Django streams them.
+    CRM_MEDIA_ACCEL_REDIRECT = ""
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG

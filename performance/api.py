@@ -15,6 +15,7 @@ from crm.bounds import window_years_pattern
 from crm.models import User
 from crm.params import date_param, month_param
 from crm.permissions import has_role
+from crm.replica import reads_from_replica, wrote_recently
 from performance.selectors import attainment, morning_meeting, target_breakdown
 
 
@@ -52,7 +53,8 @@ class DashboardView(APIView):
         from performance.views import default_meeting_day
 
         _require_manager(request)
-        meeting = morning_meeting(viewer=request.user, day=_date_param(request, "day", default_meeting_day()))
+        with reads_from_replica(enabled=not wrote_recently(request)):
+            meeting = morning_meeting(viewer=request.user, day=_date_param(request, "day", default_meeting_day()))
         return Response(
             {
                 "day": meeting.day,

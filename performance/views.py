@@ -16,6 +16,7 @@ from crm.htmx import add_refusal_to_form
 from crm.models import User
 from crm.params import date_param, id_param, month_param
 from crm.permissions import role_required
+from crm.replica import replica_view
 from crm.spreadsheets import xlsx_response
 from performance.forms import RewardTierForm, TargetBreakdownForm
 from performance.models import RewardRule
@@ -56,6 +57,7 @@ def _trend_bars(meeting) -> list[dict]:
 
 
 @role_required(User.Role.MANAGER, User.Role.ADMIN)
+@replica_view
 def morning_meeting(request: HttpRequest) -> HttpResponse:
     """The morning meeting 早会: yesterday per salesperson, what needs talking about first."""
     day = _day_from(request.GET.get("day"))
@@ -87,6 +89,7 @@ def _month_from(value: str | None) -> date:
 
 
 @role_required(User.Role.MANAGER, User.Role.ADMIN)
+@replica_view
 def morning_meeting_export(request: HttpRequest) -> HttpResponse:
     """The morning meeting's table as a spreadsheet, for the meeting's minutes."""
     meeting = morning_meeting_figures(viewer=request.user, day=_day_from(request.GET.get("day")))
@@ -161,6 +164,7 @@ def target_breakdown_page(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(User.Role.MANAGER, User.Role.ADMIN)
+@replica_view
 def target_breakdown_export(request: HttpRequest) -> HttpResponse:
     """The breakdown as a workbook; the same layout is read back by the import."""
     month = _month_from(request.GET.get("month"))
@@ -196,6 +200,7 @@ def target_breakdown_import(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(User.Role.MANAGER, User.Role.ADMIN)
+@replica_view
 def attainment_page(request: HttpRequest) -> HttpResponse:
     """The month's attainment per salesperson: target, achieved, projection, rank and reward; the leaderboard."""
     month = _month_from(request.GET.get("month"))

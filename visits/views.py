@@ -30,6 +30,7 @@ from crm.pagination import CappedPaginator
 from crm.params import date_param
 from crm.permissions import role_required
 from crm.phones import normalise_phone
+from crm.replica import replica_view
 from crm.spreadsheets import xlsx_response
 from visits.day import amendments_by_submission, day_progress, forms_status, manager_asks, next_planned_visits
 from visits.filters import VisitFilter
@@ -355,6 +356,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(User.Role.SALESPERSON, User.Role.MANAGER, User.Role.ADMIN)
+@replica_view
 def visit_export(request: HttpRequest) -> HttpResponse:
     """The filtered visit list as an Excel file, streamed; text that looks like a formula stays text."""
     visits = _filtered_visits(request).qs.order_by("-visited_at", "-id")

@@ -319,7 +319,7 @@ def geocode_pending_customers(
         return run
     interval = 1.0 / requests_per_second(geocoder)
     budget = settings.CRM["GEOCODER_RUN_SECONDS"] if max_seconds is None else max_seconds
-    with try_job_lock("geocode-customers") as acquired:
+    with try_job_lock("geocode-customers", lease_seconds=(budget or 3600) + 60) as acquired:
         if not acquired:
             run.skipped = True
             return run

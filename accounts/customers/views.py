@@ -29,6 +29,7 @@ from crm.htmx import add_refusal_to_form
 from crm.media import protected_file_response
 from crm.models import User
 from crm.permissions import role_required
+from crm.replica import replica_view
 from crm.spreadsheets import xlsx_response
 
 Role = User.Role
@@ -55,6 +56,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(*LIST_ROLES)
+@replica_view
 def customer_export(request: HttpRequest) -> HttpResponse:
     customers = _filtered(request).qs
     headers = [

@@ -74,6 +74,7 @@ from crm.media import protected_file_response
 from crm.models import User
 from crm.params import id_param
 from crm.permissions import role_required
+from crm.replica import replica_view
 from crm.spreadsheets import xlsx_response
 
 Role = User.Role
@@ -421,6 +422,7 @@ def customer_ledger(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*DEAL_ROLES)
+@replica_view
 def customer_ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _visible_customer(request, pk)
     rows = (
@@ -476,6 +478,7 @@ def receivables(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*DEAL_ROLES)
+@replica_view
 def receivables_export(request: HttpRequest) -> HttpResponse:
     today = local_today()
     rows = (

@@ -119,6 +119,23 @@ def test_the_backup_holds_its_manifest_the_database_and_the_files(media, tmp_pat
         assert sorted(archive.getnames()) == sorted(_files(media))
 
 
+def test_with_files_on_object_storage_the_backup_holds_the_database_alone_and_says_so(media, settings, tmp_path):
+    from io import StringIO
+
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    out = StringIO()
+
+    call_command("backup", output=tmp_path / "backup", stdout=out)
+
+    manifest = json.loads((tmp_path / "backup" / MANIFEST).read_text())
+    assert (manifest["media"], manifest["media_files"]) == (None, 0)
+    assert not (tmp_path / "backup" / "media.tar").exists()
+    assert "The uploaded files are on object storage" in out.getvalue()
+    shutil.rmtree(media)
+    call_command("restore", str(tmp_path / "backup"), "--no-input", verbosity=0)
+    assert not media.exists()  # the restore left the files alone
+
+
 def test_a_backup_never_overwrites_an_earlier_one(media, tmp_path):
     (tmp_path / "backup").mkdir()
 

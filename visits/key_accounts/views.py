@@ -18,6 +18,7 @@ from crm.errors import ApplicationError
 from crm.models import User
 from crm.params import week_param
 from crm.permissions import role_required
+from crm.replica import replica_view
 from crm.spreadsheets import safe_cell, xlsx_response
 from visits.key_accounts import services as key_accounts
 from visits.key_accounts.forms import (
@@ -171,6 +172,7 @@ def monday_meeting_page(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(User.Role.MANAGER, User.Role.ADMIN)
+@replica_view
 def monday_meeting_export(request: HttpRequest) -> HttpResponse:
     """The week's shortlists as an Excel file, streamed (write-only workbook)."""
     week = _week_from(request.GET.get("week"))

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from crm.backup import BackupError, back_up
+from crm.backup import BackupError, back_up, media_is_local
 
 
 class Command(BaseCommand):
@@ -23,6 +23,13 @@ class Command(BaseCommand):
             summary = back_up(output=output)
         except BackupError as error:
             raise CommandError(str(error)) from None
+        if not media_is_local():
+            self.stdout.write(
+                f"Backed up the {summary.engine} database ({summary.database_bytes} bytes) into {summary.folder}. "
+                "The uploaded files are on object storage (CRM_MEDIA_S3_BUCKET) and not in this backup: "
+                "back up the bucket by its own means (versioning, mc mirror)."
+            )
+            return
         self.stdout.write(
             f"Backed up the {summary.engine} database ({summary.database_bytes} bytes) and "
             f"{summary.media_files} uploaded file(s) into {summary.folder}"
