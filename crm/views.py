@@ -7,7 +7,6 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,13 +29,11 @@ from crm.permissions import role_required
 from crm.selectors import (
     SECOND_FACTOR_VERIFY,
     api_tokens_of,
-    notifications_for,
     second_factor_due,
     totp_device_of,
 )
 from crm.services import (
     WrongCode,
-    mark_notifications_read,
     revoke_api_token,
     revoke_api_tokens,
     sign_out_everywhere,
@@ -99,14 +96,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def set_language(request: HttpRequest) -> HttpResponse:
     """Django's language switch, open to the login page too."""
     return django_set_language(request)
-
-
-def notification_list(request: HttpRequest) -> HttpResponse:
-    """The user's notifications, newest first; opening the page marks them read."""
-    page = Paginator(notifications_for(user=request.user), 30).get_page(request.GET.get("page"))
-    response = render(request, "crm/notification_list.html", {"page_obj": page})
-    mark_notifications_read(recipient=request.user, ids=[notification.id for notification in page])
-    return response
 
 
 # --- two-step verification -----------------------------------------------------------------------
