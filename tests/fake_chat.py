@@ -4,6 +4,7 @@ messages): a real http.server in a thread that records what it is sent and answe
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -83,10 +84,8 @@ class FakeChat:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(OSError):  # the client may be gone (a killed worker)
                     self.wfile.write(data)
-                except OSError:
-                    pass
 
             do_GET = _answer
             do_POST = _answer

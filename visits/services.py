@@ -806,7 +806,7 @@ def _withdraw_shortfalls(
                 text=Message(
                     gettext_noop("%(day)s: the shortfall is withdrawn: %(reason)s. Nothing to explain."),
                     # Lazy: "why" in the recipient's language too.
-                    {"day": day.isoformat(), "reason": lazy(QuotaShortfall.withdrawal_text.fget, str)(shortfall)},
+                    {"day": day.isoformat(), "reason": lazy(lambda row=shortfall: row.withdrawal_text, str)()},
                 ),
                 link=link,
             )

@@ -208,7 +208,7 @@ def channels_open_to(user: User) -> dict[str, bool]:
     """For each channel: can it reach ``user`` now (enabled here, and the address it needs is known)?"""
     enabled = enabled_channels()
     team = user.team
-    reachable = {
+    reachable: dict[str, bool] = {
         Channel.EMAIL: bool(user.email),
         Channel.WECOM_ROBOT: bool(team and team.wecom_robot_url),
         Channel.DINGTALK_ROBOT: bool(team and team.dingtalk_robot_url),

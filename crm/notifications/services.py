@@ -165,7 +165,7 @@ def deliver(*, delivery_id: int) -> int | None:
 
 def _resolve_unclaimed(*, delivery_id: int, now: datetime) -> int | None:
     row = Delivery.objects.filter(pk=delivery_id).values("status", "claimed_at", "channel").first()
-    if row is None or row["status"] != Status.SENDING:
+    if row is None or row["status"] != Status.SENDING or row["claimed_at"] is None:
         return None  # sent, failed, or gone: nothing to do
     stale_after = settings.CRM["NOTIFY_SENDING_TIMEOUT_SECONDS"]
     waited = (now - row["claimed_at"]).total_seconds()

@@ -21,7 +21,8 @@ from crm.notifications.services import INTERRUPTED
 from tests.fake_chat import FakeChat
 from tests.reliability.conftest import WorkerProcess, database_url, needs_postgresql, wait_until
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.chaos]
+# serialized_rollback: each test starts with the seeded channel types the routing needs (a flush removes them).
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.chaos]
 
 
 @pytest.fixture
@@ -79,7 +80,9 @@ def test_a_routed_inquiry_reaches_sales1_through_the_wecom_robot(people, owned_t
     wait_until(lambda: status() == "sent", timeout=60, what="the worker to post to the robot")
 
     [post] = robot.robot_posts()
-    assert post.body["text"]["content"].startswith("新的来电咨询：顺达汽修厂（13800005555）咨询车险\n")
+    assert post.body["text"]["content"].startswith(
+        "新的来电咨询：顺达汽修厂（+8613800005555）咨询车险\nhttp://127.0.0.1:8000/notifications/"
+    )
     assert Delivery.objects.get().attempts == 1
 
 
