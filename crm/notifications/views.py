@@ -31,11 +31,9 @@ PAGE_SIZE = 30
 
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    """My notifications, newest first (unread in bold); opening the page marks those shown as read."""
+    """My notifications, newest first, the unread in bold until opened (or all marked read)."""
     page = Paginator(inbox_of(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    response = render(request, "crm/notification_list.html", {"page_obj": page})
-    mark_notifications_read(recipient=request.user, ids=[notification.id for notification in page])
-    return response
+    return render(request, "crm/notification_list.html", {"page_obj": page})
 
 
 @require_GET
