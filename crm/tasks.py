@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from crm.approvals.services import remind_pending_approvals
-from crm.notifications.services import deliver
+from crm.notifications.services import deliver, email_queued_before_deliveries
 from crm.outbox import relay_pending_tasks
 
 
@@ -17,6 +17,14 @@ def deliver_notification_task(self, delivery_id: int) -> None:
     """Send one notification by one channel. Safe to run twice: the delivery is claimed before it is sent,
     and retried with backoff (deliver says when) until sent or failed."""
     again_in = deliver(delivery_id=delivery_id)
+    if again_in is not None and not self.request.is_eager:
+        raise self.retry(countdown=again_in)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None, soft_time_limit=50, time_limit=60)
+def email_notification_task(self, notification_id: int) -> None:
+    """The e-mail task of before deliveries, for those queued at the upgrade. Safe to run twice."""
+    again_in = email_queued_before_deliveries(notification_id=notification_id)
     if again_in is not None and not self.request.is_eager:
         raise self.retry(countdown=again_in)
 

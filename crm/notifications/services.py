@@ -180,6 +180,15 @@ def _resolve_unclaimed(*, delivery_id: int, now: datetime) -> int | None:
     return None
 
 
+def email_queued_before_deliveries(*, notification_id: int) -> int | None:
+    """An e-mail task queued before deliveries existed (still in the outbox or the broker at the upgrade): sent
+    through an e-mail delivery of its own, once whatever the number of runs."""
+    if not Notification.objects.filter(pk=notification_id).exists():
+        return None
+    delivery, _created = Delivery.objects.get_or_create(notification_id=notification_id, channel=Delivery.Channel.EMAIL)
+    return deliver(delivery_id=delivery.pk)
+
+
 @transaction.atomic
 def retry_delivery(*, delivery_id: int) -> Delivery:
     """The admin sends a failed delivery again (attempts start over). Not failed (any more): NotFound."""

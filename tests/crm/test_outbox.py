@@ -115,3 +115,20 @@ def test_nothing_is_e_mailed_to_someone_without_an_address_and_the_admin_sees_wh
         1,
         "the recipient has no e-mail address",
     )
+
+
+def test_an_e_mail_task_queued_before_the_upgrade_is_sent_once_through_a_delivery(people):
+    from crm.tasks import email_notification_task
+
+    people.manager1.email = "m1@example.com"
+    people.manager1.save()
+    notification = Notification.objects.create(recipient=people.manager1, kind="far_check_in", text="远")
+
+    email_notification_task.apply(kwargs={"notification_id": notification.pk})
+    email_notification_task.apply(kwargs={"notification_id": notification.pk})
+    email_notification_task.apply(kwargs={"notification_id": notification.pk + 1000})
+
+    assert [message.to for message in mail.outbox] == [["m1@example.com"]]
+    assert list(Delivery.objects.values_list("notification", "channel", "status")) == [
+        (notification.pk, "email", "sent")
+    ]

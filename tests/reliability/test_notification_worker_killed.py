@@ -21,12 +21,13 @@ from crm.notifications.services import INTERRUPTED
 from tests.fake_chat import FakeChat
 from tests.reliability.conftest import WorkerProcess, database_url, needs_postgresql, wait_until
 
-# serialized_rollback: each test starts with the seeded channel types the routing needs (a flush removes them).
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.chaos]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.chaos]
 
 
 @pytest.fixture
 def robot(people, settings, monkeypatch):
+    """The team's fake WeCom robot. (The tests ask for seeded_reference_lists first: the routing's channel types,
+    which another transactional test's flush removes.)"""
     needs_postgresql(connection)
     fake = FakeChat().start()
     # This process writes the deliveries; the worker processes read the same settings from the environment.
@@ -73,7 +74,9 @@ def status() -> str:
     return Delivery.objects.get().status
 
 
-def test_a_routed_inquiry_reaches_sales1_through_the_wecom_robot(people, owned_tree, robot, workers):
+def test_a_routed_inquiry_reaches_sales1_through_the_wecom_robot(
+    seeded_reference_lists, people, owned_tree, robot, workers
+):
     workers()
     route_an_inquiry_to_sales1(people)
 
@@ -86,7 +89,9 @@ def test_a_routed_inquiry_reaches_sales1_through_the_wecom_robot(people, owned_t
     assert Delivery.objects.get().attempts == 1
 
 
-def test_a_routed_inquiry_reaches_sales1_once_when_the_worker_is_killed_mid_send(people, owned_tree, robot, workers):
+def test_a_routed_inquiry_reaches_sales1_once_when_the_worker_is_killed_mid_send(
+    seeded_reference_lists, people, owned_tree, robot, workers
+):
     robot.answers = ["block"]
     first = workers()
     route_an_inquiry_to_sales1(people)
