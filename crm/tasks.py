@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from crm.approvals.services import remind_pending_approvals
-from crm.notifications.services import deliver, email_queued_before_deliveries
+from crm.notifications.services import deliver, email_queued_before_deliveries, resend_stalled_deliveries
 from crm.outbox import relay_pending_tasks
 
 
@@ -39,3 +39,9 @@ def relay_pending_tasks_task() -> int:
 def remind_pending_approvals_task() -> int:
     """Remind approvers of requests waiting too long. Safe to run twice: once per approval per threshold."""
     return remind_pending_approvals()
+
+
+@shared_task(acks_late=True)
+def resend_stalled_deliveries_task() -> int:
+    """Ask again for deliveries whose task was lost. Safe to run twice: a delivery is claimed before it is sent."""
+    return resend_stalled_deliveries()

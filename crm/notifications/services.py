@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 Status = Delivery.Status
 DELIVER_TASK = "crm.tasks.deliver_notification_task"
 # What a send interrupted by a dead worker leaves for the admin (a channel without the provider's duplicate check).
+# Longer than the last retry's wait (30 s x 2^3 = 4 min by default) and the sending timeout: nothing legitimately
+# waits this long untouched.
+STALLED_AFTER = timedelta(minutes=30)
 INTERRUPTED = "The worker stopped while sending: the message may have arrived. Retry only if it did not."
 
 
@@ -178,6 +181,24 @@ def _resolve_unclaimed(*, delivery_id: int, now: datetime) -> int | None:
         return None
     stale.update(status=Status.FAILED, last_error=INTERRUPTED)
     return None
+
+
+def resend_stalled_deliveries(*, now: datetime | None = None) -> int:
+    """Ask again for the deliveries nobody has touched for STALLED_AFTER: pending ones whose retry was never
+    published (the broker was down when the task asked to run later), and sending ones left by a dead worker
+    whose task was lost too. Safe to run twice and beside the tasks themselves: ``deliver`` claims before it
+    sends and settles a stale "sending" row itself. Returns how many were asked for."""
+    now = now or timezone.now()
+    horizon = now - STALLED_AFTER
+    stalled = list(
+        Delivery.objects.filter(status__in=(Status.PENDING, Status.SENDING), created_at__lt=horizon)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=horizon))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    with transaction.atomic():
+        enqueue_many(DELIVER_TASK, [{"delivery_id": pk} for pk in stalled])
+    return len(stalled)
 
 
 def email_queued_before_deliveries(*, notification_id: int) -> int | None:

@@ -352,3 +352,23 @@ def test_retrying_a_delivery_that_is_not_failed_is_refused(people, team_robot):
     with pytest.raises(NotFound):
         retry_delivery(delivery_id=the_delivery().pk)
     assert the_delivery().status == "pending"
+
+
+def test_deliveries_whose_task_was_lost_are_asked_for_again_and_sent_once(people, team_robot):
+    notify(recipient=people.sales1, kind="phone_inquiry", text=ROUTED)
+    notify(recipient=people.sales1, kind="phone_inquiry", text=ROUTED)
+    old, young = Delivery.objects.order_by("pk")
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Delivery.objects.filter(pk=old.pk).update(created_at=an_hour_ago, claimed_at=an_hour_ago, attempts=2)
+    PendingTask.objects.all().delete()
+
+    from crm.notifications.services import resend_stalled_deliveries
+
+    assert resend_stalled_deliveries() == 1
+    assert list(PendingTask.objects.values_list("kwargs", flat=True)) == [{"delivery_id": old.pk}]
+    assert deliver(delivery_id=old.pk) is None
+    assert deliver(delivery_id=old.pk) is None
+    assert resend_stalled_deliveries() == 0
+    assert len(team_robot.robot_posts()) == 1
+    assert Delivery.objects.get(pk=old.pk).status == "sent"
+    assert Delivery.objects.get(pk=young.pk).status == "pending"
