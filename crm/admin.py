@@ -30,7 +30,10 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("role", "team", "is_active")
     search_fields = ("username", "last_name", "first_name")
     list_select_related = ("team",)
-    fieldsets = (*BaseUserAdmin.fieldsets, (_("Field sales"), {"fields": ("role", "team", "phone", "language")}))
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (_("Field sales"), {"fields": ("role", "team", "phone", "language", "wecom_userid")}),
+    )
     change_password_form = PasswordChangeByAdminForm
 
     def save_model(self, request, obj, form, change):

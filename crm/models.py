@@ -81,6 +81,17 @@ class Team(TimeStampedModel):
         help_text=_("A quote discounted further than this off the list premium waits for the manager's approval."),
     )
 
+    # Where the team's group chat hears of its members' notifications (crm.notifications.channels): a WeCom
+    # (企业微信) or DingTalk (钉钉) group robot's webhook address; DingTalk's "加签" secret when the robot has one.
+    wecom_robot_url = models.URLField(_("WeCom group robot webhook"), max_length=500, blank=True)
+    dingtalk_robot_url = models.URLField(_("DingTalk group robot webhook"), max_length=500, blank=True)
+    dingtalk_robot_secret = models.CharField(
+        _("DingTalk robot signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_("Only when the robot's security setting is 'sign' (加签): the secret that starts with SEC."),
+    )
+
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
@@ -105,10 +116,14 @@ class User(AbstractUser):
     )
     phone = PhoneNumberField(_("phone"), blank=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+    # Which notifications reach them beyond the in-app inbox, and how: {kind: [channel, ...]}; a kind not
+    # listed gets its default (crm.notifications.kinds).
+    notification_channels = models.JSONField(_("notification channels"), default=dict, blank=True)
     # Raised by "sign out everywhere" and deactivation: every session signed in before no longer matches
     # (see get_session_auth_hash), as after a password change.
     sign_out_generation = models.PositiveIntegerField(_("sign-out generation"), default=0, editable=False)
-    # Sign-in with WeCom / DingTalk (crm.sso): the person's identity there, set by the admin only (empty: not linked).
+    # The person's identity in WeCom / DingTalk, set by the admin only (empty: not linked): for signing in with
+    # them (crm.sso) and, for WeCom, for application messages to the person (crm.notifications).
     wecom_userid = models.CharField(_("WeCom userid"), max_length=64, blank=True, default="")
     dingtalk_unionid = models.CharField(_("DingTalk unionId"), max_length=64, blank=True, default="")
 
@@ -181,8 +196,6 @@ class Notification(models.Model):
     link = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    # Set when the notification was handed to the mail server (only those sent by e-mail too).
-    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -195,6 +208,51 @@ class Notification(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.link or reverse("home")
+
+
+class Delivery(models.Model):
+    """One notification sent by one channel beyond the in-app inbox (crm.notifications).
+
+    pending -> sending (claimed by one worker in a single UPDATE ... WHERE status='pending', committed
+    before the provider is called) -> sent, or back to pending with the error and a retry later, or
+    failed after the last attempt. A row left "sending" by a worker that died is resolved by the next
+    run once CRM["NOTIFY_SENDING_TIMEOUT_SECONDS"] has passed (see crm.notifications.services.deliver).
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        WECOM_ROBOT = "wecom_robot", _("WeCom team group")
+        DINGTALK_ROBOT = "dingtalk_robot", _("DingTalk team group")
+        WECOM_APP = "wecom_app", _("WeCom message to me")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    notification = models.ForeignKey(
+        Notification, verbose_name=_("notification"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel")]
+        indexes = [
+            models.Index(fields=["-created_at"], name="delivery_failed_idx", condition=models.Q(status="failed"))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} #{self.notification_id}"
 
 
 class PendingTask(models.Model):

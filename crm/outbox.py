@@ -37,6 +37,21 @@ def enqueue(task_name: str, **kwargs) -> PendingTask:
     return pending
 
 
+def enqueue_many(task_name: str, kwargs_list: list[dict]) -> list[PendingTask]:
+    """``enqueue`` for many calls of one task: one INSERT, one hook that sends them all after commit."""
+    if not kwargs_list:
+        return []
+    pending = PendingTask.objects.bulk_create([PendingTask(task=task_name, kwargs=kwargs) for kwargs in kwargs_list])
+
+    def send_after_commit() -> None:
+        for row in pending:
+            if not send_pending_task(row):
+                break  # the broker is down: the relay sends the rest
+
+    transaction.on_commit(send_after_commit, robust=True)
+    return pending
+
+
 def send_pending_task(pending: PendingTask) -> bool:
     """Hand one pending task to the broker; True when sent. Never raises for a broker failure."""
     try:

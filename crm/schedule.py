@@ -49,6 +49,10 @@ DEFAULT_SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("Hourly approval reminders", "crm.tasks.remind_pending_approvals_task", minute="5", hour="*"),
     # The outbox: tasks that could not be sent when their transaction committed (broker down).
     ScheduledJob("Relay pending tasks", "crm.tasks.relay_pending_tasks_task", minute="*", hour="*"),
+    # Deliveries whose task was lost (a retry not published while the broker was down): sent for again.
+    ScheduledJob(
+        "Stalled notification deliveries", "crm.tasks.resend_stalled_deliveries_task", minute="*/10", hour="*"
+    ),
     # Prospect checks and imports whose worker stopped: said so on their page within minutes, not hours.
     ScheduledJob("Stalled prospect imports", "campaigns.tasks.stop_stalled_imports_task", minute="*", hour="*"),
     # Customers waiting for their address to be looked up (a geocoder set up): picked up again after a

@@ -550,6 +550,22 @@ CRM = {
     "GEOCODER_MAX_ATTEMPTS": env.int("CRM_GEOCODER_MAX_ATTEMPTS", default=3),
     # One run of the lookup queue stops after this long and sends itself again for the rest.
     "GEOCODER_RUN_SECONDS": env.int("CRM_GEOCODER_RUN_SECONDS", default=50),
+    # Notifications beyond the in-app inbox (crm.notifications): the channels this installation sends by, a
+    # comma-separated subset of email, wecom_robot, dingtalk_robot, wecom_app. By default e-mail only (Django's
+    # EMAIL_BACKEND: the console unless set; tests keep mail in memory): no chat provider is called unless named.
+    # The group robots' webhooks are each team's (its settings page); application messages need WeCom's corp
+    # ID, the application's secret and agent ID. CRM_WECOM_API_URL replaces https://qyapi.weixin.qq.com (tests).
+    "NOTIFY_CHANNELS": env.list("CRM_NOTIFY_CHANNELS", default=["email"]),
+    "NOTIFY_HTTP_TIMEOUT_SECONDS": env.float("CRM_NOTIFY_HTTP_TIMEOUT_SECONDS", default=5.0),
+    # A failed send is tried again after RETRY_BASE, 2x, 4x … seconds, MAX_ATTEMPTS in all, then marked failed.
+    "NOTIFY_MAX_ATTEMPTS": env.int("CRM_NOTIFY_MAX_ATTEMPTS", default=5),
+    "NOTIFY_RETRY_BASE_SECONDS": env.int("CRM_NOTIFY_RETRY_BASE_SECONDS", default=30),
+    # A send claimed this long ago and not finished belongs to a worker that died (far above the HTTP timeout).
+    "NOTIFY_SENDING_TIMEOUT_SECONDS": env.int("CRM_NOTIFY_SENDING_TIMEOUT_SECONDS", default=120),
+    "WECOM_CORP_ID": env("CRM_WECOM_CORP_ID", default=""),
+    "WECOM_CORP_SECRET": env("CRM_WECOM_CORP_SECRET", default=""),
+    "WECOM_AGENT_ID": env("CRM_WECOM_AGENT_ID", default=""),
+    "WECOM_API_URL": env("CRM_WECOM_API_URL", default="https://qyapi.weixin.qq.com"),
 }
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 

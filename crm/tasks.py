@@ -1,10 +1,8 @@
-from smtplib import SMTPException
-
 from celery import shared_task
 
 from crm.approvals.services import remind_pending_approvals
+from crm.notifications.services import deliver, email_queued_before_deliveries, resend_stalled_deliveries
 from crm.outbox import relay_pending_tasks
-from crm.services import email_notification
 
 
 @shared_task(acks_late=True)
@@ -13,10 +11,22 @@ def ping(value: str = "pong") -> str:
     return value
 
 
-@shared_task(acks_late=True, autoretry_for=(SMTPException, OSError), retry_backoff=True, max_retries=5)
-def email_notification_task(notification_id: int) -> bool:
-    """Safe to run twice: a notification is e-mailed at most once."""
-    return email_notification(notification_id=notification_id)
+# Under NOTIFY_SENDING_TIMEOUT_SECONDS (120 s by default): a send still "sending" after that belongs to a dead worker.
+@shared_task(bind=True, acks_late=True, max_retries=None, soft_time_limit=50, time_limit=60)
+def deliver_notification_task(self, delivery_id: int) -> None:
+    """Send one notification by one channel. Safe to run twice: the delivery is claimed before it is sent,
+    and retried with backoff (deliver says when) until sent or failed."""
+    again_in = deliver(delivery_id=delivery_id)
+    if again_in is not None and not self.request.is_eager:
+        raise self.retry(countdown=again_in)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None, soft_time_limit=50, time_limit=60)
+def email_notification_task(self, notification_id: int) -> None:
+    """The e-mail task of before deliveries, for those queued at the upgrade. Safe to run twice."""
+    again_in = email_queued_before_deliveries(notification_id=notification_id)
+    if again_in is not None and not self.request.is_eager:
+        raise self.retry(countdown=again_in)
 
 
 @shared_task(acks_late=True)
@@ -29,3 +39,9 @@ def relay_pending_tasks_task() -> int:
 def remind_pending_approvals_task() -> int:
     """Remind approvers of requests waiting too long. Safe to run twice: once per approval per threshold."""
     return remind_pending_approvals()
+
+
+@shared_task(acks_late=True)
+def resend_stalled_deliveries_task() -> int:
+    """Ask again for deliveries whose task was lost. Safe to run twice: a delivery is claimed before it is sent."""
+    return resend_stalled_deliveries()

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from accounts.customers.api import router as accounts_router
 from crm import pwa, views
 from crm.api import ApiDocsView, TokenView
+from crm.notifications import views as notification_views
 from performance.api import AttainmentView, DashboardView, TargetsView
 from territories.api import router as territories_router
 from visits.api import NearbyCustomersView, OfflineCustomersView, VisitSyncView
@@ -39,6 +40,7 @@ api_patterns = [
     path("", include("accounts.service_tools.api_urls")),
     path("", include("visits.map.api_urls")),
     path("", include("crm.approvals.api_urls")),
+    path("", include("crm.notifications.api_urls")),
 ]
 
 urlpatterns = [
@@ -58,7 +60,8 @@ urlpatterns = [
     path("account/tokens/<str:digest>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("account/sign-out-everywhere/", views.sign_out_everywhere_view, name="sign_out_everywhere"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/", notification_views.inbox, name="notifications"),
+    path("notifications/", include("crm.notifications.urls")),
     path("approvals/", include("crm.approvals.urls")),
     path("settings/", views.settings_home, name="settings_home"),
     path("settings/teams/", views.team_modes, name="team_modes"),

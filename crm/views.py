@@ -35,7 +35,6 @@ from crm.permissions import role_required
 from crm.selectors import (
     SECOND_FACTOR_VERIFY,
     api_tokens_of,
-    notifications_for,
     second_factor_due,
     sign_in_links,
     totp_device_of,
@@ -44,7 +43,6 @@ from crm.selectors import (
 from crm.services import (
     WrongCode,
     link_sign_in_identities,
-    mark_notifications_read,
     revoke_api_token,
     revoke_api_tokens,
     sign_out_everywhere,
@@ -108,14 +106,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def set_language(request: HttpRequest) -> HttpResponse:
     """Django's language switch, open to the login page too."""
     return django_set_language(request)
-
-
-def notification_list(request: HttpRequest) -> HttpResponse:
-    """The user's notifications, newest first; opening the page marks them read."""
-    page = Paginator(notifications_for(user=request.user), 30).get_page(request.GET.get("page"))
-    response = render(request, "crm/notification_list.html", {"page_obj": page})
-    mark_notifications_read(recipient=request.user, ids=[notification.id for notification in page])
-    return response
 
 
 # --- two-step verification -----------------------------------------------------------------------

@@ -19,8 +19,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import JSONField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.customers.locks import lock_customer
 from accounts.customers.models import Customer
@@ -36,8 +38,8 @@ from crm.coordinates import InvalidPosition, parse_position
 from crm.errors import ApplicationError, NotFound, NotPermitted
 from crm.history import record_change_by
 from crm.locks import lock_job
-from crm.models import Approval, Notification, Team, User
-from crm.services import notify, notify_many
+from crm.models import Approval, Team, User
+from crm.services import Message, Note, notify, notify_many
 from visits.calendar import is_working_day, next_working_day
 from visits.geo import haversine_m
 from visits.inputs import VisitInput, as_list, text_of, whole_number
@@ -467,15 +469,16 @@ def _notify_far_check_in(visit: Visit) -> None:
     notify(
         recipient=User(pk=manager_id),
         kind="far_check_in",
-        text=_("%(name)s checked in %(distance)s from %(customer)s. Reason given: %(reason)s")
-        % {
-            "name": salesperson,
-            "distance": distance_text(visit.distance_m),
-            "customer": visit.customer,
-            "reason": visit.far_reason,
-        },
+        text=Message(
+            gettext_noop("%(name)s checked in %(distance)s from %(customer)s. Reason given: %(reason)s"),
+            {
+                "name": salesperson,
+                "distance": distance_text(visit.distance_m),
+                "customer": visit.customer,
+                "reason": visit.far_reason,
+            },
+        ),
         link=f"{reverse('visits:visit_list')}?far=true&salesperson={salesperson.pk}",
-        email=True,
     )
 
 
@@ -668,13 +671,17 @@ def _notify_forms_amended(*, submission: FormSubmission, visit: Visit) -> None:
     notify(
         recipient=User(pk=manager_id),
         kind="forms_amended",
-        text=_("%(name)s added a visit to %(customer)s (%(time)s) to the forms already submitted for %(day)s.")
-        % {
-            "name": salesperson,
-            "customer": visit.customer.unit_name,
-            "time": timezone.localtime(visit.visited_at).strftime("%m-%d %H:%M"),
-            "day": visit.visited_on.isoformat(),
-        },
+        text=Message(
+            gettext_noop(
+                "%(name)s added a visit to %(customer)s (%(time)s) to the forms already submitted for %(day)s."
+            ),
+            {
+                "name": salesperson,
+                "customer": visit.customer.unit_name,
+                "time": timezone.localtime(visit.visited_at).strftime("%m-%d %H:%M"),
+                "day": visit.visited_on.isoformat(),
+            },
+        ),
         link=f"{reverse('visits:submission_list')}?day={visit.visited_on.isoformat()}",
     )
 
@@ -791,19 +798,21 @@ def _withdraw_shortfalls(
         withdrawn, ["status", "withdrawn_at", "withdrawal_reason", "counted_at_withdrawal"]
     )
     link = reverse("visits:shortfall_list")
-    with translation.override(settings.LANGUAGE_CODE):
-        notify_many(
-            notifications=[
-                Notification(
-                    recipient_id=shortfall.salesperson_id,
-                    kind="quota_shortfall_withdrawn",
-                    text=_("%(day)s: the shortfall is withdrawn: %(reason)s. Nothing to explain.")
-                    % {"day": day.isoformat(), "reason": shortfall.withdrawal_text},
-                    link=link,
-                )
-                for shortfall in withdrawn
-            ]
-        )
+    notify_many(
+        notes=[
+            Note(
+                recipient_id=shortfall.salesperson_id,
+                kind="quota_shortfall_withdrawn",
+                text=Message(
+                    gettext_noop("%(day)s: the shortfall is withdrawn: %(reason)s. Nothing to explain."),
+                    # Lazy: "why" in the recipient's language too.
+                    {"day": day.isoformat(), "reason": lazy(lambda row=shortfall: row.withdrawal_text, str)()},
+                ),
+                link=link,
+            )
+            for shortfall in withdrawn
+        ]
+    )
     return len(withdrawn)
 
 
@@ -843,18 +852,20 @@ def _update_shortfalls_that_hold(
 
 def _notify_shortfalls(shortfalls: list[QuotaShortfall], *, day: date) -> None:
     link = reverse("visits:shortfall_list")
-    with translation.override(settings.LANGUAGE_CODE):
-        notifications = [
-            Notification(
+    notify_many(
+        notes=[
+            Note(
                 recipient_id=shortfall.salesperson_id,
                 kind="quota_shortfall",
-                text=_("%(day)s: %(actual)d of %(required)d visits. Please explain the shortfall.")
-                % {"day": day.isoformat(), "actual": shortfall.actual, "required": shortfall.required},
+                text=Message(
+                    gettext_noop("%(day)s: %(actual)d of %(required)d visits. Please explain the shortfall."),
+                    {"day": day.isoformat(), "actual": shortfall.actual, "required": shortfall.required},
+                ),
                 link=link,
             )
             for shortfall in shortfalls
         ]
-    notify_many(notifications=notifications)
+    )
 
 
 @transaction.atomic
@@ -982,7 +993,10 @@ def explain_shortfall(*, shortfall: QuotaShortfall, salesperson: User, explanati
         notify(
             recipient=User(pk=manager),
             kind="shortfall_explained",
-            text=_("%(name)s explained the shortfall of %(day)s.") % {"name": salesperson, "day": shortfall.day},
+            text=Message(
+                gettext_noop("%(name)s explained the shortfall of %(day)s."),
+                {"name": salesperson, "day": shortfall.day},
+            ),
             link=reverse("visits:shortfall_list"),
         )
     return shortfall
@@ -1021,12 +1035,12 @@ def review_shortfall(*, shortfall: QuotaShortfall, manager: User, decision: str,
     notify(
         recipient=shortfall.salesperson,
         kind="shortfall_reviewed",
-        text=(
-            _("Your explanation for %(day)s was accepted.")
+        text=Message(
+            gettext_noop("Your explanation for %(day)s was accepted.")
             if accept
-            else _("Your explanation for %(day)s was rejected.")
-        )
-        % {"day": shortfall.day},
+            else gettext_noop("Your explanation for %(day)s was rejected."),
+            {"day": shortfall.day},
+        ),
         link=reverse("visits:shortfall_list"),
     )
     return shortfall

@@ -24,7 +24,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from accounts.customers.locks import lock_customer
@@ -43,8 +44,8 @@ from crm.approvals.services import default_approver, request_approval
 from crm.dates import local_today
 from crm.errors import ApplicationError, Conflict
 from crm.history import record_change_by
-from crm.models import Approval, Notification, User
-from crm.services import notify_many
+from crm.models import Approval, User
+from crm.services import Message, Note, notify_many
 from territories.models import Territory
 from territories.selectors import current_owner
 from territories.services import WorkPreview
@@ -1083,17 +1084,19 @@ def send_renewal_reminders(*, day: date) -> int:
         .select_related("deal__customer", "deal__product")
         .select_for_update(skip_locked=True, of=("self",))
     )
-    notifications = [
-        Notification(
+    notes = [
+        Note(
             recipient_id=reminder.recipient_id,
             kind="renewal_due",
-            text=gettext("Renewal due on %(date)s: %(customer)s, %(product)s %(number)s")
-            % {
-                "date": date_format(reminder.renewal_on, "SHORT_DATE_FORMAT"),
-                "customer": reminder.deal.customer,
-                "product": reminder.deal.product,
-                "number": reminder.deal.number,
-            },
+            text=Message(
+                gettext_noop("Renewal due on %(date)s: %(customer)s, %(product)s %(number)s"),
+                {
+                    "date": lazy(date_format, str)(reminder.renewal_on, "SHORT_DATE_FORMAT"),
+                    "customer": reminder.deal.customer,
+                    "product": reminder.deal.product,
+                    "number": reminder.deal.number,
+                },
+            ),
             link=reverse("deals:deal_detail", kwargs={"pk": reminder.deal_id}),
         )
         for reminder in pending
@@ -1111,22 +1114,24 @@ def send_renewal_reminders(*, day: date) -> int:
         .select_for_update(skip_locked=True, of=("self",))
     )
     instalments = [i for i in instalments if i.due_on - timedelta(days=i.remind_days_before) <= day]
-    notifications += [
-        Notification(
+    notes += [
+        Note(
             recipient_id=instalment.deal.salesperson_id,
             kind="instalment_due",
-            text=gettext("Instalment due on %(date)s: %(customer)s, ¥%(amount)s outstanding")
-            % {
-                "date": date_format(instalment.due_on, "SHORT_DATE_FORMAT"),
-                "customer": instalment.deal.customer,
-                "amount": instalment.outstanding,
-            },
+            text=Message(
+                gettext_noop("Instalment due on %(date)s: %(customer)s, ¥%(amount)s outstanding"),
+                {
+                    "date": lazy(date_format, str)(instalment.due_on, "SHORT_DATE_FORMAT"),
+                    "customer": instalment.deal.customer,
+                    "amount": instalment.outstanding,
+                },
+            ),
             link=reverse("deals:deal_detail", kwargs={"pk": instalment.deal_id}),
         )
         for instalment in instalments
     ]
     Instalment.objects.filter(pk__in=[instalment.pk for instalment in instalments]).update(reminded_at=now)
-    count = notify_many(notifications=notifications)
+    count = len(notify_many(notes=notes))
     logger.info("Renewal and instalment reminders for %s: %d sent", day.isoformat(), count)
     return count
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from accounts.customers.models import Customer
 from accounts.deals.models import Deal
 from campaigns.churn.models import DEFAULT_WINDOWS, ChurnRisk, ChurnSettings
 from crm.dates import local_today
+from crm.services import Message, Note, notify_many
 from visits.models import Visit
 
 # Who can be lost: customers who bought (or are followed as key accounts), not those already lost.
@@ -149,7 +153,30 @@ def refresh_churn_risks(*, today: date | None = None) -> int:
     if changed:
         ChurnRisk.objects.bulk_update(changed, list(UPDATED_FIELDS), batch_size=1000)
     ChurnRisk.objects.bulk_create(added, batch_size=1000)
+    _notify_new_risks(added)
     return len(findings)
+
+
+def _notify_new_risks(added: list[ChurnRisk]) -> None:
+    """Each salesperson hears once of the risks newly found among their customers (a rerun finds none new)."""
+    counts = Counter(risk.salesperson_id for risk in added if risk.salesperson_id is not None)
+    link = reverse("campaigns:churn_list")
+    notify_many(
+        notes=[
+            Note(
+                recipient_id=salesperson_id,
+                kind="churn_risk",
+                text=Message(
+                    gettext_noop("%(count)d of your customers is newly at risk of churning."),
+                    {"count": count},
+                    plural="%(count)d of your customers are newly at risk of churning.",
+                    count=count,
+                ),
+                link=link,
+            )
+            for salesperson_id, count in sorted(counts.items())
+        ]
+    )
 
 
 def resolve_risks_by_visit(*, visit: Visit) -> int:

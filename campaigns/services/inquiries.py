@@ -17,9 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop, ngettext, override
+from django.utils.translation import gettext_noop
 
 from accounts.customers.models import Customer
 from accounts.customers.selectors import duplicate_candidates
@@ -28,9 +27,9 @@ from accounts.deals.models import Deal, Product
 from accounts.deals.services import create_deal
 from campaigns.models import Campaign, Event, PhoneInquiry
 from crm.errors import ApplicationError
-from crm.models import Notification, User
+from crm.models import User
 from crm.phones import normalise_phone
-from crm.services import notify, notify_many
+from crm.services import Message, Note, notify, notify_many
 from territories.models import Territory
 from territories.selectors import current_owner, territories_owned_by
 from territories.services import WorkPreview, route_customer
@@ -62,12 +61,6 @@ class InquiryHasDeal(ApplicationError):
 
 class InquiryWithoutCustomer(ApplicationError):
     default_message = _("This inquiry has no customer yet: register the caller as a customer, then record the deal.")
-
-
-def _notify_text(user: User, message: str, **values: Any) -> str:
-    """The notification in the recipient's language (it is stored as text)."""
-    with override(user.language or settings.LANGUAGE_CODE):
-        return _t(message) % values
 
 
 @transaction.atomic
@@ -154,28 +147,23 @@ def _announce(inquiry: PhoneInquiry) -> None:
         notify(
             recipient=inquiry.salesperson,
             kind="phone_inquiry",
-            text=_notify_text(
-                inquiry.salesperson,
+            text=Message(
                 gettext_noop("New inquiry for you: %(who)s (%(phone)s) asked about %(topic)s"),
-                who=who,
-                phone=inquiry.phone,
-                topic=inquiry.topic[:100],
+                {"who": who, "phone": inquiry.phone, "topic": inquiry.topic[:100]},
             ),
             link=link,
         )
         return
     managers = User.objects.filter(role=User.Role.MANAGER, is_active=True)
     notify_many(
-        notifications=[
-            Notification(
-                recipient=manager,
+        notes=[
+            Note(
+                recipient_id=manager_id,
                 kind="phone_inquiry_unrouted",
-                text=_notify_text(
-                    manager, gettext_noop("An inquiry from %(who)s could not be routed: assign it."), who=who
-                ),
+                text=Message(gettext_noop("An inquiry from %(who)s could not be routed: assign it."), {"who": who}),
                 link=link,
             )
-            for manager in managers
+            for manager_id in managers.values_list("pk", flat=True)
         ]
     )
 
@@ -336,16 +324,15 @@ def move_phone_inquiries_of_territory(
         )
         PhoneInquiry.objects.filter(pk__in=batch, status=Status.VISITED).update(salesperson=to_user, updated_at=at)
     if ids:
-        with override(to_user.language or settings.LANGUAGE_CODE):
-            text = ngettext(
-                "%(count)s open phone inquiry of %(territory)s is now yours.",
-                "%(count)s open phone inquiries of %(territory)s are now yours.",
-                len(ids),
-            ) % {"count": len(ids), "territory": territory.name}
         notify(
             recipient=to_user,
             kind="phone_inquiries_reassigned",
-            text=text,
+            text=Message(
+                gettext_noop("%(count)s open phone inquiry of %(territory)s is now yours."),
+                {"count": len(ids), "territory": territory.name},
+                plural="%(count)s open phone inquiries of %(territory)s are now yours.",
+                count=len(ids),
+            ),
             link=reverse("campaigns:inquiry_list"),
         )
     logger.info("Territory %s to user %s: %d open inquiries moved", territory.pk, to_user.pk, len(ids))
@@ -499,7 +486,7 @@ def flag_overdue_inquiries(*, day: date) -> int:
         PhoneInquiry.objects.filter(pk__in=[inquiry.pk for inquiry in overdue]).update(
             overdue_flagged_at=timezone.now()
         )
-        notifications = []
+        notes = []
         for inquiry in overdue:
             # Assigned means given to a salesperson: every door that clears the salesperson (release of a
             # territory) sets the inquiry back to new.
@@ -507,20 +494,21 @@ def flag_overdue_inquiries(*, day: date) -> int:
             manager = inquiry.salesperson.team.manager if inquiry.salesperson.team else None
             if manager is None:
                 continue
-            notifications.append(
-                Notification(
-                    recipient=manager,
+            notes.append(
+                Note(
+                    recipient_id=manager.pk,
                     kind="phone_inquiry_overdue",
-                    text=_notify_text(
-                        manager,
+                    text=Message(
                         gettext_noop("%(salesperson)s has not visited the inquiry from %(who)s within %(days)s days."),
-                        salesperson=inquiry.salesperson,
-                        who=inquiry.unit_name or inquiry.caller_name,
-                        days=days,
+                        {
+                            "salesperson": inquiry.salesperson,
+                            "who": inquiry.unit_name or inquiry.caller_name,
+                            "days": days,
+                        },
                     ),
                     link=reverse("campaigns:inquiry_detail", kwargs={"pk": inquiry.pk}),
                 )
             )
-        notify_many(notifications=notifications)
+        notify_many(notes=notes)
     logger.info("Overdue inquiries for %s: %d flagged", day.isoformat(), len(overdue))
     return len(overdue)

@@ -19,11 +19,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from crm.errors import ApplicationError, Conflict, NotFound
 from crm.locks import lock_job
 from crm.models import Approval, User
-from crm.services import notify
+from crm.services import Message, notify
 
 State = Approval.State
 
@@ -117,7 +118,10 @@ def request_approval(
     notify(
         recipient=approver,
         kind="approval_waiting",
-        text=_("%(name)s asks for your approval: %(summary)s") % {"name": requester, "summary": approval.summary},
+        text=Message(
+            gettext_noop("%(name)s asks for your approval: %(summary)s"),
+            {"name": requester, "summary": approval.summary},
+        ),
         link=reverse("approvals:detail", args=[approval.pk]),
     )
     return approval
@@ -160,19 +164,19 @@ def decide_approval(*, approval_id: int, user: User, approve: bool, comment: str
     kind = approval_kind(approval.kind)
     if approve:
         kind.on_approved(approval)
-        text = _("%(name)s approved: %(summary)s")
+        message = gettext_noop("%(name)s approved: %(summary)s")
     else:
         if kind.on_rejected is not None:
             kind.on_rejected(approval)
-        text = _("%(name)s rejected: %(summary)s")
+        message = gettext_noop("%(name)s rejected: %(summary)s")
+    values = {"name": user, "summary": approval.summary}
     if approval.decision_comment:
-        text = f"{text % {'name': user, 'summary': approval.summary}} ({approval.decision_comment})"
-    else:
-        text = text % {"name": user, "summary": approval.summary}
+        # The approver's comment in brackets after the summary, as they wrote it.
+        values["summary"] = f"{approval.summary} ({approval.decision_comment})"
     notify(
         recipient=approval.requester,
         kind="approval_decided",
-        text=text,
+        text=Message(message, values),
         link=reverse("approvals:detail", args=[approval.pk]),
     )
     return approval
@@ -214,8 +218,10 @@ def remind_pending_approvals(*, now: datetime | None = None) -> int:
             notify(
                 recipient=approval.approver,
                 kind="approval_reminder",
-                text=_("Still waiting for your decision since %(day)s: %(summary)s")
-                % {"day": timezone.localtime(approval.created_at).strftime("%m-%d"), "summary": approval.summary},
+                text=Message(
+                    gettext_noop("Still waiting for your decision since %(day)s: %(summary)s"),
+                    {"day": timezone.localtime(approval.created_at).strftime("%m-%d"), "summary": approval.summary},
+                ),
                 link=reverse("approvals:detail", args=[approval.pk]),
             )
         sent += len(due)

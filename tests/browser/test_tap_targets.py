@@ -133,6 +133,7 @@ def test_the_salespersons_phone_pages_have_thumb_sized_targets(login_as, people,
         "/plans/versus/",
         working_day.get_absolute_url(),
         "/notifications/",
+        "/notifications/settings/",
         "/account/",
     ]
     failures = measure_pages(login_as, people.sales1.username, paths)
@@ -150,6 +151,7 @@ def test_the_managers_phone_pages_have_thumb_sized_targets(login_as, people, wor
             "/reports/team/",
             "/plans/versus/",
             f"/plans/versus/{people.sales1.pk}/",
+            "/notifications/teams/",
         ],
     )
     assert not failures, report(failures)

@@ -14,6 +14,7 @@ from accounts.deals.models import Deal
 from accounts.deals.services import create_deal
 from campaigns.churn.models import ChurnRisk
 from campaigns.churn.services import next_renewal, refresh_churn_risks, set_churn_windows
+from crm.models import Notification
 from tests.accounts.deals.factories import DealFactory
 from tests.accounts.factories import CustomerFactory, ProductFactory
 from tests.visits.factories import VisitFactory
@@ -80,6 +81,22 @@ def _rows():
         ),
         key=lambda row: row[0],
     )
+
+
+def test_each_salesperson_is_told_once_of_the_risks_newly_found(book, people):
+    for person in (people.sales1, people.sales2):
+        person.language = "en"
+        person.save()
+
+    refresh_churn_risks(today=TODAY)
+    refresh_churn_risks(today=TODAY)  # the rerun finds nothing new: nobody is told again
+
+    notices = Notification.objects.filter(kind="churn_risk").order_by("recipient__username")
+    assert list(notices.values_list("recipient__username", "text", "link")) == [
+        ("sales1", "1 of your customers is newly at risk of churning.", "/churn/"),
+        ("sales2", "2 of your customers are newly at risk of churning.", "/churn/"),
+        ("sales3", "有 1 位客户新出现流失风险。", "/churn/"),
+    ]
 
 
 def test_next_renewal_is_this_month_today_then_the_first_of_the_month():
@@ -229,7 +246,7 @@ def test_the_pages_run_a_fixed_number_of_queries(client, book, people, extra, dj
 @pytest.mark.parametrize("extra", [0, 30])
 def test_the_job_runs_a_fixed_number_of_queries(book, people, extra, django_assert_max_num_queries):
     _more_risks(people, extra)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(9):  # + the salespeople told and their notifications
         refresh_churn_risks(today=TODAY)
     with django_assert_max_num_queries(6):
         refresh_churn_risks(today=TODAY)

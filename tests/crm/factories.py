@@ -1,7 +1,7 @@
 import factory
 from django.conf import settings
 
-from crm.models import Approval, Notification, PendingTask, Team, User
+from crm.models import Approval, Delivery, Notification, PendingTask, Team, User
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -83,3 +83,13 @@ class ApprovalFactory(factory.django.DjangoModelFactory):
     approver = factory.SubFactory(ManagerFactory)
     payload = factory.LazyFunction(lambda: {"start_day": "2026-12-11", "end_day": "2026-12-11", "reason": "看病"})
     summary = "请假 2026-12-11"
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    """One notification to send by one channel beyond the inbox (crm.notifications)."""
+
+    class Meta:
+        model = Delivery
+
+    notification = factory.SubFactory(NotificationFactory)
+    channel = Delivery.Channel.EMAIL

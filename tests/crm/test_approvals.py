@@ -56,6 +56,8 @@ def test_a_managers_own_request_goes_to_the_admin(people, applied):
 
 
 def test_approving_applies_the_kind_and_tells_the_requester(people, applied, english):
+    people.sales1.language = "en"  # notifications are written in the recipient's language
+    people.sales1.save()
     approval = ask(people.sales1)
 
     decided = decide_approval(approval_id=approval.pk, user=people.manager1, approve=True, comment="好")

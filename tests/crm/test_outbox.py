@@ -8,9 +8,10 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from crm.models import Notification, PendingTask
+from crm.models import Delivery, Notification, PendingTask
+from crm.notifications.services import deliver
 from crm.outbox import enqueue, relay_pending_tasks
-from crm.services import email_notification, notify
+from crm.services import notify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,7 +39,7 @@ def eager(settings):
 
 def test_a_task_asked_for_in_a_rolled_back_transaction_is_neither_kept_nor_sent(people, eager):
     with pytest.raises(RuntimeError), transaction.atomic():
-        notify(recipient=people.manager1, kind="far_check_in", text="远", email=True)
+        notify(recipient=people.manager1, kind="far_check_in", text="远")
         raise RuntimeError("the visit failed to save")
 
     assert PendingTask.objects.count() == 0
@@ -49,13 +50,15 @@ def test_a_task_is_sent_once_the_transaction_commits(people, eager):
     people.manager1.email = "m1@example.com"
     people.manager1.save()
     with transaction.atomic():
-        notification = notify(recipient=people.manager1, kind="far_check_in", text="张三 离客户 2200 米", email=True)
+        notification = notify(recipient=people.manager1, kind="far_check_in", text="张三 离客户 2200 米")
         assert mail.outbox == []  # not before the commit
 
     assert [message.to for message in mail.outbox] == [["m1@example.com"]]
-    assert mail.outbox[0].body.startswith("张三 离客户 2200 米\n\nhttp://127.0.0.1:8000/")
+    assert mail.outbox[0].body == f"张三 离客户 2200 米\nhttp://127.0.0.1:8000/notifications/{notification.pk}/\n"
+    delivery = Delivery.objects.get()
+    assert (delivery.notification, delivery.channel, delivery.status) == (notification, "email", "sent")
     pending = PendingTask.objects.get()
-    assert (pending.kwargs, pending.attempts, pending.last_error) == ({"notification_id": notification.pk}, 1, "")
+    assert (pending.kwargs, pending.attempts, pending.last_error) == ({"delivery_id": delivery.pk}, 1, "")
     assert pending.sent_at is not None
 
 
@@ -88,16 +91,44 @@ def test_a_notification_is_e_mailed_at_most_once(people):
     people.manager1.email = "m1@example.com"
     people.manager1.save()
     notification = Notification.objects.create(recipient=people.manager1, kind="far_check_in", text="远")
+    delivery = Delivery.objects.create(notification=notification, channel="email")
 
-    assert email_notification(notification_id=notification.pk) is True
-    assert email_notification(notification_id=notification.pk) is False
+    assert deliver(delivery_id=delivery.pk) is None
+    assert deliver(delivery_id=delivery.pk) is None  # the task delivered twice: nothing to claim
+
     assert len(mail.outbox) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("sent", 1)
 
 
-def test_nothing_is_e_mailed_to_someone_without_an_address_or_for_a_missing_notification(people):
+def test_nothing_is_e_mailed_to_someone_without_an_address_and_the_admin_sees_why(people):
     notification = Notification.objects.create(recipient=people.manager2, kind="far_check_in", text="远")
+    delivery = Delivery.objects.create(notification=notification, channel="email")
 
-    assert email_notification(notification_id=notification.pk) is False
-    assert email_notification(notification_id=notification.pk + 1000) is False
+    assert deliver(delivery_id=delivery.pk) is None
+    assert deliver(delivery_id=delivery.pk + 1000) is None
+
     assert mail.outbox == []
-    assert Notification.objects.get(pk=notification.pk).emailed_at is None
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == (
+        "failed",
+        1,
+        "the recipient has no e-mail address",
+    )
+
+
+def test_an_e_mail_task_queued_before_the_upgrade_is_sent_once_through_a_delivery(people):
+    from crm.tasks import email_notification_task
+
+    people.manager1.email = "m1@example.com"
+    people.manager1.save()
+    notification = Notification.objects.create(recipient=people.manager1, kind="far_check_in", text="远")
+
+    email_notification_task.apply(kwargs={"notification_id": notification.pk})
+    email_notification_task.apply(kwargs={"notification_id": notification.pk})
+    email_notification_task.apply(kwargs={"notification_id": notification.pk + 1000})
+
+    assert [message.to for message in mail.outbox] == [["m1@example.com"]]
+    assert list(Delivery.objects.values_list("notification", "channel", "status")) == [
+        (notification.pk, "email", "sent")
+    ]

@@ -16,6 +16,7 @@ EXPECTED_TASKS = {
     "accounts.tasks.geocode_pending_customers_task",
     "campaigns.tasks.refresh_churn_risks_task",
     "crm.tasks.remind_pending_approvals_task",
+    "crm.tasks.resend_stalled_deliveries_task",
 }
 
 
@@ -24,7 +25,7 @@ def test_default_schedule_is_created_once():
     first = ensure_default_schedule()
     second = ensure_default_schedule()
 
-    assert len(first) == len(DEFAULT_SCHEDULE) == 11
+    assert len(first) == len(DEFAULT_SCHEDULE) == 12
     assert second == []
     assert set(PeriodicTask.objects.values_list("task", flat=True)) == EXPECTED_TASKS
 
@@ -39,7 +40,7 @@ def test_an_edited_time_is_kept():
     ensure_default_schedule()
 
     assert PeriodicTask.objects.get(name="Daily visit-quota check").crontab.hour == "7"
-    assert PeriodicTask.objects.count() == len(DEFAULT_SCHEDULE) == 11
+    assert PeriodicTask.objects.count() == len(DEFAULT_SCHEDULE) == 12
 
 
 @pytest.mark.django_db

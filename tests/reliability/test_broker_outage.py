@@ -16,7 +16,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.customers.models import Customer
-from crm.models import Notification, PendingTask
+from crm.models import Delivery, Notification, PendingTask
 from crm.outbox import relay_pending_tasks
 from tests.reliability.conftest import wait_until
 from visits.models import Visit
@@ -62,9 +62,10 @@ def assert_saved_with_e_mail_pending(response, elapsed, people, customer):
     assert (visit.salesperson, visit.customer, visit.far_from_customer) == (people.sales1, customer, True)
     notification = Notification.objects.get()
     assert (notification.recipient, notification.kind) == (people.manager1, "far_check_in")
-    assert notification.emailed_at is None
+    delivery = Delivery.objects.get()
+    assert (delivery.notification, delivery.channel, delivery.status) == (notification, "email", "pending")
     pending = PendingTask.objects.get()
-    assert (pending.task, pending.kwargs) == ("crm.tasks.email_notification_task", {"notification_id": notification.pk})
+    assert (pending.task, pending.kwargs) == ("crm.tasks.deliver_notification_task", {"delivery_id": delivery.pk})
     assert (pending.sent_at, pending.attempts) == (None, 1)
     assert pending.last_error
     return notification
@@ -80,7 +81,7 @@ def deliver_through_a_real_worker(spare_redis, notification):
     assert relay_pending_tasks(older_than=timedelta(0)) == 0  # nothing is sent twice
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         wait_until(
-            lambda: Notification.objects.filter(pk=notification.pk, emailed_at__isnull=False).exists(),
+            lambda: Delivery.objects.filter(notification=notification, status="sent").exists(),
             timeout=30,
             what="the worker to e-mail the notification",
         )

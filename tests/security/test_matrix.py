@@ -223,6 +223,18 @@ ACCESS: dict[str, frozenset[str]] = {
     "mailings/<int:pk>/labels.xlsx": INQUIRIES,
     "manifest.webmanifest": EVERYONE,
     "notifications/": EVERYONE,
+    # Each their own inbox and channels (someone else's notification: 404); the teams' robots: the manager their
+    # own team's, the admin all; failed deliveries: the admin.
+    "notifications/<int:pk>/": EVERYONE,
+    "notifications/read-all/": EVERYONE,
+    "notifications/settings/": EVERYONE,
+    "notifications/teams/": MANAGER,
+    "notifications/failed/": ADMIN,
+    "notifications/failed/<int:pk>/retry/": EVERYONE,  # POST only; admin only (role_required after require_POST)
+    "api/notifications/": EVERYONE,
+    "api/notifications/<str:pk>/": EVERYONE,
+    "api/notifications/read/": EVERYONE,
+    "api/notifications/settings/": EVERYONE,
     # Approvals: the inbox of the field roles (to decide, and their own requests); one approval answers 404
     # to anyone but its requester, its approver and the admin; deciding and withdrawing are POST only.
     "approvals/": FIELD,
@@ -359,6 +371,9 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "api/approvals/<str:pk>/decide/": 405,  # POST only
     "api/approvals/<str:pk>/withdraw/": 405,  # POST only
     "approvals/<int:pk>/withdraw/": 405,  # POST only
+    "notifications/read-all/": 405,  # POST only
+    "notifications/failed/<int:pk>/retry/": 405,  # POST only
+    "api/notifications/read/": 405,  # POST only
     "api/imports/<str:pk>/check/": 405,  # POST only
     "api/imports/<str:pk>/commit/": 405,  # POST only
     "api/key-accounts/<str:pk>/outcome/": 405,  # POST only

@@ -175,6 +175,8 @@ def test_a_visit_logged_after_submission_amends_the_forms_from_every_door(client
 
 
 def test_the_manager_is_told_once_per_visit_added(submitted, people, customers, english):
+    people.manager1.language = "en"  # notifications are written in the recipient's language
+    people.manager1.save()
     visit = log(people.sales1, customers["shunda"], 19, 5)
 
     again = amend_submitted_forms(visit=visit)  # a follower run twice adds nothing

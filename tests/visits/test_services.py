@@ -14,7 +14,7 @@ from PIL import Image
 
 from accounts.customers.models import Customer
 from crm.errors import ApplicationError, NotPermitted
-from crm.models import Notification, PendingTask, Team
+from crm.models import Delivery, Notification, PendingTask, Team
 from tests.accounts.factories import CustomerFactory
 from tests.visits.factories import VisitFactory
 from visits.models import FormSubmission, Visit, VisitPhoto
@@ -104,6 +104,9 @@ def test_a_joint_visit_records_the_team_manager(people, customers):
 
 
 def test_distance_to_the_customer_and_the_far_flag(people, customers, settings, english):
+    people.manager1.language = "en"  # notifications are written in the recipient's language
+    people.manager1.email = "manager1@example.com"
+    people.manager1.save()
     settings.CRM = {**settings.CRM, "CHECK_IN_RADIUS_M": 500}
     customer = customers["sales1"]
 
@@ -145,7 +148,10 @@ def test_distance_to_the_customer_and_the_far_flag(people, customers, settings, 
     assert (notification.recipient, notification.kind) == (people.manager1, "far_check_in")
     assert notification.text == f"{people.sales1} checked in 1.1 km from {customer}. Reason given: 客户在对面仓库"
     assert notification.link == f"/visits/?far=true&salesperson={people.sales1.pk}"
-    assert PendingTask.objects.get().kwargs == {"notification_id": notification.pk}
+    # E-mailed too (the kind's default channel), after commit by a worker.
+    delivery = Delivery.objects.get()
+    assert (delivery.notification, delivery.channel, delivery.status) == (notification, "email", "pending")
+    assert PendingTask.objects.get().kwargs == {"delivery_id": delivery.pk}
 
 
 def test_the_first_precise_check_in_sets_the_customers_location(people, customers):

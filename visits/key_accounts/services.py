@@ -17,7 +17,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.customers.locks import lock_customer
 from accounts.customers.models import Customer
@@ -25,8 +25,8 @@ from crm.dates import week_start
 from crm.errors import ApplicationError, Conflict, NotPermitted
 from crm.history import record_change_by
 from crm.locks import lock_job
-from crm.models import Notification, User
-from crm.services import notify, notify_many
+from crm.models import User
+from crm.services import Message, Note, notify, notify_many
 from territories.models import Territory, TerritoryAssignment
 from territories.services import WorkPreview
 from visits.key_accounts.models import JointVisitRequest, KeyAccountEntry
@@ -258,16 +258,16 @@ def _notify_new_shortlists(entries: Iterable[KeyAccountEntry], *, week: date) ->
         counts[entry.salesperson_id] = counts.get(entry.salesperson_id, 0) + 1
     link = reverse("key_accounts:my_week")
     notify_many(
-        notifications=(
-            Notification(
+        notes=(
+            Note(
                 recipient_id=salesperson_id,
                 kind="key_account_shortlist",
-                text=ngettext(
-                    "Your key-account shortlist for the week of %(week)s: %(count)d customer.",
-                    "Your key-account shortlist for the week of %(week)s: %(count)d customers.",
-                    count,
-                )
-                % {"week": week.isoformat(), "count": count},
+                text=Message(
+                    gettext_noop("Your key-account shortlist for the week of %(week)s: %(count)d customer."),
+                    {"week": week.isoformat(), "count": count},
+                    plural="Your key-account shortlist for the week of %(week)s: %(count)d customers.",
+                    count=count,
+                ),
                 link=link,
             )
             for salesperson_id, count in counts.items()
@@ -433,8 +433,10 @@ def request_joint_visit(
     notify(
         recipient=manager,
         kind="joint_visit_request",
-        text=_("%(salesperson)s asks for your help with %(customer)s: %(mode)s")
-        % {"salesperson": salesperson, "customer": customer, "mode": request.get_mode_display()},
+        text=Message(
+            gettext_noop("%(salesperson)s asks for your help with %(customer)s: %(mode)s"),
+            {"salesperson": salesperson, "customer": customer, "mode": JointVisitRequest.Mode(request.mode).label},
+        ),
         link=request.get_absolute_url(),
     )
     return request
@@ -469,16 +471,16 @@ def answer_joint_visit(
     if answer == Answer.ACCEPT:
         request.status = JointVisitRequest.Status.ACCEPTED
         request.scheduled_at = time_chosen or request.proposed_at
-        text = _("%(manager)s accepted the %(mode)s for %(customer)s on %(at)s.")
+        message = gettext_noop("%(manager)s accepted the %(mode)s for %(customer)s on %(at)s.")
     elif answer == Answer.DECLINE:
         request.status = JointVisitRequest.Status.DECLINED
-        text = _("%(manager)s declined the %(mode)s for %(customer)s.")
+        message = gettext_noop("%(manager)s declined the %(mode)s for %(customer)s.")
     elif answer == Answer.OTHER_TIME:
         if time_chosen is None:
             raise ValidationError({"time_chosen": _("Give the time you propose.")})
         request.status = JointVisitRequest.Status.OTHER_TIME
         request.manager_proposed_at = time_chosen
-        text = _("%(manager)s proposes another time for the %(mode)s for %(customer)s: %(at)s.")
+        message = gettext_noop("%(manager)s proposes another time for the %(mode)s for %(customer)s: %(at)s.")
     else:
         raise ValidationError({"answer": _("Choose an answer.")})
     request.response_note = note[:300]
@@ -488,13 +490,15 @@ def answer_joint_visit(
     notify(
         recipient=request.salesperson,
         kind="joint_visit_answer",
-        text=text
-        % {
-            "manager": manager,
-            "mode": request.get_mode_display(),
-            "customer": request.customer,
-            "at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else "",
-        },
+        text=Message(
+            message,
+            {
+                "manager": manager,
+                "mode": JointVisitRequest.Mode(request.mode).label,
+                "customer": request.customer,
+                "at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else "",
+            },
+        ),
         link=request.get_absolute_url(),
     )
     return request
@@ -514,8 +518,10 @@ def accept_manager_time(*, request_id: int, salesperson: User) -> JointVisitRequ
     notify(
         recipient=request.manager,
         kind="joint_visit_answer",
-        text=_("%(salesperson)s agreed to your time for %(customer)s.")
-        % {"salesperson": salesperson, "customer": request.customer},
+        text=Message(
+            gettext_noop("%(salesperson)s agreed to your time for %(customer)s."),
+            {"salesperson": salesperson, "customer": request.customer},
+        ),
         link=request.get_absolute_url(),
     )
     return request

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from crm.bounds import check_date_in_window, validate_note_length
 from crm.errors import ApplicationError, NotFound, NotPermitted
 from crm.models import Team, User
-from crm.services import notify
+from crm.services import Message, Note, notify_many
 from visits.calendar import next_working_day
 from visits.reports.models import DailyReport, DailyReportComment
 from visits.reports.permissions import texts_locked_reason
@@ -225,8 +224,10 @@ def _notify_comment(*, report: DailyReport, comment: DailyReportComment) -> None
         recipients = {pk for pk in (*others, manager_id) if pk is not None and pk != author.pk}
         message = gettext_noop("%(name)s answered on the daily report of %(day)s: %(comment)s")
     values = {"name": author, "day": report.day.isoformat(), "comment": comment.text}
-    languages = dict(User.objects.filter(pk__in=recipients).values_list("pk", "language"))
-    for recipient_id in sorted(recipients):
-        with translation.override(languages.get(recipient_id) or settings.LANGUAGE_CODE):
-            text = _(message) % values
-        notify(recipient=User(pk=recipient_id), kind="daily_report_comment", text=text, link=report.get_absolute_url())
+    link = report.get_absolute_url()
+    notify_many(
+        notes=[
+            Note(recipient_id=recipient_id, kind="daily_report_comment", text=Message(message, values), link=link)
+            for recipient_id in sorted(recipients)
+        ]
+    )

@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
@@ -46,8 +46,8 @@ from crm.approvals.services import request_approval
 from crm.dates import local_today
 from crm.errors import ApplicationError, Conflict
 from crm.history import record_change_by
-from crm.models import Notification, User
-from crm.services import notify_many
+from crm.models import User
+from crm.services import Message, Note, notify_many
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -672,16 +672,18 @@ def remind_expiring_policies(*, day: date) -> int:
         .select_related("checkup__customer")
         .select_for_update(skip_locked=True, of=("self",))
     )
-    notifications = [
-        Notification(
+    notes = [
+        Note(
             recipient_id=policy.checkup.customer.owner_id or policy.checkup.created_by_id,
             kind="policy_expiring",
-            text=gettext("%(customer)s: the %(insurer)s policy expires on %(date)s. Offer the renewal.")
-            % {"customer": policy.checkup.customer, "insurer": policy.insurer, "date": policy.expires_on.isoformat()},
+            text=Message(
+                gettext_noop("%(customer)s: the %(insurer)s policy expires on %(date)s. Offer the renewal."),
+                {"customer": policy.checkup.customer, "insurer": policy.insurer, "date": policy.expires_on.isoformat()},
+            ),
             link=reverse("accounts:customer_detail", kwargs={"pk": policy.checkup.customer_id}),
         )
         for policy in policies
         if policy.checkup.customer.owner_id or policy.checkup.created_by_id
     ]
     CheckedPolicy.objects.filter(pk__in=[policy.pk for policy in policies]).update(reminded_at=timezone.now())
-    return notify_many(notifications=notifications)
+    return len(notify_many(notes=notes))

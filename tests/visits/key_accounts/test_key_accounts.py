@@ -377,7 +377,8 @@ def test_the_build_is_set_based(people, clubs, smes, django_assert_num_queries, 
 
     # owners now, carried entries, the window's latest ratings, already listed, insert,
     # notifications (and their savepoint); PostgreSQL adds the job's advisory lock.
-    with django_assert_num_queries(9 if connection.vendor == "postgresql" else 8):
+    # + the recipients of the notifications (their language and channels)
+    with django_assert_num_queries(10 if connection.vendor == "postgresql" else 9):
         assert build_shortlists(week=MONDAY) == customers
 
 
