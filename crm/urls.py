@@ -56,6 +56,7 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("notifications/", views.notification_list, name="notifications"),
     path("approvals/", include("crm.approvals.urls")),
+    path("exports/", include("crm.exports.urls")),
     path("settings/", views.settings_home, name="settings_home"),
     path("settings/teams/", views.team_modes, name="team_modes"),
     path("settings/", include("visits.settings_urls")),

@@ -1,7 +1,7 @@
 import factory
 from django.conf import settings
 
-from crm.models import Approval, Notification, PendingTask, Team, User
+from crm.models import Approval, Export, Notification, PendingTask, Team, User
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -83,3 +83,16 @@ class ApprovalFactory(factory.django.DjangoModelFactory):
     approver = factory.SubFactory(ManagerFactory)
     payload = factory.LazyFunction(lambda: {"start_day": "2026-12-11", "end_day": "2026-12-11", "reason": "看病"})
     summary = "请假 2026-12-11"
+
+
+class ExportFactory(factory.django.DjangoModelFactory):
+    """An export waiting for its worker (no file yet)."""
+
+    class Meta:
+        model = Export
+
+    owner = factory.SubFactory(SalespersonFactory)
+    kind = "customers"
+    label = "客户"
+    token = factory.Sequence(lambda n: f"{n:032x}")
+    filename = "customers-2026-12-01.xlsx"

@@ -24,7 +24,7 @@ def test_default_schedule_is_created_once():
     first = ensure_default_schedule()
     second = ensure_default_schedule()
 
-    assert len(first) == len(DEFAULT_SCHEDULE) == 11
+    assert len(first) == len(DEFAULT_SCHEDULE) == 12
     assert second == []
     assert set(PeriodicTask.objects.values_list("task", flat=True)) == EXPECTED_TASKS
 
@@ -39,7 +39,7 @@ def test_an_edited_time_is_kept():
     ensure_default_schedule()
 
     assert PeriodicTask.objects.get(name="Daily visit-quota check").crontab.hour == "7"
-    assert PeriodicTask.objects.count() == len(DEFAULT_SCHEDULE) == 11
+    assert PeriodicTask.objects.count() == len(DEFAULT_SCHEDULE) == 12
 
 
 @pytest.mark.django_db
