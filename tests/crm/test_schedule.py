@@ -16,6 +16,7 @@ EXPECTED_TASKS = {
     "accounts.tasks.geocode_pending_customers_task",
     "campaigns.tasks.refresh_churn_risks_task",
     "crm.tasks.remind_pending_approvals_task",
+    "crm.tasks.delete_expired_exports_task",
 }
 
 
