@@ -217,3 +217,19 @@ def test_an_export_whose_worker_died_is_marked_failed_by_the_cleanup(people):
 
     stuck.refresh_from_db()
     assert stuck.status == Export.Status.FAILED
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_my_exports_takes_the_same_queries_whatever_the_number(client, people, count, django_assert_num_queries):
+    for _ in range(count):
+        ExportFactory(owner=people.sales1, status=Export.Status.DONE, rows_written=10)
+    client.force_login(people.sales1)
+    client.get(reverse("exports:list"))  # the session and the menu's caches, once
+
+    with django_assert_num_queries(FIXED_QUERIES):
+        response = client.get(reverse("exports:list"))
+
+    assert response.content.decode().count('class="list-group-item" id="export-') == count
+
+
+FIXED_QUERIES = 4
