@@ -8,7 +8,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from accounts.customers.selectors import customers_to_be_assigned_count
+        from accounts.customers.filters import customers_for_export
+        from accounts.customers.selectors import (
+            customer_export_header,
+            customer_export_rows,
+            customers_to_be_assigned_count,
+        )
         from accounts.customers.services import (
             CUSTOMER_MOVE_APPROVAL,
             apply_customer_move,
@@ -16,6 +21,7 @@ class AccountsConfig(AppConfig):
             preview_customers_of_territory,
             release_customers_of_territory,
         )
+        from accounts.deals.selectors import overdue_export_header, overdue_export_rows, overdue_instalments_for_export
         from accounts.deals.services import (
             DEAL_PRICE_APPROVAL,
             apply_deal_price_approval,
@@ -25,6 +31,7 @@ class AccountsConfig(AppConfig):
         )
         from accounts.service_tools.services.pricing import DISCOUNT_APPROVAL
         from crm.approvals.services import ApprovalKind, register_approval_kind
+        from crm.exports.services import ExportKind, register_export_kind
         from territories.selectors import register_console_queue
         from territories.services import register_open_work_mover
 
@@ -54,6 +61,29 @@ class AccountsConfig(AppConfig):
         # A deal entered below the customer's agreed price (deal page, API) waits likewise; approved, it is recorded.
         register_approval_kind(
             ApprovalKind(name=DEAL_PRICE_APPROVAL, label=_("Deal price"), on_approved=apply_deal_price_approval)
+        )
+        # The customer list's export (what the person sees, with the list's filters): one door for the page
+        # and the worker that writes a long one.
+        register_export_kind(
+            ExportKind(
+                name="customers",
+                label=_("Customers"),
+                filename="customers",
+                header=customer_export_header,
+                queryset=customers_for_export,
+                rows=customer_export_rows,
+            )
+        )
+        # The receivables page's overdue instalments (the deals the person sees).
+        register_export_kind(
+            ExportKind(
+                name="overdue_instalments",
+                label=_("Overdue instalments"),
+                filename="overdue",
+                header=overdue_export_header,
+                queryset=overdue_instalments_for_export,
+                rows=overdue_export_rows,
+            )
         )
         # A salesperson's customer moved to another salesperson once the manager (or the admin) approves.
         register_approval_kind(

@@ -134,3 +134,30 @@ def scale_data_loaded() -> bool:
     from crm.models import User
 
     return User.objects.filter(role=User.Role.SALESPERSON).count() >= 200
+
+
+# Issue #24: the bulk jobs (bench/bulk.py), each with the peak memory of the process that ran it (in its
+# result: rows per second, peak and current RSS). The import is rolled back afterwards: the data set stays.
+def _export_100k_customers() -> dict:
+    from bench.bulk import export_customers
+
+    return export_customers(file_format="xlsx")
+
+
+def _import_100k_prospects() -> dict:
+    from bench.bulk import import_prospects
+
+    return import_prospects(rows=100_000)
+
+
+def _import_100k_call_list_numbers() -> dict:
+    from bench.bulk import import_prospects
+
+    return import_prospects(rows=100_000, call_list=True)
+
+
+JOBS += [
+    JobCase("xlsx export of every customer (admin, worker)", _export_100k_customers, budget_ms=30_000),
+    JobCase("import of 100,000 prospect rows: dry run and commit", _import_100k_prospects, budget_ms=60_000),
+    JobCase("import of 100,000 numbers to a call list: dry run and commit", _import_100k_call_list_numbers, 60_000),
+]

@@ -174,6 +174,8 @@ class ProspectImport(TimeStampedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
     )
     validated_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    # When the dry run began: the commit checks again only the customers registered or changed since.
+    check_started_at = models.DateTimeField(_("check started at"), null=True, blank=True)
     committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
     # Liveness of the check or import in progress: set when it is asked for and by its worker as it
     # goes; ``attempt`` numbers the imports asked for, so that a stale copy of the task does nothing.

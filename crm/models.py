@@ -340,3 +340,70 @@ class Approval(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.summary
+
+
+def _export_path(export: Export, filename: str) -> str:
+    # A random-looking name under the owner's id: files of exports are never guessed nor listed.
+    return f"exports/{export.owner_id}/{export.token}/{filename}"
+
+
+class Export(models.Model):
+    """A spreadsheet written by a worker for one person (a list too long to write inside a request).
+
+    The rows are the owner's: the worker computes them with the owner's scope (``visible_to``) and
+    the filters of the page the export was asked from. The file goes through Django's storage API, so it
+    may live on disk or on S3-compatible storage; it is deleted after ``CRM["EXPORT_KEEP_HOURS"]``.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Writing")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", _("Excel (.xlsx)")
+        CSV = "csv", _("CSV")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="exports"
+    )
+    kind = models.CharField(_("kind"), max_length=50)
+    label = models.CharField(_("label"), max_length=200)
+    # The page's query (filters), as the list page reads it again in the worker.
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    file_format = models.CharField(_("format"), max_length=10, choices=Format.choices, default=Format.XLSX)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(_("rows in all"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    token = models.CharField(_("token"), max_length=32, editable=False)
+    filename = models.CharField(_("file name"), max_length=200)
+    file = models.FileField(_("file"), upload_to=_export_path, max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="export_owner_idx"),
+            models.Index(fields=["status", "expires_at"], name="export_expiry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else self.label
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, self.rows_written * 100 // self.total_rows) if self.total_rows else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.EXPIRED)

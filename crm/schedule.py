@@ -47,6 +47,8 @@ DEFAULT_SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("Nightly churn risks", "campaigns.tasks.refresh_churn_risks_task", minute="40", hour="2"),
     # Approvals waiting too long: their approver is reminded (once per approval per threshold).
     ScheduledJob("Hourly approval reminders", "crm.tasks.remind_pending_approvals_task", minute="5", hour="*"),
+    # Exports past their keeping time: their files are deleted (the row says "expired").
+    ScheduledJob("Hourly expired exports", "crm.tasks.delete_expired_exports_task", minute="25", hour="*"),
     # The outbox: tasks that could not be sent when their transaction committed (broker down).
     ScheduledJob("Relay pending tasks", "crm.tasks.relay_pending_tasks_task", minute="*", hour="*"),
     # Deliveries whose task was lost (a retry not published while the broker was down): sent for again.

@@ -492,6 +492,10 @@ CRM = {
     "IMPORT_MAX_UNPACKED_BYTES": env.int("CRM_IMPORT_MAX_UNPACKED_BYTES", default=500 * 1024 * 1024),
     # Files up to this size are checked and imported within the request; larger ones by a worker.
     "IMPORT_SYNC_MAX_BYTES": env.int("CRM_IMPORT_SYNC_MAX_BYTES", default=512 * 1024),
+    # Exports of more rows than this are written by a worker (the person gets a link under "My exports");
+    # smaller ones are answered at once. A finished export's file is deleted after EXPORT_KEEP_HOURS.
+    "EXPORT_SYNC_MAX_ROWS": env.int("CRM_EXPORT_SYNC_MAX_ROWS", default=3_000),
+    "EXPORT_KEEP_HOURS": env.int("CRM_EXPORT_KEEP_HOURS", default=24),
     # A check or import whose worker has shown no sign of life (heartbeat) for this long has stopped:
     # the recovery job (every minute) says so on its page. Longer than a busy queue's usual wait.
     "IMPORT_STALE_MINUTES": env.int("CRM_IMPORT_STALE_MINUTES", default=5),

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from crm.approvals.services import remind_pending_approvals
+from crm.exports.services import delete_expired_exports, run_export
 from crm.notifications.services import deliver, email_queued_before_deliveries, resend_stalled_deliveries
 from crm.outbox import relay_pending_tasks
 
@@ -45,3 +46,17 @@ def remind_pending_approvals_task() -> int:
 def resend_stalled_deliveries_task() -> int:
     """Ask again for deliveries whose task was lost. Safe to run twice: a delivery is claimed before it is sent."""
     return resend_stalled_deliveries()
+
+
+@shared_task(acks_late=True)
+def run_export_task(export_id: int) -> int:
+    """Write one export's file with its owner's scope. Safe to run twice: a finished export, or one another
+    copy is writing, is left alone. Returns the rows written."""
+    export = run_export(export_id=export_id)
+    return export.rows_written if export is not None else 0
+
+
+@shared_task(acks_late=True)
+def delete_expired_exports_task() -> int:
+    """Hourly: the files of expired exports are deleted. Safe to run twice."""
+    return delete_expired_exports()

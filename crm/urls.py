@@ -63,6 +63,7 @@ urlpatterns = [
     path("notifications/", notification_views.inbox, name="notifications"),
     path("notifications/", include("crm.notifications.urls")),
     path("approvals/", include("crm.approvals.urls")),
+    path("exports/", include("crm.exports.urls")),
     path("settings/", views.settings_home, name="settings_home"),
     path("settings/teams/", views.team_modes, name="team_modes"),
     path("settings/sign-in/", views.sign_in_links_page, name="sign_in_links"),

@@ -6,12 +6,14 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest, QueryDict
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.customers.models import Contact, Customer
-from accounts.customers.selectors import customers_of_segment, owner_choices_for
+from accounts.customers.selectors import customers_for_list, customers_of_segment, owner_choices_for
+from crm.models import User
 from crm.phones import normalise_phone
 from territories.models import ChannelType, Territory
 
@@ -118,3 +120,11 @@ class CustomerFilter(django_filters.FilterSet):
         if value:
             return queryset.filter(latitude__isnull=False, longitude__isnull=False)
         return queryset.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
+
+
+def customers_for_export(user: User, query: QueryDict) -> QuerySet[Customer]:
+    """What ``user`` sees of the customer list with its filters (``query``): the export's rows, the same
+    whether written in the request or by a worker (which passes the owner, never itself)."""
+    request = HttpRequest()
+    request.user = user  # the filters' choices (territories, owners, segments) are the user's
+    return CustomerFilter(query or None, queryset=customers_for_list(user=user), request=request).qs

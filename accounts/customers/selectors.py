@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, Field, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, Field, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.customers.duplicates.lookup import ReasonKind, find_duplicates
@@ -211,3 +213,103 @@ def routed_elsewhere_message(customer: Customer) -> str:
         "owner": customer.owner,
         "territory": customer.territory,
     }
+
+
+# --- the customer export (registered with crm.exports from AppConfig.ready) ------------------------------
+
+
+def customer_export_header() -> list[str]:
+    return [
+        _("Unit name"),
+        _("Phone"),
+        _("District"),
+        _("Address"),
+        _("Channel type"),
+        _("Business type"),
+        _("Source"),
+        _("Status"),
+        _("Intent"),
+        _("Territory"),
+        _("Owner"),
+        _("Current insurer"),
+        _("Renewal month"),
+        _("Vehicle type"),
+        _("Number of vehicles"),
+        _("Registered"),
+    ]
+
+
+EXPORT_CHUNK = 2_000
+
+
+def customer_export_rows(customers: QuerySet[Customer]) -> Iterator[list[Any]]:
+    """The export's rows, streamed in chunks as plain values (no model instance, no query per row)."""
+    # Labels translated once, not once per row.
+    sources = {key: str(label) for key, label in Customer.Source.choices}
+    statuses = {key: str(label) for key, label in Customer.Status.choices}
+    vehicle_types = {key: str(label) for key, label in Customer.VehicleType.choices}
+    local = timezone.get_current_timezone()
+    values = (
+        customers.select_related(None)
+        .annotate(phone_text=Cast("phone", output_field=CharField()))
+        .values_list(
+            "unit_name",
+            "phone_text",
+            "district",
+            "address",
+            "channel_type__name",
+            "business_type",
+            "source",
+            "status",
+            "intent",
+            "territory__name",
+            "owner__last_name",
+            "owner__first_name",
+            "owner__username",
+            "current_insurer",
+            "renewal_month",
+            "vehicle_type",
+            "vehicle_count",
+            "created_at",
+        )
+    )
+    for (
+        unit_name,
+        phone,
+        district,
+        address,
+        channel_type,
+        business_type,
+        source,
+        status,
+        intent,
+        territory,
+        owner_last,
+        owner_first,
+        owner_username,
+        insurer,
+        renewal_month,
+        vehicle_type,
+        vehicle_count,
+        created_at,
+    ) in values.iterator(chunk_size=EXPORT_CHUNK):
+        # As User.__str__ says it: the full name, family name first, else the username.
+        owner = (f"{owner_last}{owner_first}".strip() or owner_username) if owner_username else ""
+        yield [
+            unit_name,
+            phone or "",
+            district,
+            address,
+            channel_type or "",
+            business_type,
+            sources.get(source, source),
+            statuses.get(status, status),
+            intent,
+            territory or "",
+            owner,
+            insurer,
+            renewal_month,
+            vehicle_types.get(vehicle_type, "") if vehicle_type else "",
+            vehicle_count,
+            created_at.astimezone(local).strftime("%Y-%m-%d %H:%M"),
+        ]

@@ -26,6 +26,7 @@ from crm.errors import ApplicationError, Conflict, NotFound, NotPermitted
 from crm.history import record_change_by
 from crm.models import Approval, User
 from crm.outbox import enqueue
+from crm.phones import stored_phone
 from territories.models import Territory
 from territories.selectors import current_owner, territory_of_salesperson_in_branch_of
 from territories.services import Router, WorkPreview
@@ -920,6 +921,8 @@ def register_customers_in_bulk(
             created_by=created_by,
             **{name: row[name] for name in REGISTRATION_FIELDS if row.get(name) is not None},
         )
+        if row.get("phone"):
+            customer.phone = stored_phone(row["phone"])  # normalised by the import's check: not parsed again
         decision = router.decide(
             district=customer.district,
             address=customer.address,

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
@@ -25,12 +24,12 @@ from accounts.customers.forms import (
 from accounts.customers.models import Customer
 from accounts.customers.permissions import can_edit_customer, can_see_change_history
 from crm.errors import ApplicationError
+from crm.exports.views import export_response
 from crm.htmx import add_refusal_to_form
 from crm.media import protected_file_response
 from crm.models import User
 from crm.permissions import role_required
 from crm.replica import replica_view
-from crm.spreadsheets import xlsx_response
 
 Role = User.Role
 PAGE_SIZE = 25
@@ -58,48 +57,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @role_required(*LIST_ROLES)
 @replica_view
 def customer_export(request: HttpRequest) -> HttpResponse:
-    customers = _filtered(request).qs
-    headers = [
-        _("Unit name"),
-        _("Phone"),
-        _("District"),
-        _("Address"),
-        _("Channel type"),
-        _("Business type"),
-        _("Source"),
-        _("Status"),
-        _("Intent"),
-        _("Territory"),
-        _("Owner"),
-        _("Current insurer"),
-        _("Renewal month"),
-        _("Vehicle type"),
-        _("Number of vehicles"),
-        _("Registered"),
-    ]
-    rows = (
-        [
-            c.unit_name,
-            str(c.phone) if c.phone else "",
-            c.district,
-            c.address,
-            str(c.channel_type or ""),
-            c.business_type,
-            c.get_source_display(),
-            c.get_status_display(),
-            c.intent,
-            str(c.territory or ""),
-            str(c.owner or ""),
-            c.current_insurer,
-            c.renewal_month,
-            c.get_vehicle_type_display() if c.vehicle_type else "",
-            c.vehicle_count,
-            timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M"),
-        ]
-        for c in customers.iterator(chunk_size=2000)
-    )
-    filename = f"customers-{timezone.localdate().isoformat()}.xlsx"
-    return xlsx_response(filename=filename, sheet_title=_("Customers"), header=headers, rows=rows)
+    """The list as the person sees it, with its filters: at once when short, else written by a worker."""
+    return export_response(request, kind="customers")
 
 
 @role_required(*LIST_ROLES)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
     Count,
@@ -18,9 +20,12 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, TruncMonth
+from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 from accounts.customers.models import Customer
 from accounts.deals.models import ZERO, Deal, Instalment, LedgerEntry, PriceAgreement, Product, ShowcasePhoto
+from crm.dates import local_today
 from crm.models import Approval, Team, User
 
 Kind = LedgerEntry.Kind
@@ -292,3 +297,41 @@ def deals_waiting_for_approval(*, customer: Customer) -> list[Approval]:
         for approval in waiting:
             approval.product_name = names.get(approval.payload["product_id"], "")  # type: ignore[attr-defined]
     return waiting
+
+
+# --- the overdue instalments' export (registered with crm.exports from AppConfig.ready) ------------------
+
+
+def overdue_export_header() -> list[Any]:
+    return [
+        _("Salesperson"),
+        _("Customer"),
+        _("Order or policy number"),
+        _("Instalment"),
+        _("Due on"),
+        _("Days overdue"),
+        _("Amount (CNY)"),
+        _("Collected (CNY)"),
+        _("Outstanding (CNY)"),
+    ]
+
+
+def overdue_instalments_for_export(user: User, query: QueryDict) -> QuerySet[Instalment]:
+    """What the receivables page lists for ``user`` today (it has no filters)."""
+    return overdue_instalments(user=user, today=local_today())
+
+
+def overdue_export_rows(instalments: QuerySet[Instalment]) -> Iterator[tuple[Any, ...]]:
+    today = local_today()
+    for instalment in instalments.iterator(chunk_size=2000):
+        yield (
+            str(instalment.deal.salesperson),
+            str(instalment.deal.customer),
+            instalment.deal.number,
+            instalment.sequence,
+            instalment.due_on,
+            (today - instalment.due_on).days,
+            instalment.amount,
+            instalment.collected,
+            instalment.outstanding,
+        )

@@ -69,6 +69,7 @@ from accounts.deals.services import (
 )
 from crm.dates import local_today
 from crm.errors import ApplicationError
+from crm.exports.views import export_response
 from crm.images import clean_image
 from crm.media import protected_file_response
 from crm.models import User
@@ -480,35 +481,8 @@ def receivables(request: HttpRequest) -> HttpResponse:
 @role_required(*DEAL_ROLES)
 @replica_view
 def receivables_export(request: HttpRequest) -> HttpResponse:
-    today = local_today()
-    rows = (
-        (
-            str(instalment.deal.salesperson),
-            str(instalment.deal.customer),
-            instalment.deal.number,
-            instalment.sequence,
-            instalment.due_on,
-            (today - instalment.due_on).days,
-            instalment.amount,
-            instalment.collected,
-            instalment.outstanding,
-        )
-        for instalment in overdue_instalments(user=request.user, today=today).iterator(chunk_size=2000)
-    )
-    header = [
-        _("Salesperson"),
-        _("Customer"),
-        _("Order or policy number"),
-        _("Instalment"),
-        _("Due on"),
-        _("Days overdue"),
-        _("Amount (CNY)"),
-        _("Collected (CNY)"),
-        _("Outstanding (CNY)"),
-    ]
-    return xlsx_response(
-        filename=f"overdue-{today:%Y%m%d}.xlsx", sheet_title=_("Overdue instalments"), header=header, rows=rows
-    )
+    """The overdue instalments the person sees: at once when few, else written by a worker (My exports)."""
+    return export_response(request, kind="overdue_instalments")
 
 
 @role_required(*DEAL_ROLES)

@@ -16,12 +16,20 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.customers.duplicates.keys import name_parts
-from accounts.customers.duplicates.lookup import Candidate, Holder, Typed, find_duplicates_for_rows, registered_phones
+from accounts.customers.duplicates.lookup import (
+    Candidate,
+    Holder,
+    Typed,
+    customers_changed_between,
+    find_duplicates_for_rows,
+    registered_phones,
+)
 from accounts.customers.models import Customer
 from accounts.customers.services import register_customers_in_bulk
 from campaigns.models import CallEntry, CallList, Campaign, ImportedCustomer, ImportRowIssue, OptOut, ProspectImport
@@ -41,6 +49,7 @@ from campaigns.services.calls import add_numbers_to_call_list
 from crm.errors import ApplicationError
 from crm.models import User
 from crm.outbox import enqueue
+from crm.phones import stored_phone
 from territories.services import Router
 
 logger = logging.getLogger(__name__)
@@ -166,7 +175,11 @@ def _described(candidate: Candidate) -> str:
 
 
 def _checked_batches(
-    prospect_import: ProspectImport, path: Path, counts: dict[str, int] | None = None
+    prospect_import: ProspectImport,
+    path: Path,
+    counts: dict[str, int] | None = None,
+    *,
+    since_check: datetime | None = None,
 ) -> Iterator[list[CheckedRow]]:
     """Every data row, checked, in batches: its errors, duplicates within the file and against customers.
 
@@ -177,9 +190,24 @@ def _checked_batches(
     ``counts["empty"]`` (when given) is raised by the empty rows skipped between the header and each row.
     A list of numbers for a call list is checked by phone only: against customers, the opt-out list, the
     numbers already on the call list and the rows above (``_check_numbers``).
+
+    ``since_check`` (the commit, at that moment): rows the dry run refused stay refused without being looked
+    up again (``ImportRowIssue``), and the others are checked against the customers registered or changed
+    since the dry run began (the others were checked then), never against those the commit writes itself.
+    The verdicts are the dry run's, plus what is new: the same rules, without searching again
+    every customer of the company for every row.
     """
+    refused: set[int] = set()
+    among: list[int] | None = None
+    if since_check is not None and prospect_import.check_started_at is not None:
+        refused = set(
+            prospect_import.issues.exclude(kind=ImportRowIssue.Kind.POSSIBLE_DUPLICATE).values_list(
+                "row_number", flat=True
+            )
+        )
+        among = customers_changed_between(prospect_import.check_started_at, since_check)
     if prospect_import.call_list_id is not None:
-        yield from _checked_numbers(prospect_import, path, counts)
+        yield from _checked_numbers(prospect_import, path, counts, refused=refused, among=among)
         return
     mapping = prospect_import.mapping_indexes
     seen_phones: dict[str, int] = {}
@@ -190,9 +218,13 @@ def _checked_batches(
     batch: list[CheckedRow] = []
 
     def finish(batch: list[CheckedRow]) -> list[CheckedRow]:
+        for row in batch:
+            if row.row_number in refused and not row.issues:
+                row.issues.append(RowIssue(row.row_number, "error", _("refused by the check"), "", ""))
         candidates = [row for row in batch if not row.issues]
         found = find_duplicates_for_rows(
             user=prospect_import.created_by,
+            among=among,
             rows=[
                 Typed(
                     unit_name=row.data["unit_name"],
@@ -274,7 +306,12 @@ def _importable(row: CheckedRow) -> bool:
 
 
 def _checked_numbers(
-    prospect_import: ProspectImport, path: Path, counts: dict[str, int] | None = None
+    prospect_import: ProspectImport,
+    path: Path,
+    counts: dict[str, int] | None = None,
+    *,
+    refused: set[int] | frozenset[int] = frozenset(),
+    among: list[int] | None = None,
 ) -> Iterator[list[CheckedRow]]:
     """The rows of a list of numbers for a call list, checked, in batches. A good row's phone is none of: a
     customer's (or a contact's) phone, on the opt-out / do-not-call list, already on the call list, in a row
@@ -287,19 +324,21 @@ def _checked_numbers(
     last_number = header[0] if header else 0
 
     def finish(batch: list[CheckedRow]) -> list[CheckedRow]:
+        for row in batch:
+            if row.row_number in refused and not row.issues:
+                row.issues.append(RowIssue(row.row_number, "error", _("refused by the check"), "", ""))
         phones = {row.data["phone"] for row in batch if not row.issues and row.data.get("phone")}
-        customers = registered_phones(phones)
+        customers = registered_phones(phones, among=among)
         opted_out = set(
             OptOut.objects.filter(channel__in=OptOut.PHONE_CHANNELS, address__in=phones).values_list(
                 "address", flat=True
             )
         )
-        listed = {
-            str(phone)
-            for phone in CallEntry.objects.filter(call_list_id=call_list_id, phone__in=phones).values_list(
-                "phone", flat=True
-            )
-        }
+        listed = set(
+            CallEntry.objects.filter(call_list_id=call_list_id, phone__in=[stored_phone(phone) for phone in phones])
+            .annotate(phone_text=Cast("phone", TextField()))
+            .values_list("phone_text", flat=True)
+        )
         for row in batch:
             if row.issues:
                 continue
@@ -354,7 +393,8 @@ def check_prospect_import(*, import_id: int) -> ProspectImport:
         return prospect_import
     ImportRowIssue.objects.filter(prospect_import=prospect_import).delete()
     router = Router()
-    ProspectImport.objects.filter(pk=import_id).update(heartbeat_at=timezone.now(), stopped_at=None)
+    started = timezone.now()
+    ProspectImport.objects.filter(pk=import_id).update(heartbeat_at=started, stopped_at=None, check_started_at=None)
     counts = {"processed": 0, "valid": 0, "errors": 0, "duplicates": 0, "possible": 0, "queued": 0, "empty": 0}
     try:
         with _local_path(prospect_import) as path:
@@ -409,6 +449,7 @@ def check_prospect_import(*, import_id: int) -> ProspectImport:
         queued_rows=counts["queued"],
         empty_rows=counts["empty"],
         validated_at=timezone.now(),
+        check_started_at=started,
         message="",
     )
     prospect_import.refresh_from_db()
@@ -440,15 +481,17 @@ def request_import_commit(*, prospect_import: ProspectImport) -> ProspectImport:
     return prospect_import
 
 
-def _good_rows(prospect_import: ProspectImport, path: Path) -> Iterator[dict[str, Any]]:
+def _good_rows(prospect_import: ProspectImport, path: Path, *, since_check: datetime) -> Iterator[dict[str, Any]]:
     confirmed = set(
         prospect_import.issues.filter(kind=ImportRowIssue.Kind.POSSIBLE_DUPLICATE, confirmed=True).values_list(
             "row_number", flat=True
         )
     )
-    for batch in _checked_batches(prospect_import, path):
+    for batch in _checked_batches(prospect_import, path, since_check=since_check):
         for row in batch:
-            if not _importable(row) or (row.issues and row.row_number in confirmed):
+            # A row the importer confirmed as the same customer is skipped: the commit may not find that
+            # customer again (it looks only at what changed since the dry run).
+            if not _importable(row) or row.row_number in confirmed:
                 continue
             data = {key: value for key, value in row.data.items() if value}
             data.update(source=Customer.Source.IMPORT, status=Customer.Status.PROSPECT)
@@ -470,8 +513,8 @@ def confirm_possible_duplicates(*, prospect_import: ProspectImport, row_numbers:
     return possible.filter(row_number__in=rows).update(confirmed=True)
 
 
-def _good_numbers(prospect_import: ProspectImport, path: Path) -> Iterator[dict[str, Any]]:
-    for batch in _checked_batches(prospect_import, path):
+def _good_numbers(prospect_import: ProspectImport, path: Path, *, since_check: datetime) -> Iterator[dict[str, Any]]:
+    for batch in _checked_batches(prospect_import, path, since_check=since_check):
         for row in batch:
             if not row.issues:
                 yield {
@@ -516,17 +559,18 @@ def commit_prospect_import(*, import_id: int, attempt: int | None = None) -> int
                 return 0
             if prospect_import.status not in (Status.VALIDATED, Status.COMMITTING):
                 raise ImportNotReady
+            since_check = timezone.now()
             with _local_path(prospect_import) as path:
                 if prospect_import.call_list_id is not None:
                     created = add_numbers_to_call_list(
                         call_list_id=prospect_import.call_list_id,
-                        rows=_good_numbers(prospect_import, path),
+                        rows=_good_numbers(prospect_import, path, since_check=since_check),
                         on_batch=lambda done: cache.set(key, done, 3600),
                     ).added
                 else:
                     created = register_customers_in_bulk(
                         created_by=prospect_import.created_by,
-                        rows=_good_rows(prospect_import, path),
+                        rows=_good_rows(prospect_import, path, since_check=since_check),
                         batch_size=BATCH_SIZE,
                         on_batch=lambda done: cache.set(key, done, 3600),
                         on_created=lambda customers: ImportedCustomer.objects.bulk_create(

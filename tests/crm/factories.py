@@ -1,7 +1,7 @@
 import factory
 from django.conf import settings
 
-from crm.models import Approval, Delivery, Notification, PendingTask, Team, User
+from crm.models import Approval, Delivery, Export, Notification, PendingTask, Team, User
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -93,3 +93,16 @@ class DeliveryFactory(factory.django.DjangoModelFactory):
 
     notification = factory.SubFactory(NotificationFactory)
     channel = Delivery.Channel.EMAIL
+
+
+class ExportFactory(factory.django.DjangoModelFactory):
+    """An export waiting for its worker (no file yet)."""
+
+    class Meta:
+        model = Export
+
+    owner = factory.SubFactory(SalespersonFactory)
+    kind = "customers"
+    label = "客户"
+    token = factory.Sequence(lambda n: f"{n:032x}")
+    filename = "customers-2026-12-01.xlsx"

@@ -17,6 +17,7 @@ EXPECTED_TASKS = {
     "campaigns.tasks.refresh_churn_risks_task",
     "crm.tasks.remind_pending_approvals_task",
     "crm.tasks.resend_stalled_deliveries_task",
+    "crm.tasks.delete_expired_exports_task",
 }
 
 
@@ -25,7 +26,7 @@ def test_default_schedule_is_created_once():
     first = ensure_default_schedule()
     second = ensure_default_schedule()
 
-    assert len(first) == len(DEFAULT_SCHEDULE) == 12
+    assert len(first) == len(DEFAULT_SCHEDULE) == 13
     assert second == []
     assert set(PeriodicTask.objects.values_list("task", flat=True)) == EXPECTED_TASKS
 
@@ -40,7 +41,7 @@ def test_an_edited_time_is_kept():
     ensure_default_schedule()
 
     assert PeriodicTask.objects.get(name="Daily visit-quota check").crontab.hour == "7"
-    assert PeriodicTask.objects.count() == len(DEFAULT_SCHEDULE) == 12
+    assert PeriodicTask.objects.count() == len(DEFAULT_SCHEDULE) == 13
 
 
 @pytest.mark.django_db

@@ -82,7 +82,7 @@ def test_exported_payloads_are_text_and_never_formulas():
         "-1+1",
         "@SUM(A1:A2)",
         "\t=1+1",
-        "\n=1+1",  # XML reads a bare CR as LF
+        "_x000D_=1+1",  # the CR in Excel's own escape (Excel shows it as a CR; openpyxl leaves the escape)
         '=HYPERLINK("http://x","c")',
         "=cmd|' /C calc'!A0",
         "=1+1",

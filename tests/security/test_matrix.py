@@ -238,6 +238,9 @@ ACCESS: dict[str, frozenset[str]] = {
     # Approvals: the inbox of the field roles (to decide, and their own requests); one approval answers 404
     # to anyone but its requester, its approver and the admin; deciding and withdrawing are POST only.
     "approvals/": FIELD,
+    # My exports: everyone's own list; a download is its owner's only (a made-up id answers 404 to all).
+    "exports/": EVERYONE,
+    "exports/<int:pk>/download/": EVERYONE,
     "approvals/<int:pk>/": EVERYONE,
     "approvals/<int:pk>/decide/": EVERYONE,
     "approvals/<int:pk>/withdraw/": EVERYONE,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from django.db import connection
@@ -48,7 +49,7 @@ from accounts.customers.duplicates.keys import address_key, name_head, name_part
 from accounts.customers.duplicates.scoring import name_similarity
 from accounts.customers.models import Contact, Customer
 from crm.models import User
-from crm.phones import normalise_phone
+from crm.phones import normalise_phone, stored_phone
 
 # At or above: a possible duplicate. Measured on tests/accounts/customers/data/duplicate_pairs.csv.
 SIMILAR_NAME = 0.7
@@ -137,7 +138,7 @@ def _phone_condition(phones: set[str], contact_customers: Iterable[int]) -> Q:
     """The customer's phone, or one of its contacts' (found before: ``_contact_phones``), is one of ``phones``.
     The contacts' customers as a list of ids, not a subquery: an OR with a subquery makes PostgreSQL read the
     whole table, a list lets it combine the indexes."""
-    return Q(phone__in=phones) | Q(pk__in=list(contact_customers))
+    return Q(phone__in=[stored_phone(phone) for phone in phones]) | Q(pk__in=list(contact_customers))
 
 
 def _condition(records: Iterable[_Prepared], contact_customers: Iterable[int]) -> Q:
@@ -192,10 +193,12 @@ def _candidates(
     contact_customers: Iterable[int],
     exclude_pk: int | None,
     limit: int,
+    among: Sequence[int] | None = None,
 ) -> QuerySet:
     contact_customers = list(contact_customers)
+    customers = Customer.objects.all() if among is None else Customer.objects.filter(pk__in=list(among))
     rows = (
-        Customer.objects.filter(_condition(records, contact_customers))
+        customers.filter(_condition(records, contact_customers))
         .select_related("owner")
         .annotate(
             phone_text=Cast("phone", TextField()),
@@ -216,10 +219,13 @@ def _contact_phones(phones: set[str]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {}
     if not phones:
         return found
-    for customer_id, mobile, office in Contact.objects.filter(Q(mobile__in=phones) | Q(phone__in=phones)).values_list(
-        "customer_id", "mobile", "phone"
+    stored = [stored_phone(phone) for phone in phones]
+    for customer_id, mobile, office in (
+        Contact.objects.filter(Q(mobile__in=stored) | Q(phone__in=stored))
+        .annotate(mobile_text=Cast("mobile", TextField()), phone_text=Cast("phone", TextField()))
+        .values_list("customer_id", "mobile_text", "phone_text")
     ):
-        found.setdefault(customer_id, set()).update(str(v) for v in (mobile, office) if v and str(v) in phones)
+        found.setdefault(customer_id, set()).update(v for v in (mobile, office) if v and v in phones)
     return found
 
 
@@ -320,16 +326,34 @@ def find_duplicates(
     return _ranked((candidate for candidate in judged if candidate is not None), limit)
 
 
-def find_duplicates_for_rows(*, user: User, rows: Sequence[Typed], limit: int = SHOWN) -> list[list[Candidate]]:
+def find_duplicates_for_rows(
+    *,
+    user: User,
+    rows: Sequence[Typed],
+    limit: int = SHOWN,
+    among: Sequence[int] | None = None,
+) -> list[list[Candidate]]:
     """``find_duplicates`` for a batch of records (an import's batch, a call list): the candidates of each
     row, in the rows' order. Two queries per batch, whatever its size; the customers sharing a phone with a
     row are scored against it, and of those sharing its name key, name head or address key the
-    ``BATCH_CANDIDATES`` closest."""
+    ``BATCH_CANDIDATES`` closest. ``among``: only these customers (an import's commit checks again only the
+    customers registered or changed since its dry run: ``customers_changed_between``); none, no query."""
+    if among is not None and not among:
+        return [[] for _row in rows]
     records = [_prepare(row) for row in rows]
     if not any(record.phones or record.key or record.address for record in records):
         return [[] for _row in rows]
     contact_phones = _contact_phones({p for r in records for p in r.phones})
-    customers = list(_candidates(records, user=user, contact_customers=contact_phones, exclude_pk=None, limit=0))
+    customers = list(
+        _candidates(
+            records,
+            user=user,
+            contact_customers=contact_phones,
+            exclude_pk=None,
+            limit=0,
+            among=among,
+        )
+    )
     phones_of = {c.id: contact_phones.get(c.id, set()) | {c.phone_text} for c in customers}
     characters_of = {c.id: set(c.name_key) for c in customers}
     by_phone: dict[str, list[Customer]] = {}
@@ -368,12 +392,34 @@ def find_duplicates_for_rows(*, user: User, rows: Sequence[Typed], limit: int = 
     return answers
 
 
-def registered_phones(phones: set[str]) -> set[str]:
+def customers_changed_between(since: datetime, until: datetime) -> list[int]:
+    """The customers registered or changed since ``since`` and registered before ``until``: what an import's
+    commit checks its rows against again (the others were checked by its dry run; those after ``until`` are
+    the ones it is writing itself). Usually a handful."""
+    return list(
+        Customer.objects.filter(Q(created_at__gte=since) | Q(updated_at__gte=since), created_at__lt=until)
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+
+
+def registered_phones(phones: set[str], *, among: Sequence[int] | None = None) -> set[str]:
     """Which of these normalised phones already belong to a customer, as its phone or a contact's (a call
-    list's numbers are checked by phone only). Two queries, none without phones."""
-    if not phones:
+    list's numbers are checked by phone only). Two queries, none without phones. ``among``: only these
+    customers (see ``find_duplicates_for_rows``)."""
+    if not phones or (among is not None and not among):
         return set()
-    found = {str(phone) for phone in Customer.objects.filter(phone__in=phones).values_list("phone", flat=True)}
-    for numbers in _contact_phones(phones).values():
+    customers = Customer.objects.all() if among is None else Customer.objects.filter(pk__in=list(among))
+    # Compared as the stored text (E.164 on both sides): a PhoneNumber parsed per value would cost more.
+    found = set(
+        customers.annotate(phone_text=Cast("phone", TextField()))
+        .filter(phone__in=[stored_phone(phone) for phone in phones])
+        .values_list("phone_text", flat=True)
+    )
+    contacts = _contact_phones(phones)
+    if among is not None:
+        kept = set(among)
+        contacts = {pk: numbers for pk, numbers in contacts.items() if pk in kept}
+    for numbers in contacts.values():
         found |= numbers
     return found
