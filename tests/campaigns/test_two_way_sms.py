@@ -71,14 +71,15 @@ def signed(body: bytes, secret: str = SECRET) -> dict:
     return {"X-Signature": "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()}
 
 
-def post(client, name: str, payload, *, headers=None, raw: bytes | None = None):
+def post(client, name: str, payload, *, headers=None, raw: bytes | None = None, language: str = "en"):
+    """Call a webhook as the gateway does (signed unless ``headers`` says otherwise), its answers in English."""
     body = raw if raw is not None else json.dumps(payload, ensure_ascii=False).encode()
     return client.generic(
         "POST",
         reverse(f"api:{name}"),
         body,
         content_type="application/json",
-        headers=signed(body) if headers is None else headers,
+        headers={"Accept-Language": language, **(signed(body) if headers is None else headers)},
     )
 
 
@@ -246,9 +247,8 @@ def test_after_a_td_reply_no_mailing_and_no_call_list_offers_the_number(client, 
         sms_template=SmsTemplateFactory(),
     )
     assert dict(again.recipients.values_list("customer_id", "status")) == {jia.pk: "opted_out", _yi.pk: "queued"}
-    assert Notification.objects.get(kind="sms_reply").text == (
-        "甲公司 (+8613800000001) replied 退订 to an SMS and was opted out of SMS and calls"
-    )
+    # In the salesperson's language (sales1's is the default, Chinese).
+    assert Notification.objects.get(kind="sms_reply").text == "甲公司（+8613800000001）回复短信“退订”，已退订短信和电话"
 
 
 # --- bad calls ---------------------------------------------------------------------------------------
@@ -309,6 +309,11 @@ def test_a_body_that_is_not_the_gateways_format_is_a_400_and_changes_nothing(
     assert response.json() == {"detail": f"This is not what the SMS gateway sends: {reason}"}
     assert (SmsReply.objects.count(), OptOut.objects.count()) == (0, 0)
     assert set(MailingRecipient.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_the_webhooks_answer_in_the_sites_language_by_default(client, mailed):
+    response = post(client, "sms_reply_webhook", None, raw=b"{not json", language="zh-hans")
+    assert response.json() == {"detail": "这不是短信网关发送的格式：The body is not JSON."}
 
 
 def test_a_batch_with_one_bad_item_stores_none_of_it(client, english, mailed):
