@@ -250,9 +250,9 @@ class SegmentViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=SegmentCountSerializer,
-        responses=inline_serializer("SegmentCount", fields={"count": serializers.IntegerField()}),
+        responses=inline_serializer("SegmentCountResult", fields={"count": serializers.IntegerField()}),
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], parser_classes=[JSONParser])
     def count(self, request):
         """The live count of filters being built (nothing is saved); refused filters: 400 with the reason."""
         data = SegmentCountSerializer(data=request.data)
