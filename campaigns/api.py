@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
-from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.decorators import action, api_view, authentication_classes, parser_classes, permission_classes
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from campaigns import selectors, services
+from campaigns.segments import clean_criteria, segment_count, segments_for_list
 from campaigns.serializers import (
     CallEntrySerializer,
     CallListSerializer,
@@ -21,11 +25,26 @@ from campaigns.serializers import (
     ImportRowIssueSerializer,
     PhoneInquirySerializer,
     ProspectImportSerializer,
+    SegmentCountSerializer,
+    SegmentDetailSerializer,
+    SegmentSerializer,
+    SmsMessageSerializer,
     SmsReplySerializer,
 )
+from campaigns.sms import SmsPayloadError, get_sms_backend
 from crm.models import User
 from crm.parsers import JSONParser
 from crm.permissions import has_role
+
+
+class RawBodyParser(BaseParser):
+    """Any body, read by the SMS backend from ``request.body`` (its provider's format, JSON or not)."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return {}
+
 
 DESK_ROLES = (User.Role.INFO_STAFF, User.Role.MANAGER, User.Role.ADMIN)
 
@@ -166,7 +185,7 @@ class CallEntryViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=False, methods=["post"])
     def next(self, request):
-        """The number on the caller's screen, or the next one due (callbacks first, then retries, then new)."""
+        """The number on the caller's screen, or the next one due (callbacks due today, retries, new numbers)."""
         entry = services.next_call(caller=request.user)
         if entry is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -191,20 +210,116 @@ class CallEntryViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=entry.pk)).data)
 
 
-@extend_schema(
-    request=SmsReplySerializer,
-    responses={200: inline_serializer("SmsReplyResult", fields={"opted_out": serializers.BooleanField()})},
+class SmsReplyViewSet(viewsets.ReadOnlyModelViewSet):
+    """SMS replies: those of the customers one sees (``?customer=``), and for the desk those from unknown numbers
+    (``?customer__isnull=true``)."""
+
+    serializer_class = SmsReplySerializer
+    filterset_fields = {"customer": ["exact", "isnull"], "opted_out": ["exact"]}
+
+    def get_queryset(self):
+        return selectors.sms_replies_for(user=self.request.user)
+
+
+class SmsMessageViewSet(viewsets.ReadOnlyModelViewSet):
+    """The SMS sent to the customers one sees (``?customer=``), with their delivery status."""
+
+    serializer_class = SmsMessageSerializer
+    filterset_fields = ["customer", "status", "mailing"]
+
+    def get_queryset(self):
+        return selectors.sms_messages_for(user=self.request.user)
+
+
+class SegmentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Saved segments, as on the segments page (the campaign desk). One segment answers its live ``count``: the
+    customers it selects now within the viewer's scope; ``POST count/`` counts filters being built."""
+
+    permission_classes = [permissions.IsAuthenticated, IsDeskStaff]
+
+    def get_queryset(self):
+        return segments_for_list(user=self.request.user).order_by("name", "id")
+
+    def get_serializer_class(self):
+        return SegmentDetailSerializer if self.action == "retrieve" else SegmentSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        segment = self.get_object()
+        segment.count = segment_count(user=request.user, criteria=segment.criteria or {})
+        return Response(self.get_serializer(segment).data)
+
+    @extend_schema(
+        request=SegmentCountSerializer,
+        responses=inline_serializer("SegmentCountResult", fields={"count": serializers.IntegerField()}),
+    )
+    @action(detail=False, methods=["post"], parser_classes=[JSONParser])
+    def count(self, request):
+        """The live count of filters being built (nothing is saved); refused filters: 400 with the reason."""
+        data = SegmentCountSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        criteria = clean_criteria(data.validated_data["criteria"])
+        return Response({"count": segment_count(user=request.user, criteria=criteria)})
+
+
+def _check_webhook_signature(request) -> None:
+    """The gateway signs each call with the shared secret ``SMS_WEBHOOK_SECRET``: ``X-Signature: sha256=<hex
+    HMAC-SHA256 of the raw body>``, or (gateways that cannot sign) the secret itself in ``X-Webhook-Secret``.
+    Compared in constant time; no secret configured, none given or a wrong one: 403, nothing read."""
+    secret = settings.CRM["SMS_WEBHOOK_SECRET"].encode()
+    if not secret:
+        raise exceptions.PermissionDenied
+    signature = request.headers.get("X-Signature", "")
+    if signature:
+        expected = "sha256=" + hmac.new(secret, request.body, hashlib.sha256).hexdigest()
+        if hmac.compare_digest(expected.encode(), signature.strip().encode()):
+            return
+        raise exceptions.PermissionDenied
+    if not hmac.compare_digest(secret, request.headers.get("X-Webhook-Secret", "").encode()):
+        raise exceptions.PermissionDenied  # a JSON body, like every other answer of the API
+
+
+def _parsed(read, body: bytes):
+    try:
+        return read(body)
+    except SmsPayloadError as error:
+        raise exceptions.ValidationError(
+            {"detail": _("This is not what the SMS gateway sends: %(reason)s") % {"reason": error}}
+        ) from None
+
+
+_WEBHOOK = extend_schema(
+    request={"application/json": OpenApiTypes.OBJECT},
+    responses={
+        200: OpenApiResponse(description="Taken (the body is the one the provider expects)."),
+        400: OpenApiResponse(description="A body that is not the provider's format: nothing stored."),
+        403: OpenApiResponse(description="Not signed with the shared secret: nothing stored."),
+    },
 )
+
+
+@_WEBHOOK
 @api_view(["POST"])
 @authentication_classes([])
 @permission_classes([permissions.AllowAny])
+@parser_classes([RawBodyParser])
 def sms_reply_webhook(request):
-    """The SMS gateway reports a reply. Authenticated by the shared secret in ``X-Webhook-Secret``."""
-    secret = settings.CRM["SMS_WEBHOOK_SECRET"]
-    given = request.headers.get("X-Webhook-Secret", "")
-    if not secret or not hmac.compare_digest(secret.encode(), given.encode()):
-        raise exceptions.PermissionDenied  # a JSON body, like every other answer of the API
-    serializer = SmsReplySerializer(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    opted_out = services.handle_sms_reply(**serializer.validated_data)
-    return Response({"opted_out": opted_out})
+    """The SMS gateway reports the replies people sent, in its provider's format (read by the SMS backend).
+    Stored once per gateway message id (a retry stores nothing twice); "TD"/"退订" opts the number out."""
+    _check_webhook_signature(request)
+    backend = get_sms_backend()
+    taken = services.receive_sms_replies(replies=_parsed(backend.parse_replies, request.body))
+    return Response({**backend.webhook_answer(), "stored": taken.stored, "opted_out": taken.opted_out})
+
+
+@_WEBHOOK
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([permissions.AllowAny])
+@parser_classes([RawBodyParser])
+def sms_receipt_webhook(request):
+    """The SMS gateway reports what became of messages we sent (delivered, failed with its code). A receipt for
+    a message we did not send: 404 and none of the call's receipts applied."""
+    _check_webhook_signature(request)
+    backend = get_sms_backend()
+    changed = services.record_delivery_receipts(receipts=_parsed(backend.parse_receipts, request.body))
+    return Response({**backend.webhook_answer(), "updated": changed})

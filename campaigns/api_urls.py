@@ -14,5 +14,12 @@ router.register("partners", PartnerViewSet, basename="partner")
 router.register("competitor-reports", api.CompetitorReportViewSet, basename="competitor-report")
 router.register("call-lists", api.CallListViewSet, basename="call-list")
 router.register("calls", api.CallEntryViewSet, basename="call")
+router.register("segments", api.SegmentViewSet, basename="segment")
+router.register("sms-replies", api.SmsReplyViewSet, basename="sms-reply")
+router.register("sms-messages", api.SmsMessageViewSet, basename="sms-message")
 
-urlpatterns = [*router.urls, path("sms/replies/", api.sms_reply_webhook, name="sms_reply_webhook")]
+urlpatterns = [
+    *router.urls,
+    path("sms/replies/", api.sms_reply_webhook, name="sms_reply_webhook"),
+    path("sms/receipts/", api.sms_receipt_webhook, name="sms_receipt_webhook"),
+]

@@ -25,6 +25,7 @@ from campaigns.querysets import (
     PhoneInquiryQuerySet,
     ProspectImportQuerySet,
     SegmentQuerySet,
+    SmsReplyQuerySet,
 )
 from crm.bounds import validate_name
 from crm.models import TimeStampedModel
@@ -369,8 +370,12 @@ class MailingRecipient(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
         SKIPPED_OPTED_OUT = "opted_out", _("Not sent: opted out")
+
+    # Sent by us (a delivery receipt may have said it arrived since).
+    SENT_STATUSES = (Status.SENT, Status.DELIVERED)
 
     mailing = models.ForeignKey(Mailing, verbose_name=_("mailing"), on_delete=models.CASCADE, related_name="recipients")
     customer = models.ForeignKey(
@@ -382,6 +387,9 @@ class MailingRecipient(models.Model):
     provider_id = models.CharField(_("gateway message id"), max_length=100, blank=True)
     error = models.CharField(_("error"), max_length=300, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # The gateway's delivery receipt: its code (e.g. DELIVERED, or why it failed) and when it was reported.
+    provider_code = models.CharField(_("gateway status code"), max_length=50, blank=True)
+    receipt_at = models.DateTimeField(_("receipt at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("mailing recipient")
@@ -390,10 +398,61 @@ class MailingRecipient(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["mailing", "address"], name="one_message_per_address_and_mailing")
         ]
-        indexes = [models.Index(fields=["mailing", "status"], name="mailing_recipient_status_idx")]
+        indexes = [
+            models.Index(fields=["mailing", "status"], name="mailing_recipient_status_idx"),
+            # Receipts find their message by the gateway's id; replies the last message sent to a number.
+            models.Index(fields=["provider_id"], condition=~Q(provider_id=""), name="mailing_recipient_provider_idx"),
+            models.Index(fields=["address", "-sent_at"], name="mailing_recipient_address_idx"),
+            models.Index(fields=["customer", "-sent_at"], name="mailing_recipient_customer_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.address}>"
+
+
+class SmsReply(models.Model):
+    """An SMS someone sent us (a reply to a mailing, an opt-out…), as the gateway's webhook reported it: stored
+    once per gateway message id, matched to the customer by phone and to the last message sent to the number.
+    One from an unknown number is kept (no customer) and listed for the desk."""
+
+    provider_id = models.CharField(_("gateway message id"), max_length=100, unique=True)
+    phone = models.CharField(_("phone"), max_length=30, help_text=_("E.164 when it is a valid number."))
+    text = models.TextField(_("text"), max_length=1000, blank=True)
+    received_at = models.DateTimeField(_("received at"))
+    customer = models.ForeignKey(
+        "accounts.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    in_reply_to = models.ForeignKey(
+        MailingRecipient,
+        verbose_name=_("in reply to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+    )
+    opted_out = models.BooleanField(_("opted out"), default=False)
+    created_at = models.DateTimeField(_("stored at"), auto_now_add=True)
+
+    objects = SmsReplyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("SMS reply")
+        verbose_name_plural = _("SMS replies")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-received_at"], name="sms_reply_customer_idx"),
+            models.Index(
+                fields=["-received_at", "-id"], condition=Q(customer__isnull=True), name="sms_reply_unmatched_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone}: {self.text[:40]}"
 
 
 class Event(TimeStampedModel):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Self
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+from accounts.customers.querysets import visible_customer
 from crm.querysets import related_model
 
 if TYPE_CHECKING:
@@ -86,6 +87,20 @@ class SegmentQuerySet(models.QuerySet):
         if user.sees_everything or user.is_info_staff or user.is_manager:
             return self
         return self.none()
+
+
+class SmsReplyQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> SmsReplyQuerySet:
+        """A reply matched to a customer: whoever sees the customer. One from an unknown number (no customer): the
+        campaign desk (info staff, managers, admin), who find out whose it is."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        matched = Q(customer__isnull=False) & visible_customer(self, user)
+        if user.is_info_staff or user.is_manager:
+            return self.filter(matched | Q(customer__isnull=True))
+        return self.filter(matched)
 
 
 class CallListQuerySet(models.QuerySet):

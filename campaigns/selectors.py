@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.customers.models import Customer
+from accounts.customers.querysets import visible_customer
 from accounts.deals.models import Deal
 from campaigns.models import (
     CallAttempt,
@@ -27,6 +28,7 @@ from campaigns.models import (
     MailingRecipient,
     PhoneInquiry,
     ProspectImport,
+    SmsReply,
 )
 from crm.models import User
 from territories.models import ChannelType, TerritoryAssignment
@@ -73,7 +75,7 @@ def segment_customers(*, campaign: Campaign) -> QuerySet[Customer]:
 def mailings_of(*, campaign: Campaign) -> QuerySet[Mailing]:
     return campaign.mailings.select_related("sms_template").annotate(
         recipient_count=Count("recipients"),
-        sent_count=Count("recipients", filter=Q(recipients__status=MailingRecipient.Status.SENT)),
+        sent_count=Count("recipients", filter=Q(recipients__status__in=MailingRecipient.SENT_STATUSES)),
         failed_count=Count("recipients", filter=Q(recipients__status=MailingRecipient.Status.FAILED)),
         opted_out_count=Count("recipients", filter=Q(recipients__status=MailingRecipient.Status.SKIPPED_OPTED_OUT)),
     )
@@ -81,6 +83,73 @@ def mailings_of(*, campaign: Campaign) -> QuerySet[Mailing]:
 
 def delivery_log(*, mailing: Mailing) -> QuerySet[MailingRecipient]:
     return mailing.recipients.order_by("pk")
+
+
+# --- two-way SMS ----------------------------------------------------------------------------------
+
+
+def sms_messages_for(*, user: User) -> QuerySet[MailingRecipient]:
+    """The SMS messages sent to customers ``user`` sees (sent, delivered or failed; none queued or opted out),
+    newest first, with their mailing's campaign."""
+    return (
+        MailingRecipient.objects.filter(mailing__channel=Mailing.Channel.SMS, sent_at__isnull=False)
+        .filter(customer__isnull=False)
+        .filter(visible_customer(MailingRecipient.objects.all(), user))
+        .select_related("mailing__campaign")
+        .order_by("-sent_at", "-pk")
+    )
+
+
+def sms_replies_for(*, user: User) -> QuerySet[SmsReply]:
+    """The SMS replies ``user`` sees (``SmsReply.objects.visible_to``), newest first."""
+    return SmsReply.objects.visible_to(user).select_related("customer").order_by("-received_at", "-pk")
+
+
+def unmatched_sms_replies(*, user: User) -> QuerySet[SmsReply]:
+    """Replies from numbers of no customer, for the desk to find out whose they are."""
+    return sms_replies_for(user=user).filter(customer__isnull=True)
+
+
+@dataclass(frozen=True)
+class SmsLine:
+    """One line of a customer's SMS history: a message we sent or a reply they sent."""
+
+    at: datetime
+    inbound: bool
+    text: str
+    phone: str
+    status: str = ""
+    code: str = ""
+    campaign: str = ""
+    opted_out: bool = False
+
+
+def customer_sms_history(*, user: User, customer_id: int, limit: int = 20) -> list[SmsLine]:
+    """The latest messages sent to the customer and replies from them, newest first, as ``user`` sees them (two
+    queries whatever the length). The text of a sent message is its mailing's template, not stored per message."""
+    sent = list(
+        sms_messages_for(user=user)
+        .filter(customer_id=customer_id)
+        .select_related("mailing__campaign", "mailing__sms_template")[:limit]
+    )
+    replies = list(sms_replies_for(user=user).filter(customer_id=customer_id)[:limit])
+    lines = [
+        SmsLine(
+            at=message.sent_at,
+            inbound=False,
+            text=message.mailing.sms_template.body if message.mailing.sms_template else "",
+            phone=message.address,
+            status=message.get_status_display(),
+            code=message.provider_code,
+            campaign=message.mailing.campaign.name,
+        )
+        for message in sent
+        if message.sent_at is not None
+    ] + [
+        SmsLine(at=reply.received_at, inbound=True, text=reply.text, phone=reply.phone, opted_out=reply.opted_out)
+        for reply in replies
+    ]
+    return sorted(lines, key=lambda line: line.at, reverse=True)[:limit]
 
 
 # --- imports ------------------------------------------------------------------------------------
@@ -237,7 +306,7 @@ def campaign_results(*, user: User) -> tuple[list[CampaignResult], list[Campaign
     campaigns = list(campaigns_for_list(user=user).order_by("-starts_on", "-id"))
     ids = [campaign.pk for campaign in campaigns]
     mailed = dict(
-        MailingRecipient.objects.filter(mailing__campaign_id__in=ids, status=MailingRecipient.Status.SENT)
+        MailingRecipient.objects.filter(mailing__campaign_id__in=ids, status__in=MailingRecipient.SENT_STATUSES)
         .values("mailing__campaign_id")
         .annotate(n=Count("pk"))
         .order_by()
@@ -336,8 +405,14 @@ def callers_of_channel(*, channel_type: ChannelType) -> QuerySet[User]:
     return User.objects.filter(role=User.Role.SALESPERSON, is_active=True).filter(Exists(owns)).order_by("username")
 
 
+def end_of_local_day(now: datetime | None = None) -> datetime:
+    """Midnight after ``now`` (default: now), in the local time zone: "today" ends there."""
+    day = timezone.localtime(now).date() if now is not None else timezone.localdate()
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
 def _end_of_today() -> datetime:
-    return timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=1), time.min))
+    return end_of_local_day()
 
 
 def _progress_counts(prefix: str = "") -> dict[str, Count]:
@@ -476,12 +551,13 @@ def caller_queue(*, caller: User, now: datetime | None = None) -> CallerQueue:
         caller=caller, status__in=CallEntry.OPEN_STATUSES, call_list__status=CallList.Status.ACTIVE
     )
     counts = mine.filter(claimed_by__isnull=True).aggregate(
-        callbacks_due=Count("pk", filter=Q(status=status.CALLBACK, next_call_at__lte=now)),
+        # Every callback due today is offered first (``next_call``), the later ones included.
+        callbacks_due=Count("pk", filter=Q(status=status.CALLBACK, next_call_at__lt=end_of_local_day(now))),
         retries_due=Count("pk", filter=Q(status=status.RETRY, next_call_at__lte=now)),
         fresh=Count("pk", filter=Q(status=status.FRESH)),
     )
     later = list(
-        mine.filter(status=status.CALLBACK, next_call_at__gt=now, next_call_at__lt=_end_of_today())
+        mine.filter(status=status.CALLBACK, next_call_at__gt=now, next_call_at__lt=end_of_local_day(now))
         .select_related("call_list")
         .order_by("next_call_at", "pk")[:20]
     )

@@ -6,8 +6,11 @@ from campaigns.models import (
     Campaign,
     CompetitorReport,
     ImportRowIssue,
+    MailingRecipient,
     PhoneInquiry,
     ProspectImport,
+    Segment,
+    SmsReply,
 )
 
 
@@ -108,9 +111,53 @@ class CompetitorReportSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "reported_by", "created_at"]  # fmt: skip
 
 
-class SmsReplySerializer(serializers.Serializer):
-    phone = serializers.CharField(max_length=30)
-    text = serializers.CharField(max_length=500, allow_blank=True)
+class SmsReplySerializer(serializers.ModelSerializer):
+    """A reply someone sent by SMS, matched to a customer (empty: an unknown number) and to the last message we
+    sent to that number (``in_reply_to``, an id of /api/sms-messages/)."""
+
+    class Meta:
+        model = SmsReply
+        fields = ["id", "phone", "text", "received_at", "customer", "in_reply_to", "opted_out"]
+        read_only_fields = fields
+
+
+class SmsMessageSerializer(serializers.ModelSerializer):
+    """An SMS we sent to a customer (one recipient of an SMS mailing) and what its delivery receipt said."""
+
+    campaign = serializers.IntegerField(source="mailing.campaign_id", read_only=True)
+    campaign_name = serializers.CharField(source="mailing.campaign.name", read_only=True)
+    phone = serializers.CharField(source="address", read_only=True)
+
+    class Meta:
+        model = MailingRecipient
+        fields = [
+            "id", "mailing", "campaign", "campaign_name", "customer", "phone", "status", "provider_id",
+            "provider_code", "error", "sent_at", "receipt_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class SegmentSerializer(serializers.ModelSerializer):
+    created_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = Segment
+        fields = ["id", "name", "criteria", "created_by", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class SegmentDetailSerializer(SegmentSerializer):
+    count = serializers.IntegerField(
+        read_only=True, help_text="How many customers the segment selects now, within the viewer's scope."
+    )
+
+    class Meta(SegmentSerializer.Meta):
+        fields = [*SegmentSerializer.Meta.fields, "count"]
+        read_only_fields = fields
+
+
+class SegmentCountSerializer(serializers.Serializer):
+    criteria = serializers.DictField(help_text="The filters of a segment being built (as a saved segment's).")
 
 
 class CallEntrySerializer(serializers.ModelSerializer):

@@ -3,7 +3,7 @@ from django.urls import path
 from campaigns import views
 from campaigns.churn import views as churn_views
 from campaigns.partners import views as partner_views
-from campaigns.views import calls, segments
+from campaigns.views import calls, segments, sms
 
 app_name = "campaigns"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("campaigns/materials/<int:pk>/", views.campaign_material, name="campaign_material"),
     path("mailings/<int:pk>/", views.mailing_detail, name="mailing_detail"),
     path("mailings/<int:pk>/labels.xlsx", views.mailing_labels, name="mailing_labels"),
+    path("sms/replies/", sms.sms_reply_list, name="sms_replies"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("imports/", views.import_list, name="import_list"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),

@@ -43,6 +43,7 @@ from campaigns.services.mailings import (
     unsubscribe_token,
 )
 from campaigns.services.segments import save_segment
+from campaigns.services.sms import receive_sms_replies, record_delivery_receipts
 
 __all__ = [
     "add_campaign_material",
@@ -65,8 +66,10 @@ __all__ = [
     "mark_inquiry_visited",
     "move_phone_inquiries_of_territory",
     "next_call",
+    "receive_sms_replies",
     "record_call_outcome",
     "record_deal_from_inquiry",
+    "record_delivery_receipts",
     "record_opt_out",
     "register_phone_inquiry",
     "report_competitor",

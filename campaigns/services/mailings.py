@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import string
+import unicodedata
 
 from django.conf import settings
 from django.core import signing
@@ -253,11 +254,18 @@ def record_opt_out(*, channel: str, address: str, source: str, note: str = "") -
     return opt_out
 
 
+def is_opt_out(text: str) -> bool:
+    """Whether a reply asks to receive nothing more: TD, 退订, T, STOP… whatever the case, the spaces, full-width
+    letters (ＴＤ) and punctuation around it."""
+    folded = unicodedata.normalize("NFKC", text or "")
+    word = "".join(ch for ch in folded if not ch.isspace() and not unicodedata.category(ch).startswith("P"))
+    return word.upper() in OPT_OUT_WORDS
+
+
 def handle_sms_reply(*, phone: str, text: str) -> bool:
-    """An SMS reply from the gateway's webhook: TD / 退订 (and the usual variants) opt the phone out.
-    Returns whether it was an opt-out."""
-    word = "".join((text or "").split()).upper()
-    if word not in OPT_OUT_WORDS:
+    """Opt ``phone`` out when ``text`` says TD / 退订 (and the usual variants; ``campaigns.services.sms``).
+    Returns whether it was an opt-out. The webhook stores and matches replies with ``receive_sms_replies``."""
+    if not is_opt_out(text):
         return False
     record_opt_out(channel=OptOut.Channel.SMS, address=phone, source=OptOut.Source.SMS_REPLY, note=text[:300])
     return True

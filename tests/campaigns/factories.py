@@ -21,6 +21,7 @@ from campaigns.models import (
     PhoneInquiry,
     ProspectImport,
     Segment,
+    SmsReply,
     SmsTemplate,
 )
 from campaigns.partners.models import Partner, PartnerLead
@@ -158,6 +159,18 @@ class MailingRecipientFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
     name = factory.SelfAttribute("customer.unit_name")
     address = factory.Sequence(lambda n: f"深圳市南山区科技园{n}号")
+
+
+class SmsReplyFactory(factory.django.DjangoModelFactory):
+    """A reply from an unknown number (no customer); ``receive_sms_replies`` matches the real ones."""
+
+    class Meta:
+        model = SmsReply
+
+    provider_id = factory.Sequence(lambda n: f"reply-{n}")
+    phone = factory.Sequence(lambda n: f"+86139{n:08d}")
+    text = "好的，谢谢"
+    received_at = factory.LazyFunction(timezone.now)
 
 
 class SegmentFactory(factory.django.DjangoModelFactory):

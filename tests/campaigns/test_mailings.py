@@ -111,9 +111,9 @@ def test_the_http_gateway_posts_json_and_reads_the_id(settings):
 def test_the_webhook_needs_the_shared_secret(client, settings):
     settings.CRM = {**settings.CRM, "SMS_WEBHOOK_SECRET": "s3cret"}
     url = reverse("api:sms_reply_webhook")
-    body = {"phone": "13800000009", "text": "TD"}
+    body = {"id": "m-1", "phone": "13800000009", "text": "TD"}
     assert client.post(url, body, content_type="application/json").status_code == 403
     response = client.post(url, body, content_type="application/json", headers={"X-Webhook-Secret": "s3cret"})
-    assert response.json() == {"opted_out": True}
+    assert response.json() == {"ok": True, "stored": 1, "opted_out": 1}
     assert OptOut.objects.get().address == "+8613800000009"
     assert MailingRecipient.objects.count() == 0

@@ -307,3 +307,58 @@ def test_a_segment_name_with_direction_changing_characters_is_refused(people):
 
     assert list(refused.value.message_dict) == ["name"]
     assert Segment.objects.count() == 0
+
+
+# --- the API (read) ----------------------------------------------------------------------------------
+
+
+def test_the_api_lists_segments_and_counts_one_for_the_viewer_as_the_page_does(client, customers, people):
+    cars = SegmentFactory(name="私家车", criteria={"vehicle_types": ["private_car"]})
+    trucks = SegmentFactory(name="货车", criteria={"vehicle_types": ["truck"]})
+
+    client.force_login(people.manager2)
+    listed = client.get("/api/segments/").json()
+    assert [(row["id"], row["name"]) for row in listed["results"]] == [(cars.pk, "私家车"), (trucks.pk, "货车")]
+    detail = client.get(f"/api/segments/{cars.pk}/").json()
+    assert (detail["id"], detail["criteria"], detail["count"]) == (cars.pk, {"vehicle_types": ["private_car"]}, 1)
+    client.force_login(people.info1)
+    assert client.get(f"/api/segments/{cars.pk}/").json()["count"] == 2
+    assert client.get(f"/api/segments/{trucks.pk}/").json()["count"] == 1
+
+
+def test_the_api_counts_filters_being_built_and_refuses_a_bad_one(client, customers, people, english):
+    client.force_login(people.manager1)
+    url = "/api/segments/count/"
+
+    counted = client.post(url, {"criteria": {"renewal": "next_month"}}, content_type="application/json")
+    refused = client.post(url, {"criteria": {"intents": ["E"]}}, content_type="application/json")
+    malformed = client.post(url, {"criteria": "all"}, content_type="application/json")
+
+    assert (counted.status_code, counted.json()) == (200, {"count": 2})  # c1 and c3 (c4 is pooled)
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["intents"]
+    assert (malformed.status_code, list(malformed.json())) == (400, ["criteria"])
+    assert Segment.objects.count() == 0
+
+
+@pytest.mark.parametrize(("who", "status"), [("info1", 200), ("manager1", 200), ("admin", 200), ("sales1", 403)])
+def test_who_reads_segments_through_the_api(client, people, who, status):
+    segment = SegmentFactory()
+    client.force_login(getattr(people, who))
+
+    assert client.get("/api/segments/").status_code == status
+    assert client.get(f"/api/segments/{segment.pk}/").status_code == status
+    assert client.post("/api/segments/count/", {"criteria": {}}, content_type="application/json").status_code == status
+
+
+def test_the_api_reads_a_segment_in_a_fixed_number_of_queries(client, customers, people, django_assert_num_queries):
+    segments = [SegmentFactory(criteria={"renewal": "next_month"}) for _ in range(3)]
+    client.force_login(people.info1)
+    with django_assert_num_queries(4) as few:  # session, user, count of segments, page of segments (with creator)
+        client.get("/api/segments/")
+    for _ in range(10):
+        SegmentFactory()
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get("/api/segments/")
+    with django_assert_num_queries(4):  # session, user, the segment, its count
+        assert client.get(f"/api/segments/{segments[0].pk}/").json()["count"] == 2

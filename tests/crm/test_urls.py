@@ -19,7 +19,8 @@ PUBLIC = {
     "/sw.js",
     "/offline/",
     "/unsubscribe/x/",  # the link in every e-mail; a signed token, no data shown without it
-    "/api/sms/replies/",  # the SMS gateway's webhook: a shared secret instead of a login
+    "/api/sms/replies/",  # the SMS gateway's webhooks: a shared secret instead of a login
+    "/api/sms/receipts/",
 }
 
 ROUTES = sorted({route.path for route in all_routes()})

@@ -110,6 +110,15 @@ ACCESS: dict[str, frozenset[str]] = {
     "api/quota-shortfalls/<int:pk>/explanation/": EVERYONE,
     "api/quota-shortfalls/<int:pk>/review/": EVERYONE,
     "api/sms/replies/": EVERYONE,
+    "api/sms/receipts/": EVERYONE,  # the gateway's webhooks: a shared secret, no login (POST only)
+    # Replies and messages of the customers each role sees; the desk also the replies from unknown numbers.
+    "api/sms-replies/": EVERYONE,
+    "api/sms-replies/<str:pk>/": EVERYONE,
+    "api/sms-messages/": EVERYONE,
+    "api/sms-messages/<str:pk>/": EVERYONE,
+    "api/segments/": INQUIRIES,
+    "api/segments/<str:pk>/": INQUIRIES,
+    "api/segments/count/": INQUIRIES,
     "api/targets/": MANAGER,
     "api/visits/": EVERYONE,
     "api/visits/<int:pk>/": EVERYONE,
@@ -311,6 +320,7 @@ ACCESS: dict[str, frozenset[str]] = {
     # Segments and call lists: the campaign desk; the caller's screen: salespeople (a caller owns a territory
     # of the telemarketing channel), each number answering only its caller (404 for anyone else).
     "segments/": INQUIRIES,
+    "sms/replies/": INQUIRIES,
     "segments/new/": INQUIRIES,
     "segments/count/": INQUIRIES,
     "segments/<int:pk>/": INQUIRIES,
@@ -386,6 +396,8 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "api/quota-shortfalls/<int:pk>/explanation/": 405,  # POST only
     "api/quota-shortfalls/<int:pk>/review/": 405,  # POST only
     "api/sms/replies/": 405,  # POST only
+    "api/sms/receipts/": 405,  # POST only
+    "api/segments/count/": 405,  # POST only
     "api/visits/<int:pk>/rating/": 405,  # POST only
     "api/visits/<int:pk>/not-at-customer/": 405,  # POST only
     "api/customers/nearby/": 400,  # needs latitude and longitude
