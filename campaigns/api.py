@@ -185,7 +185,7 @@ class CallEntryViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=False, methods=["post"])
     def next(self, request):
-        """The number on the caller's screen, or the next one due (callbacks due today, retries, new numbers)."""
+        """The number on the caller's screen, or the next one due (callbacks first, then retries, then new)."""
         entry = services.next_call(caller=request.user)
         if entry is None:
             return Response(status=status.HTTP_204_NO_CONTENT)

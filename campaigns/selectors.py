@@ -405,14 +405,8 @@ def callers_of_channel(*, channel_type: ChannelType) -> QuerySet[User]:
     return User.objects.filter(role=User.Role.SALESPERSON, is_active=True).filter(Exists(owns)).order_by("username")
 
 
-def end_of_local_day(now: datetime | None = None) -> datetime:
-    """Midnight after ``now`` (default: now), in the local time zone: "today" ends there."""
-    day = timezone.localtime(now).date() if now is not None else timezone.localdate()
-    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
-
-
 def _end_of_today() -> datetime:
-    return end_of_local_day()
+    return timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=1), time.min))
 
 
 def _progress_counts(prefix: str = "") -> dict[str, Count]:
@@ -551,13 +545,12 @@ def caller_queue(*, caller: User, now: datetime | None = None) -> CallerQueue:
         caller=caller, status__in=CallEntry.OPEN_STATUSES, call_list__status=CallList.Status.ACTIVE
     )
     counts = mine.filter(claimed_by__isnull=True).aggregate(
-        # Every callback due today is offered first (``next_call``), the later ones included.
-        callbacks_due=Count("pk", filter=Q(status=status.CALLBACK, next_call_at__lt=end_of_local_day(now))),
+        callbacks_due=Count("pk", filter=Q(status=status.CALLBACK, next_call_at__lte=now)),
         retries_due=Count("pk", filter=Q(status=status.RETRY, next_call_at__lte=now)),
         fresh=Count("pk", filter=Q(status=status.FRESH)),
     )
     later = list(
-        mine.filter(status=status.CALLBACK, next_call_at__gt=now, next_call_at__lt=end_of_local_day(now))
+        mine.filter(status=status.CALLBACK, next_call_at__gt=now, next_call_at__lt=_end_of_today())
         .select_related("call_list")
         .order_by("next_call_at", "pk")[:20]
     )

@@ -36,7 +36,7 @@ from campaigns.models import (
     Segment,
 )
 from campaigns.segments import segment_customers_for
-from campaigns.selectors import callers_of_channel, end_of_local_day
+from campaigns.selectors import callers_of_channel
 from campaigns.services.inquiries import register_phone_inquiry
 from campaigns.services.mailings import record_opt_out
 from crm.bounds import validate_name
@@ -419,8 +419,7 @@ def _due_tiers(*, caller: User, now: datetime) -> list[QuerySet[CallEntry]]:
     on_a_screen = CallEntry.objects.filter(phone=OuterRef("phone"), claimed_by__isnull=False)
     free = free.exclude(Exists(on_a_screen))
     return [
-        # Callbacks due today: those whose time has come (the most overdue first), then those later today, by time.
-        free.filter(status=Status.CALLBACK, next_call_at__lt=end_of_local_day(now)).order_by("next_call_at", "pk"),
+        free.filter(status=Status.CALLBACK, next_call_at__lte=now).order_by("next_call_at", "pk"),
         free.filter(status=Status.RETRY, next_call_at__lte=now).order_by("next_call_at", "pk"),
         free.filter(status=Status.FRESH).order_by("position", "pk"),
     ]
@@ -429,14 +428,14 @@ def _due_tiers(*, caller: User, now: datetime) -> list[QuerySet[CallEntry]]:
 def next_call(*, caller: User, now: datetime | None = None) -> CallEntry | None:
     """Put the next number on ``caller``'s screen and return it; None when nothing is due.
 
-    The number already on the screen comes back first. Otherwise, among the caller's open numbers of active lists:
-    callbacks due today (those whose time has come, earliest first, then those later today by time), then numbers to
-    try again after no answer, then numbers never called (in the list's order). A number on the opt-out list is
-    never offered: found at the offer, it is marked "do not call" and the next one taken (whenever it was opted
-    out). Nor is a phone on another caller's screen, on any list: the row is taken with SELECT … FOR UPDATE SKIP
-    LOCKED on PostgreSQL, and the one-live-call-per-phone constraint turns away the second of two callers reaching
-    the same phone from two lists at one instant. Screens left without an outcome for CALL_CLAIM_MINUTES are given
-    back.
+    The number already on the screen comes back first. Otherwise, among the caller's open numbers of active
+    lists: callbacks whose time has come (earliest first), then numbers to try again after no answer, then
+    numbers never called (in the list's order). A number on the opt-out list is never offered: found at the
+    offer, it is marked "do not call" and the next one taken (whenever it was opted out). Nor is a phone on
+    another caller's screen, on any list: the row is taken with SELECT … FOR UPDATE SKIP LOCKED on
+    PostgreSQL, and the one-live-call-per-phone constraint turns away the second of two callers reaching the
+    same phone from two lists at one instant. Screens left without an outcome for CALL_CLAIM_MINUTES are
+    given back.
     """
     now = now or timezone.now()
     with transaction.atomic():

@@ -1,7 +1,7 @@
 """Telemarketing 电话营销: call lists built from a segment or an imported file, split among the channel's callers,
 worked on the caller's screen; every outcome through one service."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -20,7 +20,6 @@ from campaigns.models import (
     PhoneInquiry,
     ProspectImport,
 )
-from campaigns.selectors import caller_queue
 from campaigns.services import (
     create_call_list,
     create_mailing,
@@ -342,30 +341,15 @@ def test_an_import_that_would_overfill_the_list_adds_nothing(telemarketing, peop
 # --- the next number ---------------------------------------------------------------------------------
 
 
-def at_local(day: int, hour: int, minute: int = 0):
-    """A fixed local (Asia/Shanghai) time on 2026-03-<day>, so that "today" does not depend on the clock."""
-    return timezone.make_aware(datetime(2026, 3, day, hour, minute))
-
-
-def offered_in_order(caller, now) -> list[int]:
-    offered = []
-    while (entry := next_call(caller=caller, now=now)) is not None:
-        offered.append(entry.position)
-        CallEntry.objects.filter(pk=entry.pk).update(
-            status=Status.DONE, outcome=Outcome.NOT_INTERESTED, claimed_by=None, claimed_at=None
-        )
-    return offered
-
-
 def test_callbacks_due_come_first_then_retries_then_new_numbers_and_nothing_not_yet_due(telemarketing, people):
     call_list = a_list(telemarketing, people, callers=[people.sales2])
-    now = at_local(10, 10)
+    now = timezone.now()
     for position, status, next_call_at in [
         (1, Status.FRESH, None),
         (2, Status.FRESH, None),
         (3, Status.RETRY, now - timedelta(minutes=5)),
         (4, Status.CALLBACK, now - timedelta(minutes=1)),
-        (5, Status.CALLBACK, at_local(11, 0, 1)),  # tomorrow just after midnight: not today
+        (5, Status.CALLBACK, now + timedelta(hours=2)),  # later today
         (6, Status.RETRY, now + timedelta(minutes=30)),
         (7, Status.CALLBACK, now - timedelta(days=1)),  # missed yesterday: the most overdue first
     ]:
@@ -373,31 +357,12 @@ def test_callbacks_due_come_first_then_retries_then_new_numbers_and_nothing_not_
             call_list=call_list, position=position, caller=people.sales2, status=status, next_call_at=next_call_at
         )
 
-    assert offered_in_order(people.sales2, now) == [7, 4, 3, 1, 2]
+    offered = []
+    while (entry := next_call(caller=people.sales2)) is not None:
+        offered.append(entry.position)
+        record_call_outcome(caller=people.sales2, entry_id=entry.pk, outcome=Outcome.NOT_INTERESTED)
 
-
-def test_callbacks_due_later_today_come_before_retries_and_new_numbers_in_time_order(telemarketing, people):
-    """The issue: "callbacks due today first" — one due at 15:00 is offered at 10:10, after the overdue ones and
-    before any retry or new number; one due tomorrow waits."""
-    call_list = a_list(telemarketing, people, callers=[people.sales2])
-    now = at_local(10, 10)
-    for position, status, next_call_at in [
-        (1, Status.FRESH, None),
-        (2, Status.RETRY, now - timedelta(minutes=5)),
-        (3, Status.CALLBACK, at_local(10, 23, 59)),  # the last minute of today
-        (4, Status.CALLBACK, at_local(10, 15)),
-        (5, Status.CALLBACK, now - timedelta(minutes=1)),
-        (6, Status.CALLBACK, at_local(11, 0, 0)),  # tomorrow at midnight
-        (7, Status.CALLBACK, at_local(9, 16)),  # missed yesterday
-    ]:
-        CallEntryFactory(
-            call_list=call_list, position=position, caller=people.sales2, status=status, next_call_at=next_call_at
-        )
-
-    queue = caller_queue(caller=people.sales2, now=now)
-    assert (queue.callbacks_due, queue.retries_due, queue.fresh) == (4, 1, 1)
-    assert [entry.position for entry in queue.later_today] == [4, 3]
-    assert offered_in_order(people.sales2, now) == [7, 5, 4, 3, 2, 1]
+    assert offered == [7, 4, 3, 1, 2]
 
 
 def test_the_number_on_the_screen_comes_back_until_its_outcome_is_saved(telemarketing, people):
