@@ -15,6 +15,13 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from campaigns.churn.models import ChurnRisk, ChurnSettings  # noqa: F401
 from campaigns.partners.models import Partner, PartnerLead  # noqa: F401
+from campaigns.pipelines.models import (  # noqa: F401
+    Candidate,
+    CandidateStageChange,
+    Tender,
+    TenderReminder,
+    TenderStageChange,
+)
 from campaigns.querysets import (
     CallEntryQuerySet,
     CallListQuerySet,

@@ -16,6 +16,7 @@ EXPECTED_TASKS = {
     "accounts.tasks.geocode_pending_customers_task",
     "campaigns.tasks.refresh_churn_risks_task",
     "crm.tasks.remind_pending_approvals_task",
+    "campaigns.tasks.send_tender_reminders_task",
 }
 
 
@@ -24,7 +25,7 @@ def test_default_schedule_is_created_once():
     first = ensure_default_schedule()
     second = ensure_default_schedule()
 
-    assert len(first) == len(DEFAULT_SCHEDULE) == 11
+    assert len(first) == len(DEFAULT_SCHEDULE) == 12
     assert second == []
     assert set(PeriodicTask.objects.values_list("task", flat=True)) == EXPECTED_TASKS
 
@@ -39,7 +40,7 @@ def test_an_edited_time_is_kept():
     ensure_default_schedule()
 
     assert PeriodicTask.objects.get(name="Daily visit-quota check").crontab.hour == "7"
-    assert PeriodicTask.objects.count() == len(DEFAULT_SCHEDULE) == 11
+    assert PeriodicTask.objects.count() == len(DEFAULT_SCHEDULE) == 12
 
 
 @pytest.mark.django_db
@@ -67,6 +68,7 @@ def test_every_scheduled_task_is_registered_with_celery():
         ("send_renewal_reminders", ["--date", "2026-12-01"], "for 2026-12-01."),
         ("return_idle_customers_to_pool", ["--date", "2026-12-01"], "for 2026-12-01."),
         ("flag_overdue_inquiries", ["--date", "2026-12-01"], "for 2026-12-01."),
+        ("send_tender_reminders", ["--date", "2026-12-01"], "0 created for 2026-12-01."),
     ],
 )
 def test_each_job_runs_by_hand_for_a_given_date(command, args, expected, capsys):
