@@ -9,6 +9,7 @@ from campaigns.models import (
     PhoneInquiry,
     ProspectImport,
 )
+from campaigns.partners.models import Partner
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -19,6 +20,11 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class PhoneInquirySerializer(serializers.ModelSerializer):
+    partner = serializers.PrimaryKeyRelatedField(
+        queryset=Partner.objects.all(), required=False, allow_null=True, write_only=True,
+        help_text="The partner company that sent the caller: a caller registered now is its lead.",
+    )  # fmt: skip
+
     class Meta:
         model = PhoneInquiry
         fields = [
@@ -32,6 +38,7 @@ class PhoneInquirySerializer(serializers.ModelSerializer):
             "address",
             "topic",
             "campaign",
+            "partner",
             "event",
             "entered_by",
             "territory",
@@ -63,6 +70,7 @@ class ProspectImportSerializer(serializers.ModelSerializer):
             "headers",
             "mapping",
             "campaign",
+            "partner",
             "call_list",
             "status",
             "total_rows",
@@ -80,7 +88,7 @@ class ProspectImportSerializer(serializers.ModelSerializer):
             "heartbeat_at",
             "stopped_at",
         ]
-        read_only_fields = [name for name in fields if name not in ("file", "campaign")]  # fmt: skip
+        read_only_fields = [name for name in fields if name not in ("file", "campaign", "partner")]  # fmt: skip
 
 
 class ImportRowIssueSerializer(serializers.ModelSerializer):
