@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from campaigns.pipelines.querysets import PipelineQuerySet
+from crm.bounds import validate_date_in_window, validate_deal_amount, validate_name
 from crm.models import TimeStampedModel
 
 # The channel type (territories' seeded list) whose territories own tenders.
@@ -39,7 +40,7 @@ class TenderStage(models.TextChoices):
 class Candidate(TimeStampedModel):
     """An agent being recruited 代理人, from a source channel (e.g. the life-insurance channel)."""
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_name])
     phone = models.CharField(_("phone"), max_length=30)
     territory = models.ForeignKey(
         "territories.Territory", verbose_name=_("channel territory"), on_delete=models.PROTECT, related_name="+"
@@ -110,19 +111,25 @@ class CandidateStageChange(models.Model):
 class Tender(TimeStampedModel):
     """A government tender 政府招投标 followed from its announcement to its result."""
 
-    title = models.CharField(_("title"), max_length=200)
-    buyer = models.CharField(_("buyer"), max_length=200, help_text=_("The government unit that buys."))
+    title = models.CharField(_("title"), max_length=200, validators=[validate_name])
+    buyer = models.CharField(
+        _("buyer"), max_length=200, help_text=_("The government unit that buys."), validators=[validate_name]
+    )
     territory = models.ForeignKey(
         "territories.Territory", verbose_name=_("channel territory"), on_delete=models.PROTECT, related_name="+"
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="tenders"
     )
-    amount_estimate = models.DecimalField(_("estimated amount"), max_digits=14, decimal_places=2)
-    announced_on = models.DateField(_("announced on"))
-    documents_deadline = models.DateField(_("documents purchase deadline"), null=True, blank=True)
-    submission_deadline = models.DateField(_("submission deadline"))
-    opening_on = models.DateField(_("opening date"), null=True, blank=True)
+    amount_estimate = models.DecimalField(
+        _("estimated amount"), max_digits=14, decimal_places=2, validators=[validate_deal_amount]
+    )
+    announced_on = models.DateField(_("announced on"), validators=[validate_date_in_window])
+    documents_deadline = models.DateField(
+        _("documents purchase deadline"), null=True, blank=True, validators=[validate_date_in_window]
+    )
+    submission_deadline = models.DateField(_("submission deadline"), validators=[validate_date_in_window])
+    opening_on = models.DateField(_("opening date"), null=True, blank=True, validators=[validate_date_in_window])
     stage = models.CharField(_("stage"), max_length=20, choices=TenderStage.choices, default=TenderStage.ANNOUNCED)
     stage_changed_at = models.DateTimeField(_("stage changed at"))
     note = models.CharField(_("note"), max_length=500, blank=True)

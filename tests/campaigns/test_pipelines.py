@@ -372,6 +372,10 @@ def test_the_api_creates_and_moves_and_answers_bad_input_with_400(book, channels
         {"amount_estimate": "-5"},
         {"submission_deadline": "2026-13-40"},
         {"submission_deadline": "2026-11-01"},  # before the announcement
+        {"announced_on": "1999-12-31", "submission_deadline": "2000-01-02"},  # before the dates anybody may enter
+        {"submission_deadline": "2099-01-01"},  # years ahead
+        {"title": "公务\u202e车险"},  # a character that turns the writing direction
+        {"amount_estimate": "100000000.01"},  # more than any amount may be
     ):
         payload = {
             "title": "t",
