@@ -400,7 +400,10 @@ def test_a_bad_stage_in_the_address_is_a_400(client, people, english):
 # --- reminders -------------------------------------------------------------------------------------
 
 
-def test_the_reminders_go_once_per_deadline(book, people, english):
+def test_the_reminders_go_once_per_deadline(book, people):
+    # Each in the recipient's language: sales2 reads English, sales3 the default (Chinese).
+    people.sales2.language = "en"
+    people.sales2.save(update_fields=["language"])
     # 2026-12-05: the city tender's documents deadline (12-08) is within 3 days, its submission (12-15) is not;
     # the Futian tender (submitted) opens today.
     assert send_tender_reminders(today=date(2026, 12, 5)) == 2
@@ -409,7 +412,7 @@ def test_the_reminders_go_once_per_deadline(book, people, english):
     notes = set(Notification.objects.filter(kind="tender_deadline").values_list("recipient__username", "text"))
     assert notes == {
         ("sales2", "Tender “深圳政府招投标公务车保险”: Documents purchase deadline on 2026-12-08, in 3 days."),
-        ("sales3", "Tender “福田政府招投标公务车保险”: Opening date today, 2026-12-05."),
+        ("sales3", "招标项目“福田政府招投标公务车保险”：开标日期就是今天（2026-12-05）。"),
     }
     # Documents bought: the documents deadline no longer matters; the submission deadline does, once.
     move_tender(tender_id=book.city.pk, to_stage=TenderStage.DOCUMENTS_BOUGHT, changed_by=people.sales2)
