@@ -90,7 +90,10 @@ class PhoneInquiryViewSet(
     def perform_create(self, serializer):
         data = serializer.validated_data
         serializer.instance = services.register_phone_inquiry(
-            entered_by=self.request.user, data={**data, "phone": str(data["phone"])}, campaign=data.get("campaign")
+            entered_by=self.request.user,
+            data={**data, "phone": str(data["phone"])},
+            campaign=data.get("campaign"),
+            partner=data.get("partner"),
         )
 
 
@@ -112,6 +115,7 @@ class ProspectImportViewSet(
             created_by=self.request.user,
             uploaded_file=serializer.validated_data["file"],
             campaign=serializer.validated_data.get("campaign"),
+            partner=serializer.validated_data.get("partner"),
         )
 
     @extend_schema(request=None, responses=ProspectImportSerializer)

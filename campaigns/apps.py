@@ -9,10 +9,11 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.customers.selectors import register_segment_resolver
-        from accounts.customers.services import register_customer_follower
+        from accounts.customers.services import register_customer_follower, register_registration_source
         from accounts.deals.services import register_deal_follower
         from campaigns.churn.selectors import monday_churn_section
         from campaigns.churn.services import resolve_risks_by_deal, resolve_risks_by_visit
+        from campaigns.partners.services import attribute_registered_customer, partner_choices
         from campaigns.segments import customers_of_segment
         from campaigns.selectors import inquiry_customers_for_route
         from campaigns.services.inquiries import (
@@ -53,4 +54,9 @@ class CampaignsConfig(AppConfig):
         register_deal_follower(name="churn_risks", follow=resolve_risks_by_deal)
         register_monday_section(
             name="churn_risks", order=10, template="campaigns/churnrisk_monday.html", context=monday_churn_section
+        )
+        # The customer registration form and API offer "came through partner" (accounts never imports
+        # campaigns): the chosen partner's lead is recorded in the registration's transaction.
+        register_registration_source(
+            name="partner", label=_("Partner"), choices=partner_choices, attribute=attribute_registered_customer
         )

@@ -370,3 +370,101 @@ def seed_partners(fake: Faker) -> dict[str, int]:
     if event is not None:
         link_event_to_partner(event_id=event.pk, partner_id=partners[0].pk)
     return {"partners": len(partners), "partner deals": deals}
+
+
+# name, phone, days ago contacted, stages reached after "contacted" (one every few days), reason dropped
+CANDIDATES = (
+    ("周慧敏", "13512340001", 40, ["interviewed", "signed", "licensed", "first_policy"], ""),
+    ("林志强", "13512340002", 30, ["interviewed", "signed", "licensed"], ""),
+    ("黄晓燕", "13512340003", 21, ["interviewed", "signed"], ""),
+    ("陈伟", "13512340004", 14, ["interviewed"], ""),
+    ("吴丽娟", "13512340005", 6, [], ""),
+    ("郑国华", "13512340006", 25, ["interviewed", "dropped"], "收入预期不符"),
+)
+
+
+def seed_pipelines(fake: Faker) -> dict[str, int]:
+    """Agent recruitment from the life-insurance channel (sales2) and government tenders (sales3): a channel
+    territory each in 佛山市, a handful of candidates at every stage and four tenders, one past its submission
+    deadline and one with its documents deadline two days ahead (its owner is reminded). Every stage change lies
+    in the past whatever the local time of day."""
+    from campaigns.pipelines.models import TENDER_CHANNEL
+    from campaigns.pipelines.services import (
+        create_candidate,
+        create_tender,
+        move_candidate,
+        move_tender,
+        send_tender_reminders,
+    )
+
+    admin = User.objects.filter(username="admin").first()
+    sales2, sales3 = User.objects.filter(username="sales2").first(), User.objects.filter(username="sales3").first()
+    life = ChannelType.objects.filter(code="life-insurance-partners").first()
+    tenders_channel = ChannelType.objects.filter(code=TENDER_CHANNEL).first()
+    city = Territory.objects.filter(code="foshan").first()
+    if None in (admin, sales2, sales3, life, tenders_channel, city):
+        return {"candidates": 0, "tenders": 0}
+    recruiting = create_territory(
+        kind=Territory.Kind.CHANNEL,
+        name="佛山人寿保险渠道",
+        code="foshan-life-insurance",
+        parent=city,
+        channel_type=life,
+    )
+    bidding = create_territory(
+        kind=Territory.Kind.CHANNEL,
+        name="佛山政府招投标",
+        code="foshan-government-tenders",
+        parent=city,
+        channel_type=tenders_channel,
+    )
+    assign_territory(territory=recruiting, salesperson=sales2, assigned_by=admin, reason="代理人加盟")
+    assign_territory(territory=bidding, salesperson=sales3, assigned_by=admin, reason="政府招投标")
+    now = timezone.now()
+    for name, phone, days_ago, stages, reason in CANDIDATES:
+        started = now - timedelta(days=days_ago, hours=2)
+        candidate = create_candidate(
+            created_by=sales2, name=name, phone=phone, territory=recruiting, note="寿险渠道转介绍", at=started
+        )
+        for step, stage in enumerate(stages, start=1):
+            move_candidate(
+                candidate_id=candidate.pk,
+                to_stage=stage,
+                changed_by=sales2,
+                reason=reason if stage == "dropped" else "",
+                at=started + timedelta(days=4 * step),
+            )
+    today = local_today()
+    plans = (
+        # title, buyer, amount, announced (days ago), documents, submission, opening (days from today), stages
+        ("禅城区公务用车保险采购", "禅城区机关事务管理局", "386000.00", 3, 2, 12, 13, []),
+        ("南海区执法车辆保险服务", "南海区交通运输局", "245500.50", 20, -10, -1, 1, ["documents_bought"]),
+        ("顺德区校车保险项目", "顺德区教育局", "128000.00", 25, -15, -5, 6, ["documents_bought", "submitted"]),
+        (
+            "佛山市环卫车辆保险",
+            "佛山市城市管理局",
+            "512000.00",
+            45,
+            -35,
+            -25,
+            -20,
+            ["documents_bought", "submitted", "opened", "won"],
+        ),
+    )
+    for title, buyer, amount, announced, documents, submission, opening, stages in plans:
+        started = now - timedelta(days=announced, hours=2)
+        tender = create_tender(
+            created_by=sales3,
+            title=title,
+            buyer=buyer,
+            territory=bidding,
+            amount_estimate=Decimal(amount),
+            announced_on=today - timedelta(days=announced),
+            documents_deadline=today + timedelta(days=documents),
+            submission_deadline=today + timedelta(days=submission),
+            opening_on=today + timedelta(days=opening),
+            at=started,
+        )
+        for step, stage in enumerate(stages, start=1):
+            move_tender(tender_id=tender.pk, to_stage=stage, changed_by=sales3, at=started + timedelta(days=step))
+    return {"candidates": len(CANDIDATES), "tenders": len(plans), "tender reminders": send_tender_reminders()}

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.customers.models import Customer
 from campaigns.models import CallList, Campaign, CompetitorReport, Event, Mailing, PhoneInquiry, Segment, SmsTemplate
+from campaigns.partners.models import Partner
+from campaigns.partners.services import partner_choices
 from campaigns.prospect_files import TARGET_FIELDS
 from campaigns.segments import MAX_DAYS, MAX_VEHICLES, RENEWAL_CHOICES, split_districts
 from crm.bounds import validate_name
@@ -72,10 +74,14 @@ class InquiryForm(forms.Form):
     campaign = forms.ModelChoiceField(
         label=_("Which campaign brought them"), queryset=Campaign.objects.none(), required=False
     )
+    partner = forms.ModelChoiceField(
+        label=_("Which partner sent them"), queryset=Partner.objects.none(), required=False
+    )
 
     def __init__(self, *args, campaigns=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["channel_type"].queryset = ChannelType.objects.filter(is_active=True)
+        self.fields["partner"].queryset = partner_choices()
         if campaigns is not None:
             self.fields["campaign"].queryset = campaigns
 
@@ -111,9 +117,16 @@ class AssignForm(forms.Form):
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("Prospect list (.xlsx or .csv)"))
     campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none(), required=False)
+    partner = forms.ModelChoiceField(
+        label=_("Partner"),
+        queryset=Partner.objects.none(),
+        required=False,
+        help_text=_("The partner company the list came from: its new customers are the partner's leads."),
+    )
 
     def __init__(self, *args, campaigns=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = partner_choices()
         if campaigns is not None:
             self.fields["campaign"].queryset = campaigns
 

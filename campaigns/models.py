@@ -15,6 +15,13 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from campaigns.churn.models import ChurnRisk, ChurnSettings  # noqa: F401
 from campaigns.partners.models import Partner, PartnerLead  # noqa: F401
+from campaigns.pipelines.models import (  # noqa: F401
+    Candidate,
+    CandidateStageChange,
+    Tender,
+    TenderReminder,
+    TenderStageChange,
+)
 from campaigns.querysets import (
     CallEntryQuerySet,
     CallListQuerySet,
@@ -143,6 +150,15 @@ class ProspectImport(TimeStampedModel):
         related_name="imports",
     )
     # A list of numbers for a call list (telemarketing) instead of prospects: the commit adds them to the list.
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The partner company the list came from: its new customers are the partner's leads."),
+    )
     call_list = models.ForeignKey(
         "campaigns.CallList",
         verbose_name=_("call list"),

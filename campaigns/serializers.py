@@ -12,6 +12,7 @@ from campaigns.models import (
     Segment,
     SmsReply,
 )
+from campaigns.partners.models import Partner
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -22,6 +23,11 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class PhoneInquirySerializer(serializers.ModelSerializer):
+    partner = serializers.PrimaryKeyRelatedField(
+        queryset=Partner.objects.all(), required=False, allow_null=True, write_only=True,
+        help_text="The partner company that sent the caller: a caller registered now is its lead.",
+    )  # fmt: skip
+
     class Meta:
         model = PhoneInquiry
         fields = [
@@ -35,6 +41,7 @@ class PhoneInquirySerializer(serializers.ModelSerializer):
             "address",
             "topic",
             "campaign",
+            "partner",
             "event",
             "entered_by",
             "territory",
@@ -66,6 +73,7 @@ class ProspectImportSerializer(serializers.ModelSerializer):
             "headers",
             "mapping",
             "campaign",
+            "partner",
             "call_list",
             "status",
             "total_rows",
@@ -83,7 +91,7 @@ class ProspectImportSerializer(serializers.ModelSerializer):
             "heartbeat_at",
             "stopped_at",
         ]
-        read_only_fields = [name for name in fields if name not in ("file", "campaign")]  # fmt: skip
+        read_only_fields = [name for name in fields if name not in ("file", "campaign", "partner")]  # fmt: skip
 
 
 class ImportRowIssueSerializer(serializers.ModelSerializer):

@@ -8,6 +8,7 @@ from celery import shared_task
 
 from campaigns import services
 from campaigns.churn.services import refresh_churn_risks
+from campaigns.pipelines.services import send_tender_reminders
 from crm.dates import local_today
 
 
@@ -65,3 +66,9 @@ def fill_call_list_task(call_list_id: int) -> int:
 def refresh_churn_risks_task(day: str | None = None) -> int:
     """Nightly: the churn list becomes what is true today. Run twice, the same rows."""
     return refresh_churn_risks(today=date.fromisoformat(day) if day else local_today())
+
+
+@shared_task(acks_late=True)
+def send_tender_reminders_task(day: str | None = None) -> int:
+    """Daily: each tender deadline a few days ahead is reminded to its owner once. Run twice, one reminder."""
+    return send_tender_reminders(today=date.fromisoformat(day) if day else local_today())

@@ -3,6 +3,7 @@ from django.urls import path
 from campaigns import views
 from campaigns.churn import views as churn_views
 from campaigns.partners import views as partner_views
+from campaigns.pipelines import views as pipeline_views
 from campaigns.views import calls, segments, sms
 
 app_name = "campaigns"
@@ -35,6 +36,12 @@ urlpatterns = [
     path("partners/new/", partner_views.partner_edit, name="partner_create"),
     path("partners/<int:pk>/", partner_views.partner_detail, name="partner_detail"),
     path("partners/<int:pk>/edit/", partner_views.partner_edit, name="partner_edit"),
+    path("recruits/", pipeline_views.candidate_list, name="candidate_list"),
+    path("recruits/new/", pipeline_views.candidate_create, name="candidate_create"),
+    path("recruits/<int:pk>/", pipeline_views.candidate_detail, name="candidate_detail"),
+    path("tenders/", pipeline_views.tender_list, name="tender_list"),
+    path("tenders/new/", pipeline_views.tender_create, name="tender_create"),
+    path("tenders/<int:pk>/", pipeline_views.tender_detail, name="tender_detail"),
     path("competitor-reports/", views.competitor_report_list, name="competitor_report_list"),
     path("competitor-reports/compare/", views.competitor_comparison, name="competitor_comparison"),
     path("segments/", segments.segment_list, name="segment_list"),

@@ -30,6 +30,8 @@ DEMO_SEEDERS: list[str] = [
     "visits.demo.seed_calendar_and_quotas",
     "visits.demo.seed_leave_requests",
     "campaigns.demo.seed_partners",
+    # after the territories: a recruitment and a tenders channel territory in 佛山市, worked as pipelines
+    "campaigns.demo.seed_pipelines",
     # the duplicate check's keys of every demo customer, whichever seeder made it
     "accounts.customers.demo.seed_duplicate_examples",
     # every customer the seeders above made stands at a place of its district

@@ -96,6 +96,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("campaigns:segment_list", _("Segments"), frozenset({Role.INFO_STAFF, *MANAGER}), PUBLICITY),
     NavItem("campaigns:call_list_list", _("Call lists"), frozenset({Role.INFO_STAFF, *MANAGER}), PUBLICITY),
     NavItem("campaigns:partner_list", _("Partners"), EVERYONE, PUBLICITY),
+    NavItem("campaigns:candidate_list", _("Agent recruitment"), FIELD, PUBLICITY),
+    NavItem("campaigns:tender_list", _("Government tenders"), FIELD, PUBLICITY),
     NavItem("campaigns:event_list", _("Events"), frozenset({Role.INFO_STAFF, Role.SALESPERSON, Role.ADMIN}), PUBLICITY),
     NavItem("campaigns:competitor_report_list", _("Competitors"), EVERYONE, PUBLICITY),
     NavItem("performance:morning_meeting", _("Morning meeting"), MANAGER, PERFORMANCE),

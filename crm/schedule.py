@@ -45,6 +45,10 @@ DEFAULT_SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("Daily overdue phone inquiries", "campaigns.tasks.flag_overdue_inquiries_task", minute="20", hour="6"),
     # Before the morning meeting: customers who may be lost, with the reason (campaigns' churn list).
     ScheduledJob("Nightly churn risks", "campaigns.tasks.refresh_churn_risks_task", minute="40", hour="2"),
+    # Before the morning meeting: a tender's owner is reminded of a deadline a few days ahead (once per deadline).
+    ScheduledJob(
+        "Daily tender deadline reminders", "campaigns.tasks.send_tender_reminders_task", minute="25", hour="6"
+    ),
     # Approvals waiting too long: their approver is reminded (once per approval per threshold).
     ScheduledJob("Hourly approval reminders", "crm.tasks.remind_pending_approvals_task", minute="5", hour="*"),
     # Exports past their keeping time: their files are deleted (the row says "expired").

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.customers.selectors import customers_to_be_assigned_count
+from campaigns.pipelines.selectors import pipelines_for_meeting
 from campaigns.selectors import call_progress_for_meeting, inquiry_backlog
 from crm.dates import local_today, week_start
 from crm.errors import ApplicationError
@@ -79,6 +80,7 @@ def morning_meeting(request: HttpRequest) -> HttpResponse:
             "to_be_assigned": customers_to_be_assigned_count(user=request.user),
             "key_accounts": key_account_progress(viewer=request.user, week=week_start(day)),
             "call_lists": call_progress_for_meeting(user=request.user),
+            "pipelines": pipelines_for_meeting(viewer=request.user, today=local_today()),
         },
     )
 

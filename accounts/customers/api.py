@@ -24,6 +24,18 @@ from crm.api_filters import FilterBackend
 from crm.errors import NotPermitted
 
 
+def _registration_sources(data) -> dict:
+    """Where the new customer came through (``services.REGISTRATION_SOURCES``, e.g. ``partner``: an id), each
+    optional; an unknown id is a 400 with the field's message."""
+    fields = {
+        source.name: serializers.PrimaryKeyRelatedField(queryset=source.choices(), required=False, allow_null=True)
+        for source in services.REGISTRATION_SOURCES.values()
+    }
+    sources = type("RegistrationSources", (serializers.Serializer,), fields)(data=data)
+    sources.is_valid(raise_exception=True)
+    return dict(sources.validated_data)
+
+
 class CustomerViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -56,7 +68,11 @@ class CustomerViewSet(
         contacts = data.pop("contacts", [])
         data.pop("version", None)
         customer = services.register_customer(
-            created_by=request.user, data=data, contacts=contacts, business_card=business_card
+            created_by=request.user,
+            data=data,
+            contacts=contacts,
+            business_card=business_card,
+            sources=_registration_sources(request.data),
         )
         return Response(self._read(customer.pk), status=status.HTTP_201_CREATED)
 

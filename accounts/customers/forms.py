@@ -10,6 +10,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from accounts.customers.models import Contact, Customer
 from accounts.customers.permissions import can_move_customer
 from accounts.customers.selectors import duplicates_for, owner_choices_for
+from accounts.customers.services import REGISTRATION_SOURCES
 from crm.bounds import validate_name, validate_note_length, validate_phone_without_letters
 from crm.images import clean_image
 from crm.models import User
@@ -125,6 +126,11 @@ class CustomerCreateForm(CustomerForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Where the customer came through (a higher app's registration sources: campaigns' partner), optional.
+        for source in REGISTRATION_SOURCES.values():
+            self.fields[source.name] = forms.ModelChoiceField(
+                label=source.label, queryset=source.choices(), required=False
+            )
         for name in ("contact_mobile", "contact_phone"):
             self.fields[name].widget.attrs.update(
                 {
@@ -142,6 +148,13 @@ class CustomerCreateForm(CustomerForm):
         ]
         self._check_duplicates(phones=phones)
         return cleaned
+
+    @property
+    def source_fields(self) -> list:
+        return [self[name] for name in REGISTRATION_SOURCES]
+
+    def sources(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in REGISTRATION_SOURCES}
 
     def contacts(self) -> list[dict]:
         if not self.cleaned_data.get("contact_name"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.customers.duplicates.keys import match_keys
@@ -213,6 +215,31 @@ def _first_contact_phone(contacts: Sequence[Mapping[str, Any]]) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class RegistrationSource:
+    """Where a new customer came through, recorded by a higher app at registration (campaigns: the partner
+    company that brought it). ``choices()`` are the rows the registration form and API offer (optional);
+    ``attribute(customer_id=, value=, came_on=)`` records the chosen one, in the registration's transaction."""
+
+    name: str
+    label: Promise | str
+    choices: Callable[[], QuerySet[Any]]
+    attribute: Callable[..., Any]
+
+
+# Filled from the higher apps' ``AppConfig.ready`` (accounts never imports campaigns).
+REGISTRATION_SOURCES: dict[str, RegistrationSource] = {}
+
+
+def register_registration_source(
+    *, name: str, label: Promise | str, choices: Callable[[], QuerySet[Any]], attribute: Callable[..., Any]
+) -> None:
+    """The same name twice keeps the first."""
+    REGISTRATION_SOURCES.setdefault(
+        name, RegistrationSource(name=name, label=label, choices=choices, attribute=attribute)
+    )
+
+
 @transaction.atomic
 def register_customer(
     *,
@@ -220,13 +247,16 @@ def register_customer(
     data: Mapping[str, Any],
     contacts: Sequence[Mapping[str, Any]] = (),
     business_card: File | None = None,
+    sources: Mapping[str, Any] | None = None,
 ) -> Customer:
     """Register a customer (客户信息登记表) with its contacts.
 
     Territory and holder together (``_territory_and_owner``): the territory given or routed, held by
     its current owner; with no route or no owner, both empty: the "to be assigned" queue. A salesperson
     who registers a customer of someone else's territory hands it to that salesperson.
-    ``business_card`` must already be cleaned (``crm.images.clean_image``).
+    ``business_card`` must already be cleaned (``crm.images.clean_image``). ``sources``: where the customer
+    came through (``REGISTRATION_SOURCES`` name → the chosen row, e.g. ``{"partner": partner}``), recorded by
+    the app that registered the source; an empty value is skipped.
     """
     customer = Customer(created_by=created_by, **{key: data[key] for key in REGISTRATION_FIELDS if key in data})
     customer.territory, customer.owner = _territory_and_owner(customer=customer, created_by=created_by, data=data)
@@ -256,6 +286,11 @@ def register_customer(
             changed_by=created_by,
             changed_at=customer.created_at,
         )
+    for name, value in (sources or {}).items():
+        if value not in (None, ""):
+            REGISTRATION_SOURCES[name].attribute(
+                customer_id=customer.pk, value=value, came_on=timezone.localdate(customer.created_at)
+            )
     return customer
 
 

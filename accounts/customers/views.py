@@ -97,6 +97,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
                 data=form.customer_data(),
                 contacts=form.contacts(),
                 business_card=form.cleaned_data.get("business_card_upload"),
+                sources=form.sources(),
             )
         except (ValidationError, ApplicationError) as error:
             _add_errors(form, error)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from campaigns.partners.models import Partner, PartnerLead
@@ -40,6 +41,30 @@ def attribute_customer_to_partner(*, customer_id: int, partner_id: int, came_on:
         customer_id=customer_id, defaults={"partner_id": partner_id, "came_on": came_on or local_today()}
     )
     return lead
+
+
+@transaction.atomic
+def attribute_customers_to_partner(*, customer_ids: list[int], partner_id: int, came_on: date | None = None) -> int:
+    """Many customers came through the partner (a prospect list it gave): the same rule as
+    ``attribute_customer_to_partner`` set-based, a customer with a partner keeps it. Returns how many were
+    attributed now."""
+    came_on = came_on or local_today()
+    taken = set(PartnerLead.objects.filter(customer_id__in=customer_ids).values_list("customer_id", flat=True))
+    leads = [
+        PartnerLead(customer_id=pk, partner_id=partner_id, came_on=came_on) for pk in customer_ids if pk not in taken
+    ]
+    PartnerLead.objects.bulk_create(leads, batch_size=1000, ignore_conflicts=True)
+    return len(leads)
+
+
+def attribute_registered_customer(*, customer_id: int, value: Partner, came_on: date) -> PartnerLead:
+    """accounts' registration source "partner" (registered in ``CampaignsConfig.ready``)."""
+    return attribute_customer_to_partner(customer_id=customer_id, partner_id=value.pk, came_on=came_on)
+
+
+def partner_choices() -> QuerySet[Partner]:
+    """Any partner may have brought a customer (a partner holds no customer data)."""
+    return Partner.objects.order_by("name", "id")
 
 
 @transaction.atomic

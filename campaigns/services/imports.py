@@ -33,6 +33,8 @@ from accounts.customers.duplicates.lookup import (
 from accounts.customers.models import Customer
 from accounts.customers.services import register_customers_in_bulk
 from campaigns.models import CallEntry, CallList, Campaign, ImportedCustomer, ImportRowIssue, OptOut, ProspectImport
+from campaigns.partners.models import Partner
+from campaigns.partners.services import attribute_customers_to_partner
 from campaigns.prospect_files import (
     CheckedRow,
     ImportFileError,
@@ -86,11 +88,13 @@ def start_prospect_import(
     uploaded_file: UploadedFile,
     campaign: Campaign | None = None,
     call_list: CallList | None = None,
+    partner: Partner | None = None,
 ) -> ProspectImport:
     """Store an uploaded list, recognise its format and headers and guess the column mapping.
 
     With ``call_list`` the list is of numbers to call: its good rows are added to that call list instead of
-    being registered as customers (same dry run, same all-or-nothing commit).
+    being registered as customers (same dry run, same all-or-nothing commit). With ``partner`` (a list the
+    partner company gave) every customer the import creates is the partner's lead from the commit's day.
     A file that is not a readable .xlsx/.csv raises ImportFileError and leaves nothing stored.
     """
     if call_list is not None and call_list.status == CallList.Status.CLOSED:
@@ -104,6 +108,7 @@ def start_prospect_import(
         created_by=created_by,
         campaign=campaign,
         call_list=call_list,
+        partner=partner if call_list is None else None,
         original_name=original_name,
         file_format="csv",
     )
@@ -573,9 +578,7 @@ def commit_prospect_import(*, import_id: int, attempt: int | None = None) -> int
                         rows=_good_rows(prospect_import, path, since_check=since_check),
                         batch_size=BATCH_SIZE,
                         on_batch=lambda done: cache.set(key, done, 3600),
-                        on_created=lambda customers: ImportedCustomer.objects.bulk_create(
-                            ImportedCustomer(prospect_import_id=import_id, customer=customer) for customer in customers
-                        ),
+                        on_created=lambda customers: _record_imported(prospect_import, customers),
                     )
             prospect_import.status = Status.COMMITTED
             prospect_import.created_count = created
@@ -591,6 +594,17 @@ def commit_prospect_import(*, import_id: int, attempt: int | None = None) -> int
     cache.delete(key)
     logger.info("Prospect import %s committed: %s customers", import_id, created)
     return created
+
+
+def _record_imported(prospect_import: ProspectImport, customers: list[Customer]) -> None:
+    """A batch of the import's new customers: listed on the import, and the partner's leads when it came from one."""
+    ImportedCustomer.objects.bulk_create(
+        ImportedCustomer(prospect_import_id=prospect_import.pk, customer=customer) for customer in customers
+    )
+    if prospect_import.partner_id is not None:
+        attribute_customers_to_partner(
+            customer_ids=[customer.pk for customer in customers], partner_id=prospect_import.partner_id
+        )
 
 
 def stop_stalled_imports(*, now: datetime | None = None) -> int:

@@ -26,6 +26,7 @@ from accounts.customers.services import ProspectCapReached, assign_customer_to_t
 from accounts.deals.models import Deal, Product
 from accounts.deals.services import create_deal
 from campaigns.models import Campaign, Event, PhoneInquiry
+from campaigns.partners.models import Partner
 from crm.errors import ApplicationError
 from crm.models import User
 from crm.phones import normalise_phone
@@ -72,6 +73,7 @@ def register_phone_inquiry(
     event: Event | None = None,
     received_at: datetime | None = None,
     channel: str | None = None,
+    partner: Partner | None = None,
 ) -> PhoneInquiry:
     """Register a call (or an event lead, or a callee interested on a telemarketing call: ``channel``) and
     route it to the salesperson of the caller's territory.
@@ -82,6 +84,8 @@ def register_phone_inquiry(
     uses, and registered as a prospect customer of that territory held by its owner (source: phone
     inquiry / event). The salesperson found is notified; with no territory or no owner, the inquiry and
     its customer both wait in the managers' queues ("new" / "to be assigned"; the managers are notified).
+    With ``partner`` (the caller was sent by a partner company), a caller registered now is the partner's
+    lead; a caller already a customer keeps the partner it came through, if any.
     """
     phone = normalise_phone(data.get("phone"))
     if not phone:
@@ -128,6 +132,7 @@ def register_phone_inquiry(
                     "notes": inquiry.topic[:500],
                 },
                 contacts=[{"name": inquiry.caller_name, "mobile": phone}],
+                sources={"partner": partner},
             )
         except ProspectCapReached:
             # The inquiry must not be lost over the holder's prospect cap: the salesperson

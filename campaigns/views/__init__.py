@@ -215,7 +215,10 @@ def import_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             prospect_import = services.start_prospect_import(
-                created_by=request.user, uploaded_file=form.cleaned_data["file"], campaign=form.cleaned_data["campaign"]
+                created_by=request.user,
+                uploaded_file=form.cleaned_data["file"],
+                campaign=form.cleaned_data["campaign"],
+                partner=form.cleaned_data["partner"],
             )
         except ApplicationError as error:
             form.add_error("file", error.message)
@@ -345,7 +348,9 @@ def inquiry_desk(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            inquiry = services.register_phone_inquiry(entered_by=request.user, data=data, campaign=data["campaign"])
+            inquiry = services.register_phone_inquiry(
+                entered_by=request.user, data=data, campaign=data["campaign"], partner=data["partner"]
+            )
         except ValidationError as error:
             _form_error(form, error)
         else:

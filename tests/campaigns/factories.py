@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
@@ -25,9 +26,18 @@ from campaigns.models import (
     SmsTemplate,
 )
 from campaigns.partners.models import Partner, PartnerLead
+from campaigns.pipelines.models import (
+    Candidate,
+    CandidateStage,
+    CandidateStageChange,
+    Tender,
+    TenderReminder,
+    TenderStage,
+    TenderStageChange,
+)
 from tests.accounts.factories import CustomerFactory
 from tests.crm.factories import InfoStaffFactory, ManagerFactory, SalespersonFactory, TeamFactory
-from tests.territories.factories import channel_type
+from tests.territories.factories import TerritoryFactory, channel_type
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):
@@ -272,3 +282,79 @@ class ImportedCustomerFactory(factory.django.DjangoModelFactory):
 
     prospect_import = factory.SubFactory(ProspectImportFactory)
     customer = factory.SubFactory(CustomerFactory)
+
+
+class CandidateFactory(factory.django.DjangoModelFactory):
+    """A raw row; tests that care about the owner build candidates through ``create_candidate``."""
+
+    class Meta:
+        model = Candidate
+
+    name = factory.Sequence(lambda n: f"候选人{n}")
+    phone = factory.Sequence(lambda n: f"+86139{n:08d}")
+    territory = factory.SubFactory(
+        TerritoryFactory,
+        parent=factory.SubFactory(TerritoryFactory, kind="city", parent=factory.SubFactory(TerritoryFactory)),
+        channel_type=factory.LazyFunction(lambda: channel_type("life-insurance-partners")),
+    )
+    source_channel = factory.LazyAttribute(lambda c: c.territory.channel_type)
+    owner = factory.SubFactory(SalespersonFactory)
+    created_by = factory.SelfAttribute("owner")
+    stage = CandidateStage.CONTACTED
+    stage_changed_at = factory.LazyFunction(timezone.now)
+    contacted_on = factory.LazyFunction(timezone.localdate)
+
+
+class CandidateStageChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CandidateStageChange
+
+    candidate = factory.SubFactory(CandidateFactory)
+    from_stage = CandidateStage.CONTACTED
+    to_stage = CandidateStage.INTERVIEWED
+    changed_by = factory.SelfAttribute("candidate.owner")
+    changed_at = factory.LazyFunction(timezone.now)
+
+
+class TenderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tender
+
+    title = factory.Sequence(lambda n: f"公务车辆保险采购项目{n}")
+    buyer = "区机关事务管理局"
+    territory = factory.SubFactory(
+        TerritoryFactory,
+        parent=factory.SubFactory(TerritoryFactory, kind="city", parent=factory.SubFactory(TerritoryFactory)),
+        channel_type=factory.LazyFunction(lambda: channel_type("government-tenders")),
+    )
+    owner = factory.SubFactory(SalespersonFactory)
+    created_by = factory.SelfAttribute("owner")
+    amount_estimate = Decimal("100000.00")
+    announced_on = date(2026, 12, 1)
+    documents_deadline = date(2026, 12, 8)
+    submission_deadline = date(2026, 12, 15)
+    opening_on = date(2026, 12, 16)
+    stage = TenderStage.ANNOUNCED
+    stage_changed_at = factory.LazyFunction(timezone.now)
+
+
+class TenderStageChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TenderStageChange
+
+    tender = factory.SubFactory(TenderFactory)
+    from_stage = TenderStage.ANNOUNCED
+    to_stage = TenderStage.DOCUMENTS_BOUGHT
+    changed_by = factory.SelfAttribute("tender.owner")
+    changed_at = factory.LazyFunction(timezone.now)
+
+
+class TenderReminderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TenderReminder
+
+    tender = factory.SubFactory(TenderFactory)
+    deadline = TenderReminder.Deadline.SUBMISSION
+    deadline_on = factory.SelfAttribute("tender.submission_deadline")
+    recipient = factory.SelfAttribute("tender.owner")
+    sent_at = factory.LazyFunction(timezone.now)

@@ -18,6 +18,7 @@ EXPECTED_TASKS = {
     "crm.tasks.remind_pending_approvals_task",
     "crm.tasks.resend_stalled_deliveries_task",
     "crm.tasks.delete_expired_exports_task",
+    "campaigns.tasks.send_tender_reminders_task",
 }
 
 
@@ -26,7 +27,7 @@ def test_default_schedule_is_created_once():
     first = ensure_default_schedule()
     second = ensure_default_schedule()
 
-    assert len(first) == len(DEFAULT_SCHEDULE) == 13
+    assert len(first) == len(DEFAULT_SCHEDULE) == 14
     assert second == []
     assert set(PeriodicTask.objects.values_list("task", flat=True)) == EXPECTED_TASKS
 
@@ -41,7 +42,7 @@ def test_an_edited_time_is_kept():
     ensure_default_schedule()
 
     assert PeriodicTask.objects.get(name="Daily visit-quota check").crontab.hour == "7"
-    assert PeriodicTask.objects.count() == len(DEFAULT_SCHEDULE) == 13
+    assert PeriodicTask.objects.count() == len(DEFAULT_SCHEDULE) == 14
 
 
 @pytest.mark.django_db
@@ -69,6 +70,7 @@ def test_every_scheduled_task_is_registered_with_celery():
         ("send_renewal_reminders", ["--date", "2026-12-01"], "for 2026-12-01."),
         ("return_idle_customers_to_pool", ["--date", "2026-12-01"], "for 2026-12-01."),
         ("flag_overdue_inquiries", ["--date", "2026-12-01"], "for 2026-12-01."),
+        ("send_tender_reminders", ["--date", "2026-12-01"], "0 created for 2026-12-01."),
     ],
 )
 def test_each_job_runs_by_hand_for_a_given_date(command, args, expected, capsys):

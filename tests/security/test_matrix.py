@@ -75,6 +75,12 @@ ACCESS: dict[str, frozenset[str]] = {
     "api/churn-risks/": EVERYONE,  # info staff: an empty list (they see no customer)
     "api/churn-risks/<str:pk>/": EVERYONE,
     "api/partners/": EVERYONE,
+    "api/recruits/": EVERYONE,  # info staff: an empty list; writes are the field's (FieldWritesOnly)
+    "api/recruits/<str:pk>/": EVERYONE,
+    "api/recruits/<str:pk>/stage/": EVERYONE,  # POST only
+    "api/tenders/": EVERYONE,
+    "api/tenders/<str:pk>/": EVERYONE,
+    "api/tenders/<str:pk>/stage/": EVERYONE,  # POST only
     "api/partners/<str:pk>/": EVERYONE,
     "api/competitor-reports/": EVERYONE,
     # Daily reports: the list and one report answer each role its own scope (a hidden report is 404); submitting
@@ -133,6 +139,13 @@ ACCESS: dict[str, frozenset[str]] = {
     "campaigns/results/": INQUIRIES,
     "churn/": FIELD,
     "partners/": EVERYONE,
+    # The pipelines: the field's pages (each sees their own, their team's, or all); info staff none.
+    "recruits/": FIELD,
+    "recruits/new/": FIELD,
+    "recruits/<int:pk>/": FIELD,
+    "tenders/": FIELD,
+    "tenders/new/": FIELD,
+    "tenders/<int:pk>/": FIELD,
     "partners/new/": frozenset({Role.MANAGER, Role.INFO_STAFF, Role.ADMIN}),
     "partners/<int:pk>/": EVERYONE,
     "partners/<int:pk>/edit/": frozenset({Role.MANAGER, Role.INFO_STAFF, Role.ADMIN}),
@@ -436,6 +449,8 @@ ANSWER_TO_ALLOWED: dict[str, int] = {
     "calls/<int:pk>/outcome/": 405,  # POST only
     "api/calls/next/": 405,  # POST only
     "api/calls/<str:pk>/outcome/": 405,  # POST only
+    "api/recruits/<str:pk>/stage/": 405,  # POST only
+    "api/tenders/<str:pk>/stage/": 405,  # POST only
 }
 
 ROUTES = all_routes()
