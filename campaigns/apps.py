@@ -14,6 +14,12 @@ class CampaignsConfig(AppConfig):
         from campaigns.churn.selectors import monday_churn_section
         from campaigns.churn.services import resolve_risks_by_deal, resolve_risks_by_visit
         from campaigns.partners.services import attribute_registered_customer, partner_choices
+        from campaigns.pipelines.services import (
+            move_candidates_of_territory,
+            move_tenders_of_territory,
+            preview_candidates_of_territory,
+            preview_tenders_of_territory,
+        )
         from campaigns.segments import customers_of_segment
         from campaigns.selectors import inquiry_customers_for_route
         from campaigns.services.inquiries import (
@@ -37,6 +43,20 @@ class CampaignsConfig(AppConfig):
             move=move_phone_inquiries_of_territory,
             preview=preview_phone_inquiries_of_territory,
             release=release_phone_inquiries_of_territory,
+        )
+        # Open recruitment candidates and tenders follow their channel territory to its new owner (a record
+        # whose territory has no owner for a while stays with the last one until the next takes it).
+        register_open_work_mover(
+            name="recruit_candidates",
+            label=ngettext_lazy("%(count)d open recruit candidate", "%(count)d open recruit candidates", "count"),
+            move=move_candidates_of_territory,
+            preview=preview_candidates_of_territory,
+        )
+        register_open_work_mover(
+            name="tenders",
+            label=ngettext_lazy("%(count)d open tender", "%(count)d open tenders", "count"),
+            move=move_tenders_of_territory,
+            preview=preview_tenders_of_territory,
         )
         # A customer taken off the "to be assigned" queue takes its open inquiries along.
         register_customer_follower(name="phone_inquiries", follow=move_phone_inquiries_of_customer)

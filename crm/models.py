@@ -89,7 +89,7 @@ class Team(TimeStampedModel):
         _("DingTalk robot signing secret"),
         max_length=200,
         blank=True,
-        help_text=_("Only when the robot's security setting is 'sign' (加签): the secret that starts with SEC."),
+        help_text=_("Only when the robot's security setting is 'sign': the secret that starts with SEC."),
     )
 
     history = HistoricalRecords(excluded_fields=["updated_at"])

@@ -32,6 +32,7 @@ from crm.phones import normalise_phone
 from crm.services import notify
 from territories.models import Territory
 from territories.selectors import current_owner
+from territories.services import WorkPreview
 
 # Each stage and where it may go next: one step forward, or out (dropped / lost, with a reason).
 CANDIDATE_MOVES: dict[str, tuple[str, ...]] = {
@@ -339,3 +340,57 @@ def send_tender_reminders(*, today: date | None = None, days: int = REMINDER_DAY
         sent_keys.add((item.tender_id, item.deadline, item.deadline_on))
         sent += 1
     return sent
+
+
+# --- a channel territory changing hands (open-work movers, registered in campaigns.apps) ---------------
+
+# The stages a record can still leave: its work is open and goes with the territory to the new owner. A
+# dropped, first-policy, won or lost record stays with whoever worked it.
+OPEN_CANDIDATE_STAGES = tuple(stage for stage, moves in CANDIDATE_MOVES.items() if moves)
+OPEN_TENDER_STAGES = tuple(stage for stage, moves in TENDER_MOVES.items() if moves)
+
+
+def _open_candidates(*, territory: Territory, to_user: User):
+    return Candidate.objects.filter(territory=territory, stage__in=OPEN_CANDIDATE_STAGES).exclude(owner=to_user)
+
+
+def _open_tenders(*, territory: Territory, to_user: User):
+    return Tender.objects.filter(territory=territory, stage__in=OPEN_TENDER_STAGES).exclude(owner=to_user)
+
+
+def move_candidates_of_territory(
+    *, territory: Territory, to_user: User, changed_by: User | None, reason: str, at: datetime
+) -> int:
+    """Open-work mover: the territory's open candidates go to its new owner (inside the reassignment's
+    transaction; none the second time). The territory's handover records who moved them."""
+    return _open_candidates(territory=territory, to_user=to_user).update(owner=to_user, updated_at=at)
+
+
+def preview_candidates_of_territory(
+    *, territory: Territory, to_user: User | None, at: datetime, limit: int
+) -> WorkPreview:
+    if to_user is None:  # no release hook: they stay with the last owner until the next one takes them
+        return WorkPreview(count=0)
+    candidates = _open_candidates(territory=territory, to_user=to_user)
+    return WorkPreview(
+        count=candidates.count(), sample=tuple(candidates.order_by("name", "pk").values_list("name", flat=True)[:limit])
+    )
+
+
+def move_tenders_of_territory(
+    *, territory: Territory, to_user: User, changed_by: User | None, reason: str, at: datetime
+) -> int:
+    """Open-work mover: the territory's open tenders (announced to opened) go to its new owner, with the
+    reminders of their deadlines from then on."""
+    return _open_tenders(territory=territory, to_user=to_user).update(owner=to_user, updated_at=at)
+
+
+def preview_tenders_of_territory(
+    *, territory: Territory, to_user: User | None, at: datetime, limit: int
+) -> WorkPreview:
+    if to_user is None:
+        return WorkPreview(count=0)
+    tenders = _open_tenders(territory=territory, to_user=to_user)
+    return WorkPreview(
+        count=tenders.count(), sample=tuple(tenders.order_by("title", "pk").values_list("title", flat=True)[:limit])
+    )

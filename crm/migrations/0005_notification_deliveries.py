@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalteam',
             name='dingtalk_robot_secret',
-            field=models.CharField(blank=True, help_text="Only when the robot's security setting is 'sign' (加签): the secret that starts with SEC.", max_length=200, verbose_name='DingTalk robot signing secret'),
+            field=models.CharField(blank=True, help_text="Only when the robot's security setting is 'sign': the secret that starts with SEC.", max_length=200, verbose_name='DingTalk robot signing secret'),
         ),
         migrations.AddField(
             model_name='historicalteam',
@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='team',
             name='dingtalk_robot_secret',
-            field=models.CharField(blank=True, help_text="Only when the robot's security setting is 'sign' (加签): the secret that starts with SEC.", max_length=200, verbose_name='DingTalk robot signing secret'),
+            field=models.CharField(blank=True, help_text="Only when the robot's security setting is 'sign': the secret that starts with SEC.", max_length=200, verbose_name='DingTalk robot signing secret'),
         ),
         migrations.AddField(
             model_name='team',

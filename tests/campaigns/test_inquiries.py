@@ -319,6 +319,8 @@ def test_nothing_open_means_nothing_moved_and_nobody_told(people, routed):
         "key_accounts": 0,
         "planned_visits": 0,
         "phone_inquiries": 0,
+        "recruit_candidates": 0,
+        "tenders": 0,
     }
     assert not Notification.objects.filter(kind="phone_inquiries_reassigned").exists()
 

@@ -495,3 +495,43 @@ def test_the_pages_run_a_fixed_number_of_queries(client, book, channels, people,
     api.force_authenticate(people.manager1)
     with django_assert_num_queries(2):
         assert api.get("/api/recruits/").status_code == 200
+
+
+# --- a channel territory changing hands --------------------------------------------------------------
+
+
+def test_open_candidates_and_tenders_follow_their_territory_to_its_new_owner(book, channels, people):
+    """The admin reassigns sales1's life-insurance channel to sales2 and sales3's tenders to sales1: what is
+    still open goes along (shown in the preview first, written in the handover); a dropped candidate stays
+    with the person who worked it."""
+    move_candidate(
+        candidate_id=book.jia.pk,
+        to_stage=CandidateStage.DROPPED,
+        changed_by=people.sales1,
+        reason="去了别家",
+        at=_at(date(2026, 12, 3)),
+    )
+    from territories.services import preview_reassignment
+
+    preview = preview_reassignment(territory=channels.nanshan_life, to_user=people.sales2)
+    life = assign_territory(
+        territory=channels.nanshan_life,
+        salesperson=people.sales2,
+        assigned_by=people.admin,
+        confirmed_preview=preview.token,
+    )
+    tenders = assign_territory(territory=channels.futian_tenders, salesperson=people.sales1, assigned_by=people.admin)
+
+    assert preview.counts["recruit_candidates"] == 1
+    assert life.moved["recruit_candidates"] == 1
+    assert life.handover.moved["recruit_candidates"] == 1
+    assert tenders.moved["tenders"] == 1
+    assert dict(Candidate.objects.values_list("name", "owner__username")) == {
+        "甲": "sales1",
+        "乙": "sales2",
+        "丙": "sales3",
+    }
+    assert dict(Tender.objects.values_list("pk", "owner__username")) == {
+        book.city.pk: "sales2",
+        book.futian.pk: "sales1",
+    }

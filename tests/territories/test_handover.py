@@ -99,6 +99,8 @@ def test_the_preview_counts_and_names_each_kind_of_open_work(work, people):
         "key_accounts": 1,
         "planned_visits": 3,
         "phone_inquiries": 2,
+        "recruit_candidates": 0,
+        "tenders": 0,
     }
     assert _samples(preview) == {
         "open_deals": ["D-1 · 甲车行", "D-2 · 乙车行"],
@@ -113,6 +115,8 @@ def test_the_preview_counts_and_names_each_kind_of_open_work(work, people):
             f"来电甲 ({timezone.localdate(timezone.now() - timedelta(days=1)):%Y-%m-%d})",
             f"来电乙 ({TODAY:%Y-%m-%d})",
         ],
+        "recruit_candidates": [],
+        "tenders": [],
     }
     assert (preview.from_user, preview.to_user, preview.total) == (people.sales1, people.sales3, 11)
 
@@ -161,7 +165,15 @@ def test_the_confirmed_reassignment_moves_exactly_what_the_preview_counted(work,
         people.sales3,
         people.admin,
         "调岗",
-        {"open_deals": 2, "customers": 3, "key_accounts": 1, "planned_visits": 3, "phone_inquiries": 2},
+        {
+            "open_deals": 2,
+            "customers": 3,
+            "key_accounts": 1,
+            "planned_visits": 3,
+            "phone_inquiries": 2,
+            "recruit_candidates": 0,
+            "tenders": 0,
+        },
         result.assignment.started_at,
     )
 
@@ -328,8 +340,8 @@ def test_the_preview_page_takes_a_fixed_number_of_queries(
     CustomerFactory.create_batch(customers, territory=work["clubs"], owner=people.sales1)
     client.force_login(people.admin)
 
-    # session, user, territory, salesperson, assignable salespeople, owner, 2 per kind of work (5), notifications
-    with django_assert_max_num_queries(17):
+    # session, user, territory, salesperson, assignable salespeople, owner, 2 per kind of work (7), notifications
+    with django_assert_max_num_queries(21):
         response = client.get(
             reverse("territories:territory_assign", args=[work["clubs"].pk]), {"salesperson": people.sales3.pk}
         )

@@ -95,6 +95,8 @@ def test_reassignment_moves_exactly_the_open_customers(owned_tree, people):
         "key_accounts": 0,
         "planned_visits": 0,
         "phone_inquiries": 0,
+        "recruit_candidates": 0,
+        "tenders": 0,
     }
     moved_ids = {c.pk for c in moving} | {unowned.pk}
     assert set(people.sales3.owned_customers.values_list("pk", flat=True)) == moved_ids
