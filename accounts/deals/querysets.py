@@ -27,6 +27,17 @@ class DealQuerySet(models.QuerySet):
             return self.filter(pk__in=_visible_deal_ids(self, user))
         return self.none()
 
+    def seen_by(self, user: User) -> DealQuerySet:
+        """``visible_to`` worked out now, once: one query reads the ids of the deals ``user`` sees and the
+        queryset returned filters on that list. For a page that reads the deals several times (a list and its
+        count, receivables' balances, overdue instalments and credits): each read then starts from the deals'
+        primary key, sized by what the person sees, instead of running the UNION again, where PostgreSQL,
+        which cannot estimate its size, hashed the whole company's deals (DESIGN.md §5)."""
+        if not user.is_authenticated or not (user.is_salesperson or user.is_manager) or user.sees_everything:
+            return self.visible_to(user)
+        ids = list(_visible_deal_ids(self, user).values_list("pk", flat=True))
+        return self.filter(pk__in=ids)
+
 
 def _visible_deal_ids(deals: DealQuerySet, user: User):
     """Ids of the deals a salesperson or manager sees, as a UNION of three index scans.
