@@ -26,7 +26,7 @@ class CustomerQuerySet(models.QuerySet):
         if user.sees_everything:
             return self
         if user.is_salesperson or user.is_manager:
-            return self.filter(pk__in=_visible_customer_ids(self, user))
+            return self.filter(pk__in=visible_customer_ids(self, user))
         return self.none()
 
     def in_territory_tree(self, territory) -> CustomerQuerySet:
@@ -37,7 +37,7 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(owner=user, status=model_of(self).Status.PROSPECT)
 
 
-def _visible_customer_ids(customers: CustomerQuerySet, user: User):
+def visible_customer_ids(customers: models.QuerySet, user: User):
     """Ids of the customers a salesperson or manager sees, as a UNION of two index scans.
 
     The same rows as ``Q(owner__in=team) | Exists(current assignment of the territory to the team)``:

@@ -253,7 +253,7 @@ def overdue_instalments(
 ) -> QuerySet[Instalment]:
     """Instalments past their due date and not fully collected, of the deals ``user`` sees (``deals``: those,
     already worked out)."""
-    seen = Deal.objects.visible_to(user) if deals is None else deals
+    seen: QuerySet[Deal] = Deal.objects.visible_to(user) if deals is None else deals
     instalments = Instalment.objects.filter(
         deal__in=seen.exclude(status__in=CLOSED).values("pk"),
         due_on__lt=today,

@@ -1,4 +1,5 @@
-"""Trigram indexes for the customer list's name and phone search (issue #24), on PostgreSQL only.
+"""Indexes of issue #24: the ids of a person's customers from an index alone (visibility), and trigram
+indexes for the customer list's name and phone search, on PostgreSQL only.
 
 The search (accounts.customers.filters.CustomerFilter.filter_text) is ``icontains`` on the unit name and the
 contacts' names and ``contains`` on the phone's digits: Django writes ``UPPER(col::text) LIKE UPPER('%…%')``
@@ -12,7 +13,7 @@ declare these indexes, so the schema state is the same on both databases and ``m
 quiet). pg_trgm itself was created by 0004.
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 INDEXES = [
     ("customer_unit_name_trgm_idx", "accounts_customer", "UPPER(unit_name::text) gin_trgm_ops"),
@@ -41,4 +42,14 @@ class Migration(migrations.Migration):
         ("accounts", "0006_quote_discount_approval"),
     ]
 
-    operations = [migrations.RunPython(create_indexes, drop_indexes, elidable=False)]
+    operations = [
+        migrations.AddIndex(
+            model_name="customer",
+            index=models.Index(fields=["owner", "id"], name="customer_owner_ids_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="customer",
+            index=models.Index(fields=["territory", "id"], name="customer_territory_ids_idx"),
+        ),
+        migrations.RunPython(create_indexes, drop_indexes, elidable=False),
+    ]
