@@ -135,7 +135,6 @@ PAGES: list[PageCase] = [
     # nearby, plans, reports, segments and call lists are above), and the API lists each role uses.
     PageCase("manager: customer map", "/map/", "manager", budget_ms=150, max_queries=8),
     PageCase("admin: customer map markers", "/map/features/", "admin", budget_ms=150, max_queries=6),
-    PageCase("manager: week plans", "/plans/", "manager", budget_ms=150, max_queries=8),
     PageCase("salesperson: my daily reports", "/reports/", "salesperson", budget_ms=150, max_queries=12),
     PageCase("info staff: segments", "/segments/", "info_staff", budget_ms=150, max_queries=8),
     PageCase("info staff: call lists", "/call-lists/", "info_staff", budget_ms=150, max_queries=8),
