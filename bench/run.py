@@ -6,6 +6,10 @@
 3. runs each case of bench/cases.py in-process with Django's test client in production mode
    (DEBUG off, HTTPS as behind the proxy): the SQL query count of one request, then p50/p95
    over --requests requests; each job once, timed;
+3b. beside each figure, the time of its SQL alone: every query's execution (psycopg2 fetches the rows
+   in ``execute``, so this is the database's answer, transfer included), summed per request through a
+   ``connection.execute_wrapper``; the ratio page / SQL (p50 of each) says how much of a page is Python.
+   A page over RATIO_FINDING (3×) its SQL time is listed as a finding under the table;
 4. writes bench/results.json and bench/results.md; exits 1 if a figure is over its budget.
 
 Not part of `make test`: speed is measured here, never asserted by a test.
@@ -26,6 +30,21 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench"
+RATIO_FINDING = 3.0  # a page spending more than this many times its SQL time: Python is the cost
+
+
+class SqlClock:
+    """``connection.execute_wrapper``: the wall time of every query executed, summed."""
+
+    def __init__(self) -> None:
+        self.ms = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.ms += (time.perf_counter() - started) * 1000
 
 
 def production_environment(database_url: str) -> None:
@@ -123,21 +142,54 @@ def measure_page(case, requests: int) -> dict:
     result.update(status=response.status_code, queries=len(queries))
     if response.status_code != 200:
         return {**result, "error": f"answered {response.status_code}"}
-    samples = []
+    samples, sql_samples = [], []
     for _ in range(requests):
-        started = time.perf_counter()
-        client.get(case.url)
-        samples.append((time.perf_counter() - started) * 1000)
+        clock = SqlClock()
+        with connection.execute_wrapper(clock):
+            started = time.perf_counter()
+            client.get(case.url)
+            samples.append((time.perf_counter() - started) * 1000)
+        sql_samples.append(clock.ms)
     result.update(requests=requests, p50_ms=round(percentile(samples, 0.50), 1))
     result["p95_ms"] = round(percentile(samples, 0.95), 1)
+    result["sql_p50_ms"] = round(percentile(sql_samples, 0.50), 1)
+    result["ratio"] = _ratio(result["p50_ms"], result["sql_p50_ms"])
     return result
 
 
+def _ratio(total_ms: float, sql_ms: float) -> float | None:
+    return round(total_ms / sql_ms, 1) if sql_ms > 0 else None
+
+
 def measure_job(case) -> dict:
-    started = time.perf_counter()
-    outcome = case.run()
-    elapsed = (time.perf_counter() - started) * 1000
-    return {"kind": "job", "name": case.name, "budget_ms": case.budget_ms, "ms": round(elapsed, 1), "result": outcome}
+    from django.db import connection
+
+    if case.reset is not None:
+        case.reset()
+    clock = SqlClock()
+    with connection.execute_wrapper(clock):
+        started = time.perf_counter()
+        outcome = case.run()
+        elapsed = (time.perf_counter() - started) * 1000
+    result = {"kind": "job", "name": case.name, "budget_ms": case.budget_ms, "ms": round(elapsed, 1)}
+    result.update(sql_ms=round(clock.ms, 1), ratio=_ratio(elapsed, clock.ms), result=outcome)
+    return result
+
+
+def findings(results: list[dict]) -> list[str]:
+    """Pages and jobs that spend more than RATIO_FINDING times their SQL time (the rest is Python)."""
+    lines = []
+    for result in results:
+        ratio = result.get("ratio")
+        if ratio is None or ratio <= RATIO_FINDING:
+            continue
+        total = result["p50_ms"] if result["kind"] == "page" else result["ms"]
+        sql = result["sql_p50_ms"] if result["kind"] == "page" else result["sql_ms"]
+        lines.append(
+            f"- {result['name']}: {total} ms, of which SQL {sql} ms ({ratio}×): "
+            f"{round(total - sql, 1)} ms in Python (templates, forms, serialisers, the ORM building rows)"
+        )
+    return lines
 
 
 def verdict(result: dict) -> bool:
@@ -155,19 +207,27 @@ def markdown(results: list[dict], header: str) -> str:
         "",
         header,
         "",
-        "| case | kind | SQL queries (max) | p50 ms | p95 ms (budget) | verdict |",
-        "| --- | --- | ---: | ---: | ---: | --- |",
+        "| case | kind | SQL queries (max) | p50 ms | p95 ms (budget) | SQL p50 ms | page / SQL | verdict |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for result in results:
         mark = "ok" if result["ok"] else f"**over** {result.get('error', '')}".strip()
+        ratio = f"{result['ratio']}×" if result.get("ratio") is not None else ""
         if result["kind"] == "job":
-            lines.append(f"| {result['name']} | job | | | {result['ms']} ({result['budget_ms']:g}) | {mark} |")
+            lines.append(
+                f"| {result['name']} | job | | | {result['ms']} ({result['budget_ms']:g}) | {result['sql_ms']} | "
+                f"{ratio} | {mark} |"
+            )
             continue
         queries = f"{result.get('queries', '')} ({result['max_queries'] if result['max_queries'] is not None else '-'})"
         lines.append(
             f"| {result['name']} `{result['url']}` | page | {queries} | {result.get('p50_ms', '')} | "
-            f"{result.get('p95_ms', '')} ({result['budget_ms']:g}) | {mark} |"
+            f"{result.get('p95_ms', '')} ({result['budget_ms']:g}) | {result.get('sql_p50_ms', '')} | {ratio} | "
+            f"{mark} |"
         )
+    found = findings(results)
+    lines += ["", f"## Findings: more than {RATIO_FINDING:g}× the SQL time", ""]
+    lines += found or ["None."]
     return "\n".join(lines) + "\n"
 
 

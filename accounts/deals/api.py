@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from accounts.customers.models import Customer
 from accounts.deals.models import Deal, LedgerEntry, Product
-from accounts.deals.selectors import deals_for_list
+from accounts.deals.selectors import deals_for_list, deals_seen_by
 from accounts.deals.services import PriceNeedsApproval, create_deal, record_payment, request_deal_price_approval
 from crm.bounds import validate_date_in_window, validate_deal_amount, validate_note_length
 
@@ -86,7 +86,9 @@ class DealViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ("issued_on", "id", "renewal_on")
 
     def get_queryset(self):
-        return deals_for_list(user=self.request.user).order_by("-issued_on", "-id")
+        # A list reads the deals twice (its count and its page): their ids once, then by primary key.
+        deals = deals_seen_by(user=self.request.user) if self.action == "list" else None
+        return deals_for_list(user=self.request.user, deals=deals).order_by("-issued_on", "-id")
 
     @extend_schema(
         responses={

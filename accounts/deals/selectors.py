@@ -33,15 +33,26 @@ MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 CLOSED = (Deal.Status.CANCELLED, Deal.Status.RETURNED)
 
 
-def deals_for_list(*, user: User) -> QuerySet[Deal]:
-    """The deals ``user`` may see, with what the list, export and API show joined (``balance`` is stored)."""
-    return Deal.objects.visible_to(user).select_related("customer", "product", "salesperson")
+def deals_seen_by(*, user: User) -> QuerySet[Deal]:
+    """The deals ``user`` may see, their ids read now in one query (``DealQuerySet.seen_by``): for a page that
+    reads them more than once, passed as ``deals=`` to the selectors below."""
+    return Deal.objects.seen_by(user)
 
 
-def deal_credits(*, user: User, customer: Customer | None = None) -> QuerySet[Deal]:
+def deals_for_list(*, user: User, deals: QuerySet[Deal] | None = None) -> QuerySet[Deal]:
+    """The deals ``user`` may see, with what the list, export and API show joined (``balance`` is stored).
+    ``deals``: those ``user`` sees, already worked out (``deals_seen_by``)."""
+    return (Deal.objects.visible_to(user) if deals is None else deals).select_related(
+        "customer", "product", "salesperson"
+    )
+
+
+def deal_credits(
+    *, user: User, customer: Customer | None = None, deals: QuerySet[Deal] | None = None
+) -> QuerySet[Deal]:
     """The deals ``user`` sees on which the customer has money to get back (a balance below zero, e.g. a
     cancelled part-paid deal), with ``credit`` (the positive amount) annotated; by customer, oldest first."""
-    deals = deals_for_list(user=user).filter(balance__lt=0)
+    deals = deals_for_list(user=user, deals=deals).filter(balance__lt=0)
     if customer is not None:
         deals = deals.filter(customer=customer)
     return deals.annotate(credit=ExpressionWrapper(Value(ZERO) - F("balance"), output_field=MONEY_FIELD)).order_by(
@@ -191,18 +202,22 @@ class TeamReceivables:
         return sum((line.credit for line in self.lines), ZERO)
 
 
-def receivables_by_salesperson(*, user: User, today: date) -> list[TeamReceivables]:
+def receivables_by_salesperson(
+    *, user: User, today: date, deals: QuerySet[Deal] | None = None
+) -> list[TeamReceivables]:
     """What each salesperson's customers still owe, how much of it is overdue and what they have to get
     back (``credit``: deals with a balance below zero, cancelled ones included), grouped by team. What is
     owed and what is to be given back are summed apart, never netted.
 
     Three queries whatever the number of deals, none reading the ledger (``Deal.balance`` is stored):
-    balances per salesperson, overdue instalments per salesperson, and the people.
+    balances per salesperson, overdue instalments per salesperson, and the people (and one more for the
+    ids of the deals ``user`` sees unless ``deals`` brings them).
     """
+    if deals is None:
+        deals = deals_seen_by(user=user)
     balances = {
         row["salesperson"]: row
-        for row in Deal.objects.visible_to(user)
-        .order_by()
+        for row in deals.order_by()
         .values("salesperson")
         .annotate(
             outstanding=Coalesce(Sum("balance", filter=Q(balance__gt=0)), Value(ZERO), output_field=MONEY_FIELD),
@@ -214,7 +229,7 @@ def receivables_by_salesperson(*, user: User, today: date) -> list[TeamReceivabl
     balances = {person: row for person, row in balances.items() if row["deals"]}
     overdue = {
         row["deal__salesperson"]: row
-        for row in overdue_instalments(user=user, today=today)
+        for row in overdue_instalments(user=user, today=today, deals=deals)
         .order_by()
         .values("deal__salesperson")
         .annotate(amount=Sum(F("amount") - F("collected")), count=Count("id"))
@@ -238,10 +253,14 @@ def receivables_by_salesperson(*, user: User, today: date) -> list[TeamReceivabl
     return list(teams.values())
 
 
-def overdue_instalments(*, user: User, today: date, salesperson: User | None = None) -> QuerySet[Instalment]:
-    """Instalments past their due date and not fully collected, of the deals ``user`` sees."""
+def overdue_instalments(
+    *, user: User, today: date, salesperson: User | None = None, deals: QuerySet[Deal] | None = None
+) -> QuerySet[Instalment]:
+    """Instalments past their due date and not fully collected, of the deals ``user`` sees (``deals``: those,
+    already worked out)."""
+    seen: QuerySet[Deal] = Deal.objects.visible_to(user) if deals is None else deals
     instalments = Instalment.objects.filter(
-        deal__in=Deal.objects.visible_to(user).exclude(status__in=CLOSED).values("pk"),
+        deal__in=seen.exclude(status__in=CLOSED).values("pk"),
         due_on__lt=today,
         collected__lt=F("amount"),
     )
@@ -250,10 +269,10 @@ def overdue_instalments(*, user: User, today: date, salesperson: User | None = N
     return instalments.select_related("deal__customer", "deal__salesperson", "deal__product").order_by("due_on", "id")
 
 
-def renewals_due(*, user: User, today: date, days: int) -> QuerySet[Deal]:
+def renewals_due(*, user: User, today: date, days: int, deals: QuerySet[Deal] | None = None) -> QuerySet[Deal]:
     """Deals whose next need or renewal falls in the next ``days`` days (or fell in the last 30), soonest first."""
     return (
-        deals_for_list(user=user)
+        deals_for_list(user=user, deals=deals)
         .filter(renewal_on__gte=today - timedelta(days=30), renewal_on__lte=today + timedelta(days=days))
         .exclude(status__in=CLOSED)
         .order_by("renewal_on", "id")

@@ -36,6 +36,7 @@ from accounts.deals.selectors import (
     deal_credits,
     deal_for_detail,
     deals_for_list,
+    deals_seen_by,
     deals_to_carry_credit_to,
     deals_waiting_for_approval,
     instalments_of,
@@ -104,7 +105,8 @@ def _can_see_history(user: User) -> bool:
 
 @role_required(*DEAL_ROLES)
 def deal_list(request: HttpRequest) -> HttpResponse:
-    deals = deals_for_list(user=request.user).order_by("-issued_on", "-id")
+    # The ids once (one query), then the count and the page read the deals by primary key.
+    deals = deals_for_list(user=request.user, deals=deals_seen_by(user=request.user)).order_by("-issued_on", "-id")
     status = request.GET.get("status", "")
     if status in Deal.Status.values:
         deals = deals.filter(status=status)
@@ -465,15 +467,17 @@ def customer_ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*DEAL_ROLES)
 def receivables(request: HttpRequest) -> HttpResponse:
     today = local_today()
-    teams = receivables_by_salesperson(user=request.user, today=today)
-    paginator = Paginator(overdue_instalments(user=request.user, today=today), PAGE_SIZE)
+    # The ids of the deals the person sees, once (one query); the four reads below start from them.
+    deals = deals_seen_by(user=request.user)
+    teams = receivables_by_salesperson(user=request.user, today=today, deals=deals)
+    paginator = Paginator(overdue_instalments(user=request.user, today=today, deals=deals), PAGE_SIZE)
     # The per-salesperson lines count the same overdue instalments: no second COUNT over the deals.
     paginator.count = sum(line.overdue_count for team in teams for line in team.lines)
     context = {
         "teams": teams,
         "page_obj": paginator.get_page(request.GET.get("page")),
         "today": today,
-        "credits": list(deal_credits(user=request.user)[:CREDITS_SHOWN]),
+        "credits": list(deal_credits(user=request.user, deals=deals)[:CREDITS_SHOWN]),
     }
     return render(request, "accounts/instalment_receivables.html", context)
 
@@ -489,7 +493,8 @@ def receivables_export(request: HttpRequest) -> HttpResponse:
 def renewal_list(request: HttpRequest) -> HttpResponse:
     today = local_today()
     days = settings.CRM["RENEWAL_REMINDER_DAYS"]
-    page = Paginator(renewals_due(user=request.user, today=today, days=days), PAGE_SIZE).get_page(
+    deals = deals_seen_by(user=request.user)  # the ids once: the count and the page read them by key
+    page = Paginator(renewals_due(user=request.user, today=today, days=days, deals=deals), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(request, "accounts/deal_renewals.html", {"page_obj": page, "today": today, "days": days})

@@ -375,10 +375,11 @@ def test_the_build_is_set_based(people, clubs, smes, django_assert_num_queries, 
         rate(customer_of(territory, owner, f"降级{n}"), owner, MONDAY - timedelta(days=3), "B")  # then downgraded:
         rate(Customer.objects.get(unit_name=f"降级{n}"), owner, MONDAY - timedelta(days=1), "C")
 
-    # owners now, carried entries, the window's latest ratings, already listed, insert,
-    # notifications (and their savepoint); PostgreSQL adds the job's advisory lock.
-    # + the recipients of the notifications (their language and channels)
-    with django_assert_num_queries(10 if connection.vendor == "postgresql" else 9):
+    # SQLite: owners now, carried entries, the window's latest ratings, already listed, insert, notifications
+    # (and their savepoint). PostgreSQL (issue #24): the job's advisory lock, one INSERT … SELECT that does the
+    # rest, the notifications (and their savepoint). Both: the recipients of the notifications (their language
+    # and channels).
+    with django_assert_num_queries(6 if connection.vendor == "postgresql" else 9):
         assert build_shortlists(week=MONDAY) == customers
 
 
@@ -395,3 +396,84 @@ def test_the_command_builds_the_week_of_any_day(people, clubs, capsys):
 def _english_by_default(settings):
     # These tests read messages in English; the Chinese catalogue is tested where a page is checked in Chinese.
     settings.LANGUAGE_CODE = "en"
+
+
+FIELDS = (
+    "salesperson__username",
+    "customer__unit_name",
+    "origin",
+    "carried_from_id",
+    "intent",
+    "rated_at",
+    "obstacles",
+    "obstacle_detail",
+    "prepared_answer",
+    "planned_on",
+    "outcome",
+    "outcome_note",
+    "outcome_at",
+    "version",
+)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the INSERT … SELECT is PostgreSQL's path")
+def test_the_insert_select_writes_exactly_what_the_python_build_writes(people, clubs, smes, owned_tree):
+    """Issue #24: PostgreSQL builds the week in one INSERT … SELECT; SQLite merges in Python. Every kind of
+    candidate at once: fresh ratings (obstacles with an unknown code, the longest detail, none at all),
+    carried entries alone, carried and re-rated, carried with the second visit made, carried twice (two
+    salespeople held the customer last week), a customer already listed, a territory moved, one with no
+    owner and no holder, won/lost last week."""
+    from visits.key_accounts.services import _build_shortlists_in_python, _insert_shortlists
+
+    last_monday = MONDAY - timedelta(weeks=1)
+    assign_territory(territory=smes, salesperson=people.sales3, assigned_by=people.admin)  # moved: sales2 → sales3
+    nobody = owned_tree["futian_smes"]
+    fresh = customer_of(clubs, people.sales1, "新评A")
+    rate(fresh, people.sales1, MONDAY - timedelta(days=2), "A", ["price", "bogus", "trust"], "细" * 300)
+    bare = customer_of(smes, people.sales2, "新评B")
+    rate(bare, people.sales2, MONDAY - timedelta(days=3), "B")
+    orphan = customer_of(nobody, None, "无人")
+    rate(orphan, people.sales1, MONDAY - timedelta(days=3), "A")
+    held_only = customer_of(nobody, people.sales2, "只持有")
+    rate(held_only, people.sales2, MONDAY - timedelta(days=4), "A", ["coverage"])
+    carried_alone = customer_of(clubs, people.sales1, "延续")
+    rate(carried_alone, people.sales1, last_monday - timedelta(days=20), "A", ["trust"])
+    re_rated = customer_of(clubs, people.sales1, "延续再评")
+    rate(re_rated, people.sales1, MONDAY - timedelta(days=1), "B", ["profit_ratio"], "再评")
+    made = customer_of(smes, people.sales2, "已回访")
+    twice = customer_of(clubs, people.sales1, "两人")
+    listed = customer_of(clubs, people.sales1, "已在")
+    rate(listed, people.sales1, MONDAY - timedelta(days=2), "A")
+    won = customer_of(clubs, people.sales1, "已成交")
+    plan = {"prepared_answer": "带案例", "planned_on": last_monday + timedelta(days=2), "obstacles": ["trust", "x"]}
+    for customer in (carried_alone, re_rated, made, twice):
+        KeyAccountEntry.objects.create(week=last_monday, salesperson=people.sales1, customer=customer, **plan)
+    KeyAccountEntry.objects.create(week=last_monday, salesperson=people.sales2, customer=twice, **plan)
+    KeyAccountEntry.objects.create(week=last_monday, salesperson=people.sales1, customer=won, outcome="won")
+    visit(made, people.sales2, last_monday + timedelta(days=2), "second")
+    KeyAccountEntry.objects.create(week=MONDAY, salesperson=people.sales2, customer=listed)
+
+    def built(build) -> list[tuple]:
+        counts = build(week=MONDAY)
+        rows = list(
+            KeyAccountEntry.objects.filter(week=MONDAY)
+            .exclude(customer=listed)
+            .order_by("customer_id")
+            .values_list(*FIELDS)
+        )
+        KeyAccountEntry.objects.filter(week=MONDAY).exclude(customer=listed).delete()
+        return [counts, rows]
+
+    in_sql, in_python = built(_insert_shortlists), built(_build_shortlists_in_python)
+
+    assert in_sql == in_python
+    counts, rows = in_sql
+    assert counts == {people.sales1.pk: 4, people.sales2.pk: 1, people.sales3.pk: 2}
+    by_name = {row[1]: dict(zip(FIELDS, row, strict=True)) for row in rows}
+    assert sorted(by_name) == sorted(["新评A", "新评B", "只持有", "延续", "延续再评", "已回访", "两人"])
+    assert (by_name["新评A"]["obstacles"], by_name["新评A"]["obstacle_detail"]) == (["price", "trust"], "细" * 300)
+    previous = KeyAccountEntry.objects.get(week=last_monday, customer=re_rated)
+    assert (by_name["延续再评"]["origin"], by_name["延续再评"]["carried_from_id"]) == ("carried", previous.pk)
+    assert (by_name["延续再评"]["intent"], by_name["延续再评"]["planned_on"]) == ("B", plan["planned_on"])
+    assert (by_name["已回访"]["salesperson__username"], by_name["已回访"]["planned_on"]) == ("sales3", None)
+    assert (by_name["延续"]["obstacles"], by_name["新评B"]["origin"]) == (["trust"], "rating")
