@@ -19,7 +19,7 @@ from crm.models import User
 from crm.params import week_param
 from crm.permissions import role_required
 from crm.replica import replica_view
-from crm.spreadsheets import safe_cell, xlsx_response
+from crm.spreadsheets import xlsx_response
 from visits.key_accounts import services as key_accounts
 from visits.key_accounts.forms import (
     JointVisitAnswerForm,
@@ -190,14 +190,15 @@ def monday_meeting_export(request: HttpRequest) -> HttpResponse:
     ]
 
     def rows():
+        # Each cell is made formula-safe by the writer (crm.spreadsheets), once.
         for entry in entries_for_week(viewer=request.user, week=week).iterator(chunk_size=1000):
             yield [
-                safe_cell(str(entry.salesperson)),
-                safe_cell(entry.customer.unit_name),
+                str(entry.salesperson),
+                entry.customer.unit_name,
                 entry.intent,
-                safe_cell("、".join(obstacle_labels(entry.obstacles))),
-                safe_cell(entry.obstacle_detail),
-                safe_cell(entry.prepared_answer),
+                "、".join(obstacle_labels(entry.obstacles)),
+                entry.obstacle_detail,
+                entry.prepared_answer,
                 entry.planned_on,
                 str(entry.get_outcome_display()),
                 _("yes") if entry.has_follow_up else _("no"),
