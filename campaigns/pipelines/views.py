@@ -54,48 +54,60 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*FIELD)
-def candidate_create(request: HttpRequest) -> HttpResponse:
-    form = CandidateForm(request.POST or None, viewer=request.user)
+def _create_page(request: HttpRequest, *, form_class, create, template: str, saved: str) -> HttpResponse:
+    """A pipeline's create page: the form, saved through the pipeline's one create service."""
+    form = form_class(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            candidate = services.create_candidate(created_by=request.user, **form.cleaned_data)
+            record = create(created_by=request.user, **form.cleaned_data)
         except (ValidationError, ApplicationError) as error:
             add_refusal_to_form(form, error, on_fields=True)
         else:
-            messages.success(request, _("Candidate saved."))
-            return redirect(candidate.get_absolute_url())
-    return render(request, "campaigns/candidate_form.html", {"form": form}, status=400 if form.errors else 200)
+            messages.success(request, saved)
+            return redirect(record.get_absolute_url())
+    return render(request, template, {"form": form}, status=400 if form.errors else 200)
+
+
+def _stage_page(
+    request: HttpRequest, *, record, moves, stage_choices, move, template: str, context: dict
+) -> HttpResponse:
+    """A record's page with the stages it may go to next; a stage change goes through ``move`` (the
+    pipeline's one stage service, given ``to_stage``, ``reason`` and ``changed_by``)."""
+    stages = _next_stages(moves, record.stage, stage_choices)
+    form = StageForm(request.POST or None, stages=stages)
+    if request.method == "POST" and form.is_valid():
+        try:
+            move(to_stage=form.cleaned_data["stage"], reason=form.cleaned_data["reason"], changed_by=request.user)
+        except (ValidationError, ApplicationError) as error:
+            add_refusal_to_form(form, error, on_fields=True)
+        else:
+            messages.success(request, _("Stage changed."))
+            return redirect(record.get_absolute_url())
+    return render(request, template, {**context, "form": form, "stages": stages}, status=400 if form.errors else 200)
+
+
+@role_required(*FIELD)
+def candidate_create(request: HttpRequest) -> HttpResponse:
+    return _create_page(
+        request,
+        form_class=CandidateForm,
+        create=services.create_candidate,
+        template="campaigns/candidate_form.html",
+        saved=_("Candidate saved."),
+    )
 
 
 @role_required(*FIELD)
 def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = get_object_or_404(selectors.candidates_for(viewer=request.user), pk=pk)
-    stages = _next_stages(services.CANDIDATE_MOVES, candidate.stage, CandidateStage)
-    form = StageForm(request.POST or None, stages=stages)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.move_candidate(
-                candidate_id=candidate.pk,
-                to_stage=form.cleaned_data["stage"],
-                reason=form.cleaned_data["reason"],
-                changed_by=request.user,
-            )
-        except (ValidationError, ApplicationError) as error:
-            add_refusal_to_form(form, error, on_fields=True)
-        else:
-            messages.success(request, _("Stage changed."))
-            return redirect(candidate.get_absolute_url())
-    return render(
+    return _stage_page(
         request,
-        "campaigns/candidate_detail.html",
-        {
-            "candidate": candidate,
-            "form": form,
-            "stages": stages,
-            "history": selectors.candidate_history(candidate=candidate),
-        },
-        status=400 if form.errors else 200,
+        record=candidate,
+        moves=services.CANDIDATE_MOVES,
+        stage_choices=CandidateStage,
+        move=lambda **change: services.move_candidate(candidate_id=candidate.pk, **change),
+        template="campaigns/candidate_detail.html",
+        context={"candidate": candidate, "history": selectors.candidate_history(candidate=candidate)},
     )
 
 
@@ -123,39 +135,24 @@ def tender_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*FIELD)
 def tender_create(request: HttpRequest) -> HttpResponse:
-    form = TenderForm(request.POST or None, viewer=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            tender = services.create_tender(created_by=request.user, **form.cleaned_data)
-        except (ValidationError, ApplicationError) as error:
-            add_refusal_to_form(form, error, on_fields=True)
-        else:
-            messages.success(request, _("Tender saved."))
-            return redirect(tender.get_absolute_url())
-    return render(request, "campaigns/tender_form.html", {"form": form}, status=400 if form.errors else 200)
+    return _create_page(
+        request,
+        form_class=TenderForm,
+        create=services.create_tender,
+        template="campaigns/tender_form.html",
+        saved=_("Tender saved."),
+    )
 
 
 @role_required(*FIELD)
 def tender_detail(request: HttpRequest, pk: int) -> HttpResponse:
     tender = get_object_or_404(selectors.tenders_for(viewer=request.user), pk=pk)
-    stages = _next_stages(services.TENDER_MOVES, tender.stage, TenderStage)
-    form = StageForm(request.POST or None, stages=stages)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.move_tender(
-                tender_id=tender.pk,
-                to_stage=form.cleaned_data["stage"],
-                reason=form.cleaned_data["reason"],
-                changed_by=request.user,
-            )
-        except (ValidationError, ApplicationError) as error:
-            add_refusal_to_form(form, error, on_fields=True)
-        else:
-            messages.success(request, _("Stage changed."))
-            return redirect(tender.get_absolute_url())
-    return render(
+    return _stage_page(
         request,
-        "campaigns/tender_detail.html",
-        {"tender": tender, "form": form, "stages": stages, "history": selectors.tender_history(tender=tender)},
-        status=400 if form.errors else 200,
+        record=tender,
+        moves=services.TENDER_MOVES,
+        stage_choices=TenderStage,
+        move=lambda **change: services.move_tender(tender_id=tender.pk, **change),
+        template="campaigns/tender_detail.html",
+        context={"tender": tender, "history": selectors.tender_history(tender=tender)},
     )
