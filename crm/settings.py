@@ -403,6 +403,9 @@ SPECTACULAR_SETTINGS = {
         "PlanStopStatusEnum": "visits.plans.api.STATUS_CHOICES",
         "RouteStopReasonEnum": "visits.models.RouteStop.Reason",
         "CallOutcomeEnum": "campaigns.models.CallEntry.Outcome",
+        "NotificationChannelEnum": "crm.models.Delivery.Channel",
+        "CandidateStageEnum": "campaigns.pipelines.models.CandidateStage",
+        "TenderStageEnum": "campaigns.pipelines.models.TenderStage",
     },
 }
 

@@ -67,6 +67,9 @@ def celery_worker(transactional_db):
     # when CELERY_RESULT_BACKEND is set (CI), else through an in-process cache.
     if not settings.CELERY_RESULT_BACKEND:
         app.conf.result_backend = "cache+memory://"
+        # An earlier test that read a task's result (eagerly) made the app's backend, without one: a
+        # DisabledBackend cached per thread. Forget it, so the worker's results come back through this one.
+        vars(app._local).pop("backend", None)
     # A private queue, so that a `make run` worker on this machine cannot take the test's tasks.
     saved = app.conf.task_default_queue, app.amqp.queues
     app.conf.task_default_queue = f"test-{uuid.uuid4().hex}"

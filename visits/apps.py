@@ -12,7 +12,6 @@ class VisitsConfig(AppConfig):
         from territories.services import register_open_work_mover
         from visits.key_accounts.services import move_key_accounts_of_territory, preview_key_accounts_of_territory
         from visits.plans.services import move_planned_visits_of_territory, preview_planned_visits_of_territory
-        from visits.reports import models as _daily_report_models  # noqa: F401 - the daily reports' tables
         from visits.services import LEAVE_APPROVAL, amend_submitted_forms, apply_approved_leave, register_visit_follower
 
         # Leave 请假 is asked for and approved through the approvals engine; approved, it enters the calendar.

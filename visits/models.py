@@ -479,3 +479,12 @@ class OfflineCustomerReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} → {self.customer_id}"
+
+
+# The key accounts' and daily reports' models live in their sub-packages and are imported here, while Django
+# imports the apps' models: imported later (from VisitsConfig.ready or a service, as before) a model misses
+# the reverse relations other apps' models cached by then — User had no ``daily_reports`` (seed_scale_visits
+# failed) and no ``key_account_entries``; tests/crm/test_model_registry.py checks every relation. The
+# sub-packages read this module, hence the imports at the end (and their exceptions in the import contract).
+from visits.key_accounts.models import JointVisitRequest, KeyAccountEntry  # noqa: E402,F401
+from visits.reports.models import DailyReport, DailyReportComment  # noqa: E402,F401

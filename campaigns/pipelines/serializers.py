@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaigns.pipelines.models import Candidate, CandidateStage, Tender, TenderStage
@@ -30,6 +32,7 @@ class CandidateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class _TerritoryField(serializers.PrimaryKeyRelatedField):
     tenders = False
 

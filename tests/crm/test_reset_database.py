@@ -28,8 +28,9 @@ def test_reset_drops_everything_and_migrates_again_only_when_asked(tmp_path):
     with sqlite3.connect(database) as db:
         db.execute(
             "INSERT INTO crm_team (name, form_submission, daily_visit_quota, quota_counts_phone_calls,"
-            " quota_counts_office_visits, repeat_visit_window_minutes, created_at, updated_at)"
-            " VALUES ('一组', 'daily', 6, 0, 0, 30, '2026-12-05', '2026-12-05')"
+            " quota_counts_office_visits, repeat_visit_window_minutes, created_at, updated_at,"
+            " wecom_robot_url, dingtalk_robot_url, dingtalk_robot_secret)"
+            " VALUES ('一组', 'daily', 6, 0, 0, 30, '2026-12-05', '2026-12-05', '', '', '')"
         )
         db.execute("CREATE TABLE left_over_from_old_migrations (id integer)")
 

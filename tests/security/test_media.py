@@ -98,6 +98,7 @@ def test_every_uploaded_file_field_has_a_guarded_route():
         "accounts.ShowcasePhoto.image",
         "campaigns.CampaignMaterial.file",
         "campaigns.ProspectImport.file",
+        "crm.Export.file",  # /exports/<pk>/download/: its owner only (tests/crm/test_exports.py)
         "visits.VisitPhoto.image",
         "visits.VisitPhoto.original",
         "visits.VisitPhoto.thumbnail",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -14,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.bounds import validate_note_length
-from visits.models import FormSubmission
-from visits.reports.figures import DayFigures
 from visits.reports.querysets import DailyReportCommentQuerySet, DailyReportQuerySet
+
+if TYPE_CHECKING:
+    from visits.reports.figures import DayFigures
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -35,7 +37,7 @@ class DailyReport(models.Model):
     )
     day = models.DateField(_("day"))
     form_submission = models.ForeignKey(
-        FormSubmission,
+        "visits.FormSubmission",
         verbose_name=_("form submission"),
         on_delete=models.SET_NULL,
         null=True,
@@ -84,6 +86,8 @@ class DailyReport(models.Model):
     @property
     def figures(self) -> DayFigures:
         """The figures as submitted."""
+        from visits.reports.figures import DayFigures  # reads visits.models, which imports this module
+
         return DayFigures(
             visits_by_kind=self.visits_by_kind,
             intent_counts=self.intent_counts,
