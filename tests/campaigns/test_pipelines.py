@@ -535,3 +535,13 @@ def test_open_candidates_and_tenders_follow_their_territory_to_its_new_owner(boo
         book.city.pk: "sales2",
         book.futian.pk: "sales1",
     }
+
+
+def test_a_candidate_s_phone_is_shown_as_people_read_it_and_dialled_as_stored(client, book, people):
+    client.force_login(people.sales1)
+
+    board = client.get(reverse("campaigns:candidate_list")).content.decode()
+    detail = client.get(book.jia.get_absolute_url()).content.decode()
+
+    assert "139 0000 0001" in board and "+8613900000001" not in board
+    assert '<a href="tel:+8613900000001">139 0000 0001</a>' in detail
