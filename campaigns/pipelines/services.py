@@ -138,6 +138,27 @@ def create_candidate(
     return candidate
 
 
+def _take_step(record, *, to_stage: str, stages, moves, dates, out: tuple, reason: str, at: datetime) -> str:
+    """The stage rule both pipelines share, on a row the caller has locked: a stage from the list, one allowed
+    step, the way out (dropped / lost) only with a reason; sets the stage, its date and when, saves, and gives
+    back the stage it left (for the history row the caller writes)."""
+    if to_stage not in stages.values:
+        raise StageRefused(_("Choose a stage from the list."))
+    if to_stage not in moves[record.stage]:
+        raise _refuse_move(stage_label=record.get_stage_display(), to_label=stages(to_stage).label)
+    out_stage, reason_field, reason_missing = out
+    if to_stage == out_stage:
+        if not reason:
+            raise ValidationError({"reason": reason_missing})
+        setattr(record, reason_field, reason[:300])
+    previous = record.stage
+    record.stage = to_stage
+    record.stage_changed_at = at
+    setattr(record, dates[to_stage], timezone.localdate(at))
+    record.save()
+    return previous
+
+
 @transaction.atomic
 def move_candidate(
     *, candidate_id: int, to_stage: str, changed_by: User, reason: str = "", at: datetime | None = None
@@ -147,20 +168,17 @@ def move_candidate(
     The caller has already checked that ``changed_by`` sees the candidate."""
     at = at or timezone.now()
     candidate = Candidate.objects.select_for_update().get(pk=candidate_id)
-    if to_stage not in CandidateStage.values:
-        raise StageRefused(_("Choose a stage from the list."))
-    if to_stage not in CANDIDATE_MOVES[candidate.stage]:
-        raise _refuse_move(stage_label=candidate.get_stage_display(), to_label=CandidateStage(to_stage).label)
     reason = reason.strip()
-    if to_stage == CandidateStage.DROPPED:
-        if not reason:
-            raise ValidationError({"reason": _("Say why the candidate dropped out.")})
-        candidate.drop_reason = reason[:300]
-    previous = candidate.stage
-    candidate.stage = to_stage
-    candidate.stage_changed_at = at
-    setattr(candidate, CANDIDATE_DATES[to_stage], timezone.localdate(at))
-    candidate.save()
+    previous = _take_step(
+        candidate,
+        to_stage=to_stage,
+        stages=CandidateStage,
+        moves=CANDIDATE_MOVES,
+        dates=CANDIDATE_DATES,
+        out=(CandidateStage.DROPPED, "drop_reason", _("Say why the candidate dropped out.")),
+        reason=reason,
+        at=at,
+    )
     CandidateStageChange.objects.create(
         candidate=candidate,
         from_stage=previous,
@@ -247,20 +265,17 @@ def move_tender(
     with a reason. Locked like ``move_candidate``."""
     at = at or timezone.now()
     tender = Tender.objects.select_for_update().get(pk=tender_id)
-    if to_stage not in TenderStage.values:
-        raise StageRefused(_("Choose a stage from the list."))
-    if to_stage not in TENDER_MOVES[tender.stage]:
-        raise _refuse_move(stage_label=tender.get_stage_display(), to_label=TenderStage(to_stage).label)
     reason = reason.strip()
-    if to_stage == TenderStage.LOST:
-        if not reason:
-            raise ValidationError({"reason": _("Say why the tender was lost.")})
-        tender.lost_reason = reason[:300]
-    previous = tender.stage
-    tender.stage = to_stage
-    tender.stage_changed_at = at
-    setattr(tender, TENDER_DATES[to_stage], timezone.localdate(at))
-    tender.save()
+    previous = _take_step(
+        tender,
+        to_stage=to_stage,
+        stages=TenderStage,
+        moves=TENDER_MOVES,
+        dates=TENDER_DATES,
+        out=(TenderStage.LOST, "lost_reason", _("Say why the tender was lost.")),
+        reason=reason,
+        at=at,
+    )
     TenderStageChange.objects.create(
         tender=tender, from_stage=previous, to_stage=to_stage, reason=reason[:300], changed_by=changed_by, changed_at=at
     )
