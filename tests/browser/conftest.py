@@ -72,39 +72,61 @@ def _seeded_lists(seeded_reference_lists):
     """The reference lists the migrations seed (tests/conftest.py)."""
 
 
-@pytest.fixture
-def browser_page(request, chromium, live_server) -> Iterator[BrowserPage]:
-    context = chromium.new_context(locale="zh-CN", timezone_id=settings.TIME_ZONE, **PHONE)
+def _open_page(chromium, live_server, browser_page: BrowserPage | None = None, **options) -> BrowserPage:
+    """A new browser context (its own cookies, storage and service worker) with one page, whose problems
+    go to browser_page's list when one is given."""
+    context = chromium.new_context(locale="zh-CN", timezone_id=settings.TIME_ZONE, **options)
     context.set_default_timeout(15_000)
     page = context.new_page()
-    browser_page = BrowserPage(page=page, base_url=live_server.url)
-    context.expose_function("__reportCspViolation", lambda text: browser_page.problems.append(f"CSP: {text}"))
+    if browser_page is None:
+        browser_page = BrowserPage(page=page, base_url=live_server.url)
+    browser_page.page = page
+    problems = browser_page.problems
+    context.expose_function("__reportCspViolation", lambda text: problems.append(f"CSP: {text}"))
     context.add_init_script(REPORT_CSP_VIOLATIONS)
-    page.on("console", lambda message: message.type == "error" and browser_page.problems.append(message.text))
-    page.on("pageerror", lambda error: browser_page.problems.append(f"uncaught: {error}"))
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
+    return browser_page
+
+
+@pytest.fixture
+def browser_page(request, chromium, live_server) -> Iterator[BrowserPage]:
+    browser_page = _open_page(chromium, live_server, **PHONE)
 
     yield browser_page
 
+    page = browser_page.page
     failed = getattr(request.node, "report_call", None) is not None and request.node.report_call.failed
     if failed or browser_page.problems:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)[-150:]
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    context.close()
+    page.context.close()
     if browser_page.problems and not failed:
         pytest.fail("the browser reported problems:\n" + "\n".join(browser_page.problems), pytrace=False)
 
 
 @pytest.fixture
-def login_as(browser_page, people) -> Callable[[str], BrowserPage]:
-    """login_as(username): sign in through the login form, as a person would."""
+def login_as(browser_page, chromium, live_server) -> Callable[[str], BrowserPage]:
+    """login_as(username): sign in through the login form, as a person would.
+
+    A second person signs in on a phone of their own: the first one's context is closed and browser_page.page
+    is a page of a new context (take `browser.page` again). Clearing the cookies of one context was not enough:
+    the first person's page and service worker could still have a request under way whose answer set the old
+    CSRF cookie again after the login page had set a new one, and the sign-in was refused (seen in CI)."""
+    signed_in = []
 
     def login(username: str, password: str = settings.CRM["DEMO_PASSWORD"]) -> BrowserPage:
+        if signed_in:
+            viewport = browser_page.page.viewport_size
+            browser_page.page.context.close()
+            _open_page(chromium, live_server, browser_page, **{**PHONE, "viewport": viewport})
         browser_page.goto("/login/")
         browser_page.page.fill("#id_username", username)
         browser_page.page.fill("#id_password", password)
         with browser_page.page.expect_navigation():
             browser_page.page.click("button[type=submit]")
+        signed_in.append(username)
         return browser_page
 
     return login

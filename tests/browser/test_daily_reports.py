@@ -43,10 +43,11 @@ def sales1s_day(people, owned_tree):
     DealFactory(salesperson=people.sales1, customer=shunda, amount=Decimal("12000.00"), issued_on=timezone.localdate())
 
 
-def sign_in_again(browser, login_as, username: str, width: int, height: int):
-    browser.page.context.clear_cookies()
-    login_as(username)
+def sign_in_again(login_as, username: str, width: int, height: int):
+    """The next person, on a device of their own."""
+    browser = login_as(username)
     browser.page.set_viewport_size({"width": width, "height": height})
+    return browser, browser.page
 
 
 @pytest.mark.browser
@@ -86,7 +87,7 @@ def test_sales1_reports_the_day_manager1_comments_and_sales1_reads_it(login_as, 
     screen(browser, "report-2-submitted-360")
 
     # --- manager1, at the desk ----------------------------------------------------------------------
-    sign_in_again(browser, login_as, "manager1", 1280, 900)
+    browser, page = sign_in_again(login_as, "manager1", 1280, 900)
     page.locator('[data-menu-group="visits"] .dropdown-toggle').click()  # the menu's 拜访 group
     page.get_by_role("link", name="团队日报").click()
     expect(page.locator("h1")).to_have_text("团队日报")
@@ -109,7 +110,7 @@ def test_sales1_reports_the_day_manager1_comments_and_sales1_reads_it(login_as, 
     screen(browser, "report-4-commented-1280")
 
     # --- sales1 reads it on My day --------------------------------------------------------------------
-    sign_in_again(browser, login_as, "sales1", 360, 740)
+    browser, page = sign_in_again(login_as, "sales1", 360, 740)
     browser.goto("/visits/today/")
     comments = page.locator("#report-comments")
     expect(comments.get_by_role("heading")).to_have_text("日报评语")

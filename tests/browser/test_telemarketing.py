@@ -18,14 +18,6 @@ from tests.accounts.factories import CustomerFactory
 from tests.browser.test_daily_journeys import rename, screen
 
 
-def sign_out(browser) -> None:
-    """Leave the page first: a request it still has in flight (a salesperson's offline sync) would answer with
-    a new CSRF cookie after the cookies are cleared, and the next sign-in would be refused."""
-    browser.page.wait_for_load_state("networkidle")
-    browser.page.goto("about:blank")
-    browser.page.context.clear_cookies()
-
-
 @pytest.mark.browser
 def test_info_staff_turn_a_segment_into_a_call_list_and_a_callers_interested_reaches_the_salesperson(
     login_as, people, telemarketing
@@ -88,8 +80,7 @@ def test_info_staff_turn_a_segment_into_a_call_list_and_a_callers_interested_rea
     ) == [("+8613711110001", "sales2"), ("+8613711110002", "sales3")]
 
     # --- 王芳 (sales2) calls, hands on the keyboard ----------------------------------------------------
-    sign_out(browser)
-    login_as("sales2")
+    page = login_as("sales2").page  # on a device of their own
     browser.goto("/calls/")
     expect(page.locator("h1")).to_have_text("电话营销")
     expect(page.locator("#next-call")).to_be_focused()
@@ -125,8 +116,7 @@ def test_info_staff_turn_a_segment_into_a_call_list_and_a_callers_interested_rea
     assert list(CallAttempt.objects.values_list("caller__username", "outcome")) == [("sales2", "interested")]
 
     # --- 李娜 (sales1) finds the caller among her inquiries and her customers --------------------------
-    sign_out(browser)
-    login_as("sales1")
+    page = login_as("sales1").page  # on a device of their own
     browser.goto("/inquiries/")
     expect(page.locator("main .list-group-item")).to_have_count(1)
     expect(page.locator("main .list-group-item")).to_contain_text("陈先生（私家车主）")
@@ -135,8 +125,7 @@ def test_info_staff_turn_a_segment_into_a_call_list_and_a_callers_interested_rea
     assert Customer.objects.get(pk=owner.pk).owner == User.objects.get(username="sales1")
 
     # --- the morning meeting shows the list's progress per caller -----------------------------------
-    sign_out(browser)
-    login_as("manager1")
+    page = login_as("manager1").page  # on a device of their own
     browser.goto("/dashboard/")
     calls = page.locator("#meeting-calls")
     expect(calls).to_contain_text("私家车主下月续保")
@@ -200,7 +189,6 @@ def test_the_callers_screen_and_the_meetings_call_lists_have_thumb_sized_targets
     next_call(caller=people.sales2)
 
     failures = measure_pages(login_as, people.sales2.username, ["/calls/"])
-    sign_out(browser_page)
     failures |= measure_pages(login_as, people.manager1.username, ["/dashboard/"])
 
     assert not failures, report(failures)

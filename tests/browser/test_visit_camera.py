@@ -63,8 +63,8 @@ def test_a_camera_photo_is_stamped_shown_on_the_visit_and_in_the_team_review(
     # The worker makes the thumbnail after the commit; here the test plays the worker.
     make_visit_photo_thumbnails_task([photo.pk])
 
-    page.context.clear_cookies()
-    login_as("manager1")
+    browser = login_as("manager1")  # on a phone of his own
+    page = browser.page
     page.set_viewport_size(SMALL_PHONE)
     browser.goto("/visits/")
     thumbnail = page.locator(f'a[href="/visits/{photo.visit_id}/#photo-{photo.pk}"] img.visit-photo')

@@ -62,6 +62,7 @@ def test_sales1_plans_tomorrow_from_the_customer_list_and_my_day_lists_the_route
         # The next morning (a new sign-in: the session of yesterday evening has ended).
         clock.move_to(timezone.make_aware(datetime.combine(wednesday, time(8, 30))))
         browser = login_as("sales1")
+        page = browser.page
         page.set_viewport_size({"width": 360, "height": 740})
         browser.goto("/visits/today/")
 
