@@ -53,3 +53,23 @@ def normalise_phone(raw: str | None) -> str:
     if number is None or not number.is_valid():
         return ""
     return E164(number.as_e164)
+
+
+def display_phone(value: object) -> str:
+    """A phone as people read it: a number of the branch's own region in the national way (139 2700 1234),
+    others in the international way; stored and dialled as E.164. One that does not parse is shown as typed.
+    Pages use it as the ``phone_display`` filter; texts written for a person (notifications) call it."""
+    if not value:
+        return ""
+    if isinstance(value, phonenumbers.PhoneNumber):
+        number = value
+    else:
+        try:
+            number = phonenumbers.parse(str(value), settings.PHONENUMBER_DEFAULT_REGION)
+        except phonenumbers.NumberParseException:
+            return str(value)
+    if not phonenumbers.is_valid_number(number):
+        return str(value)
+    own_region = phonenumbers.region_code_for_number(number) == settings.PHONENUMBER_DEFAULT_REGION
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if own_region else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, style)

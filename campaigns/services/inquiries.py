@@ -29,7 +29,7 @@ from campaigns.models import Campaign, Event, PhoneInquiry
 from campaigns.partners.models import Partner
 from crm.errors import ApplicationError
 from crm.models import User
-from crm.phones import normalise_phone
+from crm.phones import display_phone, normalise_phone
 from crm.services import Message, Note, notify, notify_many
 from territories.models import Territory
 from territories.selectors import current_owner, territories_owned_by
@@ -154,7 +154,7 @@ def _announce(inquiry: PhoneInquiry) -> None:
             kind="phone_inquiry",
             text=Message(
                 gettext_noop("New inquiry for you: %(who)s (%(phone)s) asked about %(topic)s"),
-                {"who": who, "phone": inquiry.phone, "topic": inquiry.topic[:100]},
+                {"who": who, "phone": display_phone(inquiry.phone), "topic": inquiry.topic[:100]},
             ),
             link=link,
         )

@@ -31,7 +31,7 @@ from campaigns.services.mailings import is_opt_out, record_opt_out
 from campaigns.sms import DeliveryReceipt, InboundSms
 from crm.errors import NotFound
 from crm.models import User
-from crm.phones import normalise_phone
+from crm.phones import display_phone, normalise_phone
 from crm.services import notify
 from territories.selectors import current_owner
 
@@ -93,7 +93,7 @@ def _announce(reply: SmsReply) -> None:
         message = gettext_noop("SMS reply from %(who)s (%(phone)s): %(text)s")
         if reply.opted_out:
             message = gettext_noop("%(who)s (%(phone)s) replied %(text)s to an SMS and was opted out of SMS and calls")
-        text = _t(message) % {"who": customer.unit_name, "phone": reply.phone, "text": reply.text[:200]}
+        text = _t(message) % {"who": customer.unit_name, "phone": display_phone(reply.phone), "text": reply.text[:200]}
     notify(
         recipient=salesperson,
         kind="sms_reply",

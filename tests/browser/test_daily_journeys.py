@@ -350,7 +350,7 @@ def test_info_staff_registers_an_inquiry_call_by_keyboard_and_it_goes_to_the_ter
         (
             people.sales1.pk,
             "phone_inquiry",
-            "新的来电咨询：蓝海物流有限公司（+8613923456789）咨询车队12台车的商业险续保，想要报价",
+            "新的来电咨询：蓝海物流有限公司（139 2345 6789）咨询车队12台车的商业险续保，想要报价",
             f"/inquiries/{inquiry.pk}/",
         )
     ]

@@ -50,6 +50,8 @@ def test_an_inquiry_entered_by_info_staff_lands_with_the_territorys_salesperson(
     note = Notification.objects.get(recipient=people.sales1)
     assert note.kind == "phone_inquiry"
     assert note.link == f"/inquiries/{inquiry.pk}/"
+    # The phone as people here read it (stored and dialled as +8613800138000).
+    assert str(note.text) == f"新的来电咨询：深圳湾物流有限公司（138 0013 8000）咨询{CALL['topic']}"
 
 
 @pytest.mark.django_db

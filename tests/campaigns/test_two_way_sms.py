@@ -248,7 +248,7 @@ def test_after_a_td_reply_no_mailing_and_no_call_list_offers_the_number(client, 
     )
     assert dict(again.recipients.values_list("customer_id", "status")) == {jia.pk: "opted_out", _yi.pk: "queued"}
     # In the salesperson's language (sales1's is the default, Chinese).
-    assert Notification.objects.get(kind="sms_reply").text == "甲公司（+8613800000001）回复短信“退订”，已退订短信和电话"
+    assert Notification.objects.get(kind="sms_reply").text == "甲公司（138 0000 0001）回复短信“退订”，已退订短信和电话"
 
 
 # --- bad calls ---------------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def test_a_routed_inquiry_reaches_sales1_through_the_wecom_robot(
 
     [post] = robot.robot_posts()
     assert post.body["text"]["content"].startswith(
-        "新的来电咨询：顺达汽修厂（+8613800005555）咨询车险\nhttp://127.0.0.1:8000/notifications/"
+        "新的来电咨询：顺达汽修厂（138 0000 5555）咨询车险\nhttp://127.0.0.1:8000/notifications/"
     )
     assert Delivery.objects.get().attempts == 1
 
