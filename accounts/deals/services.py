@@ -608,6 +608,15 @@ def request_deal_price_approval(
     )
 
 
+def deal_waits_message(approval: Approval) -> str:
+    """What the requester is told once a deal below the agreed price is sent (the deal page, the inquiry's)."""
+    return gettext("Deal %(number)s at ¥%(amount)s waits for the approval of %(approver)s.") % {
+        "number": approval.payload["number"],
+        "amount": approval.payload["amount"],
+        "approver": approval.approver,
+    }
+
+
 def apply_deal_price_approval(approval: Approval) -> None:
     """The approved deal, recorded by ``create_deal`` for its requester. Refused, and the decision with it,
     when it can no longer be recorded (its number taken meanwhile, …): the message says why."""

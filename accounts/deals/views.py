@@ -57,6 +57,7 @@ from accounts.deals.services import (
     carry_credit,
     create_deal,
     deal_figures,
+    deal_waits_message,
     price_warning,
     record_call,
     record_delivery,
@@ -175,7 +176,7 @@ def deal_create(request: HttpRequest) -> HttpResponse:
                 except (ValidationError, ApplicationError) as error:
                     _form_errors(form, error)
                 else:
-                    messages.success(request, _deal_waits_message(approval))
+                    messages.success(request, deal_waits_message(approval))
                     return redirect("approvals:detail", pk=approval.pk)
         except PriceDiffers:
             warning = price_warning(
@@ -196,14 +197,6 @@ def deal_create(request: HttpRequest) -> HttpResponse:
         "waiting": waiting,
     }
     return render(request, "accounts/deal_form.html", context)
-
-
-def _deal_waits_message(approval) -> str:
-    return _("Deal %(number)s at ¥%(amount)s waits for the approval of %(approver)s.") % {
-        "number": approval.payload["number"],
-        "amount": approval.payload["amount"],
-        "approver": approval.approver,
-    }
 
 
 @require_GET

@@ -31,6 +31,7 @@ from campaigns.services.inquiries import (
     move_phone_inquiries_of_territory,
     record_deal_from_inquiry,
     register_phone_inquiry,
+    request_inquiry_deal_approval,
     salesperson_to_credit,
 )
 from campaigns.services.mailings import (
@@ -75,6 +76,7 @@ __all__ = [
     "report_competitor",
     "request_import_check",
     "request_import_commit",
+    "request_inquiry_deal_approval",
     "salesperson_to_credit",
     "save_segment",
     "send_email_batch",

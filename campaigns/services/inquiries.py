@@ -24,11 +24,11 @@ from accounts.customers.models import Customer
 from accounts.customers.selectors import duplicate_candidates
 from accounts.customers.services import ProspectCapReached, assign_customer_to_territory, register_customer
 from accounts.deals.models import Deal, Product
-from accounts.deals.services import create_deal
+from accounts.deals.services import create_deal, request_deal_price_approval
 from campaigns.models import Campaign, Event, PhoneInquiry
 from campaigns.partners.models import Partner
 from crm.errors import ApplicationError
-from crm.models import User
+from crm.models import Approval, User
 from crm.phones import display_phone, normalise_phone
 from crm.services import Message, Note, notify, notify_many
 from territories.models import Territory
@@ -392,6 +392,21 @@ def _closing_moment(issued_on: date) -> datetime:
     return min(timezone.make_aware(datetime.combine(issued_on, time.max)), timezone.now())
 
 
+def _inquiry_open_to_a_deal(*, inquiry: PhoneInquiry, issued_on: date) -> tuple[PhoneInquiry, int]:
+    """The inquiry, locked, and its customer's id when it still takes a deal issued on ``issued_on``; refused
+    otherwise."""
+    inquiry = PhoneInquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if inquiry.status == Status.DROPPED:
+        raise InquiryDropped
+    if inquiry.deal_id is not None:
+        raise InquiryHasDeal
+    if inquiry.customer_id is None:
+        raise InquiryWithoutCustomer
+    if issued_on < timezone.localdate(inquiry.received_at):
+        raise ValidationError({"issued_on": _("The order cannot have been issued before the inquiry came in.")})
+    return inquiry, inquiry.customer_id
+
+
 @transaction.atomic
 def record_deal_from_inquiry(
     *,
@@ -414,18 +429,10 @@ def record_deal_from_inquiry(
     whatever ``create_deal`` refuses. Who may call it is decided by the caller
     (``campaigns.permissions.may_record_deal``).
     """
-    inquiry = PhoneInquiry.objects.select_for_update().get(pk=inquiry.pk)
-    if inquiry.status == Status.DROPPED:
-        raise InquiryDropped
-    if inquiry.deal_id is not None:
-        raise InquiryHasDeal
-    if inquiry.customer_id is None:
-        raise InquiryWithoutCustomer
-    if issued_on < timezone.localdate(inquiry.received_at):
-        raise ValidationError({"issued_on": _("The order cannot have been issued before the inquiry came in.")})
+    inquiry, customer_id = _inquiry_open_to_a_deal(inquiry=inquiry, issued_on=issued_on)
     deal = create_deal(
         created_by=recorded_by,
-        customer_id=inquiry.customer_id,
+        customer_id=customer_id,
         product=product,
         number=number,
         amount=amount,
@@ -445,6 +452,34 @@ def record_deal_from_inquiry(
         raise InquiryHasDeal
     mark_inquiry_converted(inquiry=inquiry)
     return deal
+
+
+@transaction.atomic
+def request_inquiry_deal_approval(
+    *,
+    inquiry: PhoneInquiry,
+    requested_by: User,
+    product: Product,
+    number: str,
+    amount: Any,
+    issued_on: date,
+    **deal_fields: Any,
+) -> Approval:
+    """The inquiry's deal below the customer's agreed price, sent to the manager (``accounts``
+    ``request_deal_price_approval``) under the same rules as ``record_deal_from_inquiry``: refused for a dropped
+    inquiry, one that has its deal, one without a customer, an order issued before the call. Once approved, the
+    deal is recorded by ``create_deal``, whose follower ``convert_open_inquiry_by`` links it to this inquiry
+    (still open then) and marks it converted."""
+    inquiry, customer_id = _inquiry_open_to_a_deal(inquiry=inquiry, issued_on=issued_on)
+    return request_deal_price_approval(
+        created_by=requested_by,
+        customer_id=customer_id,
+        product=product,
+        number=number,
+        amount=amount,
+        issued_on=issued_on,
+        **deal_fields,
+    )
 
 
 def convert_open_inquiry_by(*, deal: Deal) -> PhoneInquiry | None:

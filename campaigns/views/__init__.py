@@ -18,7 +18,7 @@ from accounts.customers.duplicates.lookup import find_duplicates
 from accounts.deals.forms import DealForm
 from accounts.deals.models import Deal
 from accounts.deals.selectors import products_for_entry
-from accounts.deals.services import PriceDiffers, price_warning
+from accounts.deals.services import PriceDiffers, PriceNeedsApproval, deal_waits_message, price_warning
 from campaigns import selectors, services
 from campaigns.forms import (
     INQUIRY_STATUS_CHOICES,
@@ -506,6 +506,32 @@ def inquiry_record_deal(request: HttpRequest, pk: int) -> HttpResponse:
                 amount=data["amount"],
             )
             form.add_error("confirm_price", _("Tick this box to keep an amount other than the agreed price."))
+        except PriceNeedsApproval as refusal:
+            # Below the customer's agreed price: the deal waits for the manager, sent from here as from the deal page.
+            if not data["ask_approval"]:
+                form.add_error("ask_approval", refusal.message)
+            else:
+                try:
+                    approval = services.request_inquiry_deal_approval(
+                        inquiry=inquiry,
+                        requested_by=request.user,
+                        product=data["product"],
+                        number=data["number"],
+                        amount=data["amount"],
+                        issued_on=data["issued_on"],
+                        instalments=data["instalments"] or None,
+                        renewal_on=data["renewal_on"],
+                        next_need=data["next_need"],
+                        notes=data["notes"],
+                    )
+                except (InquiryDropped, InquiryHasDeal, InquiryWithoutCustomer) as error:
+                    messages.error(request, error.message)
+                    return redirect(inquiry)
+                except (ApplicationError, ValidationError) as error:
+                    _form_error(form, error)
+                else:
+                    messages.success(request, deal_waits_message(approval))
+                    return redirect("approvals:detail", pk=approval.pk)
         except (InquiryDropped, InquiryHasDeal, InquiryWithoutCustomer) as error:
             # The inquiry no longer takes a deal: its page says why and shows what it has become.
             messages.error(request, error.message)

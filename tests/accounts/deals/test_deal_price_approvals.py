@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.deals.models import Deal
@@ -210,3 +211,61 @@ def test_a_quote_below_an_agreed_price_becomes_a_deal_once_approved(car, custome
     deal = convert_quote_to_deal(quote_id=quote.pk, created_by=people.sales1, number="PDAA2026400", issued_on=TODAY)
 
     assert (deal.amount, Approval.objects.count()) == (D("4900.00"), 1)
+
+
+# --- the phone inquiry's deal form (the deal that came of a call) ---------------------------------------------
+
+
+def test_the_inquirys_deal_form_sends_a_low_price_for_approval_and_the_approved_deal_converts_the_inquiry(
+    client, customer, product, people, agreed
+):
+    from campaigns.models import PhoneInquiry
+    from tests.campaigns.factories import PhoneInquiryFactory
+
+    inquiry = PhoneInquiryFactory(
+        customer=customer,
+        salesperson=people.sales1,
+        territory=customer.territory,
+        status=PhoneInquiry.Status.VISITED,
+        received_at=timezone.now() - timedelta(days=2),
+    )
+    client.force_login(people.sales1)
+    url = reverse("campaigns:inquiry_record_deal", args=[inquiry.pk])
+
+    refused = client.post(url, _form(product, "900", confirm_price="on"))
+
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert f"此价格的成交须等待 {people.manager1} 审批。请提交审批，或填写约定价。" in page
+    assert 'name="ask_approval"' in page  # the box to send it is on the inquiry's page now
+    assert (Deal.objects.count(), Approval.objects.count()) == (0, 0)
+
+    asked = client.post(url, _form(product, "900", ask_approval="on"))
+
+    approval = Approval.objects.get()
+    assert asked["Location"] == reverse("approvals:detail", args=[approval.pk])
+    assert (approval.kind, approval.requester, approval.approver) == ("deal_price", people.sales1, people.manager1)
+    assert Deal.objects.count() == 0
+    inquiry.refresh_from_db()
+    assert (inquiry.status, inquiry.deal_id) == (PhoneInquiry.Status.VISITED, None)
+
+    decide_approval(approval_id=approval.pk, user=people.manager1, approve=True)
+
+    deal = Deal.objects.get()
+    inquiry.refresh_from_db()
+    assert (deal.amount, deal.source, deal.salesperson) == (D("900.00"), Deal.Source.INQUIRY, people.sales1)
+    assert (inquiry.status, inquiry.deal_id) == (PhoneInquiry.Status.CONVERTED, deal.pk)
+
+
+def test_a_dropped_inquiry_sends_nothing_for_approval(client, customer, product, people, agreed):
+    from campaigns.models import PhoneInquiry
+    from tests.campaigns.factories import PhoneInquiryFactory
+
+    inquiry = PhoneInquiryFactory(
+        customer=customer, salesperson=people.sales1, territory=customer.territory, status=PhoneInquiry.Status.DROPPED
+    )
+    client.force_login(people.sales1)
+
+    client.post(reverse("campaigns:inquiry_record_deal", args=[inquiry.pk]), _form(product, "900", ask_approval="on"))
+
+    assert (Deal.objects.count(), Approval.objects.count()) == (0, 0)
