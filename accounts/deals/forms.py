@@ -77,6 +77,21 @@ class DealForm(forms.Form):
         cleaned["instalments"] = plan
         return cleaned
 
+    def deal_fields(self) -> dict:
+        """The deal as the services take it (``create_deal``, ``request_deal_price_approval`` and the inquiry's
+        two): the same keywords from every form that records a deal."""
+        data = self.cleaned_data
+        return {
+            "product": data["product"],
+            "number": data["number"],
+            "amount": data["amount"],
+            "issued_on": data["issued_on"],
+            "instalments": data["instalments"] or None,
+            "renewal_on": data["renewal_on"],
+            "next_need": data["next_need"],
+            "notes": data["notes"],
+        }
+
 
 class DealEditForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput())

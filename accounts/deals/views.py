@@ -146,14 +146,7 @@ def deal_create(request: HttpRequest) -> HttpResponse:
             deal = create_deal(
                 created_by=request.user,
                 customer_id=customer.pk,
-                product=data["product"],
-                number=data["number"],
-                amount=data["amount"],
-                issued_on=data["issued_on"],
-                instalments=data["instalments"] or None,
-                renewal_on=data["renewal_on"],
-                next_need=data["next_need"],
-                notes=data["notes"],
+                **form.deal_fields(),
                 confirm_price=data["confirm_price"],
             )
         except PriceNeedsApproval as refusal:
@@ -164,14 +157,7 @@ def deal_create(request: HttpRequest) -> HttpResponse:
                     approval = request_deal_price_approval(
                         created_by=request.user,
                         customer_id=customer.pk,
-                        product=data["product"],
-                        number=data["number"],
-                        amount=data["amount"],
-                        issued_on=data["issued_on"],
-                        instalments=data["instalments"] or None,
-                        renewal_on=data["renewal_on"],
-                        next_need=data["next_need"],
-                        notes=data["notes"],
+                        **form.deal_fields(),
                     )
                 except (ValidationError, ApplicationError) as error:
                     _form_errors(form, error)

@@ -488,14 +488,7 @@ def inquiry_record_deal(request: HttpRequest, pk: int) -> HttpResponse:
             deal = services.record_deal_from_inquiry(
                 inquiry=inquiry,
                 recorded_by=request.user,
-                product=data["product"],
-                number=data["number"],
-                amount=data["amount"],
-                issued_on=data["issued_on"],
-                instalments=data["instalments"] or None,
-                renewal_on=data["renewal_on"],
-                next_need=data["next_need"],
-                notes=data["notes"],
+                **form.deal_fields(),
                 confirm_price=data["confirm_price"],
             )
         except PriceDiffers:
@@ -515,14 +508,7 @@ def inquiry_record_deal(request: HttpRequest, pk: int) -> HttpResponse:
                     approval = services.request_inquiry_deal_approval(
                         inquiry=inquiry,
                         requested_by=request.user,
-                        product=data["product"],
-                        number=data["number"],
-                        amount=data["amount"],
-                        issued_on=data["issued_on"],
-                        instalments=data["instalments"] or None,
-                        renewal_on=data["renewal_on"],
-                        next_need=data["next_need"],
-                        notes=data["notes"],
+                        **form.deal_fields(),
                     )
                 except (InquiryDropped, InquiryHasDeal, InquiryWithoutCustomer) as error:
                     messages.error(request, error.message)
