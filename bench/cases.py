@@ -189,6 +189,12 @@ def _export_100k_customers() -> dict:
     return export_customers(file_format="xlsx")
 
 
+def _export_100k_customers_csv() -> dict:
+    from bench.bulk import export_customers
+
+    return export_customers(file_format="csv")
+
+
 def _import_100k_prospects() -> dict:
     from bench.bulk import import_prospects
 
@@ -203,6 +209,7 @@ def _import_100k_call_list_numbers() -> dict:
 
 JOBS += [
     JobCase("xlsx export of every customer (admin, worker)", _export_100k_customers, budget_ms=30_000),
+    JobCase("csv export of every customer (admin, worker)", _export_100k_customers_csv, budget_ms=30_000),
     JobCase("import of 100,000 prospect rows: dry run and commit", _import_100k_prospects, budget_ms=60_000),
     JobCase("import of 100,000 numbers to a call list: dry run and commit", _import_100k_call_list_numbers, 60_000),
 ]

@@ -192,6 +192,30 @@ def findings(results: list[dict]) -> list[str]:
     return lines
 
 
+def bulk_lines(results: list[dict]) -> list[str]:
+    """The bulk jobs (bench/bulk.py: exports and imports) by their rows per second and memory, from the dict
+    each returns; nothing when none ran."""
+    bulk = [r for r in results if r["kind"] == "job" and isinstance(r.get("result"), dict)]
+    if not bulk:
+        return []
+    lines = [
+        "",
+        "## Bulk jobs: rows per second (issue #24: exports 10,000, import commits 5,000) and memory",
+        "",
+        "| case | rows | rows/s | dry run rows/s | commit rows/s | peak RSS MB (growth) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for result in bulk:
+        outcome = result["result"]
+        rows = outcome.get("rows", outcome.get("created", ""))
+        lines.append(
+            f"| {result['name']} | {rows} | {outcome.get('rows_per_s', '')} | "
+            f"{outcome.get('dry_run_rows_per_s', '')} | {outcome.get('commit_rows_per_s', '')} | "
+            f"{outcome.get('peak_rss_mb', '')} (+{outcome.get('peak_rss_delta_mb', '')}) |"
+        )
+    return lines
+
+
 def verdict(result: dict) -> bool:
     if "error" in result:
         return False
@@ -225,6 +249,7 @@ def markdown(results: list[dict], header: str) -> str:
             f"{result.get('p95_ms', '')} ({result['budget_ms']:g}) | {result.get('sql_p50_ms', '')} | {ratio} | "
             f"{mark} |"
         )
+    lines += bulk_lines(results)
     found = findings(results)
     lines += ["", f"## Findings: more than {RATIO_FINDING:g}× the SQL time", ""]
     lines += found or ["None."]

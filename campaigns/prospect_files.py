@@ -276,14 +276,16 @@ def check_row(row_number: int, cells: list[str], mapping: dict[str, int], *, num
     checked = CheckedRow(row_number=row_number)
     for field_name, index in mapping.items():
         value = cells[index] if index < len(cells) else ""
-        label = str(TARGET_FIELDS[field_name][0])
+        # The column's label is translated only for a row with an issue: a hundred thousand good rows need none.
         if value.startswith("="):
+            label = str(TARGET_FIELDS[field_name][0])
             checked.issues.append(
                 RowIssue(row_number, "error", _("contains a formula; paste values only"), label, value[:200])
             )
             continue
         limit = MAX_LENGTHS.get(field_name)
         if limit and len(value) > limit:
+            label = str(TARGET_FIELDS[field_name][0])
             checked.issues.append(
                 RowIssue(row_number, "error", _("longer than %(max)s characters") % {"max": limit}, label, value[:200])
             )

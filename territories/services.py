@@ -435,6 +435,8 @@ class Router:
     def __init__(self) -> None:
         self._channel_types: list[ChannelType] | None = None
         self._decisions: dict[tuple, RoutingDecision] = {}
+        # A list's business types repeat (物流, 五金, …): each is matched against the keywords once.
+        self._by_business_type: dict[str, ChannelType | None] = {}
 
     def _all_channel_types(self) -> list[ChannelType]:
         if self._channel_types is None:
@@ -464,7 +466,9 @@ class Router:
             return channel_type
         if channel_type:
             return next((c for c in self._all_channel_types() if c.pk == int(channel_type)), None)
-        return self.channel_type_for(business_type)
+        if business_type not in self._by_business_type:
+            self._by_business_type[business_type] = self.channel_type_for(business_type)
+        return self._by_business_type[business_type]
 
     def decide(
         self,

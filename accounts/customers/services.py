@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import F, Field, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +23,7 @@ from accounts.customers.locks import lock_customer
 from accounts.customers.models import Contact, Customer, OwnerChange
 from accounts.customers.permissions import can_place_pin
 from crm.approvals.services import request_approval
+from crm.bulk_insert import insert_rows
 from crm.coordinates import InvalidPosition, parse_position
 from crm.errors import ApplicationError, Conflict, NotFound, NotPermitted
 from crm.history import record_change_by
@@ -698,15 +699,28 @@ def geocode_query(*, address: str, district: str) -> str:
     return address if not district or district in address else f"{district}{address}"
 
 
+def _lookup_wanted(
+    *, address: str, district: str, location_source: str, geocoded_address: str, geocode_status: str
+) -> bool:
+    """Whether a customer with these values waits for a lookup of its address: a geocoder is set up, it has
+    an address, no pin, and that address was not looked up already (the same address is never asked twice)."""
+    query = geocode_query(address=address, district=district)
+    if not query or not geocoding_enabled() or location_source == Source.PIN:
+        return False
+    return not (geocoded_address == query and geocode_status in (Lookup.FOUND, Lookup.NOT_FOUND))
+
+
 def _ask_for_lookup(customer: Customer) -> bool:
     """Mark ``customer`` (not yet saved, or locked) as waiting for a lookup of its address when one is
-    useful: a geocoder is set up, the customer has an address, no pin, and that address was not looked up
-    already (the answer is kept on the customer: the same address is never asked twice). Returns whether
-    it was marked; the caller saves it and sends the queue's task (``GEOCODE_TASK``)."""
-    query = geocode_query(address=customer.address, district=customer.district)
-    if not query or not geocoding_enabled() or customer.location_source == Source.PIN:
-        return False
-    if customer.geocoded_address == query and customer.geocode_status in (Lookup.FOUND, Lookup.NOT_FOUND):
+    useful (``_lookup_wanted``). Returns whether it was marked; the caller saves it and sends the queue's
+    task (``GEOCODE_TASK``)."""
+    if not _lookup_wanted(
+        address=customer.address,
+        district=customer.district,
+        location_source=customer.location_source,
+        geocoded_address=customer.geocoded_address,
+        geocode_status=customer.geocode_status,
+    ):
         return False
     customer.geocode_status = Lookup.PENDING
     customer.geocode_attempts = 0
@@ -885,13 +899,25 @@ def return_idle_customers_to_pool(*, day: date) -> int:
     return count
 
 
+def _column_defaults(model: type[Any]) -> dict[str, Any]:
+    """Every column of a new row of ``model`` as its field's default gives it (the id left out): what a
+    bulk insert writes for the columns a row does not set. Choices as their stored text."""
+    defaults: dict[str, Any] = {}
+    for field in model._meta.concrete_fields:
+        if field.primary_key and field.attname in ("id", "history_id"):
+            continue
+        value = field.get_default()
+        defaults[field.attname] = str(value) if isinstance(value, str) else value
+    return defaults
+
+
 def register_customers_in_bulk(
     *,
     created_by: User,
     rows: Iterable[Mapping[str, Any]],
     batch_size: int = 1000,
     on_batch: Callable[[int], None] | None = None,
-    on_created: Callable[[list[Customer]], object] | None = None,
+    on_created: Callable[[list[int]], object] | None = None,
 ) -> int:
     """Register many customers at once (prospect-list imports); the caller holds the transaction.
 
@@ -901,80 +927,124 @@ def register_customers_in_bulk(
     whole import, sent after the caller's commit). Each row is routed like every other door
     (``territories.services.Router`` by district / address and channel or business type): to a territory
     held by its current owner, or to the "to be assigned" queue (both empty).
-    Rows are taken batch by batch (bounded memory); the prospect cap is checked per holder before
-    each batch is written, counting the batches already written, so an import that would overfill
-    someone's list raises ProspectCapReached and the caller's transaction leaves nothing behind.
-    ``on_batch(done)`` is called after each batch, ``on_created(customers)`` with each batch's new
-    customers (their ids set). Returns how many customers were created.
-    """
-    from simple_history.utils import bulk_create_with_history
+    Rows are taken batch by batch (bounded memory); the prospect cap is checked for every holder of a batch
+    before it is written (one grouped count, which sees the batches already written), so an import that
+    would overfill someone's list raises ProspectCapReached and the caller's transaction leaves nothing.
 
+    What ``register_customer`` writes for one customer, written set-based (``crm.bulk_insert``: COPY on
+    PostgreSQL), a fixed number of queries per batch whatever its size: the customers, their history rows
+    (as simple_history records a creation: "+", by ``created_by``), a contact per row with a contact name,
+    the "registered" owner change of each held customer. ``on_batch(done)`` is called after each batch,
+    ``on_created(customer_ids)`` with each batch's new customers' ids. Returns how many were created.
+    """
     now = timezone.now()
     router = Router()
-    created = 0
-    batch: list[tuple[Customer, str]] = []
+    history_model = Customer.history.model
+    phone_field = cast(Field, Customer._meta.get_field("phone"))
+    defaults = _column_defaults(Customer)
+    defaults.update(created_by_id=created_by.pk, created_at=now, updated_at=now, last_activity_at=now)
+    columns = list(defaults)
+    history_columns = [field.attname for field in history_model._meta.concrete_fields if field.attname != "history_id"]
+    history_extra = {
+        "history_date": now,
+        "history_change_reason": "",
+        "history_type": "+",
+        "history_user_id": created_by.pk,
+    }
+    cap = settings.CRM["MAX_PROSPECTS_PER_SALESPERSON"]
+    held: dict[int, int] = {}  # prospects held by each salesperson met so far, this import's included
     lookups = 0
+    created = 0
+    batch: list[tuple[dict[str, Any], str, User | None]] = []
 
-    def write(batch: list[tuple[Customer, str]]) -> int:
+    def check_cap(batch: list[tuple[dict[str, Any], str, User | None]]) -> None:
         new_per_owner: dict[User, int] = {}
-        for customer, _name in batch:
-            if customer.owner is not None and customer.status == Customer.Status.PROSPECT:
-                new_per_owner[customer.owner] = new_per_owner.get(customer.owner, 0) + 1
+        for values, _name, owner in batch:
+            if owner is not None and owner.is_salesperson and values["status"] == Customer.Status.PROSPECT:
+                new_per_owner[owner] = new_per_owner.get(owner, 0) + 1
+        unknown = [owner.pk for owner in new_per_owner if owner.pk not in held]
+        if unknown:
+            held.update(dict.fromkeys(unknown, 0))
+            held.update(Customer.objects.prospect_counts_by_owner(unknown))
         for owner, extra in new_per_owner.items():
-            try:
-                _ensure_below_prospect_cap(user=owner, extra=extra)
-            except ProspectCapReached as error:
+            if held[owner.pk] + extra > cap:
                 raise ProspectCapReached(
                     _("%(owner)s would hold more than %(cap)s prospects after this import.")
-                    % {"owner": owner, "cap": settings.CRM["MAX_PROSPECTS_PER_SALESPERSON"]}
-                ) from error
-        customers = bulk_create_with_history(
-            [customer for customer, _name in batch], Customer, batch_size=batch_size, default_user=created_by
+                    % {"owner": owner, "cap": cap}
+                )
+            held[owner.pk] += extra
+
+    def write(batch: list[tuple[dict[str, Any], str, User | None]]) -> int:
+        check_cap(batch)
+        ids = insert_rows(
+            Customer,
+            columns,
+            [[values[column] for column in columns] for values, _name, _owner in batch],
+            returning_ids=True,
         )
-        Contact.objects.bulk_create(
-            Contact(customer=customer, name=name, mobile=customer.phone or "")
-            for customer, (_customer, name) in zip(customers, batch, strict=True)
-            if name
-        )
-        OwnerChange.objects.bulk_create(
-            OwnerChange(
-                customer=customer,
-                kind=OwnerChange.Kind.REGISTERED,
-                to_owner=customer.owner,
-                changed_by=created_by,
-                changed_at=now,
+        history_rows = []
+        contacts = []
+        owner_changes = []
+        for pk, (values, name, _owner) in zip(ids, batch, strict=True):
+            values["id"] = pk
+            history_rows.append(
+                [history_extra[column] if column in history_extra else values[column] for column in history_columns]
             )
-            for customer in customers
-            if customer.owner_id is not None
+            if name:
+                contacts.append((pk, name, "", values["phone"] or "", "", now))
+            if values["owner_id"] is not None:
+                owner_changes.append(
+                    (pk, OwnerChange.Kind.REGISTERED.value, None, values["owner_id"], created_by.pk, now, "")
+                )
+        insert_rows(history_model, history_columns, history_rows)
+        insert_rows(Contact, ["customer_id", "name", "title", "mobile", "phone", "created_at"], contacts)
+        insert_rows(
+            OwnerChange,
+            ["customer_id", "kind", "from_owner_id", "to_owner_id", "changed_by_id", "changed_at", "reason"],
+            owner_changes,
         )
         if on_created is not None:
-            on_created(customers)
-        return len(customers)
+            on_created(ids)
+        return len(ids)
 
+    wants_lookup = geocoding_enabled()
     for row in rows:
-        customer = Customer(
-            created_by=created_by,
-            **{name: row[name] for name in REGISTRATION_FIELDS if row.get(name) is not None},
-        )
+        values = dict(defaults)
+        for name in REGISTRATION_FIELDS:
+            value = row.get(name)
+            if value is not None:
+                values[name] = value
+        channel_type = values.pop("channel_type", None)
+        values["channel_type_id"] = getattr(channel_type, "pk", channel_type)
         if row.get("phone"):
-            customer.phone = stored_phone(row["phone"])  # normalised by the import's check: not parsed again
+            # Normalised by the import's check (an E164): stored as it is, not parsed again.
+            values["phone"] = phone_field.get_db_prep_save(stored_phone(row["phone"]), connection)
         decision = router.decide(
-            district=customer.district,
-            address=customer.address,
-            channel_type=customer.channel_type_id,
-            business_type=customer.business_type,
+            district=values["district"],
+            address=values["address"],
+            channel_type=values["channel_type_id"],
+            business_type=values["business_type"],
         )
-        customer.territory, customer.owner = decision.territory, decision.owner
-        if customer.channel_type_id is None and decision.channel_type is not None:
-            customer.channel_type = decision.channel_type
-        customer.last_activity_at = now
+        values["territory_id"] = decision.territory.pk if decision.territory is not None else None
+        values["owner_id"] = decision.owner.pk if decision.owner is not None else None
+        if values["channel_type_id"] is None and decision.channel_type is not None:
+            values["channel_type_id"] = decision.channel_type.pk
         if row.get("latitude") is not None and row.get("longitude") is not None:
-            customer.latitude, customer.longitude = clean_position(row["latitude"], row["longitude"])
-            customer.location_source, customer.location_set_at = Source.IMPORTED, now
-        elif _ask_for_lookup(customer):
+            values["latitude"], values["longitude"] = clean_position(row["latitude"], row["longitude"])
+            values["location_source"], values["location_set_at"] = Source.IMPORTED.value, now
+        elif wants_lookup and _lookup_wanted(
+            address=values["address"],
+            district=values["district"],
+            location_source=values["location_source"],
+            geocoded_address=values["geocoded_address"],
+            geocode_status=values["geocode_status"],
+        ):
+            values.update(geocode_status=Lookup.PENDING.value, geocode_attempts=0, geocode_message="")
             lookups += 1
-        set_match_keys(customer)
-        batch.append((customer, row.get("contact_name") or ""))
+        values.update(match_keys(unit_name=values["unit_name"], address=values["address"]))
+        for name in ("source", "status"):
+            values[name] = str(values[name])
+        batch.append((values, row.get("contact_name") or "", decision.owner))
         if len(batch) >= batch_size:
             created += write(batch)
             batch = []

@@ -48,6 +48,7 @@ from campaigns.prospect_files import (
     validate_mapping,
 )
 from campaigns.services.calls import add_numbers_to_call_list
+from crm.bulk_insert import insert_rows
 from crm.errors import ApplicationError
 from crm.models import User
 from crm.outbox import enqueue
@@ -578,7 +579,7 @@ def commit_prospect_import(*, import_id: int, attempt: int | None = None) -> int
                         rows=_good_rows(prospect_import, path, since_check=since_check),
                         batch_size=BATCH_SIZE,
                         on_batch=lambda done: cache.set(key, done, 3600),
-                        on_created=lambda customers: _record_imported(prospect_import, customers),
+                        on_created=lambda customer_ids: _record_imported(prospect_import, customer_ids),
                     )
             prospect_import.status = Status.COMMITTED
             prospect_import.created_count = created
@@ -596,15 +597,13 @@ def commit_prospect_import(*, import_id: int, attempt: int | None = None) -> int
     return created
 
 
-def _record_imported(prospect_import: ProspectImport, customers: list[Customer]) -> None:
+def _record_imported(prospect_import: ProspectImport, customer_ids: list[int]) -> None:
     """A batch of the import's new customers: listed on the import, and the partner's leads when it came from one."""
-    ImportedCustomer.objects.bulk_create(
-        ImportedCustomer(prospect_import_id=prospect_import.pk, customer=customer) for customer in customers
+    insert_rows(
+        ImportedCustomer, ["prospect_import_id", "customer_id"], [(prospect_import.pk, pk) for pk in customer_ids]
     )
     if prospect_import.partner_id is not None:
-        attribute_customers_to_partner(
-            customer_ids=[customer.pk for customer in customers], partner_id=prospect_import.partner_id
-        )
+        attribute_customers_to_partner(customer_ids=customer_ids, partner_id=prospect_import.partner_id)
 
 
 def stop_stalled_imports(*, now: datetime | None = None) -> int:

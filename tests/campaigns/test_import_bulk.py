@@ -2,7 +2,8 @@
 what changed since the dry run, without letting through a row the dry run refused."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.customers.models import Contact, Customer, OwnerChange
 from accounts.customers.services import ProspectCapReached, register_customer
@@ -146,3 +147,69 @@ def test_the_commit_keeps_refusing_what_the_dry_run_refused_even_if_unchanged_si
     prospect_import.refresh_from_db()
     assert prospect_import.created_count == 5
     assert list(Customer.objects.filter(phone="+8613900000009").values_list("pk", flat=True)) == [old.pk]
+
+
+def _list_of(count: int, *, first: int = 0) -> str:
+    """``count`` distinct prospects: a third each to 南山区 (sales1), 福田区 (sales3) and 罗湖区 (not routed: the
+    queue); every other one with a contact, every third with an address."""
+    districts = ["南山区", "福田区", "罗湖区"]
+    return "".join(
+        f"单位{n:04d}号,{'联系人' if n % 2 else ''},139{n:08d},{districts[n % 3]},{f'路{n}' if n % 3 == 0 else ''},\n"
+        for n in range(first, first + count)
+    )
+
+
+def _commit_counting_queries(people, count: int, *, first: int) -> tuple[int, ProspectImport]:
+    prospect_import = checked(people.info1, csv_upload(_list_of(count, first=first)))
+    assert prospect_import.valid_rows == count
+    with CaptureQueriesContext(connection) as queries:
+        commit_prospect_import(import_id=prospect_import.pk)
+    prospect_import.refresh_from_db()
+    return len(queries), prospect_import
+
+
+def test_a_commit_makes_as_many_queries_for_300_rows_as_for_6(people, routed, settings):
+    """One batch: a fixed number of queries (the customers, their history rows, contacts, owner changes and the
+    import's links, each one statement), whatever the number of rows."""
+    settings.CRM = {**settings.CRM, "MAX_PROSPECTS_PER_SALESPERSON": 10_000}
+    few, _ = _commit_counting_queries(people, 6, first=1000)
+    many, prospect_import = _commit_counting_queries(people, 300, first=0)
+
+    assert many == few
+    assert prospect_import.created_count == 300
+
+
+def test_a_commit_of_300_rows_stays_within_its_queries_and_writes_exactly_its_rows(
+    people, routed, settings, django_assert_max_num_queries
+):
+    settings.CRM = {**settings.CRM, "MAX_PROSPECTS_PER_SALESPERSON": 10_000}
+    prospect_import = checked(people.info1, csv_upload(_list_of(300)))
+
+    # 20 on SQLite (the import, the dry run's refusals, routing of 3 districts, the cap, 5 inserts, savepoints);
+    # PostgreSQL takes the customers' ids from their sequence first (21).
+    with django_assert_max_num_queries(21):
+        assert commit_prospect_import(import_id=prospect_import.pk) == 300
+
+    imported = prospect_import.imported_customers.values_list("customer_id", flat=True)
+    customers = Customer.objects.filter(pk__in=imported)
+    assert customers.count() == Customer.objects.count() == len(imported) == 300
+    assert Customer.history.filter(history_type="+", history_user=people.info1).count() == 300
+    assert sorted(customers.values_list("unit_name", flat=True)) == [f"单位{n:04d}号" for n in range(300)]
+    owners = {owner: customers.filter(owner=owner).count() for owner in (people.sales1, people.sales3, None)}
+    assert owners == {people.sales1: 100, people.sales3: 100, None: 100}
+    assert OwnerChange.objects.filter(kind=OwnerChange.Kind.REGISTERED, changed_by=people.info1).count() == 200
+    assert Contact.objects.count() == 150
+    assert set(Contact.objects.values_list("customer__phone", flat=True)) == set(
+        Contact.objects.values_list("mobile", flat=True)
+    )
+    first = Customer.objects.get(unit_name="单位0000号")
+    assert (str(first.phone), first.district, first.address, first.source, first.status, first.version) == (
+        "+8613900000000",
+        "南山区",
+        "路0",
+        "import",
+        "prospect",
+        1,
+    )
+    assert first.name_key and first.obstacles == [] and first.created_by == people.info1
+    assert Customer.objects.filter(created_at__isnull=True).count() == 0

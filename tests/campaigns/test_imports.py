@@ -124,17 +124,17 @@ def test_an_import_that_fails_half_way_leaves_nothing_and_can_be_rerun(people, r
 
     from accounts.customers import services as account_services
 
-    real = account_services.OwnerChange.objects.bulk_create
+    real = account_services.insert_rows
     calls = {"n": 0}
 
-    def crash_on_second_batch(*args, **kwargs):
-        calls["n"] += 1
+    def crash_on_second_batch_of_owner_changes(model, *args, **kwargs):
+        calls["n"] += model is account_services.OwnerChange
         if calls["n"] == 2:
             raise ImportFileError("disk went away")
-        return real(*args, **kwargs)
+        return real(model, *args, **kwargs)
 
     with (
-        mock.patch.object(account_services.OwnerChange.objects, "bulk_create", side_effect=crash_on_second_batch),
+        mock.patch.object(account_services, "insert_rows", side_effect=crash_on_second_batch_of_owner_changes),
         pytest.raises(ImportFileError),
     ):
         commit_prospect_import(import_id=prospect_import.pk)

@@ -1,5 +1,6 @@
 """The one export/import helper: no formula reaches a sheet, no XML bomb is parsed."""
 
+import csv
 import io
 import zipfile
 from datetime import date, datetime
@@ -11,7 +12,7 @@ import pytest
 from django.utils import translation
 
 from crm.errors import SpreadsheetError
-from crm.spreadsheets import XLSX_CONTENT_TYPE, read_xlsx_rows, safe_cell, xlsx_response
+from crm.spreadsheets import XLSX_CONTENT_TYPE, read_xlsx_rows, safe_cell, write_sheet, xlsx_response
 
 # The formula payloads of the security plan (SEC-37).
 FORMULA_PAYLOADS = [
@@ -192,3 +193,88 @@ def test_a_damaged_workbook_is_refused():
         list(read_xlsx_rows(io.BytesIO(buffer.getvalue())))
 
     assert str(refused.value.message) == "The workbook is damaged and could not be read."
+
+
+# Text that XML must escape, characters xlsx cannot hold, and every kind of number and date an export writes.
+AWKWARD_ROW = [
+    "A & B <有限公司> > C",
+    "first\nsecond",
+    "bell\x07 and nul\x00 dropped",
+    "_x0041_ looks like an escape",
+    "\u3000全角空格",
+    0,
+    -5,
+    2**53,
+    3.25,
+    Decimal("12.50"),
+    Decimal("-0.01"),
+    date(2026, 3, 2),
+    datetime(2026, 3, 2, 9, 30),
+    datetime(2026, 3, 2, 20, 30, tzinfo=ZoneInfo("UTC")),  # already 3 March in Shanghai
+    True,
+    None,
+    "",
+    "-1",
+]
+
+
+def test_awkward_text_numbers_and_dates_are_read_back_exactly():
+    buffer = io.BytesIO()
+    written = write_sheet(buffer, header=[f"h{n}" for n in range(len(AWKWARD_ROW))], rows=[AWKWARD_ROW] * 3)
+
+    assert written == 3
+    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
+    assert [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)] == [
+        [
+            "A & B <有限公司> > C",
+            "first\nsecond",
+            "bell and nul dropped",
+            "_x005F_x0041_ looks like an escape",  # Excel shows _x0041_ as typed; openpyxl leaves the escape
+            "\u3000全角空格",
+            0,
+            -5,
+            2**53,
+            3.25,
+            12.5,
+            -0.01,
+            datetime(2026, 3, 2),
+            datetime(2026, 3, 2, 9, 30),
+            datetime(2026, 3, 3, 4, 30),  # local time, on its own day (not the day in UTC)
+            True,
+            None,
+            None,
+            "-1",
+        ]
+    ] * 3
+    assert [cell.data_type for cell in sheet[2]][:5] == ["s"] * 5
+    assert [cell.quotePrefix for cell in sheet[2]][-1] is True
+    xml = _sheet_xml(buffer.getvalue())
+    assert '<t xml:space="preserve">A &amp; B &lt;有限公司&gt; &gt; C</t>' in xml
+    assert '<c r="R4" t="inlineStr" s="1"><is><t xml:space="preserve">-1</t></is></c></row>' in xml
+
+
+def test_the_csv_writes_the_same_values_as_text():
+    buffer = io.BytesIO()
+    write_sheet(buffer, header=["a"], rows=[AWKWARD_ROW], file_format="csv")
+
+    lines = list(csv.reader(io.StringIO(buffer.getvalue().decode("utf-8-sig"), newline="")))
+    assert lines[1] == [
+        "A & B <有限公司> > C",
+        "first\nsecond",
+        "bell and nul dropped",
+        "_x0041_ looks like an escape",
+        "\u3000全角空格",
+        "0",
+        "-5",
+        str(2**53),
+        "3.25",
+        "12.50",
+        "-0.01",
+        "2026-03-02",
+        "2026-03-02 09:30:00",
+        "2026-03-03 04:30:00",
+        "True",
+        "",
+        "",
+        "'-1",
+    ]
