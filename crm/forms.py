@@ -66,9 +66,8 @@ class LongSelect(forms.Select):
             for option in options:
                 # The template's {{ widget.label }} localizes a number or a date before escaping it.
                 attrs = _attrs_html(option["attrs"]) if option["attrs"] else ""
-                parts.append(
-                    f'\n  <option value="{_escaped(option["value"])}"{attrs}>{_escaped(localize(option["label"]))}</option>\n'
-                )
+                label = _escaped(localize(option["label"]))
+                parts.append(f'\n  <option value="{_escaped(option["value"])}"{attrs}>{label}</option>\n')
             if group_name:
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")  # the renderer strips the template's last newline

@@ -93,6 +93,15 @@ class CustomerFilter(django_filters.FilterSet):
             "located",
         ]
 
+    def rows_of(self, queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+        """This filterset's filters and ordering over another ``queryset``, as ``qs`` applies them to its own (the
+        list's page rows: ``selectors.VisibleCustomerPaginator``)."""
+        queryset = queryset.all()
+        if self.is_bound:
+            self.errors  # noqa: B018 - validates the form, as ``qs`` does
+            queryset = self.filter_queryset(queryset)
+        return queryset
+
     def filter_text(self, queryset, name, value):
         value = value.strip()
         if not value:
