@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import html
+from collections.abc import Mapping
+from typing import Any
+
 from django import forms
+from django.utils.formats import localize
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,6 +31,47 @@ def style_fields(form: forms.Form) -> None:
             field.widget.attrs.setdefault("class", "form-select")
         elif not isinstance(field.widget, forms.HiddenInput):
             field.widget.attrs.setdefault("class", "form-control")
+
+
+def _escaped(value: Any) -> str:
+    """conditional_escape without its lazy-string wrapper (a third of the time of a long list): HTML kept as
+    it is, anything else escaped as Django does."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
+def _attrs_html(attrs: Mapping[str, Any]) -> str:
+    """django/forms/widgets/attrs.html in Python: `` name="value"`` each, a True value bare, a False one left out."""
+    return "".join(
+        f" {_escaped(name)}" if value is True else f' {_escaped(name)}="{_escaped(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class LongSelect(forms.Select):
+    """A select of hundreds of options (every salesperson, every territory) written in Python.
+
+    Django renders each option through two template includes (select_option.html, attrs.html): the admin's
+    customer list spent ~0.4 ms on each of its 480 filter options, more than on all its SQL. This writes the
+    same HTML as django/forms/widgets/select.html, character for character (tests/crm/test_long_select.py
+    compares the two), from the same context, so crispy's classes and a selected value behave as before.
+    """
+
+    def _render(self, template_name: str, context: dict[str, Any], renderer=None) -> SafeString:
+        widget = context["widget"]
+        parts = [f'<select name="{_escaped(widget["name"])}"', _attrs_html(widget["attrs"]), ">"]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{_escaped(group_name)}">')
+            for option in options:
+                # The template's {{ widget.label }} localizes a number or a date before escaping it.
+                attrs = _attrs_html(option["attrs"]) if option["attrs"] else ""
+                label = _escaped(localize(option["label"]))
+                parts.append(f'\n  <option value="{_escaped(option["value"])}"{attrs}>{label}</option>\n')
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")  # the renderer strips the template's last newline
+        return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
 
 
 class TeamModesForm(forms.Form):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.customers.models import Contact, Customer
 from accounts.customers.selectors import customers_for_list, customers_of_segment, owner_choices_for
+from crm.forms import LongSelect
 from crm.models import User
 from crm.phones import normalise_phone
 from territories.models import ChannelType, Territory
@@ -30,28 +31,34 @@ SORT_LABELS = {
 SORT_LABELS |= {f"-{name}": format_lazy(_("{label} (descending)"), label=label) for name, label in SORT_LABELS.items()}
 
 
+# The choices read only what their options show and their filter uses: the admin's are every territory and
+# every salesperson, and building hundreds of full rows (JSON columns decoded) cost as much as their HTML.
 def _visible_territories(request):
     if request is None:
         return Territory.objects.none()
-    return Territory.objects.visible_to(request.user).order_by("path")
+    return Territory.objects.visible_to(request.user).order_by("path").only("pk", "name", "path")
 
 
 def _owner_choices(request):
     if request is None:
         return Customer.objects.none()
-    return owner_choices_for(user=request.user)
+    return owner_choices_for(user=request.user).only("pk", "username", "first_name", "last_name")
 
 
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name or phone"), method="filter_text")
+    # LongSelect: the admin's choices are every territory and every salesperson (hundreds of options), which
+    # Django's option templates made the slowest part of the page.
     territory = django_filters.ModelChoiceFilter(
-        label=_("Territory (and below)"), queryset=_visible_territories, method="filter_territory"
+        label=_("Territory (and below)"), queryset=_visible_territories, method="filter_territory", widget=LongSelect
     )
-    channel_type = django_filters.ModelChoiceFilter(label=_("Channel type"), queryset=ChannelType.objects.all())
+    channel_type = django_filters.ModelChoiceFilter(
+        label=_("Channel type"), queryset=ChannelType.objects.all(), widget=LongSelect
+    )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Customer.Status.choices)
     intent = django_filters.ChoiceFilter(label=_("Intent"), choices=Customer.Intent.choices)
     source = django_filters.ChoiceFilter(label=_("Source"), choices=Customer.Source.choices)
-    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_owner_choices)
+    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_owner_choices, widget=LongSelect)
     renewal_month = django_filters.ChoiceFilter(label=_("Renewal month"), choices=RENEWAL_MONTHS)
     located = django_filters.BooleanFilter(label=_("Position on the map known"), method="filter_located")
     vehicle_type = django_filters.ChoiceFilter(label=_("Vehicle type"), choices=Customer.VehicleType.choices)
@@ -85,6 +92,15 @@ class CustomerFilter(django_filters.FilterSet):
             "segment",
             "located",
         ]
+
+    def rows_of(self, queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+        """This filterset's filters and ordering over another ``queryset``, as ``qs`` applies them to its own (the
+        list's page rows: ``selectors.VisibleCustomerPaginator``)."""
+        queryset = queryset.all()
+        if self.is_bound:
+            self.errors  # noqa: B018 - validates the form, as ``qs`` does
+            queryset = self.filter_queryset(queryset)
+        return queryset
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from django.core.paginator import Page, Paginator
 from django.db.models import CharField, Exists, Field, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from accounts.customers.duplicates.lookup import ReasonKind, find_duplicates
 from accounts.customers.models import Contact, Customer, OwnerChange
+from accounts.customers.querysets import CustomerQuerySet
 from crm.models import User
 from crm.phones import normalise_phone
 from territories.models import Territory, TerritoryAssignment
@@ -41,6 +44,39 @@ def customers_of_segment(*, user: User, segment_id: int) -> QuerySet[Customer]:
 def customers_for_list(*, user: User) -> QuerySet[Customer]:
     """The customers ``user`` may see, with everything the list, export and API show joined."""
     return Customer.objects.visible_to(user).select_related("territory", "owner", "channel_type")
+
+
+def customer_rows_for_list() -> CustomerQuerySet:
+    """``customers_for_list`` before the visibility: what ``VisibleCustomerPaginator`` reads a page from, through
+    ``CustomerQuerySet.visible_slice`` (which applies it). Never shown as it is."""
+    return cast(CustomerQuerySet, Customer.objects.select_related("territory", "owner", "channel_type"))
+
+
+class VisibleCustomerPaginator(Paginator):
+    """Django's paginator over the customers ``user`` sees, with the list's filters and ordering.
+
+    ``rows`` are the list's filters and ordering over ``customer_rows_for_list`` (the visibility not applied
+    yet): the count is ``visible_count`` and a page ``visible_slice``, which take each branch of the rule with
+    the filters inside, from the indexes in the list's order (issue #24: a manager's first page read all
+    10,000 of their customers to show 25).
+    """
+
+    def __init__(self, rows: CustomerQuerySet, per_page: int, *, user: User) -> None:
+        super().__init__(rows, per_page)
+        self.rows = rows
+        self.user = user
+
+    @cached_property
+    def count(self) -> int:
+        return self.rows.visible_count(self.user)
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return Page(self.rows.visible_slice(self.user, bottom, top), number, self)
 
 
 def customer_for_detail(*, user: User) -> QuerySet[Customer]:

@@ -46,7 +46,9 @@ def _filtered(request: HttpRequest) -> CustomerFilter:
 @role_required(*LIST_ROLES)
 def customer_list(request: HttpRequest) -> HttpResponse:
     filterset = _filtered(request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = filterset.rows_of(selectors.customer_rows_for_list())
+    paginator = selectors.VisibleCustomerPaginator(rows, PAGE_SIZE, user=request.user)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     template = "accounts/customer_list.html#results" if request.htmx else "accounts/customer_list.html"

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.customers.filters import CustomerFilter
-from accounts.customers.selectors import customers_for_list
+from accounts.customers.selectors import customer_rows_for_list, customers_for_list
 from accounts.customers.services import place_customer_pin
 from crm.api_filters import FilterBackend
 from crm.bounds import window_years_pattern
@@ -71,7 +71,9 @@ class CustomerFeaturesView(GenericAPIView):
     )
     def get(self, request: Request) -> Response:
         bbox, limit = read_bbox(request.query_params), limit_param(request.query_params)
-        result = customer_map(customers=self.filter_queryset(self.get_queryset()), bbox=bbox, limit=limit)
+        # The list's filters over the rows before the visibility, which customer_map applies branch by branch.
+        rows = self.filter_queryset(customer_rows_for_list())
+        result = customer_map(rows=rows, user=request.user, bbox=bbox, limit=limit)
         return Response(customer_features(result, viewer=request.user))
 
 

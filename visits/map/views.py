@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.customers.filters import CustomerFilter
-from accounts.customers.selectors import customers_for_list
+from accounts.customers.selectors import customer_rows_for_list, customers_for_list
 from accounts.customers.services import PIN_NOT_VALID, place_customer_pin
 from crm.coordinates import WGS84, InvalidPosition, from_wgs84, parse_position, to_wgs84
 from crm.dates import local_today
@@ -131,7 +131,8 @@ def customer_features_for_page(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"detail": str(error.message)}, status=400)
     if bbox is not None:
         bbox = _bbox_in_wgs84(bbox, datum=tiles.datum)
-    result = customer_map(customers=_filterset(request).qs, bbox=bbox, limit=limit)
+    rows = _filterset(request).rows_of(customer_rows_for_list())
+    result = customer_map(rows=rows, user=request.user, bbox=bbox, limit=limit)
     collection = customer_features(result, viewer=request.user, datum=tiles.datum)
     collection["messages"] = {
         "shown": ngettext("%(count)d customer on the map.", "%(count)d customers on the map.", len(result.points))

@@ -132,3 +132,85 @@ def test_the_union_composes_with_filters_counts_and_related_rows(people, every_m
         Customer.objects.filter(territory=owned_tree["futian_clubs"]).values_list("pk", flat=True)
     )
     assert list(visible.order_by("-id").values_list("pk", flat=True)[:3]) == sorted(_rule(user), reverse=True)[:3]
+
+
+# The customer list reads its page and its count by branch of the rule (CustomerQuerySet.visible_slice and
+# visible_count, issue #24): each branch filtered, ordered and cut by itself. Their rows must be the rule's.
+
+
+@pytest.fixture
+def shuffled_dates(every_mix):
+    """Registration dates out of id order, with ties (two registered in the same instant), and repeated
+    names, so that a page in any order is only right if the ordering and its tie-break are kept."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = timezone.now() - timedelta(days=100)
+    for position, pk in enumerate(Customer.objects.order_by("pk").values_list("pk", flat=True)):
+        Customer.objects.filter(pk=pk).update(
+            created_at=start + timedelta(hours=(position * 7) % 11),
+            unit_name=f"客户{position % 4}",
+            renewal_month=(position % 3) + 1,
+        )
+    return every_mix
+
+
+ORDERINGS = [
+    [],  # the model's: newest registered first
+    ["unit_name"],
+    ["-unit_name", "created_at"],
+    ["renewal_month", "-pk"],
+    ["created_at"],
+]
+SLICES = [(0, 4), (4, 8), (8, 12), (0, 25), (12, 13), (20, 40), (40, 45)]
+
+
+def _expected(user, rows, ordering):
+    """The page as visible_to cuts it: the rule's rows, in the list's order with the id as the last key."""
+    ordering = ordering or ["-created_at", "-id"]
+    if not {"pk", "-pk", "id", "-id"} & set(ordering):
+        ordering = [*ordering, "-pk"]
+    return list(rows.filter(pk__in=_rule(user)).order_by(*ordering).values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize("ordering", ORDERINGS, ids=lambda ordering: ",".join(ordering) or "default")
+def test_every_page_of_the_list_is_the_rules_page(people, shuffled_dates, who, ordering):
+    user = getattr(people, who)
+    rows = Customer.objects.order_by(*ordering) if ordering else Customer.objects.all()
+    expected = _expected(user, Customer.objects.all(), ordering)
+
+    for start, stop in SLICES:
+        page = list(rows.visible_slice(user, start, stop).values_list("pk", flat=True))
+        assert page == expected[start:stop], (start, stop)
+    assert rows.visible_count(user) == len(expected) == len(_rule(user))
+
+
+@pytest.mark.parametrize("who", ["sales1", "sales3", "manager1", "manager2", "admin"])
+def test_a_filtered_page_and_count_are_the_rules(people, shuffled_dates, owned_tree, who):
+    user = getattr(people, who)
+    for filtered in (
+        Customer.objects.filter(unit_name="客户1"),
+        Customer.objects.filter(territory=owned_tree["nanshan_smes"]),
+        Customer.objects.filter(territory__isnull=True),
+        Customer.objects.filter(renewal_month=2).order_by("unit_name"),
+    ):
+        ordering = list(filtered.query.order_by)
+        expected = _expected(user, filtered, ordering)
+        assert list(filtered.visible_slice(user, 0, 25).values_list("pk", flat=True)) == expected[:25]
+        assert list(filtered.visible_slice(user, 2, 5).values_list("pk", flat=True)) == expected[2:5]
+        assert filtered.visible_count(user) == len(expected)
+
+
+def test_the_sets_of_pages_are_the_rules_exact_ids(people, shuffled_dates):
+    """Spelt out for one person, so that the comparisons above cannot pass by both sides being wrong."""
+    user = people.manager1
+    held = set(Customer.objects.filter(owner__team=people.team_one).values_list("pk", flat=True))
+    seen = set(Customer.objects.all().visible_slice(user, 0, 100).values_list("pk", flat=True))
+
+    assert held <= seen
+    assert seen == set(Customer.objects.visible_to(user).values_list("pk", flat=True))
+    assert Customer.objects.all().visible_count(user) == len(seen)
+    assert Customer.objects.all().visible_slice(people.info1, 0, 25).count() == 0
+    assert Customer.objects.all().visible_count(people.info1) == 0

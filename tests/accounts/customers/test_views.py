@@ -183,6 +183,30 @@ def test_list_page_query_count_does_not_grow(client, people, owned_tree, django_
     assert len(_ids(response)) == min(rows, 25)
 
 
+# session, user, the count, unread notifications, the filter's territories, channel types and owners, the
+# page; a salesperson's list also reads the day plan its rows can be added to.
+LIST_QUERIES = {"sales1": 9, "manager1": 8, "admin": 8}
+
+
+@pytest.mark.parametrize("who", LIST_QUERIES)
+@pytest.mark.parametrize("rows", [5, 60])
+def test_every_page_of_the_list_takes_the_same_queries(
+    client, people, owned_tree, django_assert_num_queries, who, rows
+):
+    """The page is read by branch of the visibility rule (CustomerQuerySet.visible_slice): one query whatever the
+    page, the role or the number of customers."""
+    customers = CustomerFactory.create_batch(rows, territory=owned_tree["nanshan_clubs"], owner=people.sales1)
+    newest_first = sorted(customers, key=lambda customer: (customer.created_at, customer.pk), reverse=True)
+    client.force_login(getattr(people, who))
+    client.get(reverse("accounts:customer_list"))
+    last_page = (rows - 1) // 25 + 1
+
+    with django_assert_num_queries(LIST_QUERIES[who]):
+        response = client.get(reverse("accounts:customer_list"), {"page": last_page})
+
+    assert _ids(response) == {customer.pk for customer in newest_first[(last_page - 1) * 25 :]}
+
+
 @pytest.mark.parametrize("rows", [5, 50])
 def test_api_list_query_count_does_not_grow(client, people, owned_tree, django_assert_max_num_queries, rows):
     CustomerFactory.create_batch(rows, territory=owned_tree["nanshan_clubs"], owner=people.sales1)
