@@ -35,6 +35,7 @@ from accounts.deals.selectors import (
     agreed_prices_of,
     deal_credits,
     deal_for_detail,
+    deal_ids_seen_by,
     deals_for_list,
     deals_seen_by,
     deals_to_carry_credit_to,
@@ -446,10 +447,13 @@ def customer_ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*DEAL_ROLES)
 def receivables(request: HttpRequest) -> HttpResponse:
     today = local_today()
-    # The ids of the deals the person sees, once (one query); the four reads below start from them.
-    deals = deals_seen_by(user=request.user)
-    teams = receivables_by_salesperson(user=request.user, today=today, deals=deals)
-    paginator = Paginator(overdue_instalments(user=request.user, today=today, deals=deals), PAGE_SIZE)
+    # The ids of the deals the person sees, once (one query); the four reads below start from them, the
+    # overdue instalments from the list itself (by the instalments' deal index).
+    deal_ids = deal_ids_seen_by(user=request.user)
+    deals = deals_seen_by(user=request.user, ids=deal_ids)
+    teams = receivables_by_salesperson(user=request.user, today=today, deals=deals, deal_ids=deal_ids)
+    overdue = overdue_instalments(user=request.user, today=today, deals=deals, deal_ids=deal_ids)
+    paginator = Paginator(overdue, PAGE_SIZE)
     # The per-salesperson lines count the same overdue instalments: no second COUNT over the deals.
     paginator.count = sum(line.overdue_count for team in teams for line in team.lines)
     context = {

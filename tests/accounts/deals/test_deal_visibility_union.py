@@ -63,3 +63,38 @@ def test_the_union_sees_exactly_the_rules_deals(people, every_mix, who):
     assert every_mix == 5 * 4 * 3
     assert seen == _rule(user)
     assert 0 < len(seen) < every_mix or who in ("info1", "admin")
+
+
+@pytest.mark.parametrize("who", ["sales1", "sales2", "sales3", "manager1", "manager2", "info1", "admin"])
+def test_the_overdue_instalments_read_by_the_ids_are_the_rules(people, every_mix, who):
+    """The receivables page reads the overdue instalments by the list of the deals' ids (issue #24): the same
+    instalments as the rule's deals, a cancelled or returned deal's left out, a paid or future one left out."""
+    from accounts.deals.models import Instalment
+    from accounts.deals.selectors import deal_ids_seen_by, deals_seen_by, overdue_instalments
+
+    today = date(2026, 12, 5)
+    deals = list(Deal.objects.order_by("pk"))
+    for n, deal in enumerate(deals):
+        Instalment.objects.create(deal=deal, sequence=1, amount=100, collected=40, due_on=date(2026, 11, 20))
+        Instalment.objects.create(deal=deal, sequence=2, amount=100, collected=100, due_on=date(2026, 11, 25))
+        Instalment.objects.create(deal=deal, sequence=3, amount=100, due_on=date(2026, 12, 20))
+        if n % 7 == 0:
+            deal.status = (Deal.Status.CANCELLED, Deal.Status.RETURNED)[n % 2]
+            deal.save(update_fields=["status"])
+    user = getattr(people, who)
+    rule = _rule(user)
+    expected = set(
+        Instalment.objects.filter(deal__in=rule, sequence=1)
+        .exclude(deal__status__in=[Deal.Status.CANCELLED, Deal.Status.RETURNED])
+        .values_list("pk", flat=True)
+    )
+
+    ids = deal_ids_seen_by(user=user)
+    seen = deals_seen_by(user=user, ids=ids)
+    by_ids = set(overdue_instalments(user=user, today=today, deals=seen, deal_ids=ids).values_list("pk", flat=True))
+    by_deals = set(overdue_instalments(user=user, today=today, deals=seen).values_list("pk", flat=True))
+
+    assert (ids is None) is (who in ("info1", "admin"))
+    assert ids is None or set(ids) == rule
+    assert by_ids == by_deals == expected
+    assert 0 < len(expected) < len(deals) or who in ("info1", "admin")
