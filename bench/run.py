@@ -103,6 +103,29 @@ def prepare(database_url: str) -> None:
             "loading the demo organisation instead, so the figures below are for a tiny data set"
         )
         call_command("seed_demo", if_empty=True, force=True)
+    analyze_if_needed()
+
+
+def analyze_if_needed() -> None:
+    """``VACUUM ANALYZE`` the database when a table was loaded and never analyzed since. Without it PostgreSQL
+    plans blind (no row counts, no visibility map: an index-only scan reads the table anyway), and where the
+    server runs without autovacuum, as here (``SHOW autovacuum`` = off), nothing else ever does it: the visible
+    deal ids read 43,974 buffers in 245 ms on the freshly seeded set, 3,149 buffers in 58-95 ms once analyzed."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_user_tables WHERE n_live_tup + n_mod_since_analyze > 1000 "
+            "AND coalesce(last_analyze, last_autoanalyze) IS NULL"
+        )
+        (never_analyzed,) = cursor.fetchone()
+        if never_analyzed:
+            print(f"VACUUM ANALYZE: {never_analyzed} loaded tables were never analyzed")
+            started = time.perf_counter()
+            cursor.execute("VACUUM ANALYZE")
+            print(f"VACUUM ANALYZE took {time.perf_counter() - started:.0f} s")
 
 
 def _user(who: str | None):
