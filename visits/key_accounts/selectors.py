@@ -50,7 +50,7 @@ def _with_follow_up(entries: QuerySet[KeyAccountEntry]) -> QuerySet[KeyAccountEn
     return entries.annotate(has_follow_up=Exists(follow_up_visits()))
 
 
-def customers_followed_up(*, since: date, until: date | None = None) -> QuerySet[Visit]:
+def customers_followed_up(*, since: date, until: date | None = None) -> QuerySet[Visit, int]:
     """The customers with a second, joint or office visit from ``since`` on (before ``until`` if given).
 
     Uncorrelated, so that ``customer_id IN (…)`` is worked out once and hashed (PostgreSQL) from
@@ -60,7 +60,7 @@ def customers_followed_up(*, since: date, until: date | None = None) -> QuerySet
     visits = Visit.objects.filter(kind__in=FOLLOW_UP_KINDS, visited_on__gte=since)
     if until is not None:
         visits = visits.filter(visited_on__lt=until)
-    return visits.order_by().values("customer_id")
+    return visits.order_by().values_list("customer_id", flat=True)
 
 
 def entries_for_week(*, viewer: User, week: date, today: date | None = None) -> QuerySet[KeyAccountEntry]:
