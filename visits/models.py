@@ -209,8 +209,17 @@ class Visit(models.Model):
             # the lists: newest first, filtered by intent or kind over a date range
             models.Index(fields=["-visited_at", "-id"], name="visit_recent_idx"),
             models.Index(fields=["intent", "visited_on"], name="visit_intent_day_idx"),
-            models.Index(fields=["kind", "visited_on"], name="visit_kind_day_idx"),
+            # with the customer, so that the customers followed up in a week (the key accounts' second visits:
+            # visits.key_accounts.selectors) come from the index alone, one scan for the whole company
+            models.Index(fields=["kind", "visited_on", "customer"], name="visit_kind_day_customer_idx"),
             models.Index(fields=["far_from_customer", "visited_on"], name="visit_far_day_idx"),
+            # My day's next steps due (visits.day.next_planned_visits): one salesperson's next steps in a date
+            # range, without reading their thousands of visits to find the few that set one (issue #24)
+            models.Index(
+                fields=["salesperson", "next_step_on"],
+                condition=Q(next_step_on__isnull=False),
+                name="visit_next_step_idx",
+            ),
         ]
 
     def __str__(self) -> str:

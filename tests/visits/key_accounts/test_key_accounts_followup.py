@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import Exists
 
 from accounts.customers.models import Customer
 from crm.errors import NotPermitted
@@ -12,7 +13,13 @@ from tests.accounts.factories import CustomerFactory
 from tests.visits.key_accounts.helpers import MONDAY, at, visit
 from visits.key_accounts import services as key_accounts
 from visits.key_accounts.models import JointVisitRequest, KeyAccountEntry
-from visits.key_accounts.selectors import key_account_progress, my_week, outcome_counts
+from visits.key_accounts.selectors import (
+    entries_for_week,
+    follow_up_visits,
+    key_account_progress,
+    my_week,
+    outcome_counts,
+)
 from visits.models import Visit
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +229,38 @@ def test_a_declined_request_cannot_be_logged(customer, people):
     with pytest.raises(key_accounts.RequestNotOpen):
         key_accounts.log_joint_visit(request_id=request.pk, user=people.sales1, visited_at=at(MONDAY))
     assert Visit.objects.count() == 0
+
+
+def test_the_meetings_follow_up_is_the_entrys_follow_up_rule(people, owned_tree):
+    """entries_for_week works out the customers followed up as one set (issue #24: the Monday meeting and the
+    morning meeting); each entry's has_follow_up and card_state stay those of the per-entry rule
+    (follow_up_visits): a second, joint or office visit from the entry's Monday on, whoever made it."""
+    clubs = owned_tree["nanshan_clubs"]
+    customers = [CustomerFactory(unit_name=f"跟进{n}", territory=clubs, owner=people.sales1) for n in range(6)]
+    for customer in customers:
+        KeyAccountEntry.objects.create(week=MONDAY, salesperson=people.sales1, customer=customer)
+    visit(customers[0], people.sales1, MONDAY, Visit.Kind.SECOND)  # on the Monday itself
+    visit(customers[1], people.sales3, MONDAY + timedelta(days=3), Visit.Kind.OFFICE)  # another team's visit
+    visit(customers[2], people.sales1, MONDAY + timedelta(days=2), Visit.Kind.FIRST)  # not a follow-up
+    visit(customers[3], people.sales1, MONDAY - timedelta(days=1), Visit.Kind.SECOND)  # before the week
+    visit(customers[4], people.sales1, MONDAY + timedelta(days=9), Visit.Kind.JOINT, joint_manager=people.manager1)
+
+    meeting = {
+        entry.customer.unit_name: (entry.has_follow_up, entry.card_state)
+        for entry in entries_for_week(viewer=people.manager1, week=MONDAY, today=MONDAY + timedelta(days=10))
+    }
+    assert meeting == {
+        "跟进0": (True, "done"),
+        "跟进1": (True, "done"),
+        "跟进2": (False, "unplanned"),
+        "跟进3": (False, "unplanned"),
+        "跟进4": (True, "done"),
+        "跟进5": (False, "unplanned"),
+    }
+    per_entry = {
+        entry.customer.unit_name: entry.has_follow_up
+        for entry in KeyAccountEntry.objects.filter(week=MONDAY)
+        .annotate(has_follow_up=Exists(follow_up_visits()))
+        .select_related("customer")
+    }
+    assert per_entry == {name: followed for name, (followed, _state) in meeting.items()}
