@@ -107,7 +107,7 @@ def browser_page(request, chromium, live_server) -> Iterator[BrowserPage]:
 
 
 @pytest.fixture
-def login_as(browser_page, chromium, live_server) -> Callable[[str], BrowserPage]:
+def login_as(browser_page, people, chromium, live_server) -> Callable[[str], BrowserPage]:
     """login_as(username): sign in through the login form, as a person would.
 
     A second person signs in on a phone of their own: the first one's context is closed and browser_page.page
