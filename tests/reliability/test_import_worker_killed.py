@@ -76,7 +76,9 @@ def commit_waits_on_the_owner_changes() -> bool:
         cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO \"accounts_ownerchange\"%%'"
+            " AND wait_event_type = 'Lock'"
+            # The commit writes through crm.bulk_insert: a COPY on PostgreSQL (an INSERT before it).
+            " AND (query LIKE 'COPY \"accounts_ownerchange\"%%' OR query LIKE 'INSERT INTO \"accounts_ownerchange\"%%')"
         )
         return cursor.fetchone()[0] == 1
 
