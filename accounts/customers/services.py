@@ -352,14 +352,16 @@ def update_customer(
     record_change_by(customer, changed_by)
     customer.save()
     if customer.owner_id != (previous_owner.pk if previous_owner else None):
+        now = timezone.now()
         OwnerChange.objects.create(
             customer=customer,
             kind=OwnerChange.Kind.EDITED,
             from_owner=previous_owner,
             to_owner=customer.owner,
             changed_by=changed_by,
-            changed_at=timezone.now(),
+            changed_at=now,
         )
+        _open_work_follows(customer=customer, changed_by=changed_by, at=now)
     return customer
 
 
@@ -367,9 +369,10 @@ class TerritoryWithoutOwner(ApplicationError):
     default_message = _("Nobody owns this territory now: assign the territory first, or choose another.")
 
 
-# Who follows a customer taken off the queue (e.g. its open phone inquiries, registered by campaigns):
-# called as ``follow(customer=..., territory=..., to_user=..., changed_by=..., at=...)`` inside the
-# assignment's transaction; returns how many rows moved. A lower app never imports a higher one.
+# Who follows a customer that changes hands (e.g. its open phone inquiries, registered by campaigns): taken off
+# the queue, moved by a manager (an edit, an approved move) or claimed from the pool. Called as
+# ``follow(customer=..., territory=..., to_user=..., changed_by=..., at=...)`` inside the change's transaction;
+# returns how many rows moved. A lower app never imports a higher one.
 CUSTOMER_FOLLOWERS: dict[str, Callable[..., int]] = {}
 
 
@@ -406,9 +409,19 @@ def assign_customer_to_territory(
         changed_at=now,
         reason=reason,
     )
-    for follow in CUSTOMER_FOLLOWERS.values():
-        follow(customer=customer, territory=territory, to_user=owner, changed_by=assigned_by, at=now)
+    _open_work_follows(customer=customer, changed_by=assigned_by, at=now)
     return customer
+
+
+def _open_work_follows(*, customer: Customer, changed_by: User | None, at: datetime) -> None:
+    """The customer's open work goes to its new holder and territory (``CUSTOMER_FOLLOWERS``), so that the open
+    inquiry of a caller handed to another salesperson is on their list, and its deal credited to them
+    (``campaigns`` ``salesperson_to_credit``). A customer put back in the queue keeps its work where it was, for
+    whoever takes it next."""
+    if customer.territory is None or customer.owner is None:
+        return
+    for follow in CUSTOMER_FOLLOWERS.values():
+        follow(customer=customer, territory=customer.territory, to_user=customer.owner, changed_by=changed_by, at=at)
 
 
 @transaction.atomic
@@ -464,6 +477,7 @@ def claim_from_pool(*, customer_id: int, salesperson: User) -> Customer:
     customer.version += 1
     record_change_by(customer, salesperson)
     customer.save()
+    _open_work_follows(customer=customer, changed_by=salesperson, at=now)
     return customer
 
 

@@ -229,9 +229,11 @@ def _territory_for_queued_customer(*, customer: Customer, salesperson: User) -> 
 def move_phone_inquiries_of_customer(
     *, customer: Customer, territory: Territory, to_user: User, changed_by: User | None, at: datetime
 ) -> int:
-    """Customer follower (``accounts.customers.services.register_customer_follower``): when a customer is taken
-    off the "to be assigned" queue, its open inquiries go with it to the territory and its owner (new ones
-    become assigned with a fresh visit deadline). Runs in the assignment's transaction; returns how many."""
+    """Customer follower (``accounts.customers.services.register_customer_follower``): when a customer changes
+    hands (taken off the "to be assigned" queue, moved by a manager, claimed from the pool), its open inquiries
+    go with it to the territory and its owner (new ones become assigned with a fresh visit deadline), so the
+    deal is credited to the new holder (``salesperson_to_credit``). Runs in the change's transaction; returns
+    how many."""
     open_inquiries = PhoneInquiry.objects.filter(customer=customer, status__in=OPEN_STATUSES).exclude(
         salesperson=to_user, territory=territory
     )

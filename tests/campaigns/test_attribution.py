@@ -345,3 +345,53 @@ def test_an_amount_off_the_agreed_price_needs_confirming_on_the_page(client, peo
 def _english_by_default(settings):
     # These tests read messages in English; the Chinese catalogue is tested where a page is checked in Chinese.
     settings.LANGUAGE_CODE = "en"
+
+
+# --- the caller's customer moved by hand while its inquiry is open ----------------------------------------
+
+
+def _move_customer_to(customer, *, owner, by):
+    from accounts.customers.services import update_customer
+
+    customer.refresh_from_db()
+    return update_customer(customer_id=customer.pk, changed_by=by, version=customer.version, data={"owner": owner})
+
+
+@pytest.mark.django_db
+def test_an_open_inquiry_follows_its_customer_moved_by_the_manager(people, inquiry):
+    # The manager hands the caller's customer to sales2 (their territory of 南山) before anyone visited it: the
+    # inquiry goes with it, so sales2 finds it on their list and sales1 no longer holds work they cannot see.
+    customer = _move_customer_to(inquiry.customer, owner=people.sales2, by=people.manager1)
+
+    inquiry.refresh_from_db()
+    assert customer.territory.name == "南山中小企业"  # sales2's territory of the caller's branch
+    assert (inquiry.territory, inquiry.salesperson, inquiry.status) == (
+        customer.territory,
+        people.sales2,
+        PhoneInquiry.Status.ASSIGNED,
+    )
+
+
+@pytest.mark.django_db
+def test_the_deal_of_an_inquiry_whose_customer_was_moved_is_credited_to_the_new_holder(people, inquiry, product):
+    _move_customer_to(inquiry.customer, owner=people.sales2, by=people.manager1)
+
+    deal = _record(inquiry, people.manager1, product)
+
+    assert deal.salesperson == people.sales2
+    assert deal_totals_by_salesperson() == {people.sales2.pk: DealTotals(count=1, amount=D("1200.00"))}
+
+
+@pytest.mark.django_db
+def test_a_converted_inquiry_stays_with_who_worked_it_when_its_customer_moves(people, inquiry, product):
+    deal = _record(inquiry, people.manager1, product)
+
+    _move_customer_to(inquiry.customer, owner=people.sales2, by=people.manager1)
+
+    inquiry.refresh_from_db()
+    deal.refresh_from_db()
+    assert (inquiry.salesperson, inquiry.status, deal.salesperson) == (
+        people.sales1,
+        PhoneInquiry.Status.CONVERTED,
+        people.sales1,
+    )
