@@ -239,7 +239,9 @@ def test_the_pages_run_a_fixed_number_of_queries(client, book, people, extra, dj
     client.force_login(people.manager1)
     with django_assert_max_num_queries(5):
         assert client.get(reverse("campaigns:churn_list")).status_code == 200
-    with django_assert_max_num_queries(10):
+    # 11: the meeting reads each salesperson's figures in one GROUP BY and the obstacles in one more, so that it
+    # shows only the first cards of a long shortlist (issue #24)
+    with django_assert_max_num_queries(11):
         assert client.get(reverse("key_accounts:monday_meeting")).status_code == 200
 
 

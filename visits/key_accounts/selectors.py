@@ -25,7 +25,9 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    Window,
 )
+from django.db.models.functions import RowNumber
 from django.utils.functional import Promise
 
 from crm.dates import local_today
@@ -77,7 +79,13 @@ def entries_for_week(*, viewer: User, week: date, today: date | None = None) -> 
     return (
         with_card_state(entries, today=today or local_today())
         .select_related("customer", "salesperson")
-        .order_by("salesperson__last_name", "salesperson__first_name", "salesperson_id", "planned_on", "id")
+        .order_by(
+            "salesperson__last_name",
+            "salesperson__first_name",
+            "salesperson_id",
+            F("planned_on").asc(nulls_last=True),
+            "id",
+        )
     )
 
 
@@ -166,10 +174,29 @@ def key_account_progress(*, viewer: User, week: date) -> dict[str, int]:
     }
 
 
+# The Monday meeting shows this many cards per salesperson; the rest of someone's shortlist on demand
+# ("show all"). A shortlist is a handful of key accounts in a real week; at 200 salespeople with 270 entries each
+# (the large data set, issue #24) the page rendered 2,750 cards (1 MB, 6 s) for one manager.
+MEETING_CARDS_PER_PERSON = 10
+
+
 @dataclass
 class SalespersonShortlist:
+    """A salesperson's week in the Monday meeting: their figures over the whole shortlist and the cards shown
+    (the first ``MEETING_CARDS_PER_PERSON`` by planned date, or all of them when asked)."""
+
     salesperson: User
     entries: list[KeyAccountEntry] = field(default_factory=list)
+    count: int = 0
+    due: int = 0
+    done: int = 0
+    won: int = 0
+    lost: int = 0
+
+    @property
+    def more(self) -> int:
+        """How many of the shortlist's cards are not shown."""
+        return self.count - len(self.entries)
 
 
 @dataclass(frozen=True)
@@ -206,12 +233,11 @@ class MondayMeeting:
     shortlists: list[SalespersonShortlist]
     obstacle_counts: list[tuple[str, str | Promise, int]]  # the label translated when shown
     last_week: dict[str, int]
-    this_week: dict[str, int]
     pending_requests: list[JointVisitRequest]
 
     @property
     def entry_count(self) -> int:
-        return sum(len(shortlist.entries) for shortlist in self.shortlists)
+        return sum(shortlist.count for shortlist in self.shortlists)
 
 
 def team_salespeople(*, viewer: User) -> QuerySet[User]:
@@ -223,25 +249,65 @@ def team_salespeople(*, viewer: User) -> QuerySet[User]:
     return people.filter(pk=viewer.pk)
 
 
-def monday_meeting(*, viewer: User, week: date) -> MondayMeeting:
-    """Every salesperson's shortlist for ``week``, obstacles counted by type across the team, last
-    week's outcomes and the open joint-visit requests. Five queries whatever the team's size."""
+def _shortlist_figures(entries: QuerySet[KeyAccountEntry]) -> dict[int, dict[str, int]]:
+    """Per salesperson, in one GROUP BY: entries, due, second visit done, won, lost (``card_state``)."""
+    rows = (
+        entries.order_by()
+        .values("salesperson_id")
+        .annotate(
+            count=Count("id"),
+            due=Count("id", filter=Q(card_state="due")),
+            done=Count("id", filter=Q(card_state="done")),
+            won=Count("id", filter=Q(card_state="won")),
+            lost=Count("id", filter=Q(card_state="lost")),
+        )
+    )
+    return {row.pop("salesperson_id"): row for row in rows}
+
+
+def _first_cards(entries: QuerySet[KeyAccountEntry], *, per_person: int) -> QuerySet[KeyAccountEntry]:
+    """Each salesperson's first ``per_person`` entries in the meeting's order (planned date, unplanned last, then
+    id)."""
+    return entries.annotate(
+        position=Window(
+            RowNumber(),
+            partition_by=[F("salesperson_id")],
+            order_by=[F("planned_on").asc(nulls_last=True), F("id").asc()],
+        )
+    ).filter(position__lte=per_person)
+
+
+def monday_meeting(*, viewer: User, week: date, show_all_of: int | None = None) -> MondayMeeting:
+    """Every salesperson's shortlist for ``week``: their figures over the whole list and their first
+    ``MEETING_CARDS_PER_PERSON`` cards (all of them for the salesperson ``show_all_of``); obstacles counted by
+    type across the team, last week's outcomes and the open joint-visit requests. Seven or eight queries whatever the
+    team's size, and a page whose size does not grow with the shortlists'."""
     people = list(team_salespeople(viewer=viewer).order_by("last_name", "first_name", "id"))
     by_person = {person.pk: SalespersonShortlist(salesperson=person) for person in people}
-    obstacles: Counter[str] = Counter()
-    for entry in entries_for_week(viewer=viewer, week=week):
-        for code in entry.obstacles:
-            obstacles[code] += 1
+    entries = entries_for_week(viewer=viewer, week=week)
+    figures = _shortlist_figures(entries)
+    if show_all_of is None:
+        cards = list(_first_cards(entries, per_person=MEETING_CARDS_PER_PERSON))
+    else:
+        cards = [
+            *_first_cards(entries.exclude(salesperson_id=show_all_of), per_person=MEETING_CARDS_PER_PERSON),
+            *entries.filter(salesperson_id=show_all_of),
+        ]
+    for entry in cards:  # each salesperson's in the meeting's order
         shortlist = by_person.get(entry.salesperson_id)
         if shortlist is None:  # someone who left the team still has entries this week
             shortlist = by_person[entry.salesperson_id] = SalespersonShortlist(salesperson=entry.salesperson)
         shortlist.entries.append(entry)
+    for salesperson_id, counts in figures.items():
+        vars(by_person[salesperson_id]).update(counts)
+    obstacles: Counter[str] = Counter(
+        code for codes in entries.order_by().values_list("obstacles", flat=True) for code in codes
+    )
     return MondayMeeting(
         week=week,
         shortlists=list(by_person.values()),
         obstacle_counts=[(code, label, obstacles[code]) for code, label in Obstacle.choices],
         last_week=outcome_counts(viewer=viewer, week=week - timedelta(weeks=1)),
-        this_week=outcome_counts(viewer=viewer, week=week),
         pending_requests=list(pending_joint_visits(viewer=viewer)),
     )
 

@@ -7,7 +7,7 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,7 +16,7 @@ from accounts.customers.models import Customer
 from crm.dates import local_today, week_start
 from crm.errors import ApplicationError
 from crm.models import User
-from crm.params import week_param
+from crm.params import id_param, week_param
 from crm.permissions import role_required
 from crm.replica import replica_view
 from crm.spreadsheets import xlsx_response
@@ -151,12 +151,20 @@ def entry_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(User.Role.MANAGER, User.Role.ADMIN)
 def monday_meeting_page(request: HttpRequest) -> HttpResponse:
-    """The Monday meeting: every salesperson's shortlist, obstacles by type, last week's outcomes."""
+    """The Monday meeting: every salesperson's shortlist (their figures, the first cards; ``?person=`` shows all of
+    one salesperson's, and an htmx request for it gets that shortlist alone), obstacles by type, last week's
+    outcomes."""
     week = _week_from(request.GET.get("week"))
-    meeting = monday_meeting(viewer=request.user, week=week)
+    show_all_of = id_param(request.GET, "person")
+    meeting = monday_meeting(viewer=request.user, week=week, show_all_of=show_all_of)
     for shortlist in meeting.shortlists:
         for entry in shortlist.entries:
             entry.obstacle_labels = obstacle_labels(entry.obstacles)
+    if request.htmx and show_all_of is not None:
+        shortlist = next((s for s in meeting.shortlists if s.salesperson.pk == show_all_of), None)
+        if shortlist is None:
+            raise Http404
+        return render(request, "key_accounts/_meeting_shortlist.html", {"shortlist": shortlist, "week": week})
     return render(
         request,
         "key_accounts/keyaccountentry_meeting.html",

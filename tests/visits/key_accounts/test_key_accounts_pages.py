@@ -131,6 +131,81 @@ def test_monday_meeting_shows_obstacles_and_outcomes(client, people, entry, owne
     assert [(s.salesperson.username, len(s.entries)) for s in meeting.shortlists] == [("sales1", 1), ("sales2", 0)]
 
 
+def _shortlist_of_sales1(people, owned_tree, count):
+    """``count`` entries of sales1 this week, planned on Monday + n days for n < 4, the rest unplanned; the first
+    won, the second lost, the third with its second visit logged."""
+    entries = []
+    for n in range(count):
+        customer = CustomerFactory(unit_name=f"重点{n:02d}", territory=owned_tree["nanshan_clubs"], owner=people.sales1)
+        entries.append(
+            KeyAccountEntry.objects.create(
+                week=MONDAY,
+                salesperson=people.sales1,
+                customer=customer,
+                planned_on=MONDAY + timedelta(days=n) if n < 4 else None,
+                outcome={0: "won", 1: "lost"}.get(n, "open"),
+            )
+        )
+    VisitFactory(customer=entries[2].customer, salesperson=people.sales1, kind=Visit.Kind.SECOND, visited_on=MONDAY)
+    return entries
+
+
+def test_the_meeting_shows_each_salespersons_figures_and_first_cards(client, people, owned_tree, entry, monkeypatch):
+    # Today is the Thursday of the week: the visits planned Monday to Wednesday are due unless done or closed.
+    monkeypatch.setattr("visits.key_accounts.selectors.local_today", lambda: MONDAY + timedelta(days=3))
+    shortlist = _shortlist_of_sales1(people, owned_tree, 14)
+    client.force_login(people.manager1)
+
+    meeting = client.get(reverse("key_accounts:monday_meeting"), {"week": WEEK}).context["meeting"]
+
+    sales1 = meeting.shortlists[0]
+    assert sales1.salesperson == people.sales1
+    # 15 entries (the fixture's 信达物流 unplanned, and 14): due = Wednesday's only (Monday won, Tuesday lost,
+    # Tuesday's customer… the third entry, planned Wednesday, has its second visit: done).
+    assert (sales1.count, sales1.due, sales1.done, sales1.won, sales1.lost) == (15, 1, 1, 1, 1)
+    planned = [shortlist[n].pk for n in range(4)]
+    assert [e.pk for e in sales1.entries][:4] == planned
+    assert len(sales1.entries) == 10
+    assert sales1.more == 5
+    assert meeting.entry_count == 15
+    assert [(s.salesperson.username, s.count, len(s.entries)) for s in meeting.shortlists[1:]] == [("sales2", 0, 0)]
+
+
+def test_show_more_brings_one_salespersons_whole_shortlist(client, people, owned_tree, entry, english):
+    shortlist = _shortlist_of_sales1(people, owned_tree, 14)
+    client.force_login(people.manager1)
+
+    page = client.get(reverse("key_accounts:monday_meeting"), {"week": WEEK}).content.decode()
+    assert page.count('class="list-group-item"') == 10
+    assert f'hx-get="?week={WEEK}&amp;person={people.sales1.pk}"' in page
+    assert "Show 5 more" in page
+
+    partial = client.get(
+        reverse("key_accounts:monday_meeting"),
+        {"week": WEEK, "person": people.sales1.pk},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert partial.startswith("\n<div") or partial.lstrip().startswith("<div")
+    assert f'id="shortlist-{people.sales1.pk}"' in partial
+    assert partial.count('class="list-group-item"') == 15
+    assert all(entry.customer.unit_name in partial for entry in shortlist)
+    assert "Show" not in partial and "<html" not in partial
+
+    whole = client.get(reverse("key_accounts:monday_meeting"), {"week": WEEK, "person": people.sales1.pk})
+    assert whole.content.decode().count('class="list-group-item"') == 15
+
+
+def test_show_more_of_someone_outside_the_team_is_not_found(client, people, owned_tree, entry):
+    client.force_login(people.manager2)
+    response = client.get(
+        reverse("key_accounts:monday_meeting"),
+        {"week": WEEK, "person": people.sales1.pk},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 404
+    assert client.get(reverse("key_accounts:monday_meeting"), {"week": WEEK, "person": "x"}).status_code == 400
+
+
 @pytest.mark.parametrize("count", [5, 50])
 def test_meeting_query_count_does_not_grow(count, client, people, owned_tree, django_assert_max_num_queries):
     many_entries(people, owned_tree, count)
