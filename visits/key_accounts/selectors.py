@@ -65,6 +65,16 @@ def customers_followed_up(*, since: date, until: date | None = None) -> QuerySet
     return visits.order_by().values_list("customer_id", flat=True)
 
 
+# The meeting's order: by salesperson, then planned date (unplanned last), then id.
+MEETING_ORDER = (
+    "salesperson__last_name",
+    "salesperson__first_name",
+    "salesperson_id",
+    F("planned_on").asc(nulls_last=True),
+    "id",
+)
+
+
 def entries_for_week(*, viewer: User, week: date, today: date | None = None) -> QuerySet[KeyAccountEntry]:
     """The week's entries the viewer sees, with ``has_follow_up`` and ``card_state`` (the Monday meeting and its
     export): the same follow-up as ``follow_up_visits`` (every entry of the list has the same week), as a set."""
@@ -79,13 +89,7 @@ def entries_for_week(*, viewer: User, week: date, today: date | None = None) -> 
     return (
         with_card_state(entries, today=today or local_today())
         .select_related("customer", "salesperson")
-        .order_by(
-            "salesperson__last_name",
-            "salesperson__first_name",
-            "salesperson_id",
-            F("planned_on").asc(nulls_last=True),
-            "id",
-        )
+        .order_by(*MEETING_ORDER)
     )
 
 
@@ -250,31 +254,36 @@ def team_salespeople(*, viewer: User) -> QuerySet[User]:
 
 
 def _shortlist_figures(entries: QuerySet[KeyAccountEntry]) -> dict[int, dict[str, int]]:
-    """Per salesperson, in one GROUP BY: entries, due, second visit done, won, lost (``card_state``)."""
-    rows = (
-        entries.order_by()
-        .values("salesperson_id")
+    """Per salesperson: entries, due, second visit done, won, lost (``card_state``), from one GROUP BY on
+    (salesperson, card state), so that the card state and its follow-up set are worked out once per entry."""
+    figures: dict[int, dict[str, int]] = {}
+    rows = entries.order_by().values_list("salesperson_id", "card_state").annotate(n=Count("id"))
+    for salesperson_id, state, n in rows:
+        counts = figures.setdefault(salesperson_id, {"count": 0, "due": 0, "done": 0, "won": 0, "lost": 0})
+        counts["count"] += n
+        if state in counts:
+            counts[state] += n
+    return figures
+
+
+def _first_cards(entries: QuerySet[KeyAccountEntry], *, per_person: int, today: date) -> QuerySet[KeyAccountEntry]:
+    """Each salesperson's first ``per_person`` of ``entries`` in the meeting's order. The ranking reads the plain
+    rows (the week's index); only the cards kept are annotated, their follow-up an EXISTS each (a few dozen
+    probes rather than the week's follow-up set hashed again)."""
+    ranked = (
+        KeyAccountEntry.objects.filter(pk__in=entries.values("pk"))
         .annotate(
-            count=Count("id"),
-            due=Count("id", filter=Q(card_state="due")),
-            done=Count("id", filter=Q(card_state="done")),
-            won=Count("id", filter=Q(card_state="won")),
-            lost=Count("id", filter=Q(card_state="lost")),
+            position=Window(
+                RowNumber(),
+                partition_by=[F("salesperson_id")],
+                order_by=[F("planned_on").asc(nulls_last=True), F("id").asc()],
+            )
         )
+        .filter(position__lte=per_person)
+        .values("pk")
     )
-    return {row.pop("salesperson_id"): row for row in rows}
-
-
-def _first_cards(entries: QuerySet[KeyAccountEntry], *, per_person: int) -> QuerySet[KeyAccountEntry]:
-    """Each salesperson's first ``per_person`` entries in the meeting's order (planned date, unplanned last, then
-    id)."""
-    return entries.annotate(
-        position=Window(
-            RowNumber(),
-            partition_by=[F("salesperson_id")],
-            order_by=[F("planned_on").asc(nulls_last=True), F("id").asc()],
-        )
-    ).filter(position__lte=per_person)
+    cards = _with_follow_up(KeyAccountEntry.objects.filter(pk__in=ranked))
+    return with_card_state(cards, today=today).select_related("customer", "salesperson").order_by(*MEETING_ORDER)
 
 
 def monday_meeting(*, viewer: User, week: date, show_all_of: int | None = None) -> MondayMeeting:
@@ -286,11 +295,13 @@ def monday_meeting(*, viewer: User, week: date, show_all_of: int | None = None) 
     by_person = {person.pk: SalespersonShortlist(salesperson=person) for person in people}
     entries = entries_for_week(viewer=viewer, week=week)
     figures = _shortlist_figures(entries)
+    today = local_today()
     if show_all_of is None:
-        cards = list(_first_cards(entries, per_person=MEETING_CARDS_PER_PERSON))
+        cards = list(_first_cards(entries, per_person=MEETING_CARDS_PER_PERSON, today=today))
     else:
+        others = entries.exclude(salesperson_id=show_all_of)
         cards = [
-            *_first_cards(entries.exclude(salesperson_id=show_all_of), per_person=MEETING_CARDS_PER_PERSON),
+            *_first_cards(others, per_person=MEETING_CARDS_PER_PERSON, today=today),
             *entries.filter(salesperson_id=show_all_of),
         ]
     for entry in cards:  # each salesperson's in the meeting's order
