@@ -67,7 +67,9 @@ PAGES: list[PageCase] = [
     # route, next steps and inquiries, the manager's asks); none grows with the data. Issue #19: today's report
     # and the comments on one's reports, one query each.
     PageCase("salesperson: my day", "/visits/today/", "salesperson", budget_ms=150, max_queries=19),
-    PageCase("manager: morning meeting", "/dashboard/", "manager", budget_ms=300, max_queries=22),
+    # 25 since issues #22-#23 added the pipelines (counts per stage of candidates and tenders, tenders past a
+    # deadline) and the call lists to the meeting: each a fixed query, none grows with the data.
+    PageCase("manager: morning meeting", "/dashboard/", "manager", budget_ms=300, max_queries=25),
     PageCase("info staff: phone inquiries", "/inquiries/new/", "info_staff", budget_ms=150, max_queries=12),
     PageCase("admin: territories", "/territories/", "admin", budget_ms=150, max_queries=12),
     PageCase("salesperson: log a visit form", "/visits/new/", "salesperson", budget_ms=100, max_queries=12),
@@ -81,7 +83,7 @@ PAGES: list[PageCase] = [
     PageCase("manager: receivables", "/receivables/", "manager", budget_ms=150, max_queries=12),
     PageCase("manager: deals", "/deals/", "manager", budget_ms=150, max_queries=12),
     PageCase("admin: customer list", "/customers/", "admin", budget_ms=150, max_queries=12),
-    PageCase("admin: morning meeting (all teams)", "/dashboard/", "admin", budget_ms=300, max_queries=22),
+    PageCase("admin: morning meeting (all teams)", "/dashboard/", "admin", budget_ms=300, max_queries=25),
     PageCase("info staff: inquiry list", "/inquiries/", "info_staff", budget_ms=150, max_queries=12),
     PageCase("API: customers (salesperson)", "/api/customers/", "salesperson", budget_ms=150, max_queries=8),
     PageCase("API: visits (manager)", "/api/visits/", "manager", budget_ms=150, max_queries=8),

@@ -43,6 +43,16 @@ def people(db):
     )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_looked_up_per_request():
+    """WhiteNoise indexes every file under STATIC_ROOT when its middleware starts, and a test client starts the
+    middleware again for each test: once ``collectstatic`` has filled var/staticfiles (1,451 files with the
+    compressed and hashed copies; a test or the bench runs it), that was 112 ms of every test, about 15 minutes
+    of each CI lane. Looked up per request instead (WhiteNoise's autorefresh, its default under DEBUG), static
+    files are served the same, with the same headers."""
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The real hashers are slow by design; tests only need passwords to round-trip.
