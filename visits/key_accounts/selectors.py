@@ -257,7 +257,7 @@ def _shortlist_figures(entries: QuerySet[KeyAccountEntry]) -> dict[int, dict[str
     """Per salesperson: entries, due, second visit done, won, lost (``card_state``), from one GROUP BY on
     (salesperson, card state), so that the card state and its follow-up set are worked out once per entry."""
     figures: dict[int, dict[str, int]] = {}
-    rows = entries.order_by().values_list("salesperson_id", "card_state").annotate(n=Count("id"))
+    rows = entries.order_by().values_list("salesperson_id", F("card_state")).annotate(n=Count("id"))
     for salesperson_id, state, n in rows:
         counts = figures.setdefault(salesperson_id, {"count": 0, "due": 0, "done": 0, "won": 0, "lost": 0})
         counts["count"] += n
