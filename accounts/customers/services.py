@@ -29,7 +29,7 @@ from crm.errors import ApplicationError, Conflict, NotFound, NotPermitted
 from crm.history import record_change_by
 from crm.models import Approval, User
 from crm.outbox import enqueue
-from crm.phones import stored_phone
+from crm.phones import E164, stored_phone
 from territories.models import Territory
 from territories.selectors import current_owner, territory_of_salesperson_in_branch_of
 from territories.services import Router, WorkPreview
@@ -955,6 +955,7 @@ def register_customers_in_bulk(
     router = Router()
     history_model = Customer.history.model
     phone_field = cast(Field, Customer._meta.get_field("phone"))
+    store_e164 = settings.PHONENUMBER_DB_FORMAT == "E164"
     defaults = _column_defaults(Customer)
     defaults.update(created_by_id=created_by.pk, created_at=now, updated_at=now, last_activity_at=now)
     columns = list(defaults)
@@ -1030,9 +1031,13 @@ def register_customers_in_bulk(
                 values[name] = value
         channel_type = values.pop("channel_type", None)
         values["channel_type_id"] = getattr(channel_type, "pk", channel_type)
-        if row.get("phone"):
-            # Normalised by the import's check (an E164): stored as it is, not parsed again.
-            values["phone"] = phone_field.get_db_prep_save(stored_phone(row["phone"]), connection)
+        phone = row.get("phone")
+        if isinstance(phone, E164) and store_e164:
+            # Normalised by the import's check: the column's own form, written as it is (the field would
+            # check the number's validity again, a twentieth of the commit).
+            values["phone"] = str(phone)
+        elif phone:
+            values["phone"] = phone_field.get_db_prep_save(stored_phone(phone), connection)
         decision = router.decide(
             district=values["district"],
             address=values["address"],
