@@ -214,3 +214,24 @@ def test_the_sets_of_pages_are_the_rules_exact_ids(people, shuffled_dates):
     assert Customer.objects.all().visible_count(user) == len(seen)
     assert Customer.objects.all().visible_slice(people.info1, 0, 25).count() == 0
     assert Customer.objects.all().visible_count(people.info1) == 0
+
+
+@pytest.mark.parametrize("who", ["sales1", "sales3", "manager1", "manager2", "admin", "info1"])
+def test_the_api_list_is_the_rules_list(people, shuffled_dates, who):
+    """The API reads its page through the list page's paginator (``VisibleCustomerPaginator``): the rule's rows
+    in the list's order, with a filter and an ordering too, and their count."""
+    from rest_framework.test import APIClient
+
+    user = getattr(people, who)
+    api = APIClient()
+    api.force_authenticate(user)
+
+    listed = api.get("/api/customers/").json()
+    expected = _expected(user, Customer.objects.all(), [])
+    assert [row["id"] for row in listed["results"]] == expected
+    assert listed["count"] == len(expected) == len(_rule(user))
+
+    by_name = api.get("/api/customers/", {"ordering": "unit_name", "renewal_month": 2}).json()
+    expected_by_name = _expected(user, Customer.objects.filter(renewal_month=2), ["unit_name"])
+    assert [row["id"] for row in by_name["results"]] == expected_by_name
+    assert by_name["count"] == len(expected_by_name)
