@@ -290,6 +290,9 @@ def main() -> int:
     production_environment(args.database_url)
     prepare(args.database_url)
     from bench.cases import JOBS, PAGES, scale_data_loaded
+    from crm.startup import settle_after_startup
+
+    settle_after_startup()  # as a gunicorn worker does before its first request (deploy/gunicorn.conf.py)
 
     pages = [case for case in PAGES if not args.only or args.only in case.name]
     jobs = [case for case in JOBS if not args.only or args.only in case.name]

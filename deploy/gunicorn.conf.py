@@ -37,3 +37,10 @@ def pre_request(worker, req):
     if not _from_trusted_proxy(req.peer_addr, worker.cfg.forwarded_allow_ips):
         req.headers = [(name, value) for name, value in req.headers if name.upper() not in FORWARDING_HEADERS]
     worker.log.debug("%s %s", req.method, req.path)
+
+
+def post_worker_init(worker):
+    # The application is loaded: its long-lived objects leave the collector's rounds (crm.startup).
+    from crm.startup import settle_after_startup
+
+    settle_after_startup()
