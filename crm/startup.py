@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import gc
 
+# Young collections after 50,000 new container objects instead of 700, and full ones less often: a page that
+# builds thousands of rows set off dozens of collections, and the full ones among them walked everything the
+# process had accumulated since it started (caches, templates). With the startup objects frozen and these
+# thresholds, the manager's map features after a round of other pages: p50 / p95 137 / 202 -> 113 / 143 ms.
+# Most garbage is freed by reference counting the moment it is dropped; the thresholds only pace the cycle finder.
+GC_THRESHOLDS = (50_000, 20, 100)
+
 
 def settle_after_startup() -> None:
     """Import every view (the URL conf) and move everything loaded so far into the garbage collector's permanent
@@ -20,3 +27,4 @@ def settle_after_startup() -> None:
     get_resolver().url_patterns  # noqa: B018 - imports every view module now, not on the first request
     gc.collect()
     gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)

@@ -348,10 +348,13 @@ def test_a_gunicorn_worker_freezes_what_it_loaded_before_its_first_request():
     import runpy
 
     hooks = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    thresholds = gc.get_threshold()
     gc.unfreeze()
     try:
         hooks["post_worker_init"](None)
         frozen = gc.get_freeze_count()
         assert frozen > 50_000, frozen
+        assert gc.get_threshold() == (50_000, 20, 100)
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
