@@ -293,17 +293,13 @@ def monday_meeting(*, viewer: User, week: date, show_all_of: int | None = None) 
     team's size, and a page whose size does not grow with the shortlists'."""
     people = list(team_salespeople(viewer=viewer).order_by("last_name", "first_name", "id"))
     by_person = {person.pk: SalespersonShortlist(salesperson=person) for person in people}
+    figures = _shortlist_figures(entries_for_week(viewer=viewer, week=week))
     entries = entries_for_week(viewer=viewer, week=week)
-    figures = _shortlist_figures(entries)
-    today = local_today()
-    if show_all_of is None:
-        cards = list(_first_cards(entries, per_person=MEETING_CARDS_PER_PERSON, today=today))
-    else:
-        others = entries.exclude(salesperson_id=show_all_of)
-        cards = [
-            *_first_cards(others, per_person=MEETING_CARDS_PER_PERSON, today=today),
-            *entries.filter(salesperson_id=show_all_of),
-        ]
+    if show_all_of is not None:
+        entries = entries.exclude(salesperson_id=show_all_of)
+    cards = list(_first_cards(entries, per_person=MEETING_CARDS_PER_PERSON, today=local_today()))
+    if show_all_of is not None:
+        cards += salesperson_week(viewer=viewer, week=week, salesperson_id=show_all_of)
     for entry in cards:  # each salesperson's in the meeting's order
         shortlist = by_person.get(entry.salesperson_id)
         if shortlist is None:  # someone who left the team still has entries this week
@@ -312,7 +308,9 @@ def monday_meeting(*, viewer: User, week: date, show_all_of: int | None = None) 
     for salesperson_id, counts in figures.items():
         vars(by_person[salesperson_id]).update(counts)
     obstacles: Counter[str] = Counter(
-        code for codes in entries.order_by().values_list("obstacles", flat=True) for code in codes
+        code
+        for codes in entries_for_week(viewer=viewer, week=week).order_by().values_list("obstacles", flat=True)
+        for code in codes
     )
     return MondayMeeting(
         week=week,
@@ -320,6 +318,29 @@ def monday_meeting(*, viewer: User, week: date, show_all_of: int | None = None) 
         obstacle_counts=[(code, label, obstacles[code]) for code, label in Obstacle.choices],
         last_week=outcome_counts(viewer=viewer, week=week - timedelta(weeks=1)),
         pending_requests=list(pending_joint_visits(viewer=viewer)),
+    )
+
+
+def salesperson_week(*, viewer: User, week: date, salesperson_id: int) -> list[KeyAccountEntry]:
+    """All of one salesperson's entries of ``week`` that ``viewer`` sees, in the meeting's order."""
+    return list(entries_for_week(viewer=viewer, week=week).filter(salesperson_id=salesperson_id))
+
+
+def salesperson_shortlist(*, viewer: User, week: date, salesperson_id: int) -> SalespersonShortlist | None:
+    """One salesperson's whole shortlist for the Monday meeting's "show N more" (one query): their cards and
+    figures. None for someone ``viewer`` neither leads nor sees entries of."""
+    entries = salesperson_week(viewer=viewer, week=week, salesperson_id=salesperson_id)
+    salesperson: User | None = (
+        entries[0].salesperson if entries else team_salespeople(viewer=viewer).filter(pk=salesperson_id).first()
+    )
+    if salesperson is None:
+        return None
+    states = Counter(entry.card_state for entry in entries)  # type: ignore[attr-defined]
+    return SalespersonShortlist(
+        salesperson=salesperson,
+        entries=entries,
+        count=len(entries),
+        **{state: states[state] for state in ("due", "done", "won", "lost")},
     )
 
 

@@ -36,6 +36,7 @@ from visits.key_accounts.selectors import (
     monday_sections,
     my_week,
     obstacle_labels,
+    salesperson_shortlist,
 )
 from visits.models import Visit
 from visits.selectors import with_photos
@@ -156,15 +157,17 @@ def monday_meeting_page(request: HttpRequest) -> HttpResponse:
     outcomes."""
     week = _week_from(request.GET.get("week"))
     show_all_of = id_param(request.GET, "person")
+    if request.htmx and show_all_of is not None:
+        shortlist = salesperson_shortlist(viewer=request.user, week=week, salesperson_id=show_all_of)
+        if shortlist is None:
+            raise Http404
+        for entry in shortlist.entries:
+            entry.obstacle_labels = obstacle_labels(entry.obstacles)
+        return render(request, "key_accounts/_meeting_shortlist.html", {"shortlist": shortlist, "week": week})
     meeting = monday_meeting(viewer=request.user, week=week, show_all_of=show_all_of)
     for shortlist in meeting.shortlists:
         for entry in shortlist.entries:
             entry.obstacle_labels = obstacle_labels(entry.obstacles)
-    if request.htmx and show_all_of is not None:
-        shortlist = next((s for s in meeting.shortlists if s.salesperson.pk == show_all_of), None)
-        if shortlist is None:
-            raise Http404
-        return render(request, "key_accounts/_meeting_shortlist.html", {"shortlist": shortlist, "week": week})
     return render(
         request,
         "key_accounts/keyaccountentry_meeting.html",
